@@ -1,0 +1,257 @@
+//! The command line: parses arguments, loads the project, calls the stages, sets the exit status.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use clap::{Args, Parser, Subcommand};
+
+use crate::config::{self, Project};
+use crate::schedule::Job;
+
+#[derive(Parser)]
+#[command(name = "osservatorio", version, about = "Indicators and reports for migrant reception and integration programmes")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Args, Clone)]
+struct ProjectArg {
+    /// The project folder (holding osservatorio.yaml, pipelines/, indicators/, dashboards/)
+    #[arg(long, default_value = ".")]
+    project: PathBuf,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Ingest, compute and render: the whole job
+    Run {
+        #[command(flatten)]
+        p: ProjectArg,
+        /// Only the sources of this pipeline (repeatable)
+        #[arg(long = "pipeline")]
+        pipelines: Vec<String>,
+        /// Re-ingest sources even when their content has not changed
+        #[arg(long)]
+        full: bool,
+    },
+    /// Read the sources' exports into the warehouse
+    Ingest {
+        #[command(flatten)]
+        p: ProjectArg,
+        /// Only the sources of this pipeline (repeatable)
+        #[arg(long = "pipeline")]
+        pipelines: Vec<String>,
+        /// Re-ingest sources even when their content has not changed
+        #[arg(long)]
+        full: bool,
+    },
+    /// Compute the indicators from the warehouse
+    Compute {
+        #[command(flatten)]
+        p: ProjectArg,
+        /// Only this indicator (repeatable); the others keep their last figures
+        #[arg(long = "indicator")]
+        indicators: Vec<String>,
+    },
+    /// Render the dashboards from the computed indicators
+    Render {
+        #[command(flatten)]
+        p: ProjectArg,
+        /// Only this dashboard (repeatable)
+        #[arg(long = "dashboard")]
+        dashboards: Vec<String>,
+    },
+    /// Validate every file of the project; indicator SQL is planned, not run
+    Check {
+        #[command(flatten)]
+        p: ProjectArg,
+    },
+}
+
+/// Exit statuses: 0 all good, 1 a source, indicator or dashboard failed, 2 invalid configuration or usage.
+const FAILED: u8 = 1;
+const INVALID: u8 = 2;
+
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(if e.use_stderr() { INVALID } else { 0 });
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("OSSERVATORIO_LOG").unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .with_target(false)
+        .init();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(FAILED);
+        }
+    };
+    match runtime.block_on(dispatch(cli.command)) {
+        Ok(code) => ExitCode::from(code),
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(FAILED)
+        }
+    }
+}
+
+fn load(p: &ProjectArg) -> Result<Project, u8> {
+    if !p.project.is_dir() {
+        eprintln!("error: {} is not a folder; pass --project DIR", p.project.display());
+        return Err(INVALID);
+    }
+    config::load_project(&p.project).map_err(|errs| {
+        eprint!("{errs}");
+        INVALID
+    })
+}
+
+fn unknown(kind: &str, given: &[String], known: Vec<&str>) -> Option<u8> {
+    let bad: Vec<&String> = given.iter().filter(|g| !known.contains(&g.as_str())).collect();
+    if bad.is_empty() {
+        return None;
+    }
+    eprintln!("error: unknown {kind} {} (known: {})", bad.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "), known.join(", "));
+    Some(INVALID)
+}
+
+async fn dispatch(command: Command) -> anyhow::Result<u8> {
+    match command {
+        Command::Check { p } => check(&p).await,
+        Command::Run { p, pipelines, full } => {
+            let project = match load(&p) {
+                Ok(x) => x,
+                Err(c) => return Ok(c),
+            };
+            if let Some(c) = unknown("pipeline", &pipelines, project.pipelines.iter().map(|x| x.name.as_str()).collect()) {
+                return Ok(c);
+            }
+            let mut job = Job::start(&project, "run")?;
+            job.ingest(&pipelines, full).await;
+            if let Err(e) = job.compute(&[]).await {
+                eprintln!("error: computing indicators: {e}");
+                job.mark_failed();
+            }
+            if let Err(e) = job.render(&[]).await {
+                eprintln!("error: rendering: {e}");
+                job.mark_failed();
+            }
+            let report = job.finish().await?;
+            summarize(&project, &report);
+            println!("report: {}", project.settings.output.join("index.html").display());
+            Ok(if report.failed { FAILED } else { 0 })
+        }
+        Command::Ingest { p, pipelines, full } => {
+            let project = match load(&p) {
+                Ok(x) => x,
+                Err(c) => return Ok(c),
+            };
+            if let Some(c) = unknown("pipeline", &pipelines, project.pipelines.iter().map(|x| x.name.as_str()).collect()) {
+                return Ok(c);
+            }
+            let mut job = Job::start(&project, "ingest")?;
+            job.ingest(&pipelines, full).await;
+            let report = job.finish().await?;
+            summarize(&project, &report);
+            Ok(if report.failed { FAILED } else { 0 })
+        }
+        Command::Compute { p, indicators } => {
+            let project = match load(&p) {
+                Ok(x) => x,
+                Err(c) => return Ok(c),
+            };
+            if let Some(c) = unknown("indicator", &indicators, project.indicators.iter().map(|x| x.id.as_str()).collect()) {
+                return Ok(c);
+            }
+            let mut job = Job::start(&project, "compute")?;
+            job.compute(&indicators).await.context("computing indicators")?;
+            let report = job.finish().await?;
+            summarize(&project, &report);
+            println!("indicators: {}", project.settings.output.join("indicators.csv").display());
+            Ok(if report.failed { FAILED } else { 0 })
+        }
+        Command::Render { p, dashboards } => {
+            let project = match load(&p) {
+                Ok(x) => x,
+                Err(c) => return Ok(c),
+            };
+            if let Some(c) = unknown("dashboard", &dashboards, project.dashboards.iter().map(|x| x.id.as_str()).collect()) {
+                return Ok(c);
+            }
+            let mut job = Job::start(&project, "render")?;
+            job.render(&dashboards).await.context("rendering")?;
+            let report = job.finish().await?;
+            summarize(&project, &report);
+            println!("report: {}", project.settings.output.join("index.html").display());
+            Ok(if report.failed { FAILED } else { 0 })
+        }
+    }
+}
+
+/// Prints one line per failure and a count of what ran, so a scheduled run's log says enough.
+fn summarize(project: &Project, report: &crate::schedule::RunReport) {
+    let count = |v: &[serde_json::Value], bad: &dyn Fn(&serde_json::Value) -> bool| (v.len(), v.iter().filter(|x| bad(x)).count());
+    let (ns, fs) = count(&report.sources, &|x| x["status"] == "failed" || x["check_errors"].as_u64().unwrap_or(0) > 0);
+    let (ni, fi) = count(&report.indicators, &|x| x["ok"] == false);
+    let (nd, fd) = count(&report.dashboards, &|x| !x["error"].is_null());
+    for x in report.sources.iter().chain(&report.indicators).chain(&report.dashboards) {
+        if let Some(e) = x["error"].as_str() {
+            println!("FAILED {e}");
+        }
+    }
+    println!(
+        "{}: run {} — sources {}/{} ok, indicators {}/{} ok, dashboards {}/{} ok",
+        project.settings.name,
+        report.run_id,
+        ns - fs,
+        ns,
+        ni - fi,
+        ni,
+        nd - fd,
+        nd
+    );
+}
+
+async fn check(p: &ProjectArg) -> anyhow::Result<u8> {
+    let project = match load(p) {
+        Ok(x) => x,
+        Err(c) => return Ok(c),
+    };
+    let ctx = crate::warehouse::session::planning_session(&project)?;
+    let mut errs = config::ConfigErrors::default();
+    for ind in &project.indicators {
+        if let Err(e) = crate::indicators::check_indicator(&ctx, ind).await {
+            errs.push(&ind.file, ind.line, format!("{}.sql", ind.id), e);
+        }
+    }
+    for table in project.tables.values() {
+        for c in &table.checks {
+            let sql = format!("SELECT COUNT(*) FROM {} WHERE NOT ({})", table.name, c.rule);
+            if let Err(e) = crate::indicators::sql::plan_read_only(&ctx, &sql).await {
+                errs.push(&table.file, None, format!("tables.{}.checks.{}", table.name, c.name), format!("rule \"{}\": {e}", c.rule));
+            }
+        }
+    }
+    if !errs.is_empty() {
+        eprint!("{errs}");
+        return Ok(INVALID);
+    }
+    println!(
+        "ok: {} pipeline(s), {} table(s), {} source(s), {} indicator(s), {} dashboard(s), {} territories",
+        project.pipelines.len(),
+        project.tables.len(),
+        project.sources.len(),
+        project.indicators.len(),
+        project.dashboards.len(),
+        project.territories.by_code.len()
+    );
+    Ok(0)
+}

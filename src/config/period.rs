@@ -1,0 +1,186 @@
+//! Reporting periods: months, quarters, years and district-plan periods, with their labels.
+
+use std::fmt;
+
+use chrono::{Datelike, NaiveDate};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Grain {
+    Month,
+    Quarter,
+    Year,
+    Plan,
+}
+
+impl Grain {
+    pub fn parse(s: &str) -> Option<Grain> {
+        match s {
+            "month" => Some(Grain::Month),
+            "quarter" => Some(Grain::Quarter),
+            "year" => Some(Grain::Year),
+            "plan" => Some(Grain::Plan),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Grain::Month => "month",
+            Grain::Quarter => "quarter",
+            Grain::Year => "year",
+            Grain::Plan => "plan",
+        }
+    }
+
+    /// The next coarser calendar grain, stopping at the year (plan periods are added separately).
+    pub fn coarser(self) -> Option<Grain> {
+        match self {
+            Grain::Month => Some(Grain::Quarter),
+            Grain::Quarter => Some(Grain::Year),
+            Grain::Year | Grain::Plan => None,
+        }
+    }
+}
+
+impl fmt::Display for Grain {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Period {
+    Month { year: i32, month: u32 },
+    Quarter { year: i32, quarter: u32 },
+    Year(i32),
+    Plan { from: i32, to: i32 },
+}
+
+impl Period {
+    pub fn grain(self) -> Grain {
+        match self {
+            Period::Month { .. } => Grain::Month,
+            Period::Quarter { .. } => Grain::Quarter,
+            Period::Year(_) => Grain::Year,
+            Period::Plan { .. } => Grain::Plan,
+        }
+    }
+
+    /// The period of `grain` that contains `date`; None for plan periods, which a date alone cannot name.
+    pub fn containing(date: NaiveDate, grain: Grain) -> Option<Period> {
+        let (year, month) = (date.year(), date.month());
+        match grain {
+            Grain::Month => Some(Period::Month { year, month }),
+            Grain::Quarter => Some(Period::Quarter { year, quarter: (month - 1) / 3 + 1 }),
+            Grain::Year => Some(Period::Year(year)),
+            Grain::Plan => None,
+        }
+    }
+
+    /// Reads `2024-03`, `2024-Q1`, `2024`, `2025-2027`, or an ISO date (taken as its month).
+    pub fn parse(s: &str) -> Option<Period> {
+        let s = s.trim();
+        if let Ok(d) = NaiveDate::parse_from_str(s.get(..10).unwrap_or(s), "%Y-%m-%d") {
+            return Period::containing(d, Grain::Month);
+        }
+        let parts: Vec<&str> = s.split('-').collect();
+        let year = |p: &str| -> Option<i32> {
+            (p.len() == 4 && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse().ok()).flatten()
+        };
+        match parts.as_slice() {
+            [y] => year(y).map(Period::Year),
+            [y, q] if q.starts_with(['Q', 'q']) => {
+                let quarter: u32 = q[1..].parse().ok()?;
+                (1..=4).contains(&quarter).then_some(Period::Quarter { year: year(y)?, quarter })
+            }
+            [y, m] if m.len() == 2 => {
+                let month: u32 = m.parse().ok()?;
+                (1..=12).contains(&month).then_some(Period::Month { year: year(y)?, month })
+            }
+            [a, b] => {
+                let (from, to) = (year(a)?, year(b)?);
+                (from <= to).then_some(Period::Plan { from, to })
+            }
+            _ => None,
+        }
+    }
+
+    /// The period of `grain` that contains this one, if `grain` is a calendar grain no finer than ours.
+    pub fn within(self, grain: Grain) -> Option<Period> {
+        let (year, month) = self.first_month();
+        if grain < self.grain() || grain == Grain::Plan || matches!(self, Period::Plan { .. }) {
+            return (grain == self.grain()).then_some(self);
+        }
+        let d = NaiveDate::from_ymd_opt(year, month, 1)?;
+        Period::containing(d, grain)
+    }
+
+    /// (year, month) of the first month the period covers.
+    pub fn first_month(self) -> (i32, u32) {
+        match self {
+            Period::Month { year, month } => (year, month),
+            Period::Quarter { year, quarter } => (year, (quarter - 1) * 3 + 1),
+            Period::Year(year) => (year, 1),
+            Period::Plan { from, .. } => (from, 1),
+        }
+    }
+
+    /// (year, month) of the last month the period covers.
+    pub fn last_month(self) -> (i32, u32) {
+        match self {
+            Period::Month { year, month } => (year, month),
+            Period::Quarter { year, quarter } => (year, quarter * 3),
+            Period::Year(year) => (year, 12),
+            Period::Plan { to, .. } => (to, 12),
+        }
+    }
+
+    /// Orders periods by start, then finer before coarser.
+    pub fn sort_key(self) -> (i32, u32, Grain) {
+        let (y, m) = self.first_month();
+        (y, m, self.grain())
+    }
+
+    /// Whether this period lies wholly inside `[from, to]` by month.
+    pub fn inside(self, from: Period, to: Period) -> bool {
+        self.first_month() >= from.first_month() && self.last_month() <= to.last_month()
+    }
+}
+
+impl fmt::Display for Period {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Period::Month { year, month } => write!(f, "{year}-{month:02}"),
+            Period::Quarter { year, quarter } => write!(f, "{year}-Q{quarter}"),
+            Period::Year(year) => write!(f, "{year}"),
+            Period::Plan { from, to } => write!(f, "{from}-{to}"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_label_back() {
+        for s in ["2024-03", "2024-Q1", "2024", "2025-2027"] {
+            assert_eq!(Period::parse(s).map(|p| p.to_string()).as_deref(), Some(s));
+        }
+        assert_eq!(Period::parse("2024-03-17"), Some(Period::Month { year: 2024, month: 3 }));
+        assert_eq!(Period::parse("2024-13"), None);
+        assert_eq!(Period::parse("2027-2025"), None);
+        assert_eq!(Period::parse("abc"), None);
+    }
+
+    #[test]
+    fn months_fall_in_their_quarter_and_year() {
+        let m = Period::Month { year: 2024, month: 8 };
+        assert_eq!(m.within(Grain::Quarter), Some(Period::Quarter { year: 2024, quarter: 3 }));
+        assert_eq!(m.within(Grain::Year), Some(Period::Year(2024)));
+        assert_eq!(Period::Year(2024).within(Grain::Month), None);
+        let plan = Period::Plan { from: 2025, to: 2027 };
+        assert!(Period::Year(2026).inside(plan, plan));
+        assert!(!Period::Year(2024).inside(plan, plan));
+    }
+}

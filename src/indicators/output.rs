@@ -1,0 +1,190 @@
+//! The computed indicator table: OUTPUT/indicators.parquet and .csv, written atomically.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use datafusion::arrow::array::{Array, AsArray, Float64Array, RecordBatch, StringArray};
+use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Schema, SchemaRef};
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+
+use super::IndicatorError;
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct OutputRow {
+    pub indicator: String,
+    pub territory: String,
+    pub territory_level: String,
+    pub period: String,
+    pub grain: String,
+    pub numerator: Option<f64>,
+    pub denominator: Option<f64>,
+    pub value: Option<f64>,
+    pub target: Option<f64>,
+    pub achievement: Option<f64>,
+    pub status: String,
+    pub run_id: String,
+}
+
+pub fn schema() -> SchemaRef {
+    let s = |n: &str| Field::new(n, DataType::Utf8, false);
+    let f = |n: &str| Field::new(n, DataType::Float64, true);
+    Arc::new(Schema::new(vec![
+        s("indicator"),
+        s("territory"),
+        s("territory_level"),
+        s("period"),
+        s("grain"),
+        f("numerator"),
+        f("denominator"),
+        f("value"),
+        f("target"),
+        f("achievement"),
+        s("status"),
+        s("run_id"),
+    ]))
+}
+
+/// Rounds away binary noise (0.1 + 0.2) while keeping far more precision than a cent.
+pub fn tidy(x: f64) -> f64 {
+    format!("{x:.9}").parse().unwrap_or(x)
+}
+
+fn to_batch(rows: &[OutputRow]) -> Result<RecordBatch, IndicatorError> {
+    let s = |f: &dyn Fn(&OutputRow) -> &str| Arc::new(StringArray::from_iter_values(rows.iter().map(f))) as Arc<dyn Array>;
+    let n = |f: &dyn Fn(&OutputRow) -> Option<f64>| Arc::new(rows.iter().map(f).collect::<Float64Array>()) as Arc<dyn Array>;
+    RecordBatch::try_new(
+        schema(),
+        vec![
+            s(&|r| &r.indicator),
+            s(&|r| &r.territory),
+            s(&|r| &r.territory_level),
+            s(&|r| &r.period),
+            s(&|r| &r.grain),
+            n(&|r| r.numerator),
+            n(&|r| r.denominator),
+            n(&|r| r.value),
+            n(&|r| r.target),
+            n(&|r| r.achievement),
+            s(&|r| &r.status),
+            s(&|r| &r.run_id),
+        ],
+    )
+    .map_err(|e| IndicatorError::Data(e.to_string()))
+}
+
+fn num(x: Option<f64>) -> String {
+    x.map(|v| {
+        let s = format!("{v:.9}");
+        let s = s.trim_end_matches('0').trim_end_matches('.');
+        if s == "-0" { "0".to_string() } else { s.to_string() }
+    })
+    .unwrap_or_default()
+}
+
+fn io_err(path: &Path, e: impl std::fmt::Display) -> IndicatorError {
+    IndicatorError::Output(format!("{}: {e}", path.display()))
+}
+
+/// Writes `bytes` next to `path` and renames it into place, so readers never see half a file.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), IndicatorError> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| io_err(dir, e))?;
+    std::io::Write::write_all(&mut tmp, bytes).map_err(|e| io_err(path, e))?;
+    tmp.persist(path).map_err(|e| io_err(path, e))?;
+    Ok(())
+}
+
+pub fn write(dir: &Path, rows: &[OutputRow]) -> Result<(), IndicatorError> {
+    let batch = to_batch(rows)?;
+    let mut buf = Vec::new();
+    let mut w = ArrowWriter::try_new(&mut buf, schema(), None).map_err(|e| IndicatorError::Output(e.to_string()))?;
+    w.write(&batch).map_err(|e| IndicatorError::Output(e.to_string()))?;
+    w.close().map_err(|e| IndicatorError::Output(e.to_string()))?;
+    write_atomic(&dir.join("indicators.parquet"), &buf)?;
+
+    let mut csv = csv::Writer::from_writer(Vec::new());
+    let header: Vec<String> = schema().fields().iter().map(|f| f.name().clone()).collect();
+    csv.write_record(&header).map_err(|e| IndicatorError::Output(e.to_string()))?;
+    for r in rows {
+        csv.write_record([
+            r.indicator.as_str(),
+            &r.territory,
+            &r.territory_level,
+            &r.period,
+            &r.grain,
+            &num(r.numerator),
+            &num(r.denominator),
+            &num(r.value),
+            &num(r.target),
+            &num(r.achievement),
+            &r.status,
+            &r.run_id,
+        ])
+        .map_err(|e| IndicatorError::Output(e.to_string()))?;
+    }
+    let bytes = csv.into_inner().map_err(|e| IndicatorError::Output(e.to_string()))?;
+    write_atomic(&dir.join("indicators.csv"), &bytes)
+}
+
+/// Reads a previously written indicators.parquet; an absent file is an empty table.
+pub fn read(dir: &Path) -> Result<Vec<OutputRow>, IndicatorError> {
+    let path = dir.join("indicators.parquet");
+    let file = match std::fs::File::open(&path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
+        Err(e) => return Err(io_err(&path, e)),
+    };
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file).and_then(|b| b.build()).map_err(|e| io_err(&path, e))?;
+    let mut out = Vec::new();
+    for batch in reader {
+        let batch = batch.map_err(|e| io_err(&path, e))?;
+        let col = |name: &str| batch.column_by_name(name).ok_or_else(|| io_err(&path, format!("no column {name}")));
+        let s = |name: &str| -> Result<Vec<String>, IndicatorError> {
+            let c = col(name)?;
+            let a = c.as_string_opt::<i32>().ok_or_else(|| io_err(&path, format!("column {name} is not text")))?;
+            Ok((0..a.len()).map(|i| a.value(i).to_string()).collect())
+        };
+        let f = |name: &str| -> Result<Vec<Option<f64>>, IndicatorError> {
+            let c = col(name)?;
+            let a = c.as_primitive_opt::<Float64Type>().ok_or_else(|| io_err(&path, format!("column {name} is not numeric")))?;
+            Ok((0..a.len()).map(|i| (!a.is_null(i)).then(|| a.value(i))).collect())
+        };
+        let (ind, ter, lev, per, gra, st, run) =
+            (s("indicator")?, s("territory")?, s("territory_level")?, s("period")?, s("grain")?, s("status")?, s("run_id")?);
+        let (nu, de, va, ta, ac) = (f("numerator")?, f("denominator")?, f("value")?, f("target")?, f("achievement")?);
+        for i in 0..batch.num_rows() {
+            out.push(OutputRow {
+                indicator: ind[i].clone(),
+                territory: ter[i].clone(),
+                territory_level: lev[i].clone(),
+                period: per[i].clone(),
+                grain: gra[i].clone(),
+                numerator: nu[i],
+                denominator: de[i],
+                value: va[i],
+                target: ta[i],
+                achievement: ac[i],
+                status: st[i].clone(),
+                run_id: run[i].clone(),
+            });
+        }
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_print_without_binary_noise() {
+        assert_eq!(num(Some(0.1 + 0.2)), "0.3");
+        assert_eq!(num(Some(1234.5)), "1234.5");
+        assert_eq!(num(Some(300.0)), "300");
+        assert_eq!(num(Some(-0.0)), "0");
+        assert_eq!(num(None), "");
+        assert_eq!(tidy(24691.340000000004), 24691.34);
+    }
+}

@@ -1,0 +1,136 @@
+//! Builds Arrow record batches of a canonical table from converted rows.
+
+use std::sync::Arc;
+
+use chrono::NaiveDate;
+use datafusion::arrow::array::{
+    ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+};
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::error::ArrowError;
+use datafusion::arrow::record_batch::RecordBatch;
+
+use super::cell::Value;
+use crate::config::{ColumnType, Table};
+use crate::warehouse::table_schema;
+
+enum Col {
+    Str(StringBuilder),
+    Int(Int64Builder),
+    Float(Float64Builder),
+    Bool(BooleanBuilder),
+    Date(Date32Builder),
+    Ts(TimestampMicrosecondBuilder),
+}
+
+impl Col {
+    fn new(ty: ColumnType) -> Col {
+        match ty {
+            ColumnType::String => Col::Str(StringBuilder::new()),
+            ColumnType::Int => Col::Int(Int64Builder::new()),
+            ColumnType::Float => Col::Float(Float64Builder::new()),
+            ColumnType::Bool => Col::Bool(BooleanBuilder::new()),
+            ColumnType::Date => Col::Date(Date32Builder::new()),
+            ColumnType::Timestamp => Col::Ts(TimestampMicrosecondBuilder::new()),
+        }
+    }
+
+    /// Appends a value already converted to this column's type (anything else is stored as null).
+    fn push(&mut self, v: &Value) {
+        match (self, v) {
+            (Col::Str(b), Value::Str(s)) => b.append_value(s),
+            (Col::Int(b), Value::Int(i)) => b.append_value(*i),
+            (Col::Float(b), Value::Float(f)) => b.append_value(*f),
+            (Col::Bool(b), Value::Bool(x)) => b.append_value(*x),
+            (Col::Date(b), Value::Date(d)) => b.append_value(days_since_epoch(*d)),
+            (Col::Ts(b), Value::Timestamp(t)) => b.append_value(t.and_utc().timestamp_micros()),
+            (Col::Str(b), _) => b.append_null(),
+            (Col::Int(b), _) => b.append_null(),
+            (Col::Float(b), _) => b.append_null(),
+            (Col::Bool(b), _) => b.append_null(),
+            (Col::Date(b), _) => b.append_null(),
+            (Col::Ts(b), _) => b.append_null(),
+        }
+    }
+
+    fn finish(&mut self) -> ArrayRef {
+        match self {
+            Col::Str(b) => Arc::new(b.finish()),
+            Col::Int(b) => Arc::new(b.finish()),
+            Col::Float(b) => Arc::new(b.finish()),
+            Col::Bool(b) => Arc::new(b.finish()),
+            Col::Date(b) => Arc::new(b.finish()),
+            Col::Ts(b) => Arc::new(b.finish()),
+        }
+    }
+}
+
+fn days_since_epoch(d: NaiveDate) -> i32 {
+    (d - NaiveDate::default()).num_days() as i32
+}
+
+pub struct BatchBuilder {
+    pub schema: SchemaRef,
+    cols: Vec<Col>,
+    source: String,
+    territory: Option<String>,
+    lines: Int64Builder,
+    len: usize,
+}
+
+impl BatchBuilder {
+    pub fn new(table: &Table, source: &str, territory: Option<&str>) -> BatchBuilder {
+        BatchBuilder {
+            schema: table_schema(table),
+            cols: table.columns.iter().map(|c| Col::new(c.ty)).collect(),
+            source: source.to_string(),
+            territory: territory.map(str::to_string),
+            lines: Int64Builder::new(),
+            len: 0,
+        }
+    }
+
+    pub fn len(&self) -> usize {
+        self.len
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    /// Appends one row: `values` in the table's column order.
+    pub fn push(&mut self, line: u64, values: &[Value]) {
+        for (c, v) in self.cols.iter_mut().zip(values) {
+            c.push(v);
+        }
+        self.lines.append_value(line as i64);
+        self.len += 1;
+    }
+
+    pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
+        let n = self.len;
+        let mut arrays: Vec<ArrayRef> = self.cols.iter_mut().map(Col::finish).collect();
+        let mut source = StringBuilder::with_capacity(n, n * self.source.len());
+        let mut territory = StringBuilder::new();
+        for _ in 0..n {
+            source.append_value(&self.source);
+            territory.append_option(self.territory.as_deref());
+        }
+        arrays.push(Arc::new(source.finish()));
+        arrays.push(Arc::new(territory.finish()));
+        arrays.push(Arc::new(self.lines.finish()));
+        self.len = 0;
+        RecordBatch::try_new(self.schema.clone(), arrays)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn epoch_days() {
+        assert_eq!(days_since_epoch(NaiveDate::from_ymd_opt(1970, 1, 2).unwrap()), 1);
+        assert_eq!(days_since_epoch(NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()), 19723);
+    }
+}

@@ -1,0 +1,46 @@
+//! What the warehouse remembers about each source: the last good content and the last attempt.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CheckResult {
+    pub name: String,
+    pub rule: String,
+    pub severity: String,
+    pub violations: u64,
+    /// Line numbers in the export of the first rows that break the rule.
+    pub sample_lines: Vec<i64>,
+}
+
+/// The content now published for a source.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Published {
+    pub url: String,
+    pub sha256: String,
+    pub bytes: u64,
+    pub rows: u64,
+    pub rejected_rows: u64,
+    pub ingested_at: String,
+    pub run_id: String,
+    pub warnings: Vec<String>,
+    pub checks: Vec<CheckResult>,
+}
+
+/// The outcome of the latest attempt, whether or not it published anything.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Attempt {
+    pub at: String,
+    pub run_id: String,
+    /// `ingested`, `unchanged` or `failed`.
+    pub status: String,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SourceManifest {
+    pub source: String,
+    pub table: String,
+    pub pipeline: String,
+    pub published: Option<Published>,
+    pub last_attempt: Option<Attempt>,
+}
