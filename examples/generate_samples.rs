@@ -38,25 +38,56 @@ const PROVINCES: [Province; 3] = [
     Province {
         code: "PD",
         name: "Provincia di Padova",
-        comuni: [("028060", "Padova"), ("028001", "Abano Terme"), ("028032", "Cittadella")],
-        enti: ["Coop. Città Solidale", "Associazione Porte Aperte", "Coop. Il Ponte"],
+        comuni: [
+            ("028060", "Padova"),
+            ("028001", "Abano Terme"),
+            ("028032", "Cittadella"),
+        ],
+        enti: [
+            "Coop. Città Solidale",
+            "Associazione Porte Aperte",
+            "Coop. Il Ponte",
+        ],
     },
     Province {
         code: "VI",
         name: "Provincia di Vicenza",
-        comuni: [("024116", "Vicenza"), ("024012", "Bassano del Grappa"), ("024100", "Schio")],
-        enti: ["Coop. Berica", "Consorzio Accoglienza Veneta", "Coop. San Martino"],
+        comuni: [
+            ("024116", "Vicenza"),
+            ("024012", "Bassano del Grappa"),
+            ("024100", "Schio"),
+        ],
+        enti: [
+            "Coop. Berica",
+            "Consorzio Accoglienza Veneta",
+            "Coop. San Martino",
+        ],
     },
     Province {
         code: "VR",
         name: "Provincia di Verona",
-        comuni: [("023091", "Verona"), ("023044", "Legnago"), ("023096", "Villafranca di Verona")],
-        enti: ["Coop. L'Arena", "Fondazione Scaligera", "Coop. Adige Insieme"],
+        comuni: [
+            ("023091", "Verona"),
+            ("023044", "Legnago"),
+            ("023096", "Villafranca di Verona"),
+        ],
+        enti: [
+            "Coop. L'Arena",
+            "Fondazione Scaligera",
+            "Coop. Adige Insieme",
+        ],
     },
 ];
 
 const NATIONALITIES: [&str; 8] = [
-    "Nigeria", "Bangladesh", "Pakistan", "Costa d'Avorio", "Egitto", "Tunisia", "Guinea", "Ucraina",
+    "Nigeria",
+    "Bangladesh",
+    "Pakistan",
+    "Costa d'Avorio",
+    "Egitto",
+    "Tunisia",
+    "Guinea",
+    "Ucraina",
 ];
 const EXIT_REASONS: [&str; 4] = [
     "percorso completato",
@@ -66,13 +97,27 @@ const EXIT_REASONS: [&str; 4] = [
 ];
 const TOPICS: [&str; 6] = ["lavoro", "casa", "documenti", "salute", "scuola", "legale"];
 const TABLE_ENTITIES: [&str; 14] = [
-    "Comune capofila", "ASST", "ATS", "Caritas", "CSV", "Coop. Sociale Uno", "Coop. Sociale Due",
-    "Associazione Mediatori", "Centro per l'impiego", "CPIA", "Questura", "Sindacato", "Patronato",
+    "Comune capofila",
+    "ASST",
+    "ATS",
+    "Caritas",
+    "CSV",
+    "Coop. Sociale Uno",
+    "Coop. Sociale Due",
+    "Associazione Mediatori",
+    "Centro per l'impiego",
+    "CPIA",
+    "Questura",
+    "Sindacato",
+    "Patronato",
     "Parrocchia San Rocco",
 ];
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let root = std::env::args().nth(1).map(PathBuf::from).unwrap_or_else(|| PathBuf::from("."));
+    let root = std::env::args()
+        .nth(1)
+        .map(PathBuf::from)
+        .unwrap_or_else(|| PathBuf::from("."));
     let mut rng = ChaCha8Rng::seed_from_u64(20_251_231);
     let samples = root.join("data-samples");
     fs::create_dir_all(samples.join("prefetture/padova"))?;
@@ -84,7 +129,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let facilities = make_facilities(&mut rng);
     write_territories(&root.join("territories.csv"), &facilities)?;
     write_padova(&samples.join("prefetture/padova"), &facilities, &mut rng)?;
-    write_vicenza(&samples.join("prefetture/vicenza/accoglienza_vicenza.xlsx"), &facilities, &mut rng)?;
+    write_vicenza(
+        &samples.join("prefetture/vicenza/accoglienza_vicenza.xlsx"),
+        &facilities,
+        &mut rng,
+    )?;
     write_verona(&samples.join("prefetture/verona"), &facilities, &mut rng)?;
     write_lodi(&samples.join("ambiti/lodi"), &mut rng)?;
     write_crema(&samples.join("ambiti/crema"), &mut rng)?;
@@ -168,7 +217,11 @@ struct MonthRecord {
 fn month_records(facilities: &[Facility], prov: &str, rng: &mut ChaCha8Rng) -> Vec<MonthRecord> {
     let mut out = Vec::new();
     for month in months() {
-        for (i, f) in facilities.iter().enumerate().filter(|(_, f)| f.provincia == prov) {
+        for (i, f) in facilities
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.provincia == prov)
+        {
             let fill = rng.random_range(70..=104) as f64 / 100.0;
             let presenti = ((f.posti as f64) * fill).round() as i64;
             let giornate = presenti * days_in_month(month) - rng.random_range(0..20);
@@ -232,7 +285,11 @@ fn guests(facilities: &[Facility], prov: &str, rng: &mut ChaCha8Rng) -> Vec<Gues
             Guest {
                 id: format!("{prov}-{:05}", n + 1),
                 facility: idx[rng.random_range(0..idx.len())],
-                sesso: if rng.random_range(0..100) < 72 { "M" } else { "F" },
+                sesso: if rng.random_range(0..100) < 72 {
+                    "M"
+                } else {
+                    "F"
+                },
                 anno_nascita: if msna {
                     ingresso.year() - rng.random_range(14..18)
                 } else {
@@ -265,17 +322,30 @@ struct Inspection {
 fn inspections(facilities: &[Facility], prov: &str, rng: &mut ChaCha8Rng) -> Vec<Inspection> {
     let mut out = Vec::new();
     for &y in &YEARS {
-        for (i, _) in facilities.iter().enumerate().filter(|(_, f)| f.provincia == prov) {
+        for (i, _) in facilities
+            .iter()
+            .enumerate()
+            .filter(|(_, f)| f.provincia == prov)
+        {
             // Not every facility is inspected every year: that gap is what the indicator shows.
             let visits = rng.random_range(0..3);
             for _ in 0..visits {
-                let date = NaiveDate::from_ymd_opt(y, rng.random_range(1..=12), rng.random_range(1..=28))
-                    .unwrap_or_default();
-                let nc = if rng.random_range(0..100) < 30 { rng.random_range(1..4) } else { 0 };
+                let date =
+                    NaiveDate::from_ymd_opt(y, rng.random_range(1..=12), rng.random_range(1..=28))
+                        .unwrap_or_default();
+                let nc = if rng.random_range(0..100) < 30 {
+                    rng.random_range(1..4)
+                } else {
+                    0
+                };
                 out.push(Inspection {
                     date,
                     facility: i,
-                    tipo: if rng.random_range(0..2) == 0 { "ordinaria" } else { "straordinaria" },
+                    tipo: if rng.random_range(0..2) == 0 {
+                        "ordinaria"
+                    } else {
+                        "straordinaria"
+                    },
                     esito: if nc > 0 { "non conforme" } else { "conforme" },
                     non_conformita: nc,
                 });
@@ -296,7 +366,7 @@ fn it_euro(cents: i64) -> String {
     let digits = units.to_string();
     let mut grouped = String::new();
     for (n, c) in digits.chars().enumerate() {
-        if n > 0 && (digits.len() - n) % 3 == 0 {
+        if n > 0 && (digits.len() - n).is_multiple_of(3) {
             grouped.push('.');
         }
         grouped.push(c);
@@ -312,7 +382,9 @@ fn write_windows_1252(path: &Path, text: &str) -> std::io::Result<()> {
 
 /// Padova: the SMAcc-style export, Windows-1252, `;`, decimal comma, dd/mm/yyyy.
 fn write_padova(dir: &Path, facilities: &[Facility], rng: &mut ChaCha8Rng) -> std::io::Result<()> {
-    let mut s = String::from("Codice struttura;Denominazione;Comune;Provincia;Ente gestore;Tipologia;Posti autorizzati\r\n");
+    let mut s = String::from(
+        "Codice struttura;Denominazione;Comune;Provincia;Ente gestore;Tipologia;Posti autorizzati\r\n",
+    );
     for f in facilities.iter().filter(|f| f.provincia == "PD") {
         s.push_str(&format!(
             "{};{};{};{};{};{};{}\r\n",
@@ -390,12 +462,20 @@ fn write_padova(dir: &Path, facilities: &[Facility], rng: &mut ChaCha8Rng) -> st
 
 /// Writes the two title rows and a blank row Vicenza's software puts above every header.
 fn xlsx_titles(ws: &mut Worksheet, title: &str) -> Result<(), rust_xlsxwriter::XlsxError> {
-    ws.write_string(0, 0, "Prefettura di Vicenza - Ufficio Territoriale del Governo")?;
+    ws.write_string(
+        0,
+        0,
+        "Prefettura di Vicenza - Ufficio Territoriale del Governo",
+    )?;
     ws.write_string(1, 0, title)?;
     Ok(())
 }
 
-fn xlsx_header(ws: &mut Worksheet, row: u32, headers: &[&str]) -> Result<(), rust_xlsxwriter::XlsxError> {
+fn xlsx_header(
+    ws: &mut Worksheet,
+    row: u32,
+    headers: &[&str],
+) -> Result<(), rust_xlsxwriter::XlsxError> {
     let bold = Format::new().set_bold();
     for (c, h) in headers.iter().enumerate() {
         ws.write_string_with_format(row, c as u16, *h, &bold)?;
@@ -403,21 +483,50 @@ fn xlsx_header(ws: &mut Worksheet, row: u32, headers: &[&str]) -> Result<(), rus
     Ok(())
 }
 
+/// A workbook stamped with a fixed creation time, so that regenerating gives byte-identical files.
+fn new_workbook() -> Workbook {
+    let mut wb = Workbook::new();
+    let created = excel_date(NaiveDate::from_ymd_opt(2026, 1, 5).unwrap_or_default());
+    wb.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&created));
+    wb
+}
+
 fn excel_date(d: NaiveDate) -> rust_xlsxwriter::ExcelDateTime {
     // Every generated date lies in 2021-2026, well inside Excel's range.
-    rust_xlsxwriter::ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8).expect("date in Excel's range")
+    rust_xlsxwriter::ExcelDateTime::from_ymd(d.year() as u16, d.month() as u8, d.day() as u8)
+        .expect("date in Excel's range")
 }
 
 /// Vicenza: one workbook, one sheet a table, title rows above a header on row 4, real Excel dates.
-fn write_vicenza(path: &Path, facilities: &[Facility], rng: &mut ChaCha8Rng) -> Result<(), Box<dyn std::error::Error>> {
-    let mut wb = Workbook::new();
+fn write_vicenza(
+    path: &Path,
+    facilities: &[Facility],
+    rng: &mut ChaCha8Rng,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let mut wb = new_workbook();
     let date_fmt = Format::new().set_num_format("dd/mm/yyyy");
     let money = Format::new().set_num_format("#,##0.00");
 
     let ws = wb.add_worksheet().set_name("Strutture")?;
     xlsx_titles(ws, "Anagrafica strutture di accoglienza")?;
-    xlsx_header(ws, 3, &["Cod. Struttura", "Nome struttura", "Cod. Comune", "Prov.", "Gestore", "Tipo", "Capienza"])?;
-    for (r, f) in facilities.iter().filter(|f| f.provincia == "VI").enumerate() {
+    xlsx_header(
+        ws,
+        3,
+        &[
+            "Cod. Struttura",
+            "Nome struttura",
+            "Cod. Comune",
+            "Prov.",
+            "Gestore",
+            "Tipo",
+            "Capienza",
+        ],
+    )?;
+    for (r, f) in facilities
+        .iter()
+        .filter(|f| f.provincia == "VI")
+        .enumerate()
+    {
         let row = 4 + r as u32;
         ws.write_string(row, 0, &f.code)?;
         ws.write_string(row, 1, &f.name)?;
@@ -431,7 +540,11 @@ fn write_vicenza(path: &Path, facilities: &[Facility], rng: &mut ChaCha8Rng) -> 
     let records = month_records(facilities, "VI", rng);
     let ws = wb.add_worksheet().set_name("Presenze")?;
     xlsx_titles(ws, "Presenze mensili per struttura")?;
-    xlsx_header(ws, 3, &["Data", "Cod. Struttura", "Ospiti presenti", "Capienza"])?;
+    xlsx_header(
+        ws,
+        3,
+        &["Data", "Cod. Struttura", "Ospiti presenti", "Capienza"],
+    )?;
     for (r, m) in records.iter().enumerate() {
         let row = 4 + r as u32;
         ws.write_datetime_with_format(row, 0, excel_date(m.month + Duration::days(27)), &date_fmt)?;
@@ -445,7 +558,16 @@ fn write_vicenza(path: &Path, facilities: &[Facility], rng: &mut ChaCha8Rng) -> 
     xlsx_header(
         ws,
         3,
-        &["Mese", "Cod. Struttura", "Gestore", "Rendicontato (€)", "Ammesso (€)", "Giornate", "Presentato il", "Scadenza"],
+        &[
+            "Mese",
+            "Cod. Struttura",
+            "Gestore",
+            "Rendicontato (€)",
+            "Ammesso (€)",
+            "Giornate",
+            "Presentato il",
+            "Scadenza",
+        ],
     )?;
     for (r, m) in records.iter().enumerate() {
         let row = 4 + r as u32;
@@ -464,7 +586,17 @@ fn write_vicenza(path: &Path, facilities: &[Facility], rng: &mut ChaCha8Rng) -> 
     xlsx_header(
         ws,
         3,
-        &["Codice ospite", "Cod. Struttura", "Genere", "Anno di nascita", "Cittadinanza", "Ingresso", "Uscita", "Motivo", "Categoria"],
+        &[
+            "Codice ospite",
+            "Cod. Struttura",
+            "Genere",
+            "Anno di nascita",
+            "Cittadinanza",
+            "Ingresso",
+            "Uscita",
+            "Motivo",
+            "Categoria",
+        ],
     )?;
     for (r, g) in guests(facilities, "VI", rng).iter().enumerate() {
         let row = 4 + r as u32;
@@ -485,7 +617,17 @@ fn write_vicenza(path: &Path, facilities: &[Facility], rng: &mut ChaCha8Rng) -> 
 
     let ws = wb.add_worksheet().set_name("Ispezioni")?;
     xlsx_titles(ws, "Verifiche presso le strutture")?;
-    xlsx_header(ws, 3, &["Data verifica", "Cod. Struttura", "Tipologia verifica", "Esito", "N. non conformità"])?;
+    xlsx_header(
+        ws,
+        3,
+        &[
+            "Data verifica",
+            "Cod. Struttura",
+            "Tipologia verifica",
+            "Esito",
+            "N. non conformità",
+        ],
+    )?;
     for (r, x) in inspections(facilities, "VI", rng).iter().enumerate() {
         let row = 4 + r as u32;
         ws.write_datetime_with_format(row, 0, excel_date(x.date), &date_fmt)?;
@@ -506,7 +648,9 @@ fn write_utf8_bom(path: &Path, text: &str) -> std::io::Result<()> {
 
 /// Verona: UTF-8 with a byte-order mark, commas, ISO dates, its own snake_case headers.
 fn write_verona(dir: &Path, facilities: &[Facility], rng: &mut ChaCha8Rng) -> std::io::Result<()> {
-    let mut s = String::from("id_struttura,nome,comune_istat,sigla_provincia,ente_gestore,tipo_struttura,posti\n");
+    let mut s = String::from(
+        "id_struttura,nome,comune_istat,sigla_provincia,ente_gestore,tipo_struttura,posti\n",
+    );
     for f in facilities.iter().filter(|f| f.provincia == "VR") {
         s.push_str(&format!(
             "{},\"{}\",{},{},\"{}\",{},{}\n",
@@ -518,8 +662,15 @@ fn write_verona(dir: &Path, facilities: &[Facility], rng: &mut ChaCha8Rng) -> st
     let records = month_records(facilities, "VR", rng);
     let mut s = String::from("mese,id_struttura,ospiti_presenti,posti_disponibili\n");
     for (n, r) in records.iter().enumerate() {
-        let presenti = if n == 150 { "12.5".to_string() } else { r.presenti.to_string() };
-        s.push_str(&format!("{},{},{presenti},{}\n", r.month, facilities[r.facility].code, r.posti));
+        let presenti = if n == 150 {
+            "12.5".to_string()
+        } else {
+            r.presenti.to_string()
+        };
+        s.push_str(&format!(
+            "{},{},{presenti},{}\n",
+            r.month, facilities[r.facility].code, r.posti
+        ));
     }
     write_utf8_bom(&dir.join("presenze.csv"), &s)?;
 
@@ -583,12 +734,18 @@ struct Access {
     presa_in_carico: Option<NaiveDate>,
 }
 
-fn accesses(prefix: &str, desks: [&'static str; 2], per_year: u32, rng: &mut ChaCha8Rng) -> Vec<Access> {
+fn accesses(
+    prefix: &str,
+    desks: [&'static str; 2],
+    per_year: u32,
+    rng: &mut ChaCha8Rng,
+) -> Vec<Access> {
     let mut out = Vec::new();
     for &y in &YEARS {
         for _ in 0..per_year + rng.random_range(0..120) {
-            let date = NaiveDate::from_ymd_opt(y, rng.random_range(1..=12), rng.random_range(1..=28))
-                .unwrap_or_default();
+            let date =
+                NaiveDate::from_ymd_opt(y, rng.random_range(1..=12), rng.random_range(1..=28))
+                    .unwrap_or_default();
             let roll = rng.random_range(0..100);
             let (livello, esito) = if roll < 35 {
                 (2, "presa in carico")
@@ -604,7 +761,8 @@ fn accesses(prefix: &str, desks: [&'static str; 2], per_year: u32, rng: &mut Cha
                 tema: TOPICS[rng.random_range(0..TOPICS.len())],
                 esito,
                 utente: format!("{prefix}-U{:04}", rng.random_range(1..900)),
-                presa_in_carico: (livello == 2).then(|| date + Duration::days(rng.random_range(1..25))),
+                presa_in_carico: (livello == 2)
+                    .then(|| date + Duration::days(rng.random_range(1..25))),
             });
         }
     }
@@ -625,10 +783,18 @@ fn courses(rng: &mut ChaCha8Rng) -> Vec<Course> {
     for &y in &YEARS {
         for _ in 0..rng.random_range(6..10) {
             out.push(Course {
-                date: NaiveDate::from_ymd_opt(y, rng.random_range(1..=12), rng.random_range(1..=28))
-                    .unwrap_or_default(),
+                date: NaiveDate::from_ymd_opt(
+                    y,
+                    rng.random_range(1..=12),
+                    rng.random_range(1..=28),
+                )
+                .unwrap_or_default(),
                 ente: TABLE_ENTITIES[rng.random_range(0..TABLE_ENTITIES.len())],
-                destinatari: if rng.random_range(0..100) < 75 { "operatori" } else { "volontari" },
+                destinatari: if rng.random_range(0..100) < 75 {
+                    "operatori"
+                } else {
+                    "volontari"
+                },
                 partecipanti: rng.random_range(8..=26),
                 ore: rng.random_range(8..=40) as f64 / 2.0,
             });
@@ -640,7 +806,10 @@ fn courses(rng: &mut ChaCha8Rng) -> Vec<Course> {
 
 /// Attendance at the Tavolo Immigrazione: four meetings a year, each entity with its own habit.
 fn attendance(rng: &mut ChaCha8Rng) -> Vec<(NaiveDate, &'static str, bool)> {
-    let habits: Vec<u32> = TABLE_ENTITIES.iter().map(|_| rng.random_range(35..=100)).collect();
+    let habits: Vec<u32> = TABLE_ENTITIES
+        .iter()
+        .map(|_| rng.random_range(35..=100))
+        .collect();
     let mut out = Vec::new();
     for &y in &YEARS {
         for m in [2, 5, 9, 11] {
@@ -655,21 +824,87 @@ fn attendance(rng: &mut ChaCha8Rng) -> Vec<(NaiveDate, &'static str, bool)> {
 
 /// The district-plan indicators as a Piano di Zona reports them: expected and achieved per triennium.
 const PDZ_ROWS: [(&str, &str, &str, f64, f64, f64); 6] = [
-    ("Inclusione dei cittadini stranieri", "Persone supportate dagli sportelli", "output", 300.0, 600.0, 650.0),
-    ("Rafforzamento della rete", "Operatori formati", "processo", 120.0, 145.0, 160.0),
-    ("Accesso ai servizi", "Ore di apertura degli sportelli", "processo", 900.0, 2000.0, 2100.0),
-    ("Governance del Tavolo", "Enti presenti ad almeno il 70% degli incontri (%)", "outcome", 70.0, 64.0, 75.0),
-    ("Qualità percepita", "Soddisfazione degli utenti (1-10)", "outcome", 8.0, 8.6, 9.0),
-    ("Tratta e sfruttamento", "Vittime di tratta che accedono ai servizi (%)", "outcome", 15.0, 5.0, 15.0),
+    (
+        "Inclusione dei cittadini stranieri",
+        "Persone supportate dagli sportelli",
+        "output",
+        300.0,
+        600.0,
+        650.0,
+    ),
+    (
+        "Rafforzamento della rete",
+        "Operatori formati",
+        "processo",
+        120.0,
+        145.0,
+        160.0,
+    ),
+    (
+        "Accesso ai servizi",
+        "Ore di apertura degli sportelli",
+        "processo",
+        900.0,
+        2000.0,
+        2100.0,
+    ),
+    (
+        "Governance del Tavolo",
+        "Enti presenti ad almeno il 70% degli incontri (%)",
+        "outcome",
+        70.0,
+        64.0,
+        75.0,
+    ),
+    (
+        "Qualità percepita",
+        "Soddisfazione degli utenti (1-10)",
+        "outcome",
+        8.0,
+        8.6,
+        9.0,
+    ),
+    (
+        "Tratta e sfruttamento",
+        "Vittime di tratta che accedono ai servizi (%)",
+        "outcome",
+        15.0,
+        5.0,
+        15.0,
+    ),
 ];
 
-fn pdz_rows(rng: &mut ChaCha8Rng) -> Vec<(String, &'static str, &'static str, &'static str, f64, Option<f64>)> {
+/// Triennium, objective, indicator, type, expected value, achieved value (none yet for a plan in progress).
+type PdzRow = (
+    String,
+    &'static str,
+    &'static str,
+    &'static str,
+    f64,
+    Option<f64>,
+);
+
+fn pdz_rows(rng: &mut ChaCha8Rng) -> Vec<PdzRow> {
     let mut out = Vec::new();
     for (obiettivo, indicatore, tipo, atteso, realizzato, atteso_next) in PDZ_ROWS {
         let jitter = rng.random_range(90..=110) as f64 / 100.0;
         let achieved = (realizzato * jitter * 10.0).round() / 10.0;
-        out.push(("2021-2023".to_string(), obiettivo, indicatore, tipo, atteso, Some(achieved)));
-        out.push(("2025-2027".to_string(), obiettivo, indicatore, tipo, atteso_next, None));
+        out.push((
+            "2021-2023".to_string(),
+            obiettivo,
+            indicatore,
+            tipo,
+            atteso,
+            Some(achieved),
+        ));
+        out.push((
+            "2025-2027".to_string(),
+            obiettivo,
+            indicatore,
+            tipo,
+            atteso_next,
+            None,
+        ));
     }
     out
 }
@@ -681,8 +916,15 @@ fn it_number(x: f64) -> String {
 
 /// Lodi: UTF-8 CSV with `;`, decimal comma and dd/mm/yyyy, as the Ufficio di Piano's spreadsheet saves it.
 fn write_lodi(dir: &Path, rng: &mut ChaCha8Rng) -> std::io::Result<()> {
-    let mut s = String::from("Data accesso;Sportello;Livello;Tema;Esito;Codice utente;Data presa in carico\n");
-    for a in accesses("LO", ["Sportello Lodi centro", "Sportello Casalpusterlengo"], 520, rng) {
+    let mut s = String::from(
+        "Data accesso;Sportello;Livello;Tema;Esito;Codice utente;Data presa in carico\n",
+    );
+    for a in accesses(
+        "LO",
+        ["Sportello Lodi centro", "Sportello Casalpusterlengo"],
+        520,
+        rng,
+    ) {
         s.push_str(&format!(
             "{};{};{};{};{};{};{}\n",
             it_date(a.date),
@@ -711,11 +953,16 @@ fn write_lodi(dir: &Path, rng: &mut ChaCha8Rng) -> std::io::Result<()> {
 
     let mut s = String::from("Data incontro;Ente;Presente\n");
     for (d, e, present) in attendance(rng) {
-        s.push_str(&format!("{};{e};{}\n", it_date(d), if present { "Sì" } else { "No" }));
+        s.push_str(&format!(
+            "{};{e};{}\n",
+            it_date(d),
+            if present { "Sì" } else { "No" }
+        ));
     }
     fs::write(dir.join("tavolo.csv"), s)?;
 
-    let mut s = String::from("Triennio;Obiettivo;Indicatore;Tipo;Valore atteso;Valore realizzato\n");
+    let mut s =
+        String::from("Triennio;Obiettivo;Indicatore;Tipo;Valore atteso;Valore realizzato\n");
     for (t, o, i, tipo, atteso, realizzato) in pdz_rows(rng) {
         s.push_str(&format!(
             "{t};{o};{i};{tipo};{};{}\n",
@@ -728,26 +975,34 @@ fn write_lodi(dir: &Path, rng: &mut ChaCha8Rng) -> std::io::Result<()> {
 
 /// Crema: desk contacts from the web portal as JSON, the rest in a workbook with the header on row 1.
 fn write_crema(dir: &Path, rng: &mut ChaCha8Rng) -> Result<(), Box<dyn std::error::Error>> {
-    let items: Vec<serde_json::Value> = accesses("CR", ["Sportello Crema", "Sportello Soncino"], 380, rng)
-        .into_iter()
-        .map(|a| {
-            serde_json::json!({
-                "data": a.date.to_string(),
-                "sportello": a.sportello,
-                "livello": a.livello,
-                "tema": a.tema,
-                "esito": a.esito,
-                "utente": a.utente,
-                "data_presa_in_carico": a.presa_in_carico.map(|d| d.to_string()),
+    let items: Vec<serde_json::Value> =
+        accesses("CR", ["Sportello Crema", "Sportello Soncino"], 380, rng)
+            .into_iter()
+            .map(|a| {
+                serde_json::json!({
+                    "data": a.date.to_string(),
+                    "sportello": a.sportello,
+                    "livello": a.livello,
+                    "tema": a.tema,
+                    "esito": a.esito,
+                    "utente": a.utente,
+                    "data_presa_in_carico": a.presa_in_carico.map(|d| d.to_string()),
+                })
             })
-        })
-        .collect();
-    fs::write(dir.join("accessi_sportello.json"), serde_json::to_string_pretty(&items)?)?;
+            .collect();
+    fs::write(
+        dir.join("accessi_sportello.json"),
+        serde_json::to_string_pretty(&items)?,
+    )?;
 
-    let mut wb = Workbook::new();
+    let mut wb = new_workbook();
     let date_fmt = Format::new().set_num_format("dd/mm/yyyy");
     let ws = wb.add_worksheet().set_name("Formazione")?;
-    xlsx_header(ws, 0, &["Data", "Ente", "Destinatari", "Partecipanti", "Ore"])?;
+    xlsx_header(
+        ws,
+        0,
+        &["Data", "Ente", "Destinatari", "Partecipanti", "Ore"],
+    )?;
     for (r, c) in courses(rng).iter().enumerate() {
         let row = 1 + r as u32;
         ws.write_datetime_with_format(row, 0, excel_date(c.date), &date_fmt)?;
@@ -767,7 +1022,18 @@ fn write_crema(dir: &Path, rng: &mut ChaCha8Rng) -> Result<(), Box<dyn std::erro
         }
     }
     let ws = wb.add_worksheet().set_name("Piano di Zona")?;
-    xlsx_header(ws, 0, &["Triennio", "Obiettivo", "Indicatore", "Tipo", "Atteso", "Realizzato"])?;
+    xlsx_header(
+        ws,
+        0,
+        &[
+            "Triennio",
+            "Obiettivo",
+            "Indicatore",
+            "Tipo",
+            "Atteso",
+            "Realizzato",
+        ],
+    )?;
     for (r, (t, o, i, tipo, atteso, realizzato)) in pdz_rows(rng).iter().enumerate() {
         let row = 1 + r as u32;
         ws.write_string(row, 0, t)?;

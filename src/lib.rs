@@ -1,10 +1,10 @@
 //! osservatorio: exports from reception and integration offices in, verifiable indicators and
 //! static reports out. Modules follow the data: config → ingest → warehouse → indicators → render.
 
+pub mod cli;
 pub mod config;
-pub mod ingest;
-pub mod warehouse;
 pub mod indicators;
+pub mod ingest;
 pub mod render;
 pub mod schedule;
-pub mod cli;
+pub mod warehouse;

@@ -10,7 +10,11 @@ use crate::config::{self, Project};
 use crate::schedule::Job;
 
 #[derive(Parser)]
-#[command(name = "osservatorio", version, about = "Indicators and reports for migrant reception and integration programmes")]
+#[command(
+    name = "osservatorio",
+    version,
+    about = "Indicators and reports for migrant reception and integration programmes"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -83,11 +87,17 @@ pub fn main() -> ExitCode {
         }
     };
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("OSSERVATORIO_LOG").unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("OSSERVATORIO_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .with_target(false)
         .init();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(r) => r,
         Err(e) => {
             eprintln!("error: cannot start the runtime: {e}");
@@ -105,7 +115,10 @@ pub fn main() -> ExitCode {
 
 fn load(p: &ProjectArg) -> Result<Project, u8> {
     if !p.project.is_dir() {
-        eprintln!("error: {} is not a folder; pass --project DIR", p.project.display());
+        eprintln!(
+            "error: {} is not a folder; pass --project DIR",
+            p.project.display()
+        );
         return Err(INVALID);
     }
     config::load_project(&p.project).map_err(|errs| {
@@ -115,11 +128,21 @@ fn load(p: &ProjectArg) -> Result<Project, u8> {
 }
 
 fn unknown(kind: &str, given: &[String], known: Vec<&str>) -> Option<u8> {
-    let bad: Vec<&String> = given.iter().filter(|g| !known.contains(&g.as_str())).collect();
+    let bad: Vec<&String> = given
+        .iter()
+        .filter(|g| !known.contains(&g.as_str()))
+        .collect();
     if bad.is_empty() {
         return None;
     }
-    eprintln!("error: unknown {kind} {} (known: {})", bad.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", "), known.join(", "));
+    eprintln!(
+        "error: unknown {kind} {} (known: {})",
+        bad.iter()
+            .map(|s| s.as_str())
+            .collect::<Vec<_>>()
+            .join(", "),
+        known.join(", ")
+    );
     Some(INVALID)
 }
 
@@ -131,7 +154,11 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 Ok(x) => x,
                 Err(c) => return Ok(c),
             };
-            if let Some(c) = unknown("pipeline", &pipelines, project.pipelines.iter().map(|x| x.name.as_str()).collect()) {
+            if let Some(c) = unknown(
+                "pipeline",
+                &pipelines,
+                project.pipelines.iter().map(|x| x.name.as_str()).collect(),
+            ) {
                 return Ok(c);
             }
             let mut job = Job::start(&project, "run")?;
@@ -146,7 +173,10 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             }
             let report = job.finish().await?;
             summarize(&project, &report);
-            println!("report: {}", project.settings.output.join("index.html").display());
+            println!(
+                "report: {}",
+                project.settings.output.join("index.html").display()
+            );
             Ok(if report.failed { FAILED } else { 0 })
         }
         Command::Ingest { p, pipelines, full } => {
@@ -154,7 +184,11 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 Ok(x) => x,
                 Err(c) => return Ok(c),
             };
-            if let Some(c) = unknown("pipeline", &pipelines, project.pipelines.iter().map(|x| x.name.as_str()).collect()) {
+            if let Some(c) = unknown(
+                "pipeline",
+                &pipelines,
+                project.pipelines.iter().map(|x| x.name.as_str()).collect(),
+            ) {
                 return Ok(c);
             }
             let mut job = Job::start(&project, "ingest")?;
@@ -168,14 +202,23 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 Ok(x) => x,
                 Err(c) => return Ok(c),
             };
-            if let Some(c) = unknown("indicator", &indicators, project.indicators.iter().map(|x| x.id.as_str()).collect()) {
+            if let Some(c) = unknown(
+                "indicator",
+                &indicators,
+                project.indicators.iter().map(|x| x.id.as_str()).collect(),
+            ) {
                 return Ok(c);
             }
             let mut job = Job::start(&project, "compute")?;
-            job.compute(&indicators).await.context("computing indicators")?;
+            job.compute(&indicators)
+                .await
+                .context("computing indicators")?;
             let report = job.finish().await?;
             summarize(&project, &report);
-            println!("indicators: {}", project.settings.output.join("indicators.csv").display());
+            println!(
+                "indicators: {}",
+                project.settings.output.join("indicators.csv").display()
+            );
             Ok(if report.failed { FAILED } else { 0 })
         }
         Command::Render { p, dashboards } => {
@@ -183,14 +226,21 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 Ok(x) => x,
                 Err(c) => return Ok(c),
             };
-            if let Some(c) = unknown("dashboard", &dashboards, project.dashboards.iter().map(|x| x.id.as_str()).collect()) {
+            if let Some(c) = unknown(
+                "dashboard",
+                &dashboards,
+                project.dashboards.iter().map(|x| x.id.as_str()).collect(),
+            ) {
                 return Ok(c);
             }
             let mut job = Job::start(&project, "render")?;
             job.render(&dashboards).await.context("rendering")?;
             let report = job.finish().await?;
             summarize(&project, &report);
-            println!("report: {}", project.settings.output.join("index.html").display());
+            println!(
+                "report: {}",
+                project.settings.output.join("index.html").display()
+            );
             Ok(if report.failed { FAILED } else { 0 })
         }
     }
@@ -198,11 +248,20 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
 
 /// Prints one line per failure and a count of what ran, so a scheduled run's log says enough.
 fn summarize(project: &Project, report: &crate::schedule::RunReport) {
-    let count = |v: &[serde_json::Value], bad: &dyn Fn(&serde_json::Value) -> bool| (v.len(), v.iter().filter(|x| bad(x)).count());
-    let (ns, fs) = count(&report.sources, &|x| x["status"] == "failed" || x["check_errors"].as_u64().unwrap_or(0) > 0);
+    let count = |v: &[serde_json::Value], bad: &dyn Fn(&serde_json::Value) -> bool| {
+        (v.len(), v.iter().filter(|x| bad(x)).count())
+    };
+    let (ns, fs) = count(&report.sources, &|x| {
+        x["status"] == "failed" || x["check_errors"].as_u64().unwrap_or(0) > 0
+    });
     let (ni, fi) = count(&report.indicators, &|x| x["ok"] == false);
     let (nd, fd) = count(&report.dashboards, &|x| !x["error"].is_null());
-    for x in report.sources.iter().chain(&report.indicators).chain(&report.dashboards) {
+    for x in report
+        .sources
+        .iter()
+        .chain(&report.indicators)
+        .chain(&report.dashboards)
+    {
         if let Some(e) = x["error"].as_str() {
             println!("FAILED {e}");
         }
@@ -236,7 +295,12 @@ async fn check(p: &ProjectArg) -> anyhow::Result<u8> {
         for c in &table.checks {
             let sql = format!("SELECT COUNT(*) FROM {} WHERE NOT ({})", table.name, c.rule);
             if let Err(e) = crate::indicators::sql::plan_read_only(&ctx, &sql).await {
-                errs.push(&table.file, None, format!("tables.{}.checks.{}", table.name, c.name), format!("rule \"{}\": {e}", c.rule));
+                errs.push(
+                    &table.file,
+                    None,
+                    format!("tables.{}.checks.{}", table.name, c.name),
+                    format!("rule \"{}\": {e}", c.rule),
+                );
             }
         }
     }

@@ -38,8 +38,19 @@ impl fmt::Display for ConfigErrors {
 }
 
 impl ConfigErrors {
-    pub fn push(&mut self, file: &Path, line: Option<usize>, key: impl Into<String>, message: impl Into<String>) {
-        self.0.push(ConfigError { file: file.to_path_buf(), line, key: key.into(), message: message.into() });
+    pub fn push(
+        &mut self,
+        file: &Path,
+        line: Option<usize>,
+        key: impl Into<String>,
+        message: impl Into<String>,
+    ) {
+        self.0.push(ConfigError {
+            file: file.to_path_buf(),
+            line,
+            key: key.into(),
+            message: message.into(),
+        });
     }
 
     pub fn is_empty(&self) -> bool {

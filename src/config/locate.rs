@@ -46,7 +46,11 @@ struct Receiver {
 }
 
 fn join(parent: &str, key: &str) -> String {
-    if parent.is_empty() { key.to_string() } else { format!("{parent}.{key}") }
+    if parent.is_empty() {
+        key.to_string()
+    } else {
+        format!("{parent}.{key}")
+    }
 }
 
 impl Receiver {
@@ -89,11 +93,16 @@ impl MarkedEventReceiver for Receiver {
                     self.stack.push(Frame::Map { path, key: None });
                 } else {
                     // A complex key: give it a frame so its contents do not disturb the parent.
-                    self.stack.push(Frame::Map { path: String::from("?"), key: None });
+                    self.stack.push(Frame::Map {
+                        path: String::from("?"),
+                        key: None,
+                    });
                 }
             }
             Event::SequenceStart(..) => {
-                let path = self.value_path(line, None).unwrap_or_else(|| String::from("?"));
+                let path = self
+                    .value_path(line, None)
+                    .unwrap_or_else(|| String::from("?"));
                 self.stack.push(Frame::Seq { path, index: 0 });
             }
             Event::MappingEnd | Event::SequenceEnd => {

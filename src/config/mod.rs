@@ -33,7 +33,9 @@ impl FileCtx {
 }
 
 fn shown_path(root: &Path, path: &Path) -> PathBuf {
-    path.strip_prefix(root).map(Path::to_path_buf).unwrap_or_else(|_| path.to_path_buf())
+    path.strip_prefix(root)
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|_| path.to_path_buf())
 }
 
 /// Reads and deserialises one YAML file; a syntax or shape error is recorded with serde's location.
@@ -59,11 +61,18 @@ fn read_yaml<T: serde::de::DeserializeOwned>(
             // serde_yaml_ng appends " at line N column M"; the line is already in front.
             let msg = msg.split(" at line ").next().unwrap_or(&msg).to_string();
             let msg = if msg.contains("untagged enum Text") {
-                format!("{msg}: a text is a string or a map of languages such as {{ it: \"...\", en: \"...\" }} (quote texts that contain commas)")
+                format!(
+                    "{msg}: a text is a string or a map of languages such as {{ it: \"...\", en: \"...\" }} (quote texts that contain commas)"
+                )
             } else {
                 msg
             };
-            errs.push(&shown, line, "", format!("{msg} (see ../shared/SPEC.md for the keys this file takes)"));
+            errs.push(
+                &shown,
+                line,
+                "",
+                format!("{msg} (see ../shared/SPEC.md for the keys this file takes)"),
+            );
             None
         }
     }
@@ -89,10 +98,20 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
     let (settings, territories_path) = if settings_path.exists() {
         match read_yaml::<ProjectFile>(&root, &settings_path, &mut errs) {
             Some((file, ctx)) => check_settings(&root, file, &ctx, &mut errs),
-            None => check_settings(&root, ProjectFile::default(), &no_ctx("osservatorio.yaml"), &mut errs),
+            None => check_settings(
+                &root,
+                ProjectFile::default(),
+                &no_ctx("osservatorio.yaml"),
+                &mut errs,
+            ),
         }
     } else {
-        check_settings(&root, ProjectFile::default(), &no_ctx("osservatorio.yaml"), &mut errs)
+        check_settings(
+            &root,
+            ProjectFile::default(),
+            &no_ctx("osservatorio.yaml"),
+            &mut errs,
+        )
     };
     let territories = load_territories(&root, &territories_path, &mut errs);
 
@@ -102,14 +121,37 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
     let mut pending_sources = Vec::new();
     for path in yaml_files(&root.join("pipelines")) {
         if let Some((file, ctx)) = read_yaml::<PipelineFile>(&root, &path, &mut errs) {
-            check_pipeline(file, ctx, &mut tables, &mut pipelines, &mut pending_sources, &mut errs);
+            check_pipeline(
+                file,
+                ctx,
+                &mut tables,
+                &mut pipelines,
+                &mut pending_sources,
+                &mut errs,
+            );
         }
     }
     let mut source_names = BTreeSet::new();
     for (raw, ctx, key, pipeline) in pending_sources {
-        if let Some(s) = check_source(&root, raw, &ctx, &key, &pipeline, &tables, &territories, &mut errs) {
+        if let Some(s) = check_source(
+            &root,
+            raw,
+            &ctx,
+            &key,
+            &pipeline,
+            &tables,
+            &territories,
+            &mut errs,
+        ) {
             if !source_names.insert(s.name.clone()) {
-                ctx.err(&mut errs, &format!("{key}.name"), format!("source '{}' is declared twice; source names are unique in the project", s.name));
+                ctx.err(
+                    &mut errs,
+                    &format!("{key}.name"),
+                    format!(
+                        "source '{}' is declared twice; source names are unique in the project",
+                        s.name
+                    ),
+                );
             }
             sources.push(s);
         }
@@ -125,7 +167,14 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
                 let key = format!("indicators[{i}]");
                 if let Some(ind) = check_indicator(raw, &ctx, &key, &territories, &mut errs) {
                     if indicators.iter().any(|x| x.id == ind.id) {
-                        ctx.err(&mut errs, &format!("{key}.id"), format!("indicator '{}' is declared twice; ids are unique in the project", ind.id));
+                        ctx.err(
+                            &mut errs,
+                            &format!("{key}.id"),
+                            format!(
+                                "indicator '{}' is declared twice; ids are unique in the project",
+                                ind.id
+                            ),
+                        );
                     }
                     indicators.push(ind);
                 }
@@ -135,45 +184,86 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
 
     let mut dashboards: Vec<Dashboard> = Vec::new();
     for path in yaml_files(&root.join("dashboards")) {
-        if let Some((file, ctx)) = read_yaml::<DashboardFile>(&root, &path, &mut errs) {
-            if let Some(d) = check_dashboard(file, &ctx, &indicators, all_indicators_read, &territories, &mut errs) {
-                if dashboards.iter().any(|x| x.id == d.id) {
-                    ctx.err(&mut errs, "id", format!("dashboard '{}' is declared twice; ids are unique", d.id));
-                }
-                dashboards.push(d);
+        if let Some((file, ctx)) = read_yaml::<DashboardFile>(&root, &path, &mut errs)
+            && let Some(d) = check_dashboard(
+                file,
+                &ctx,
+                &indicators,
+                all_indicators_read,
+                &territories,
+                &mut errs,
+            )
+        {
+            if dashboards.iter().any(|x| x.id == d.id) {
+                ctx.err(
+                    &mut errs,
+                    "id",
+                    format!("dashboard '{}' is declared twice; ids are unique", d.id),
+                );
             }
+            dashboards.push(d);
         }
     }
 
     if !errs.is_empty() {
-        errs.0.sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
+        errs.0
+            .sort_by(|a, b| (&a.file, a.line).cmp(&(&b.file, b.line)));
         return Err(errs);
     }
-    Ok(Project { root, settings, territories, tables, pipelines, sources, indicators, dashboards })
+    Ok(Project {
+        root,
+        settings,
+        territories,
+        tables,
+        pipelines,
+        sources,
+        indicators,
+        dashboards,
+    })
 }
 
 fn no_ctx(name: &str) -> FileCtx {
-    FileCtx { shown: PathBuf::from(name), index: LineIndex::default() }
+    FileCtx {
+        shown: PathBuf::from(name),
+        index: LineIndex::default(),
+    }
 }
 
 fn resolve(root: &Path, p: &str) -> PathBuf {
     let path = Path::new(p);
-    if path.is_absolute() { path.to_path_buf() } else { root.join(path) }
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        root.join(path)
+    }
 }
 
-fn check_settings(root: &Path, f: ProjectFile, ctx: &FileCtx, errs: &mut ConfigErrors) -> (Settings, PathBuf) {
+fn check_settings(
+    root: &Path,
+    f: ProjectFile,
+    ctx: &FileCtx,
+    errs: &mut ConfigErrors,
+) -> (Settings, PathBuf) {
     let locale = match f.locale.as_deref() {
         None | Some("it") => Locale::It,
         Some("en") => Locale::En,
         Some(other) => {
-            ctx.err(errs, "locale", format!("'{other}' is not a supported locale; use it or en"));
+            ctx.err(
+                errs,
+                "locale",
+                format!("'{other}' is not a supported locale; use it or en"),
+            );
             Locale::It
         }
     };
     let timezone = match f.timezone.as_deref() {
         None => chrono_tz::Europe::Rome,
         Some(tz) => tz.parse().unwrap_or_else(|_| {
-            ctx.err(errs, "timezone", format!("'{tz}' is not an IANA time zone; use a name such as Europe/Rome"));
+            ctx.err(
+                errs,
+                "timezone",
+                format!("'{tz}' is not an IANA time zone; use a name such as Europe/Rome"),
+            );
             chrono_tz::Europe::Rome
         }),
     };
@@ -187,7 +277,11 @@ fn check_settings(root: &Path, f: ProjectFile, ctx: &FileCtx, errs: &mut ConfigE
     for (i, p) in f.plan_periods.unwrap_or_default().iter().enumerate() {
         match Period::parse(p) {
             Some(pp @ Period::Plan { .. }) => plan_periods.push(pp),
-            _ => ctx.err(errs, &format!("plan_periods[{i}]"), format!("'{p}' is not a plan period; write it as \"2025-2027\"")),
+            _ => ctx.err(
+                errs,
+                &format!("plan_periods[{i}]"),
+                format!("'{p}' is not a plan period; write it as \"2025-2027\""),
+            ),
         }
     }
     let settings = Settings {
@@ -199,7 +293,10 @@ fn check_settings(root: &Path, f: ProjectFile, ctx: &FileCtx, errs: &mut ConfigE
         min_cell: f.privacy.and_then(|p| p.min_cell).unwrap_or(5),
         plan_periods,
     };
-    (settings, resolve(root, f.territories.as_deref().unwrap_or("territories.csv")))
+    (
+        settings,
+        resolve(root, f.territories.as_deref().unwrap_or("territories.csv")),
+    )
 }
 
 fn load_territories(root: &Path, path: &Path, errs: &mut ConfigErrors) -> Territories {
@@ -208,17 +305,35 @@ fn load_territories(root: &Path, path: &Path, errs: &mut ConfigErrors) -> Territ
     if !path.exists() {
         return out;
     }
-    let mut reader = match csv::ReaderBuilder::new().trim(csv::Trim::All).from_path(path) {
+    let mut reader = match csv::ReaderBuilder::new()
+        .trim(csv::Trim::All)
+        .from_path(path)
+    {
         Ok(r) => r,
         Err(e) => {
-            errs.push(&shown, None, "", format!("cannot read the territories file: {e}"));
+            errs.push(
+                &shown,
+                None,
+                "",
+                format!("cannot read the territories file: {e}"),
+            );
             return out;
         }
     };
-    let headers: Vec<String> = reader.headers().map(|h| h.iter().map(str::to_lowercase).collect()).unwrap_or_default();
+    let headers: Vec<String> = reader
+        .headers()
+        .map(|h| h.iter().map(str::to_lowercase).collect())
+        .unwrap_or_default();
     let col = |name: &str| headers.iter().position(|h| h == name);
-    let (Some(ci), Some(ni), Some(li), Some(pi)) = (col("code"), col("name"), col("level"), col("parent")) else {
-        errs.push(&shown, Some(1), "", "the header must be code,name,level,parent");
+    let (Some(ci), Some(ni), Some(li), Some(pi)) =
+        (col("code"), col("name"), col("level"), col("parent"))
+    else {
+        errs.push(
+            &shown,
+            Some(1),
+            "",
+            "the header must be code,name,level,parent",
+        );
         return out;
     };
     let mut lines = BTreeMap::new();
@@ -238,20 +353,49 @@ fn load_territories(root: &Path, path: &Path, errs: &mut ConfigErrors) -> Territ
             continue;
         }
         if out.by_code.contains_key(&code) {
-            errs.push(&shown, Some(line), "code", format!("territory '{code}' is listed twice"));
+            errs.push(
+                &shown,
+                Some(line),
+                "code",
+                format!("territory '{code}' is listed twice"),
+            );
             continue;
         }
         let parent = Some(get(pi)).filter(|p| !p.is_empty());
         lines.insert(code.clone(), line);
-        out.by_code.insert(code.clone(), Territory { code, name: get(ni), level: get(li), parent });
+        out.by_code.insert(
+            code.clone(),
+            Territory {
+                code,
+                name: get(ni),
+                level: get(li),
+                parent,
+            },
+        );
     }
     for t in out.by_code.values() {
         let line = lines.get(&t.code).copied();
         if let Some(p) = &t.parent {
             if !out.by_code.contains_key(p) {
-                errs.push(&shown, line, "parent", format!("'{}' has parent '{p}', which is not a territory in this file", t.code));
+                errs.push(
+                    &shown,
+                    line,
+                    "parent",
+                    format!(
+                        "'{}' has parent '{p}', which is not a territory in this file",
+                        t.code
+                    ),
+                );
             } else if out.ancestors(&t.code).contains(&t.code) {
-                errs.push(&shown, line, "parent", format!("'{}' is its own ancestor; the parents must form a tree", t.code));
+                errs.push(
+                    &shown,
+                    line,
+                    "parent",
+                    format!(
+                        "'{}' is its own ancestor; the parents must form a tree",
+                        t.code
+                    ),
+                );
             }
         }
     }
@@ -268,13 +412,17 @@ fn check_pipeline(
     pending: &mut Vec<PendingSource>,
     errs: &mut ConfigErrors,
 ) {
-    if let Some(s) = &f.schedule {
-        if let Err(e) = s.parse::<cron::Schedule>() {
-            ctx.err(errs, "schedule", format!("'{s}' is not a cron expression ({e}); write six fields with seconds first, e.g. \"0 30 6 * * *\""));
-        }
+    if let Some(s) = &f.schedule
+        && let Err(e) = s.parse::<cron::Schedule>()
+    {
+        ctx.err(errs, "schedule", format!("'{s}' is not a cron expression ({e}); write six fields with seconds first, e.g. \"0 30 6 * * *\""));
     }
     if pipelines.iter().any(|p: &Pipeline| p.name == f.name) {
-        ctx.err(errs, "name", format!("pipeline '{}' is declared twice", f.name));
+        ctx.err(
+            errs,
+            "name",
+            format!("pipeline '{}' is declared twice", f.name),
+        );
     }
     for (name, t) in f.tables {
         let key = format!("tables.{name}");
@@ -283,12 +431,20 @@ fn check_pipeline(
             continue;
         }
         if !is_identifier(&name) {
-            ctx.err(errs, &key, "a table name is lower-case letters, digits and _, starting with a letter");
+            ctx.err(
+                errs,
+                &key,
+                "a table name is lower-case letters, digits and _, starting with a letter",
+            );
         }
         let mut columns = Vec::new();
         for (c, ty) in &t.columns {
             if !is_identifier(c) || c.starts_with('_') {
-                ctx.err(errs, &format!("{key}.columns.{c}"), "a column name is lower-case letters, digits and _, starting with a letter");
+                ctx.err(
+                    errs,
+                    &format!("{key}.columns.{c}"),
+                    "a column name is lower-case letters, digits and _, starting with a letter",
+                );
             }
             match ColumnType::parse(ty) {
                 Some(ty) => columns.push(Column { name: c.clone(), ty, required: t.required.contains(c) }),
@@ -297,7 +453,11 @@ fn check_pipeline(
         }
         for (i, r) in t.required.iter().enumerate() {
             if !t.columns.contains_key(r) {
-                ctx.err(errs, &format!("{key}.required[{i}]"), format!("'{r}' is not a column of table '{name}'"));
+                ctx.err(
+                    errs,
+                    &format!("{key}.required[{i}]"),
+                    format!("'{r}' is not a column of table '{name}'"),
+                );
             }
         }
         let mut checks = Vec::new();
@@ -306,27 +466,54 @@ fn check_pipeline(
                 None | Some("warning") => Severity::Warning,
                 Some("error") => Severity::Error,
                 Some(s) => {
-                    ctx.err(errs, &format!("{key}.checks[{i}].severity"), format!("'{s}' is not a severity; use warning or error"));
+                    ctx.err(
+                        errs,
+                        &format!("{key}.checks[{i}].severity"),
+                        format!("'{s}' is not a severity; use warning or error"),
+                    );
                     Severity::Warning
                 }
             };
             if c.rule.trim().is_empty() {
-                ctx.err(errs, &format!("{key}.checks[{i}].rule"), "a check needs a SQL condition, e.g. \"presenti <= posti\"");
+                ctx.err(
+                    errs,
+                    &format!("{key}.checks[{i}].rule"),
+                    "a check needs a SQL condition, e.g. \"presenti <= posti\"",
+                );
             }
-            checks.push(Check { name: c.name, rule: c.rule, severity });
+            checks.push(Check {
+                name: c.name,
+                rule: c.rule,
+                severity,
+            });
         }
-        tables.insert(name.clone(), Table { name, columns, checks, pipeline: f.name.clone(), file: ctx.shown.clone() });
+        tables.insert(
+            name.clone(),
+            Table {
+                name,
+                columns,
+                checks,
+                pipeline: f.name.clone(),
+                file: ctx.shown.clone(),
+            },
+        );
     }
     let ctx = std::rc::Rc::new(ctx);
     for (i, s) in f.sources.into_iter().enumerate() {
         pending.push((s, ctx.clone(), format!("sources[{i}]"), f.name.clone()));
     }
-    pipelines.push(Pipeline { name: f.name, schedule: f.schedule, file: ctx.shown.clone() });
+    pipelines.push(Pipeline {
+        name: f.name,
+        schedule: f.schedule,
+        file: ctx.shown.clone(),
+    });
 }
 
 fn is_identifier(s: &str) -> bool {
     let mut chars = s.chars();
-    chars.next().is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
         && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
 }
 
@@ -341,29 +528,48 @@ fn options<T: serde::de::DeserializeOwned + Default>(
     match value {
         None => T::default(),
         Some(v) => serde_yaml_ng::from_value(v).unwrap_or_else(|e| {
-            ctx.err(errs, &format!("{key}.options"), format!("{e} (options valid for format {format} only)"));
+            ctx.err(
+                errs,
+                &format!("{key}.options"),
+                format!("{e} (options valid for format {format} only)"),
+            );
             T::default()
         }),
     }
 }
 
-fn check_text_format(decimal: Option<String>, date_format: Option<String>, ctx: &FileCtx, key: &str, errs: &mut ConfigErrors) -> TextFormat {
+fn check_text_format(
+    decimal: Option<String>,
+    date_format: Option<String>,
+    ctx: &FileCtx,
+    key: &str,
+    errs: &mut ConfigErrors,
+) -> TextFormat {
     let decimal = match decimal.as_deref() {
         None | Some(".") => '.',
         Some(",") => ',',
         Some(d) => {
-            ctx.err(errs, &format!("{key}.options.decimal"), format!("'{d}' is not a decimal separator; use \".\" or \",\""));
+            ctx.err(
+                errs,
+                &format!("{key}.options.decimal"),
+                format!("'{d}' is not a decimal separator; use \".\" or \",\""),
+            );
             '.'
         }
     };
     if let Some(f) = &date_format {
         let probe = chrono::NaiveDate::from_ymd_opt(2024, 12, 31).map(|d| d.format(f).to_string());
-        let valid = probe.as_deref().is_some_and(|p| parse_date_with(p, f).is_some());
+        let valid = probe
+            .as_deref()
+            .is_some_and(|p| parse_date_with(p, f).is_some());
         if !valid {
             ctx.err(errs, &format!("{key}.options.date_format"), format!("'{f}' is not a strftime date format with day, month and year, e.g. \"%d/%m/%Y\""));
         }
     }
-    TextFormat { decimal, date_format }
+    TextFormat {
+        decimal,
+        date_format,
+    }
 }
 
 /// Parses a date with a strftime format; a format without a day (such as `%m/%Y`) names the first of the month.
@@ -378,20 +584,38 @@ pub fn parse_date_with(s: &str, format: &str) -> Option<chrono::NaiveDate> {
     chrono::NaiveDate::parse_from_str(&format!("01 {s}"), &format!("%d {format}")).ok()
 }
 
-fn check_encoding(label: Option<String>, ctx: &FileCtx, key: &str, errs: &mut ConfigErrors) -> &'static encoding_rs::Encoding {
+fn check_encoding(
+    label: Option<String>,
+    ctx: &FileCtx,
+    key: &str,
+    errs: &mut ConfigErrors,
+) -> &'static encoding_rs::Encoding {
     match label {
         None => encoding_rs::UTF_8,
         Some(l) => encoding_rs::Encoding::for_label(l.as_bytes()).unwrap_or_else(|| {
-            ctx.err(errs, &format!("{key}.options.encoding"), format!("'{l}' is not an encoding label; use e.g. utf-8 or windows-1252"));
+            ctx.err(
+                errs,
+                &format!("{key}.options.encoding"),
+                format!("'{l}' is not an encoding label; use e.g. utf-8 or windows-1252"),
+            );
             encoding_rs::UTF_8
         }),
     }
 }
 
-fn check_header_row(row: Option<usize>, ctx: &FileCtx, key: &str, errs: &mut ConfigErrors) -> usize {
+fn check_header_row(
+    row: Option<usize>,
+    ctx: &FileCtx,
+    key: &str,
+    errs: &mut ConfigErrors,
+) -> usize {
     match row {
         Some(0) => {
-            ctx.err(errs, &format!("{key}.options.header_row"), "header_row is 1-based: the first row is 1");
+            ctx.err(
+                errs,
+                &format!("{key}.options.header_row"),
+                "header_row is 1-based: the first row is 1",
+            );
             1
         }
         r => r.unwrap_or(1),
@@ -413,12 +637,24 @@ fn check_source(
     let table = tables.get(&s.table);
     if table.is_none() {
         let known: Vec<&str> = tables.keys().map(String::as_str).collect();
-        ctx.err(errs, &format!("{key}.table"), format!("table '{}' is not declared in any pipeline (declared: {})", s.table, known.join(", ")));
+        ctx.err(
+            errs,
+            &format!("{key}.table"),
+            format!(
+                "table '{}' is not declared in any pipeline (declared: {})",
+                s.table,
+                known.join(", ")
+            ),
+        );
     }
-    if let Some(t) = &s.territory {
-        if territories.get(t).is_none() {
-            ctx.err(errs, &format!("{key}.territory"), format!("territory '{t}' is not in territories.csv"));
-        }
+    if let Some(t) = &s.territory
+        && territories.get(t).is_none()
+    {
+        ctx.err(
+            errs,
+            &format!("{key}.territory"),
+            format!("territory '{t}' is not in territories.csv"),
+        );
     }
     let format = match s.format.as_str() {
         "csv" => {
@@ -428,7 +664,11 @@ fn check_source(
                 Some("\\t") | Some("\t") => b'\t',
                 Some(d) if d.len() == 1 => d.as_bytes()[0],
                 Some(d) => {
-                    ctx.err(errs, &format!("{key}.options.delimiter"), format!("'{d}' is not a one-character delimiter"));
+                    ctx.err(
+                        errs,
+                        &format!("{key}.options.delimiter"),
+                        format!("'{d}' is not a one-character delimiter"),
+                    );
                     b','
                 }
             };
@@ -456,10 +696,16 @@ fn check_source(
         }
         "parquet" => {
             let o: ParquetOptions = options(s.options, "parquet", ctx, key, errs);
-            Format::Parquet { text: check_text_format(o.decimal, o.date_format, ctx, key, errs) }
+            Format::Parquet {
+                text: check_text_format(o.decimal, o.date_format, ctx, key, errs),
+            }
         }
         other => {
-            ctx.err(errs, &format!("{key}.format"), format!("'{other}' is not a format; use csv, xlsx, json or parquet"));
+            ctx.err(
+                errs,
+                &format!("{key}.format"),
+                format!("'{other}' is not a format; use csv, xlsx, json or parquet"),
+            );
             return None;
         }
     };
@@ -467,7 +713,11 @@ fn check_source(
     if let Some(t) = table {
         for (c, header) in &s.columns {
             if !t.columns.iter().any(|x| &x.name == c) {
-                ctx.err(errs, &format!("{key}.columns.{c}"), format!("'{c}' is not a column of table '{}'", t.name));
+                ctx.err(
+                    errs,
+                    &format!("{key}.columns.{c}"),
+                    format!("'{c}' is not a column of table '{}'", t.name),
+                );
             }
             columns.push((c.clone(), header.clone()));
         }
@@ -481,28 +731,48 @@ fn check_source(
     let max_rejected = match &s.max_rejected {
         None => RejectLimit::Percent(5.0),
         Some(v) => parse_reject_limit(v).unwrap_or_else(|| {
-            ctx.err(errs, &format!("{key}.max_rejected"), "write a percentage such as 5% or a number of rows such as 20");
+            ctx.err(
+                errs,
+                &format!("{key}.max_rejected"),
+                "write a percentage such as 5% or a number of rows such as 20",
+            );
             RejectLimit::Percent(5.0)
         }),
     };
     let expected = s.expected.as_deref().and_then(|e| {
         let c = Cadence::parse(e);
         if c.is_none() {
-            ctx.err(errs, &format!("{key}.expected"), format!("'{e}' is not a cadence; use daily, weekly, monthly, quarterly or yearly"));
+            ctx.err(
+                errs,
+                &format!("{key}.expected"),
+                format!("'{e}' is not a cadence; use daily, weekly, monthly, quarterly or yearly"),
+            );
         }
         c
     });
     let grace_days = match s.grace.as_deref() {
         None => 0,
         Some(g) => parse_days(g).unwrap_or_else(|| {
-            ctx.err(errs, &format!("{key}.grace"), format!("'{g}' is not a duration; write days as 10d or weeks as 2w"));
+            ctx.err(
+                errs,
+                &format!("{key}.grace"),
+                format!("'{g}' is not a duration; write days as 10d or weeks as 2w"),
+            );
             0
         }),
     };
     if s.url.trim().is_empty() {
-        ctx.err(errs, &format!("{key}.url"), "a source needs a url: a path, file://, http(s):// or s3://");
+        ctx.err(
+            errs,
+            &format!("{key}.url"),
+            "a source needs a url: a path, file://, http(s):// or s3://",
+        );
     }
-    let url = if s.url.contains("://") { s.url.clone() } else { resolve(root, &s.url).to_string_lossy().into_owned() };
+    let url = if s.url.contains("://") {
+        s.url.clone()
+    } else {
+        resolve(root, &s.url).to_string_lossy().into_owned()
+    };
     if errs.0.len() > before {
         return None;
     }
@@ -528,7 +798,12 @@ fn parse_reject_limit(v: &serde_yaml_ng::Value) -> Option<RejectLimit> {
         serde_yaml_ng::Value::String(s) => {
             let s = s.trim();
             match s.strip_suffix('%') {
-                Some(p) => p.trim().parse::<f64>().ok().filter(|p| (0.0..=100.0).contains(p)).map(RejectLimit::Percent),
+                Some(p) => p
+                    .trim()
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|p| (0.0..=100.0).contains(p))
+                    .map(RejectLimit::Percent),
                 None => s.parse().ok().map(RejectLimit::Rows),
             }
         }
@@ -547,17 +822,31 @@ fn parse_days(s: &str) -> Option<i64> {
     }
 }
 
-fn check_indicator(f: IndicatorFile, ctx: &FileCtx, key: &str, territories: &Territories, errs: &mut ConfigErrors) -> Option<Indicator> {
+fn check_indicator(
+    f: IndicatorFile,
+    ctx: &FileCtx,
+    key: &str,
+    territories: &Territories,
+    errs: &mut ConfigErrors,
+) -> Option<Indicator> {
     let before = errs.0.len();
     if !is_identifier(&f.id) {
-        ctx.err(errs, &format!("{key}.id"), "an indicator id is lower-case letters, digits and _");
+        ctx.err(
+            errs,
+            &format!("{key}.id"),
+            "an indicator id is lower-case letters, digits and _",
+        );
     }
     let kind = match f.kind.as_str() {
         "output" => Kind::Output,
         "process" => Kind::Process,
         "outcome" => Kind::Outcome,
         k => {
-            ctx.err(errs, &format!("{key}.kind"), format!("'{k}' is not a kind; use output, process or outcome"));
+            ctx.err(
+                errs,
+                &format!("{key}.kind"),
+                format!("'{k}' is not a kind; use output, process or outcome"),
+            );
             Kind::Output
         }
     };
@@ -566,14 +855,25 @@ fn check_indicator(f: IndicatorFile, ctx: &FileCtx, key: &str, territories: &Ter
         Unit::Count
     });
     let grain = Grain::parse(&f.grain).unwrap_or_else(|| {
-        ctx.err(errs, &format!("{key}.grain"), format!("'{}' is not a grain; use month, quarter, year or plan", f.grain));
+        ctx.err(
+            errs,
+            &format!("{key}.grain"),
+            format!(
+                "'{}' is not a grain; use month, quarter, year or plan",
+                f.grain
+            ),
+        );
         Grain::Month
     });
     let direction = match f.direction.as_deref() {
         None | Some("up") => Direction::Up,
         Some("down") => Direction::Down,
         Some(d) => {
-            ctx.err(errs, &format!("{key}.direction"), format!("'{d}' is not a direction; use up or down"));
+            ctx.err(
+                errs,
+                &format!("{key}.direction"),
+                format!("'{d}' is not a direction; use up or down"),
+            );
             Direction::Up
         }
     };
@@ -583,7 +883,11 @@ fn check_indicator(f: IndicatorFile, ctx: &FileCtx, key: &str, territories: &Ter
         Some("mean") => TimeRollup::Mean,
         Some("none") => TimeRollup::None,
         Some(t) => {
-            ctx.err(errs, &format!("{key}.time_rollup"), format!("'{t}' is not a time roll-up; use sum, last, mean or none"));
+            ctx.err(
+                errs,
+                &format!("{key}.time_rollup"),
+                format!("'{t}' is not a time roll-up; use sum, last, mean or none"),
+            );
             TimeRollup::Sum
         }
     };
@@ -591,46 +895,83 @@ fn check_indicator(f: IndicatorFile, ctx: &FileCtx, key: &str, territories: &Ter
         None | Some("sum") => true,
         Some("none") => false,
         Some(t) => {
-            ctx.err(errs, &format!("{key}.territory_rollup"), format!("'{t}' is not a territory roll-up; use sum or none"));
+            ctx.err(
+                errs,
+                &format!("{key}.territory_rollup"),
+                format!("'{t}' is not a territory roll-up; use sum or none"),
+            );
             true
         }
     };
     if f.sql.trim().is_empty() {
-        ctx.err(errs, &format!("{key}.sql"), "an indicator needs a SQL query returning territory, period, numerator [, denominator]");
+        ctx.err(
+            errs,
+            &format!("{key}.sql"),
+            "an indicator needs a SQL query returning territory, period, numerator [, denominator]",
+        );
     }
     if !f.targets.is_empty() && f.targets_sql.is_some() {
-        ctx.err(errs, &format!("{key}.targets_sql"), "give either targets or targets_sql, not both");
+        ctx.err(
+            errs,
+            &format!("{key}.targets_sql"),
+            "give either targets or targets_sql, not both",
+        );
     }
     let mut targets = Vec::new();
     for (i, t) in f.targets.into_iter().enumerate() {
         let tkey = format!("{key}.targets[{i}]");
-        if let Some(code) = &t.territory {
-            if territories.get(code).is_none() {
-                ctx.err(errs, &format!("{tkey}.territory"), format!("territory '{code}' is not in territories.csv"));
-            }
+        if let Some(code) = &t.territory
+            && territories.get(code).is_none()
+        {
+            ctx.err(
+                errs,
+                &format!("{tkey}.territory"),
+                format!("territory '{code}' is not in territories.csv"),
+            );
         }
         let period = t.period.as_deref().and_then(|p| {
             let parsed = Period::parse(p);
             if parsed.is_none() {
-                ctx.err(errs, &format!("{tkey}.period"), format!("'{p}' is not a period; write 2024-03, 2024-Q1, 2024 or 2025-2027"));
+                ctx.err(
+                    errs,
+                    &format!("{tkey}.period"),
+                    format!("'{p}' is not a period; write 2024-03, 2024-Q1, 2024 or 2025-2027"),
+                );
             }
             parsed
         });
         let tgrain = t.grain.as_deref().and_then(|g| {
             let parsed = Grain::parse(g);
             if parsed.is_none() {
-                ctx.err(errs, &format!("{tkey}.grain"), format!("'{g}' is not a grain; use month, quarter, year or plan"));
+                ctx.err(
+                    errs,
+                    &format!("{tkey}.grain"),
+                    format!("'{g}' is not a grain; use month, quarter, year or plan"),
+                );
             }
             parsed
         });
         if !t.value.is_finite() {
-            ctx.err(errs, &format!("{tkey}.value"), "a target value is a finite number");
+            ctx.err(
+                errs,
+                &format!("{tkey}.value"),
+                "a target value is a finite number",
+            );
         }
-        targets.push(Target { territory: t.territory, period, grain: tgrain, value: t.value });
+        targets.push(Target {
+            territory: t.territory,
+            period,
+            grain: tgrain,
+            value: t.value,
+        });
     }
     let on_track = f.on_track.unwrap_or(90.0);
     if !(0.0..=100.0).contains(&on_track) {
-        ctx.err(errs, &format!("{key}.on_track"), "on_track is a percentage of the target between 0 and 100");
+        ctx.err(
+            errs,
+            &format!("{key}.on_track"),
+            "on_track is a percentage of the target between 0 and 100",
+        );
     }
     if errs.0.len() > before {
         return None;
@@ -664,12 +1005,20 @@ fn check_dashboard(
 ) -> Option<Dashboard> {
     let before = errs.0.len();
     if !is_identifier(&f.id.replace('-', "_")) {
-        ctx.err(errs, "id", "a dashboard id is lower-case letters, digits, - and _ (it names a folder)");
+        ctx.err(
+            errs,
+            "id",
+            "a dashboard id is lower-case letters, digits, - and _ (it names a folder)",
+        );
     }
     let parse_period = |p: &str, key: &str, errs: &mut ConfigErrors| -> Option<Period> {
         let parsed = Period::parse(p);
         if parsed.is_none() {
-            ctx.err(errs, key, format!("'{p}' is not a period; write 2024-03, 2024-Q1, 2024 or 2025-2027"));
+            ctx.err(
+                errs,
+                key,
+                format!("'{p}' is not a period; write 2024-03, 2024-Q1, 2024 or 2025-2027"),
+            );
         }
         parsed
     };
@@ -681,85 +1030,169 @@ fn check_dashboard(
     let indicator = |id: &str, key: &str, errs: &mut ConfigErrors| {
         // When an indicators file did not parse, its ids are unknown: say nothing rather than cascade.
         if all_indicators_read && !indicators.iter().any(|i| i.id == id) {
-            ctx.err(errs, key, format!("indicator '{id}' is not defined in indicators/"));
+            ctx.err(
+                errs,
+                key,
+                format!("indicator '{id}' is not defined in indicators/"),
+            );
         }
     };
     let territory = |code: &str, key: &str, errs: &mut ConfigErrors| {
         if territories.get(code).is_none() {
-            ctx.err(errs, key, format!("territory '{code}' is not in territories.csv"));
+            ctx.err(
+                errs,
+                key,
+                format!("territory '{code}' is not in territories.csv"),
+            );
         }
     };
-    let selector = |sel: TerritoriesFile, key: &str, errs: &mut ConfigErrors| -> TerritorySelector {
-        match sel {
-            TerritoriesFile::List(v) => {
-                for (i, c) in v.iter().enumerate() {
-                    territory(c, &format!("{key}[{i}]"), errs);
+    let selector =
+        |sel: TerritoriesFile, key: &str, errs: &mut ConfigErrors| -> TerritorySelector {
+            match sel {
+                TerritoriesFile::List(v) => {
+                    for (i, c) in v.iter().enumerate() {
+                        territory(c, &format!("{key}[{i}]"), errs);
+                    }
+                    TerritorySelector::List(v)
                 }
-                TerritorySelector::List(v)
-            }
-            TerritoriesFile::Selector(SelectorFile { children_of: Some(c), level: None }) => {
-                territory(&c, &format!("{key}.children_of"), errs);
-                TerritorySelector::ChildrenOf(c)
-            }
-            TerritoriesFile::Selector(SelectorFile { children_of: None, level: Some(l) }) => {
-                if territories.at_level(&l).is_empty() {
-                    ctx.err(errs, &format!("{key}.level"), format!("no territory has level '{l}' in territories.csv"));
+                TerritoriesFile::Selector(SelectorFile {
+                    children_of: Some(c),
+                    level: None,
+                }) => {
+                    territory(&c, &format!("{key}.children_of"), errs);
+                    TerritorySelector::ChildrenOf(c)
                 }
-                TerritorySelector::Level(l)
+                TerritoriesFile::Selector(SelectorFile {
+                    children_of: None,
+                    level: Some(l),
+                }) => {
+                    if territories.at_level(&l).is_empty() {
+                        ctx.err(
+                            errs,
+                            &format!("{key}.level"),
+                            format!("no territory has level '{l}' in territories.csv"),
+                        );
+                    }
+                    TerritorySelector::Level(l)
+                }
+                TerritoriesFile::Selector(_) => {
+                    ctx.err(
+                        errs,
+                        key,
+                        "write a list of codes, { children_of: CODE } or { level: LEVEL }",
+                    );
+                    TerritorySelector::List(Vec::new())
+                }
             }
-            TerritoriesFile::Selector(_) => {
-                ctx.err(errs, key, "write a list of codes, { children_of: CODE } or { level: LEVEL }");
-                TerritorySelector::List(Vec::new())
-            }
-        }
-    };
+        };
     let mut sections = Vec::new();
     for (si, s) in f.sections.into_iter().enumerate() {
         let mut charts = Vec::new();
         for (ci, c) in s.charts.into_iter().enumerate() {
             let key = format!("sections[{si}].charts[{ci}]");
             let chart = match c {
-                ChartFile::Trend { indicator: id, territories: t, grain, title } => {
+                ChartFile::Trend {
+                    indicator: id,
+                    territories: t,
+                    grain,
+                    title,
+                } => {
                     indicator(&id, &format!("{key}.indicator"), errs);
-                    let own = indicators.iter().find(|i| i.id == id).map(|i| i.grain).unwrap_or(Grain::Month);
+                    let own = indicators
+                        .iter()
+                        .find(|i| i.id == id)
+                        .map(|i| i.grain)
+                        .unwrap_or(Grain::Month);
                     let grain = match grain.as_deref() {
                         None => own,
                         Some(g) => Grain::parse(g).unwrap_or_else(|| {
-                            ctx.err(errs, &format!("{key}.grain"), format!("'{g}' is not a grain; use month, quarter, year or plan"));
+                            ctx.err(
+                                errs,
+                                &format!("{key}.grain"),
+                                format!("'{g}' is not a grain; use month, quarter, year or plan"),
+                            );
                             own
                         }),
                     };
-                    Chart::Trend { indicator: id, territories: selector(t, &format!("{key}.territories"), errs), grain, title }
+                    Chart::Trend {
+                        indicator: id,
+                        territories: selector(t, &format!("{key}.territories"), errs),
+                        grain,
+                        title,
+                    }
                 }
-                ChartFile::Bar { indicator: id, territories: t, period, title } => {
+                ChartFile::Bar {
+                    indicator: id,
+                    territories: t,
+                    period,
+                    title,
+                } => {
                     indicator(&id, &format!("{key}.indicator"), errs);
-                    let period = period.and_then(|p| parse_period(&p, &format!("{key}.period"), errs));
-                    Chart::Bar { indicator: id, territories: selector(t, &format!("{key}.territories"), errs), period, title }
+                    let period =
+                        period.and_then(|p| parse_period(&p, &format!("{key}.period"), errs));
+                    Chart::Bar {
+                        indicator: id,
+                        territories: selector(t, &format!("{key}.territories"), errs),
+                        period,
+                        title,
+                    }
                 }
-                ChartFile::Target { indicators: ids, territory: t, period, title } => {
+                ChartFile::Target {
+                    indicators: ids,
+                    territory: t,
+                    period,
+                    title,
+                } => {
                     for (i, id) in ids.iter().enumerate() {
                         indicator(id, &format!("{key}.indicators[{i}]"), errs);
                     }
                     territory(&t, &format!("{key}.territory"), errs);
-                    let period = period.and_then(|p| parse_period(&p, &format!("{key}.period"), errs));
-                    Chart::Target { indicators: ids, territory: t, period, title }
+                    let period =
+                        period.and_then(|p| parse_period(&p, &format!("{key}.period"), errs));
+                    Chart::Target {
+                        indicators: ids,
+                        territory: t,
+                        period,
+                        title,
+                    }
                 }
-                ChartFile::Table { indicators: ids, territories: t, period, title } => {
+                ChartFile::Table {
+                    indicators: ids,
+                    territories: t,
+                    period,
+                    title,
+                } => {
                     for (i, id) in ids.iter().enumerate() {
                         indicator(id, &format!("{key}.indicators[{i}]"), errs);
                     }
-                    let period = period.and_then(|p| parse_period(&p, &format!("{key}.period"), errs));
-                    Chart::Table { indicators: ids, territories: selector(t, &format!("{key}.territories"), errs), period, title }
+                    let period =
+                        period.and_then(|p| parse_period(&p, &format!("{key}.period"), errs));
+                    Chart::Table {
+                        indicators: ids,
+                        territories: selector(t, &format!("{key}.territories"), errs),
+                        period,
+                        title,
+                    }
                 }
             };
             charts.push(chart);
         }
-        sections.push(Section { title: s.title, text: s.text, charts });
+        sections.push(Section {
+            title: s.title,
+            text: s.text,
+            charts,
+        });
     }
     if errs.0.len() > before {
         return None;
     }
-    Some(Dashboard { id: f.id, title: f.title, period, sections, file: ctx.shown.clone() })
+    Some(Dashboard {
+        id: f.id,
+        title: f.title,
+        period,
+        sections,
+        file: ctx.shown.clone(),
+    })
 }
 
 #[cfg(test)]
@@ -768,9 +1201,18 @@ mod tests {
 
     #[test]
     fn reject_limits_read_percent_and_rows() {
-        assert_eq!(parse_reject_limit(&serde_yaml_ng::Value::String("5%".into())), Some(RejectLimit::Percent(5.0)));
-        assert_eq!(parse_reject_limit(&serde_yaml_ng::Value::Number(20.into())), Some(RejectLimit::Rows(20)));
-        assert_eq!(parse_reject_limit(&serde_yaml_ng::Value::String("lots".into())), None);
+        assert_eq!(
+            parse_reject_limit(&serde_yaml_ng::Value::String("5%".into())),
+            Some(RejectLimit::Percent(5.0))
+        );
+        assert_eq!(
+            parse_reject_limit(&serde_yaml_ng::Value::Number(20.into())),
+            Some(RejectLimit::Rows(20))
+        );
+        assert_eq!(
+            parse_reject_limit(&serde_yaml_ng::Value::String("lots".into())),
+            None
+        );
         assert!(RejectLimit::Percent(5.0).exceeded(6, 100));
         assert!(!RejectLimit::Percent(5.0).exceeded(5, 100));
     }

@@ -87,11 +87,18 @@ impl Territories {
     }
 
     pub fn at_level(&self, level: &str) -> Vec<String> {
-        self.by_code.values().filter(|t| t.level == level).map(|t| t.code.clone()).collect()
+        self.by_code
+            .values()
+            .filter(|t| t.level == level)
+            .map(|t| t.code.clone())
+            .collect()
     }
 
     pub fn name_of(&self, code: &str) -> String {
-        self.by_code.get(code).map(|t| t.name.clone()).unwrap_or_else(|| code.to_string())
+        self.by_code
+            .get(code)
+            .map(|t| t.name.clone())
+            .unwrap_or_else(|| code.to_string())
     }
 }
 
@@ -164,10 +171,24 @@ pub struct TextFormat {
 
 #[derive(Debug, Clone)]
 pub enum Format {
-    Csv { delimiter: u8, encoding: &'static encoding_rs::Encoding, header_row: usize, text: TextFormat },
-    Xlsx { sheet: Option<String>, header_row: usize, text: TextFormat },
-    Json { encoding: &'static encoding_rs::Encoding, text: TextFormat },
-    Parquet { text: TextFormat },
+    Csv {
+        delimiter: u8,
+        encoding: &'static encoding_rs::Encoding,
+        header_row: usize,
+        text: TextFormat,
+    },
+    Xlsx {
+        sheet: Option<String>,
+        header_row: usize,
+        text: TextFormat,
+    },
+    Json {
+        encoding: &'static encoding_rs::Encoding,
+        text: TextFormat,
+    },
+    Parquet {
+        text: TextFormat,
+    },
 }
 
 impl Format {
@@ -358,10 +379,30 @@ impl TerritorySelector {
 
 #[derive(Debug, Clone)]
 pub enum Chart {
-    Trend { indicator: String, territories: TerritorySelector, grain: Grain, title: Option<Text> },
-    Bar { indicator: String, territories: TerritorySelector, period: Option<Period>, title: Option<Text> },
-    Target { indicators: Vec<String>, territory: String, period: Option<Period>, title: Option<Text> },
-    Table { indicators: Vec<String>, territories: TerritorySelector, period: Option<Period>, title: Option<Text> },
+    Trend {
+        indicator: String,
+        territories: TerritorySelector,
+        grain: Grain,
+        title: Option<Text>,
+    },
+    Bar {
+        indicator: String,
+        territories: TerritorySelector,
+        period: Option<Period>,
+        title: Option<Text>,
+    },
+    Target {
+        indicators: Vec<String>,
+        territory: String,
+        period: Option<Period>,
+        title: Option<Text>,
+    },
+    Table {
+        indicators: Vec<String>,
+        territories: TerritorySelector,
+        period: Option<Period>,
+        title: Option<Text>,
+    },
 }
 
 #[derive(Debug, Clone)]

@@ -71,7 +71,10 @@ impl Period {
         let (year, month) = (date.year(), date.month());
         match grain {
             Grain::Month => Some(Period::Month { year, month }),
-            Grain::Quarter => Some(Period::Quarter { year, quarter: (month - 1) / 3 + 1 }),
+            Grain::Quarter => Some(Period::Quarter {
+                year,
+                quarter: (month - 1) / 3 + 1,
+            }),
             Grain::Year => Some(Period::Year(year)),
             Grain::Plan => None,
         }
@@ -85,17 +88,25 @@ impl Period {
         }
         let parts: Vec<&str> = s.split('-').collect();
         let year = |p: &str| -> Option<i32> {
-            (p.len() == 4 && p.bytes().all(|b| b.is_ascii_digit())).then(|| p.parse().ok()).flatten()
+            (p.len() == 4 && p.bytes().all(|b| b.is_ascii_digit()))
+                .then(|| p.parse().ok())
+                .flatten()
         };
         match parts.as_slice() {
             [y] => year(y).map(Period::Year),
             [y, q] if q.starts_with(['Q', 'q']) => {
                 let quarter: u32 = q[1..].parse().ok()?;
-                (1..=4).contains(&quarter).then_some(Period::Quarter { year: year(y)?, quarter })
+                (1..=4).contains(&quarter).then_some(Period::Quarter {
+                    year: year(y)?,
+                    quarter,
+                })
             }
             [y, m] if m.len() == 2 => {
                 let month: u32 = m.parse().ok()?;
-                (1..=12).contains(&month).then_some(Period::Month { year: year(y)?, month })
+                (1..=12).contains(&month).then_some(Period::Month {
+                    year: year(y)?,
+                    month,
+                })
             }
             [a, b] => {
                 let (from, to) = (year(a)?, year(b)?);
@@ -167,7 +178,13 @@ mod tests {
         for s in ["2024-03", "2024-Q1", "2024", "2025-2027"] {
             assert_eq!(Period::parse(s).map(|p| p.to_string()).as_deref(), Some(s));
         }
-        assert_eq!(Period::parse("2024-03-17"), Some(Period::Month { year: 2024, month: 3 }));
+        assert_eq!(
+            Period::parse("2024-03-17"),
+            Some(Period::Month {
+                year: 2024,
+                month: 3
+            })
+        );
         assert_eq!(Period::parse("2024-13"), None);
         assert_eq!(Period::parse("2027-2025"), None);
         assert_eq!(Period::parse("abc"), None);
@@ -175,11 +192,23 @@ mod tests {
 
     #[test]
     fn months_fall_in_their_quarter_and_year() {
-        let m = Period::Month { year: 2024, month: 8 };
-        assert_eq!(m.within(Grain::Quarter), Some(Period::Quarter { year: 2024, quarter: 3 }));
+        let m = Period::Month {
+            year: 2024,
+            month: 8,
+        };
+        assert_eq!(
+            m.within(Grain::Quarter),
+            Some(Period::Quarter {
+                year: 2024,
+                quarter: 3
+            })
+        );
         assert_eq!(m.within(Grain::Year), Some(Period::Year(2024)));
         assert_eq!(Period::Year(2024).within(Grain::Month), None);
-        let plan = Period::Plan { from: 2025, to: 2027 };
+        let plan = Period::Plan {
+            from: 2025,
+            to: 2027,
+        };
         assert!(Period::Year(2026).inside(plan, plan));
         assert!(!Period::Year(2024).inside(plan, plan));
     }

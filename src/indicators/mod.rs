@@ -47,7 +47,12 @@ struct Computed {
 }
 
 /// Computes the selected indicators (all when `only` is empty) and rewrites the indicator table.
-pub async fn compute(project: &Project, ctx: &SessionContext, run_id: &str, only: &[String]) -> Result<Vec<IndicatorOutcome>, IndicatorError> {
+pub async fn compute(
+    project: &Project,
+    ctx: &SessionContext,
+    run_id: &str,
+    only: &[String],
+) -> Result<Vec<IndicatorOutcome>, IndicatorError> {
     let out_dir = &project.settings.output;
     let previous = output::read(out_dir)?;
     let mut rows: Vec<OutputRow> = Vec::new();
@@ -73,19 +78,48 @@ pub async fn compute(project: &Project, ctx: &SessionContext, run_id: &str, only
                 rows.extend(c.rows);
             }
             Err(e) => {
-                let msg = format!("{}:{}: indicator {}: {e}", ind.file.display(), ind.line.unwrap_or(0), ind.id);
+                let msg = format!(
+                    "{}:{}: indicator {}: {e}",
+                    ind.file.display(),
+                    ind.line.unwrap_or(0),
+                    ind.id
+                );
                 tracing::error!("{msg}");
                 keep_previous.insert(ind.id.clone());
-                outcomes.push(IndicatorOutcome { indicator: ind.id.clone(), ok: false, rows: 0, tables: Vec::new(), error: Some(msg), warnings: Vec::new() });
+                outcomes.push(IndicatorOutcome {
+                    indicator: ind.id.clone(),
+                    ok: false,
+                    rows: 0,
+                    tables: Vec::new(),
+                    error: Some(msg),
+                    warnings: Vec::new(),
+                });
             }
         }
     }
-    rows.extend(previous.into_iter().filter(|r| keep_previous.contains(&r.indicator)));
-    let order: BTreeMap<&str, usize> = project.indicators.iter().enumerate().map(|(i, x)| (x.id.as_str(), i)).collect();
+    rows.extend(
+        previous
+            .into_iter()
+            .filter(|r| keep_previous.contains(&r.indicator)),
+    );
+    let order: BTreeMap<&str, usize> = project
+        .indicators
+        .iter()
+        .enumerate()
+        .map(|(i, x)| (x.id.as_str(), i))
+        .collect();
     rows.sort_by(|a, b| {
         let key = |r: &OutputRow| {
             let p = Period::parse(&r.period).map(|p| p.sort_key());
-            (order.get(r.indicator.as_str()).copied().unwrap_or(usize::MAX), r.territory.clone(), grain_rank(&r.grain), p)
+            (
+                order
+                    .get(r.indicator.as_str())
+                    .copied()
+                    .unwrap_or(usize::MAX),
+                r.territory.clone(),
+                grain_rank(&r.grain),
+                p,
+            )
         };
         key(a).cmp(&key(b))
     });
@@ -102,11 +136,19 @@ fn grain_rank(g: &str) -> u8 {
     }
 }
 
-async fn compute_one(project: &Project, ctx: &SessionContext, ind: &Indicator, run_id: &str) -> Result<Computed, IndicatorError> {
-    let df = sql::plan_read_only(ctx, &ind.sql).await.map_err(IndicatorError::Sql)?;
+async fn compute_one(
+    project: &Project,
+    ctx: &SessionContext,
+    ind: &Indicator,
+    run_id: &str,
+) -> Result<Computed, IndicatorError> {
+    let df = sql::plan_read_only(ctx, &ind.sql)
+        .await
+        .map_err(IndicatorError::Sql)?;
     let tables = sql::tables_read(df.logical_plan());
     let schema = df.schema().as_arrow().clone();
-    sql::check_columns(&schema, &["territory", "period", "numerator"]).map_err(IndicatorError::Sql)?;
+    sql::check_columns(&schema, &["territory", "period", "numerator"])
+        .map_err(IndicatorError::Sql)?;
     let has_den = sql::column_index(&schema, "denominator").is_some();
     let batches = sql::collect(df).await?;
     let mut warnings = Vec::new();
@@ -114,9 +156,17 @@ async fn compute_one(project: &Project, ctx: &SessionContext, ind: &Indicator, r
     let mut row_no = 0usize;
     for b in &batches {
         let col = |n: &str| sql::column_index(b.schema().as_ref(), n).map(|i| b.column(i).clone());
-        let ter = sql::strings(&col("territory").ok_or_else(|| IndicatorError::Data("no territory column".into()))?)?;
-        let per = sql::periods(&col("period").ok_or_else(|| IndicatorError::Data("no period column".into()))?, ind.grain)?;
-        let num = sql::floats(&col("numerator").ok_or_else(|| IndicatorError::Data("no numerator column".into()))?, "numerator")?;
+        let ter = sql::strings(
+            &col("territory").ok_or_else(|| IndicatorError::Data("no territory column".into()))?,
+        )?;
+        let per = sql::periods(
+            &col("period").ok_or_else(|| IndicatorError::Data("no period column".into()))?,
+            ind.grain,
+        )?;
+        let num = sql::floats(
+            &col("numerator").ok_or_else(|| IndicatorError::Data("no numerator column".into()))?,
+            "numerator",
+        )?;
         let den = match col("denominator") {
             Some(d) => sql::floats(&d, "denominator")?,
             None => vec![None; b.num_rows()],
@@ -124,14 +174,29 @@ async fn compute_one(project: &Project, ctx: &SessionContext, ind: &Indicator, r
         for i in 0..b.num_rows() {
             row_no += 1;
             let (Some(t), Some(p)) = (&ter[i], &per[i]) else {
-                warnings.push(format!("result row {row_no}: territory or period is empty; row left out"));
+                warnings.push(format!(
+                    "result row {row_no}: territory or period is empty; row left out"
+                ));
                 continue;
             };
-            let p = p.clone().map_err(|e| IndicatorError::Data(format!("result row {row_no}: {e}")))?;
-            base.push((t.clone(), p, Pair { num: num[i], den: den[i] }));
+            let p = p
+                .clone()
+                .map_err(|e| IndicatorError::Data(format!("result row {row_no}: {e}")))?;
+            base.push((
+                t.clone(),
+                p,
+                Pair {
+                    num: num[i],
+                    den: den[i],
+                },
+            ));
         }
     }
-    let unknown: BTreeSet<&str> = base.iter().map(|(t, _, _)| t.as_str()).filter(|t| project.territories.get(t).is_none()).collect();
+    let unknown: BTreeSet<&str> = base
+        .iter()
+        .map(|(t, _, _)| t.as_str())
+        .filter(|t| project.territories.get(t).is_none())
+        .collect();
     if !unknown.is_empty() {
         warnings.push(format!(
             "territories not in territories.csv (kept, not rolled up): {}",
@@ -139,8 +204,17 @@ async fn compute_one(project: &Project, ctx: &SessionContext, ind: &Indicator, r
         ));
     }
     let merged = rollup::merge_base(base);
-    let spatial = if ind.territory_rollup { rollup::roll_up_territories(&merged, &project.territories) } else { merged };
-    let all = rollup::roll_up_time(&spatial, ind.grain, ind.time_rollup, &project.settings.plan_periods);
+    let spatial = if ind.territory_rollup {
+        rollup::roll_up_territories(&merged, &project.territories)
+    } else {
+        merged
+    };
+    let all = rollup::roll_up_time(
+        &spatial,
+        ind.grain,
+        ind.time_rollup,
+        &project.settings.plan_periods,
+    );
 
     let targets = match &ind.targets_sql {
         Some(q) => targets_from_sql(ctx, q).await?,
@@ -148,13 +222,30 @@ async fn compute_one(project: &Project, ctx: &SessionContext, ind: &Indicator, r
     };
     let rows = all
         .into_iter()
-        .map(|((territory, PeriodOrd(period)), pair)| output_row(project, ind, &targets, territory, period, pair, has_den, run_id))
+        .map(|((territory, PeriodOrd(period)), pair)| {
+            output_row(
+                project, ind, &targets, territory, period, pair, has_den, run_id,
+            )
+        })
         .collect();
-    Ok(Computed { rows, tables, warnings })
+    Ok(Computed {
+        rows,
+        tables,
+        warnings,
+    })
 }
 
 #[allow(clippy::too_many_arguments)]
-fn output_row(project: &Project, ind: &Indicator, targets: &[Target], territory: String, period: Period, pair: Pair, has_den: bool, run_id: &str) -> OutputRow {
+fn output_row(
+    project: &Project,
+    ind: &Indicator,
+    targets: &[Target],
+    territory: String,
+    period: Period,
+    pair: Pair,
+    has_den: bool,
+    run_id: &str,
+) -> OutputRow {
     let den = if has_den { pair.den } else { None };
     let value = match (pair.num, has_den, den) {
         (Some(n), false, _) => Some(n),
@@ -165,7 +256,11 @@ fn output_row(project: &Project, ind: &Indicator, targets: &[Target], territory:
     let (achievement, status) = targets::assess(value, target, ind.direction, ind.on_track);
     OutputRow {
         indicator: ind.id.clone(),
-        territory_level: project.territories.get(&territory).map(|t| t.level.clone()).unwrap_or_default(),
+        territory_level: project
+            .territories
+            .get(&territory)
+            .map(|t| t.level.clone())
+            .unwrap_or_default(),
         territory,
         period: period.to_string(),
         grain: period.grain().as_str().to_string(),
@@ -181,34 +276,59 @@ fn output_row(project: &Project, ind: &Indicator, targets: &[Target], territory:
 
 /// Targets from a query returning territory, period and value (territory or period may be null).
 async fn targets_from_sql(ctx: &SessionContext, q: &str) -> Result<Vec<Target>, IndicatorError> {
-    let df = sql::plan_read_only(ctx, q).await.map_err(|e| IndicatorError::Sql(format!("targets_sql: {e}")))?;
+    let df = sql::plan_read_only(ctx, q)
+        .await
+        .map_err(|e| IndicatorError::Sql(format!("targets_sql: {e}")))?;
     let schema = df.schema().as_arrow().clone();
-    sql::check_columns(&schema, &["territory", "period", "value"]).map_err(|e| IndicatorError::Sql(format!("targets_sql: {e}")))?;
+    sql::check_columns(&schema, &["territory", "period", "value"])
+        .map_err(|e| IndicatorError::Sql(format!("targets_sql: {e}")))?;
     let mut out = Vec::new();
     for b in sql::collect(df).await? {
         let col = |n: &str| sql::column_index(b.schema().as_ref(), n).map(|i| b.column(i).clone());
-        let (Some(t), Some(p), Some(v)) = (col("territory"), col("period"), col("value")) else { continue };
-        let (t, p, v) = (sql::strings(&t)?, sql::strings(&p)?, sql::floats(&v, "value")?);
+        let (Some(t), Some(p), Some(v)) = (col("territory"), col("period"), col("value")) else {
+            continue;
+        };
+        let (t, p, v) = (
+            sql::strings(&t)?,
+            sql::strings(&p)?,
+            sql::floats(&v, "value")?,
+        );
         for i in 0..b.num_rows() {
             let Some(value) = v[i] else { continue };
             let period = match &p[i] {
-                Some(s) => Some(Period::parse(s).ok_or_else(|| IndicatorError::Data(format!("targets_sql: '{s}' is not a period")))?),
+                Some(s) => Some(Period::parse(s).ok_or_else(|| {
+                    IndicatorError::Data(format!("targets_sql: '{s}' is not a period"))
+                })?),
                 None => None,
             };
-            out.push(Target { territory: t[i].clone(), period, grain: None, value });
+            out.push(Target {
+                territory: t[i].clone(),
+                period,
+                grain: None,
+                value,
+            });
         }
     }
     Ok(out)
 }
 
 /// Plans an indicator's SQL without running it; returns the tables it reads.
-pub async fn check_indicator(ctx: &SessionContext, ind: &Indicator) -> Result<BTreeSet<String>, String> {
+pub async fn check_indicator(
+    ctx: &SessionContext,
+    ind: &Indicator,
+) -> Result<BTreeSet<String>, String> {
     let df = sql::plan_read_only(ctx, &ind.sql).await?;
     let tables = sql::tables_read(df.logical_plan());
-    sql::check_columns(df.schema().as_arrow(), &["territory", "period", "numerator"])?;
+    sql::check_columns(
+        df.schema().as_arrow(),
+        &["territory", "period", "numerator"],
+    )?;
     if let Some(q) = &ind.targets_sql {
-        let t = sql::plan_read_only(ctx, q).await.map_err(|e| format!("targets_sql: {e}"))?;
-        sql::check_columns(t.schema().as_arrow(), &["territory", "period", "value"]).map_err(|e| format!("targets_sql: {e}"))?;
+        let t = sql::plan_read_only(ctx, q)
+            .await
+            .map_err(|e| format!("targets_sql: {e}"))?;
+        sql::check_columns(t.schema().as_arrow(), &["territory", "period", "value"])
+            .map_err(|e| format!("targets_sql: {e}"))?;
     }
     Ok(tables)
 }

@@ -51,8 +51,12 @@ pub fn tidy(x: f64) -> f64 {
 }
 
 fn to_batch(rows: &[OutputRow]) -> Result<RecordBatch, IndicatorError> {
-    let s = |f: &dyn Fn(&OutputRow) -> &str| Arc::new(StringArray::from_iter_values(rows.iter().map(f))) as Arc<dyn Array>;
-    let n = |f: &dyn Fn(&OutputRow) -> Option<f64>| Arc::new(rows.iter().map(f).collect::<Float64Array>()) as Arc<dyn Array>;
+    let s = |f: &dyn Fn(&OutputRow) -> &str| {
+        Arc::new(StringArray::from_iter_values(rows.iter().map(f))) as Arc<dyn Array>
+    };
+    let n = |f: &dyn Fn(&OutputRow) -> Option<f64>| {
+        Arc::new(rows.iter().map(f).collect::<Float64Array>()) as Arc<dyn Array>
+    };
     RecordBatch::try_new(
         schema(),
         vec![
@@ -77,7 +81,11 @@ fn num(x: Option<f64>) -> String {
     x.map(|v| {
         let s = format!("{v:.9}");
         let s = s.trim_end_matches('0').trim_end_matches('.');
-        if s == "-0" { "0".to_string() } else { s.to_string() }
+        if s == "-0" {
+            "0".to_string()
+        } else {
+            s.to_string()
+        }
     })
     .unwrap_or_default()
 }
@@ -99,14 +107,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), IndicatorError> {
 pub fn write(dir: &Path, rows: &[OutputRow]) -> Result<(), IndicatorError> {
     let batch = to_batch(rows)?;
     let mut buf = Vec::new();
-    let mut w = ArrowWriter::try_new(&mut buf, schema(), None).map_err(|e| IndicatorError::Output(e.to_string()))?;
-    w.write(&batch).map_err(|e| IndicatorError::Output(e.to_string()))?;
-    w.close().map_err(|e| IndicatorError::Output(e.to_string()))?;
+    let mut w = ArrowWriter::try_new(&mut buf, schema(), None)
+        .map_err(|e| IndicatorError::Output(e.to_string()))?;
+    w.write(&batch)
+        .map_err(|e| IndicatorError::Output(e.to_string()))?;
+    w.close()
+        .map_err(|e| IndicatorError::Output(e.to_string()))?;
     write_atomic(&dir.join("indicators.parquet"), &buf)?;
 
     let mut csv = csv::Writer::from_writer(Vec::new());
     let header: Vec<String> = schema().fields().iter().map(|f| f.name().clone()).collect();
-    csv.write_record(&header).map_err(|e| IndicatorError::Output(e.to_string()))?;
+    csv.write_record(&header)
+        .map_err(|e| IndicatorError::Output(e.to_string()))?;
     for r in rows {
         csv.write_record([
             r.indicator.as_str(),
@@ -124,7 +136,9 @@ pub fn write(dir: &Path, rows: &[OutputRow]) -> Result<(), IndicatorError> {
         ])
         .map_err(|e| IndicatorError::Output(e.to_string()))?;
     }
-    let bytes = csv.into_inner().map_err(|e| IndicatorError::Output(e.to_string()))?;
+    let bytes = csv
+        .into_inner()
+        .map_err(|e| IndicatorError::Output(e.to_string()))?;
     write_atomic(&dir.join("indicators.csv"), &bytes)
 }
 
@@ -136,24 +150,49 @@ pub fn read(dir: &Path) -> Result<Vec<OutputRow>, IndicatorError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(Vec::new()),
         Err(e) => return Err(io_err(&path, e)),
     };
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file).and_then(|b| b.build()).map_err(|e| io_err(&path, e))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .and_then(|b| b.build())
+        .map_err(|e| io_err(&path, e))?;
     let mut out = Vec::new();
     for batch in reader {
         let batch = batch.map_err(|e| io_err(&path, e))?;
-        let col = |name: &str| batch.column_by_name(name).ok_or_else(|| io_err(&path, format!("no column {name}")));
+        let col = |name: &str| {
+            batch
+                .column_by_name(name)
+                .ok_or_else(|| io_err(&path, format!("no column {name}")))
+        };
         let s = |name: &str| -> Result<Vec<String>, IndicatorError> {
             let c = col(name)?;
-            let a = c.as_string_opt::<i32>().ok_or_else(|| io_err(&path, format!("column {name} is not text")))?;
+            let a = c
+                .as_string_opt::<i32>()
+                .ok_or_else(|| io_err(&path, format!("column {name} is not text")))?;
             Ok((0..a.len()).map(|i| a.value(i).to_string()).collect())
         };
         let f = |name: &str| -> Result<Vec<Option<f64>>, IndicatorError> {
             let c = col(name)?;
-            let a = c.as_primitive_opt::<Float64Type>().ok_or_else(|| io_err(&path, format!("column {name} is not numeric")))?;
-            Ok((0..a.len()).map(|i| (!a.is_null(i)).then(|| a.value(i))).collect())
+            let a = c
+                .as_primitive_opt::<Float64Type>()
+                .ok_or_else(|| io_err(&path, format!("column {name} is not numeric")))?;
+            Ok((0..a.len())
+                .map(|i| (!a.is_null(i)).then(|| a.value(i)))
+                .collect())
         };
-        let (ind, ter, lev, per, gra, st, run) =
-            (s("indicator")?, s("territory")?, s("territory_level")?, s("period")?, s("grain")?, s("status")?, s("run_id")?);
-        let (nu, de, va, ta, ac) = (f("numerator")?, f("denominator")?, f("value")?, f("target")?, f("achievement")?);
+        let (ind, ter, lev, per, gra, st, run) = (
+            s("indicator")?,
+            s("territory")?,
+            s("territory_level")?,
+            s("period")?,
+            s("grain")?,
+            s("status")?,
+            s("run_id")?,
+        );
+        let (nu, de, va, ta, ac) = (
+            f("numerator")?,
+            f("denominator")?,
+            f("value")?,
+            f("target")?,
+            f("achievement")?,
+        );
         for i in 0..batch.num_rows() {
             out.push(OutputRow {
                 indicator: ind[i].clone(),

@@ -15,10 +15,15 @@ use crate::config::{Grain, Period};
 
 /// Plans `sql` refusing DDL, DML and other statements: indicator SQL may only read.
 pub async fn plan_read_only(ctx: &SessionContext, sql: &str) -> Result<DataFrame, String> {
-    let options = SQLOptions::new().with_allow_ddl(false).with_allow_dml(false).with_allow_statements(false);
+    let options = SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false);
     ctx.sql_with_options(sql, options).await.map_err(|e| {
         let msg = e.to_string();
-        if msg.contains("not supported") && (msg.contains("DDL") || msg.contains("DML") || msg.contains("Statement")) {
+        if msg.contains("not supported")
+            && (msg.contains("DDL") || msg.contains("DML") || msg.contains("Statement"))
+        {
             format!("only a query (SELECT or WITH) is allowed here: {msg}")
         } else {
             msg
@@ -40,34 +45,60 @@ pub fn tables_read(plan: &LogicalPlan) -> BTreeSet<String> {
 
 /// Finds a result column by name, ignoring case.
 pub fn column_index(df_schema: &datafusion::arrow::datatypes::Schema, name: &str) -> Option<usize> {
-    df_schema.fields().iter().position(|f| f.name().eq_ignore_ascii_case(name))
+    df_schema
+        .fields()
+        .iter()
+        .position(|f| f.name().eq_ignore_ascii_case(name))
 }
 
 /// Checks the result columns an indicator query must have.
-pub fn check_columns(schema: &datafusion::arrow::datatypes::Schema, needed: &[&str]) -> Result<(), String> {
-    let missing: Vec<&str> = needed.iter().copied().filter(|n| column_index(schema, n).is_none()).collect();
+pub fn check_columns(
+    schema: &datafusion::arrow::datatypes::Schema,
+    needed: &[&str],
+) -> Result<(), String> {
+    let missing: Vec<&str> = needed
+        .iter()
+        .copied()
+        .filter(|n| column_index(schema, n).is_none())
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
     let found: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-    Err(format!("the query must return the column(s) {} (it returns: {})", missing.join(", "), found.join(", ")))
+    Err(format!(
+        "the query must return the column(s) {} (it returns: {})",
+        missing.join(", "),
+        found.join(", ")
+    ))
 }
 
 pub fn strings(a: &ArrayRef) -> Result<Vec<Option<String>>, IndicatorError> {
     let s = cast(a, &DataType::Utf8).map_err(|e| IndicatorError::Data(e.to_string()))?;
     let s = s.as_string::<i32>();
-    Ok((0..s.len()).map(|i| (!s.is_null(i)).then(|| s.value(i).to_string())).collect())
+    Ok((0..s.len())
+        .map(|i| (!s.is_null(i)).then(|| s.value(i).to_string()))
+        .collect())
 }
 
 pub fn floats(a: &ArrayRef, column: &str) -> Result<Vec<Option<f64>>, IndicatorError> {
-    let f = cast(a, &DataType::Float64).map_err(|e| IndicatorError::Data(format!("column {column} is not numeric: {e}")))?;
+    let f = cast(a, &DataType::Float64)
+        .map_err(|e| IndicatorError::Data(format!("column {column} is not numeric: {e}")))?;
     let f = f.as_primitive::<Float64Type>();
-    Ok((0..f.len()).map(|i| (!f.is_null(i)).then(|| f.value(i)).filter(|x| x.is_finite())).collect())
+    Ok((0..f.len())
+        .map(|i| {
+            (!f.is_null(i))
+                .then(|| f.value(i))
+                .filter(|x| x.is_finite())
+        })
+        .collect())
 }
 
 /// Reads the `period` column: dates and timestamps are the start of a period of `grain`; strings
 /// are period labels; whole numbers are years.
-pub fn periods(a: &ArrayRef, grain: Grain) -> Result<Vec<Option<Result<Period, String>>>, IndicatorError> {
+pub fn periods(
+    a: &ArrayRef,
+    grain: Grain,
+) -> Result<Vec<Option<Result<Period, String>>>, IndicatorError> {
     match a.data_type() {
         DataType::Date32 | DataType::Date64 | DataType::Timestamp(..) => {
             let d = cast(a, &DataType::Date32).map_err(|e| IndicatorError::Data(e.to_string()))?;
@@ -82,22 +113,41 @@ pub fn periods(a: &ArrayRef, grain: Grain) -> Result<Vec<Option<Result<Period, S
                 })
                 .collect())
         }
-        DataType::Int8 | DataType::Int16 | DataType::Int32 | DataType::Int64 | DataType::UInt16 | DataType::UInt32 | DataType::UInt64 => {
-            Ok(strings(a)?.into_iter().map(|s| s.map(|s| label_period(&s, grain))).collect())
-        }
-        _ => Ok(strings(a)?.into_iter().map(|s| s.map(|s| label_period(&s, grain))).collect()),
+        DataType::Int8
+        | DataType::Int16
+        | DataType::Int32
+        | DataType::Int64
+        | DataType::UInt16
+        | DataType::UInt32
+        | DataType::UInt64 => Ok(strings(a)?
+            .into_iter()
+            .map(|s| s.map(|s| label_period(&s, grain)))
+            .collect()),
+        _ => Ok(strings(a)?
+            .into_iter()
+            .map(|s| s.map(|s| label_period(&s, grain)))
+            .collect()),
     }
 }
 
 /// A period label at the indicator's grain: finer labels are taken into their period, coarser refused.
 fn label_period(s: &str, grain: Grain) -> Result<Period, String> {
-    let p = Period::parse(s).ok_or_else(|| format!("'{s}' is not a period (2024-03, 2024-Q1, 2024, 2025-2027 or a date)"))?;
+    let p = Period::parse(s).ok_or_else(|| {
+        format!("'{s}' is not a period (2024-03, 2024-Q1, 2024, 2025-2027 or a date)")
+    })?;
     if p.grain() == grain {
         return Ok(p);
     }
-    p.within(grain).ok_or_else(|| format!("period '{s}' is a {}, coarser than the indicator's grain {grain}", p.grain()))
+    p.within(grain).ok_or_else(|| {
+        format!(
+            "period '{s}' is a {}, coarser than the indicator's grain {grain}",
+            p.grain()
+        )
+    })
 }
 
 pub async fn collect(df: DataFrame) -> Result<Vec<RecordBatch>, IndicatorError> {
-    df.collect().await.map_err(|e| IndicatorError::Sql(e.to_string()))
+    df.collect()
+        .await
+        .map_err(|e| IndicatorError::Sql(e.to_string()))
 }

@@ -47,7 +47,9 @@ pub fn target_for(targets: &[Target], territory: &str, period: Period) -> Option
         if !matches {
             continue;
         }
-        let score = 4 * u8::from(t.territory.is_some()) + 2 * u8::from(t.period.is_some()) + u8::from(t.grain.is_some());
+        let score = 4 * u8::from(t.territory.is_some())
+            + 2 * u8::from(t.period.is_some())
+            + u8::from(t.grain.is_some());
         if best.is_none_or(|(s, _)| score > s) {
             best = Some((score, t.value));
         }
@@ -56,9 +58,18 @@ pub fn target_for(targets: &[Target], territory: &str, period: Period) -> Option
 }
 
 /// Achievement (% of target, in the better direction) and status.
-pub fn assess(value: Option<f64>, target: Option<f64>, direction: Direction, on_track: f64) -> (Option<f64>, Status) {
-    let Some(v) = value else { return (None, Status::NoData) };
-    let Some(t) = target else { return (None, Status::NoTarget) };
+pub fn assess(
+    value: Option<f64>,
+    target: Option<f64>,
+    direction: Direction,
+    on_track: f64,
+) -> (Option<f64>, Status) {
+    let Some(v) = value else {
+        return (None, Status::NoData);
+    };
+    let Some(t) = target else {
+        return (None, Status::NoTarget);
+    };
     let achievement = match direction {
         Direction::Up if t != 0.0 => Some(v / t * 100.0),
         Direction::Down if v != 0.0 => Some(t / v * 100.0),
@@ -83,8 +94,18 @@ mod tests {
     use super::*;
     use crate::config::Grain;
 
-    fn t(territory: Option<&str>, period: Option<&str>, grain: Option<Grain>, value: f64) -> Target {
-        Target { territory: territory.map(Into::into), period: period.and_then(Period::parse), grain, value }
+    fn t(
+        territory: Option<&str>,
+        period: Option<&str>,
+        grain: Option<Grain>,
+        value: f64,
+    ) -> Target {
+        Target {
+            territory: territory.map(Into::into),
+            period: period.and_then(Period::parse),
+            grain,
+            value,
+        }
     }
 
     #[test]
@@ -103,17 +124,48 @@ mod tests {
         assert_eq!(target_for(&[], "VI", y25), None);
         let by_grain = vec![t(Some("LODI"), None, Some(Grain::Year), 300.0)];
         assert_eq!(target_for(&by_grain, "LODI", y25), Some(300.0));
-        assert_eq!(target_for(&by_grain, "LODI", Period::Month { year: 2025, month: 1 }), None);
+        assert_eq!(
+            target_for(
+                &by_grain,
+                "LODI",
+                Period::Month {
+                    year: 2025,
+                    month: 1
+                }
+            ),
+            None
+        );
     }
 
     #[test]
     fn statuses_follow_direction_and_threshold() {
-        assert_eq!(assess(Some(600.0), Some(300.0), Direction::Up, 90.0), (Some(200.0), Status::Achieved));
-        assert_eq!(assess(Some(95.0), Some(100.0), Direction::Up, 90.0), (Some(95.0), Status::OnTrack));
-        assert_eq!(assess(Some(50.0), Some(100.0), Direction::Up, 90.0), (Some(50.0), Status::OffTrack));
-        assert_eq!(assess(Some(40.0), Some(36.0), Direction::Down, 90.0), (Some(90.0), Status::OnTrack));
-        assert_eq!(assess(Some(0.0), Some(5.0), Direction::Down, 90.0), (None, Status::Achieved));
-        assert_eq!(assess(None, Some(5.0), Direction::Up, 90.0), (None, Status::NoData));
-        assert_eq!(assess(Some(1.0), None, Direction::Up, 90.0), (None, Status::NoTarget));
+        assert_eq!(
+            assess(Some(600.0), Some(300.0), Direction::Up, 90.0),
+            (Some(200.0), Status::Achieved)
+        );
+        assert_eq!(
+            assess(Some(95.0), Some(100.0), Direction::Up, 90.0),
+            (Some(95.0), Status::OnTrack)
+        );
+        assert_eq!(
+            assess(Some(50.0), Some(100.0), Direction::Up, 90.0),
+            (Some(50.0), Status::OffTrack)
+        );
+        assert_eq!(
+            assess(Some(40.0), Some(36.0), Direction::Down, 90.0),
+            (Some(90.0), Status::OnTrack)
+        );
+        assert_eq!(
+            assess(Some(0.0), Some(5.0), Direction::Down, 90.0),
+            (None, Status::Achieved)
+        );
+        assert_eq!(
+            assess(None, Some(5.0), Direction::Up, 90.0),
+            (None, Status::NoData)
+        );
+        assert_eq!(
+            assess(Some(1.0), None, Direction::Up, 90.0),
+            (None, Status::NoTarget)
+        );
     }
 }

@@ -4,7 +4,8 @@ use std::sync::Arc;
 
 use chrono::NaiveDate;
 use datafusion::arrow::array::{
-    ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder, TimestampMicrosecondBuilder,
+    ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
+    TimestampMicrosecondBuilder,
 };
 use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::error::ArrowError;
@@ -130,7 +131,13 @@ mod tests {
 
     #[test]
     fn epoch_days() {
-        assert_eq!(days_since_epoch(NaiveDate::from_ymd_opt(1970, 1, 2).unwrap()), 1);
-        assert_eq!(days_since_epoch(NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()), 19723);
+        assert_eq!(
+            days_since_epoch(NaiveDate::from_ymd_opt(1970, 1, 2).unwrap()),
+            1
+        );
+        assert_eq!(
+            days_since_epoch(NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()),
+            19723
+        );
     }
 }

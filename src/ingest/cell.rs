@@ -61,7 +61,9 @@ pub fn convert(cell: &Cell, ty: ColumnType, fmt: &TextFormat) -> Result<Value, S
             other => other.shown(),
         })),
         (ColumnType::Int, Cell::Int(i)) => Ok(Value::Int(*i)),
-        (ColumnType::Int, Cell::Float(f)) if f.fract() == 0.0 && f.abs() < 9e15 => Ok(Value::Int(*f as i64)),
+        (ColumnType::Int, Cell::Float(f)) if f.fract() == 0.0 && f.abs() < 9e15 => {
+            Ok(Value::Int(*f as i64))
+        }
         (ColumnType::Int, Cell::Float(_)) => Err("not a whole number".into()),
         (ColumnType::Int, Cell::Bool(b)) => Ok(Value::Int(i64::from(*b))),
         (ColumnType::Float, Cell::Int(i)) => Ok(Value::Float(*i as f64)),
@@ -71,8 +73,14 @@ pub fn convert(cell: &Cell, ty: ColumnType, fmt: &TextFormat) -> Result<Value, S
         (ColumnType::Date, Cell::Date(d)) => Ok(Value::Date(*d)),
         (ColumnType::Date, Cell::DateTime(t)) => Ok(Value::Date(t.date())),
         (ColumnType::Timestamp, Cell::DateTime(t)) => Ok(Value::Timestamp(*t)),
-        (ColumnType::Timestamp, Cell::Date(d)) => Ok(Value::Timestamp(d.and_time(chrono::NaiveTime::MIN))),
-        (ty, c) => Err(format!("a {} where {} was expected", cell_kind(c), type_name(ty))),
+        (ColumnType::Timestamp, Cell::Date(d)) => {
+            Ok(Value::Timestamp(d.and_time(chrono::NaiveTime::MIN)))
+        }
+        (ty, c) => Err(format!(
+            "a {} where {} was expected",
+            cell_kind(c),
+            type_name(ty)
+        )),
     }
 }
 
@@ -114,18 +122,29 @@ fn convert_text(t: &str, ty: ColumnType, fmt: &TextFormat) -> Result<Value, Stri
         }
         ColumnType::Float => match plain_number(t, fmt.decimal).parse::<f64>() {
             Ok(f) if f.is_finite() => Ok(Value::Float(f)),
-            _ => Err(format!("not a number (decimal separator '{}')", fmt.decimal)),
+            _ => Err(format!(
+                "not a number (decimal separator '{}')",
+                fmt.decimal
+            )),
         },
-        ColumnType::Bool => parse_bool(t).map(Value::Bool).ok_or_else(|| "not a yes/no value (sì/no, s/n, true/false, 1/0, x)".into()),
-        ColumnType::Date => parse_date(t, fmt).map(Value::Date).ok_or_else(|| date_reason(fmt)),
-        ColumnType::Timestamp => parse_timestamp(t, fmt).map(Value::Timestamp).ok_or_else(|| date_reason(fmt)),
+        ColumnType::Bool => parse_bool(t)
+            .map(Value::Bool)
+            .ok_or_else(|| "not a yes/no value (sì/no, s/n, true/false, 1/0, x)".into()),
+        ColumnType::Date => parse_date(t, fmt)
+            .map(Value::Date)
+            .ok_or_else(|| date_reason(fmt)),
+        ColumnType::Timestamp => parse_timestamp(t, fmt)
+            .map(Value::Timestamp)
+            .ok_or_else(|| date_reason(fmt)),
     }
 }
 
 fn date_reason(fmt: &TextFormat) -> String {
     match &fmt.date_format {
         Some(f) => format!("not a valid date in the format {f} nor ISO YYYY-MM-DD"),
-        None => "not a valid ISO date YYYY-MM-DD (set options.date_format for other layouts)".into(),
+        None => {
+            "not a valid ISO date YYYY-MM-DD (set options.date_format for other layouts)".into()
+        }
     }
 }
 
@@ -134,9 +153,15 @@ fn plain_number(t: &str, decimal: char) -> String {
     let thousands = if decimal == ',' { '.' } else { ',' };
     let s: String = t
         .chars()
-        .filter(|c| *c != thousands && *c != '€' && !c.is_whitespace() && *c != '\u{a0}' && *c != '\'')
+        .filter(|c| {
+            *c != thousands && *c != '€' && !c.is_whitespace() && *c != '\u{a0}' && *c != '\''
+        })
         .collect();
-    if decimal == ',' { s.replace(',', ".") } else { s }
+    if decimal == ',' {
+        s.replace(',', ".")
+    } else {
+        s
+    }
 }
 
 fn parse_bool(t: &str) -> Option<bool> {
@@ -153,10 +178,10 @@ pub fn parse_date(t: &str, fmt: &TextFormat) -> Option<NaiveDate> {
             return Some(d);
         }
         // Months are often written without the day ("03/2024" beside "15/03/2024"): the first of the month.
-        if let Some(month_only) = without_day(f) {
-            if let Some(d) = crate::config::parse_date_with(t, &month_only) {
-                return Some(d);
-            }
+        if let Some(month_only) = without_day(f)
+            && let Some(d) = crate::config::parse_date_with(t, &month_only)
+        {
+            return Some(d);
         }
     }
     NaiveDate::parse_from_str(t, "%Y-%m-%d")
@@ -174,9 +199,14 @@ fn without_day(f: &str) -> Option<String> {
 }
 
 fn parse_iso_datetime(t: &str) -> Option<NaiveDateTime> {
-    ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y-%m-%d %H:%M"]
-        .iter()
-        .find_map(|f| NaiveDateTime::parse_from_str(t.trim_end_matches('Z'), f).ok())
+    [
+        "%Y-%m-%dT%H:%M:%S%.f",
+        "%Y-%m-%d %H:%M:%S%.f",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M",
+    ]
+    .iter()
+    .find_map(|f| NaiveDateTime::parse_from_str(t.trim_end_matches('Z'), f).ok())
 }
 
 fn parse_timestamp(t: &str, fmt: &TextFormat) -> Option<NaiveDateTime> {
@@ -198,14 +228,26 @@ mod tests {
     use super::*;
 
     fn it() -> TextFormat {
-        TextFormat { decimal: ',', date_format: Some("%d/%m/%Y".into()) }
+        TextFormat {
+            decimal: ',',
+            date_format: Some("%d/%m/%Y".into()),
+        }
     }
 
     #[test]
     fn italian_numbers_and_dates() {
-        assert_eq!(convert(&Cell::Text("1.234,56".into()), ColumnType::Float, &it()), Ok(Value::Float(1234.56)));
-        assert_eq!(convert(&Cell::Text("€ 12,5".into()), ColumnType::Float, &it()), Ok(Value::Float(12.5)));
-        assert_eq!(convert(&Cell::Text("1.200".into()), ColumnType::Int, &it()), Ok(Value::Int(1200)));
+        assert_eq!(
+            convert(&Cell::Text("1.234,56".into()), ColumnType::Float, &it()),
+            Ok(Value::Float(1234.56))
+        );
+        assert_eq!(
+            convert(&Cell::Text("€ 12,5".into()), ColumnType::Float, &it()),
+            Ok(Value::Float(12.5))
+        );
+        assert_eq!(
+            convert(&Cell::Text("1.200".into()), ColumnType::Int, &it()),
+            Ok(Value::Int(1200))
+        );
         assert!(convert(&Cell::Text("12,5".into()), ColumnType::Int, &it()).is_err());
         assert_eq!(
             convert(&Cell::Text("31/12/2024".into()), ColumnType::Date, &it()),
@@ -224,27 +266,61 @@ mod tests {
 
     #[test]
     fn dot_decimals_take_comma_thousands() {
-        let f = TextFormat { decimal: '.', date_format: None };
-        assert_eq!(convert(&Cell::Text("1,234.5".into()), ColumnType::Float, &f), Ok(Value::Float(1234.5)));
-        assert_eq!(convert(&Cell::Text("12.5".into()), ColumnType::Float, &f), Ok(Value::Float(12.5)));
+        let f = TextFormat {
+            decimal: '.',
+            date_format: None,
+        };
+        assert_eq!(
+            convert(&Cell::Text("1,234.5".into()), ColumnType::Float, &f),
+            Ok(Value::Float(1234.5))
+        );
+        assert_eq!(
+            convert(&Cell::Text("12.5".into()), ColumnType::Float, &f),
+            Ok(Value::Float(12.5))
+        );
         assert!(convert(&Cell::Text("12.5".into()), ColumnType::Int, &f).is_err());
     }
 
     #[test]
     fn yes_no_values_and_empty_cells() {
         let f = it();
-        for (s, b) in [("Sì", true), ("si", true), ("S", true), ("x", true), ("1", true), ("No", false), ("n", false), ("0", false)] {
-            assert_eq!(convert(&Cell::Text(s.into()), ColumnType::Bool, &f), Ok(Value::Bool(b)), "{s}");
+        for (s, b) in [
+            ("Sì", true),
+            ("si", true),
+            ("S", true),
+            ("x", true),
+            ("1", true),
+            ("No", false),
+            ("n", false),
+            ("0", false),
+        ] {
+            assert_eq!(
+                convert(&Cell::Text(s.into()), ColumnType::Bool, &f),
+                Ok(Value::Bool(b)),
+                "{s}"
+            );
         }
-        assert_eq!(convert(&Cell::Text("  ".into()), ColumnType::Bool, &f), Ok(Value::Bool(false)));
-        assert_eq!(convert(&Cell::Text("".into()), ColumnType::Int, &f), Ok(Value::Null));
+        assert_eq!(
+            convert(&Cell::Text("  ".into()), ColumnType::Bool, &f),
+            Ok(Value::Bool(false))
+        );
+        assert_eq!(
+            convert(&Cell::Text("".into()), ColumnType::Int, &f),
+            Ok(Value::Null)
+        );
         assert!(convert(&Cell::Text("forse".into()), ColumnType::Bool, &f).is_err());
     }
 
     #[test]
     fn spreadsheet_numbers_as_codes() {
         let f = it();
-        assert_eq!(convert(&Cell::Float(24116.0), ColumnType::String, &f), Ok(Value::Str("24116".into())));
-        assert_eq!(convert(&Cell::Float(3.0), ColumnType::Int, &f), Ok(Value::Int(3)));
+        assert_eq!(
+            convert(&Cell::Float(24116.0), ColumnType::String, &f),
+            Ok(Value::Str("24116".into()))
+        );
+        assert_eq!(
+            convert(&Cell::Float(3.0), ColumnType::Int, &f),
+            Ok(Value::Int(3))
+        );
     }
 }

@@ -3,9 +3,9 @@
 use std::io::Read;
 use std::path::PathBuf;
 
-use object_store::{ObjectStore, ObjectStoreExt};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as StorePath;
+use object_store::{ObjectStore, ObjectStoreExt};
 use sha2::{Digest, Sha256};
 
 use super::IngestError;
@@ -20,7 +20,10 @@ pub struct Fetched {
 }
 
 fn fetch_err(url: &str, message: impl Into<String>) -> IngestError {
-    IngestError::Fetch { url: url.to_string(), message: message.into() }
+    IngestError::Fetch {
+        url: url.to_string(),
+        message: message.into(),
+    }
 }
 
 /// The store and object path that hold `url`.
@@ -29,7 +32,12 @@ fn locate(url: &str) -> Result<(Box<dyn ObjectStore>, StorePath), IngestError> {
         PathBuf::from(rest)
     } else if url.contains("://") {
         let scheme = url.split("://").next().unwrap_or_default();
-        return Err(fetch_err(url, format!("{scheme}:// sources are not supported by this build; use a local path or file://")));
+        return Err(fetch_err(
+            url,
+            format!(
+                "{scheme}:// sources are not supported by this build; use a local path or file://"
+            ),
+        ));
     } else {
         PathBuf::from(url)
     };
@@ -49,7 +57,12 @@ pub async fn fetch(url: &str) -> Result<Fetched, IngestError> {
             let url = url.to_string();
             tokio::task::spawn_blocking(move || {
                 let (sha256, bytes) = hash(file).map_err(|e| fetch_err(&url, e.to_string()))?;
-                Ok(Fetched { path: local, sha256, bytes, _spool: None })
+                Ok(Fetched {
+                    path: local,
+                    sha256,
+                    bytes,
+                    _spool: None,
+                })
             })
             .await
             .map_err(|e| IngestError::Other(e.to_string()))?
@@ -57,7 +70,8 @@ pub async fn fetch(url: &str) -> Result<Fetched, IngestError> {
         object_store::GetResultPayload::Stream(mut stream) => {
             use futures::StreamExt;
             use std::io::Write;
-            let spool = tempfile::NamedTempFile::new().map_err(|e| fetch_err(url, e.to_string()))?;
+            let spool =
+                tempfile::NamedTempFile::new().map_err(|e| fetch_err(url, e.to_string()))?;
             let (mut file, temp) = spool.into_parts();
             let mut hasher = Sha256::new();
             let mut bytes = 0u64;
@@ -65,9 +79,15 @@ pub async fn fetch(url: &str) -> Result<Fetched, IngestError> {
                 let chunk = chunk.map_err(|e| fetch_err(url, e.to_string()))?;
                 hasher.update(&chunk);
                 bytes += chunk.len() as u64;
-                file.write_all(&chunk).map_err(|e| fetch_err(url, e.to_string()))?;
+                file.write_all(&chunk)
+                    .map_err(|e| fetch_err(url, e.to_string()))?;
             }
-            Ok(Fetched { path: temp.to_path_buf(), sha256: hex::encode(hasher.finalize()), bytes, _spool: Some(temp) })
+            Ok(Fetched {
+                path: temp.to_path_buf(),
+                sha256: hex::encode(hasher.finalize()),
+                bytes,
+                _spool: Some(temp),
+            })
         }
     }
 }

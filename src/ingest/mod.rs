@@ -30,13 +30,31 @@ const MAX_REJECTION_DETAILS: usize = 100_000;
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     #[error("{file}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
-    Read { file: String, line: Option<u64>, message: String },
+    Read {
+        file: String,
+        line: Option<u64>,
+        message: String,
+    },
     #[error("{url}: {message}")]
     Fetch { url: String, message: String },
-    #[error("{file}: column '{column}' is mapped to the header '{header}', which the export does not have (headers: {found})")]
-    MissingColumn { file: String, column: String, header: String, found: String },
-    #[error("{file}: {rejected} of {total} rows rejected, more than max_rejected allows; first: {first}")]
-    TooManyRejected { file: String, rejected: u64, total: u64, first: String },
+    #[error(
+        "{file}: column '{column}' is mapped to the header '{header}', which the export does not have (headers: {found})"
+    )]
+    MissingColumn {
+        file: String,
+        column: String,
+        header: String,
+        found: String,
+    },
+    #[error(
+        "{file}: {rejected} of {total} rows rejected, more than max_rejected allows; first: {first}"
+    )]
+    TooManyRejected {
+        file: String,
+        rejected: u64,
+        total: u64,
+        first: String,
+    },
     #[error(transparent)]
     Warehouse(#[from] WarehouseError),
     #[error("{0}")]
@@ -89,10 +107,22 @@ struct ParseStats {
 }
 
 /// Ingests every source of the selected pipelines (all when `pipelines` is empty), one after another.
-pub async fn ingest(project: &Project, wh: &Warehouse, run_id: &str, pipelines: &[String], full: bool) -> Vec<SourceOutcome> {
+pub async fn ingest(
+    project: &Project,
+    wh: &Warehouse,
+    run_id: &str,
+    pipelines: &[String],
+    full: bool,
+) -> Vec<SourceOutcome> {
     let mut out = Vec::new();
-    for source in project.sources.iter().filter(|s| pipelines.is_empty() || pipelines.contains(&s.pipeline)) {
-        let Some(table) = project.tables.get(&source.table) else { continue };
+    for source in project
+        .sources
+        .iter()
+        .filter(|s| pipelines.is_empty() || pipelines.contains(&s.pipeline))
+    {
+        let Some(table) = project.tables.get(&source.table) else {
+            continue;
+        };
         let started = chrono::Utc::now();
         let outcome = match ingest_source(project, wh, source, table, run_id, full).await {
             Ok(o) => o,
@@ -127,21 +157,32 @@ pub async fn ingest(project: &Project, wh: &Warehouse, run_id: &str, pipelines: 
 }
 
 async fn load_manifest(wh: &Warehouse, source: &Source) -> Result<SourceManifest, WarehouseError> {
-    Ok(wh.get_json(&wh.manifest_path(&source.name)).await?.unwrap_or_else(|| SourceManifest {
-        source: source.name.clone(),
-        table: source.table.clone(),
-        pipeline: source.pipeline.clone(),
-        published: None,
-        last_attempt: None,
-    }))
+    Ok(wh
+        .get_json(&wh.manifest_path(&source.name))
+        .await?
+        .unwrap_or_else(|| SourceManifest {
+            source: source.name.clone(),
+            table: source.table.clone(),
+            pipeline: source.pipeline.clone(),
+            published: None,
+            last_attempt: None,
+        }))
 }
 
-async fn record_attempt(wh: &Warehouse, source: &Source, outcome: &SourceOutcome, run_id: &str) -> Result<(), WarehouseError> {
+async fn record_attempt(
+    wh: &Warehouse,
+    source: &Source,
+    outcome: &SourceOutcome,
+    run_id: &str,
+) -> Result<(), WarehouseError> {
     let mut m = load_manifest(wh, source).await?;
     m.last_attempt = Some(Attempt {
         at: chrono::Utc::now().to_rfc3339(),
         run_id: run_id.to_string(),
-        status: serde_json::to_value(outcome.status).ok().and_then(|v| v.as_str().map(str::to_string)).unwrap_or_default(),
+        status: serde_json::to_value(outcome.status)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default(),
         error: outcome.error.clone(),
     });
     wh.put_json(&wh.manifest_path(&source.name), &m).await
@@ -154,33 +195,43 @@ fn shown_url(project: &Project, source: &Source) -> String {
         .unwrap_or_else(|_| source.url.clone())
 }
 
-async fn ingest_source(project: &Project, wh: &Warehouse, source: &Source, table: &Table, run_id: &str, full: bool) -> Result<SourceOutcome, IngestError> {
+async fn ingest_source(
+    project: &Project,
+    wh: &Warehouse,
+    source: &Source,
+    table: &Table,
+    run_id: &str,
+    full: bool,
+) -> Result<SourceOutcome, IngestError> {
     let shown = shown_url(project, source);
     let fetched = fetch::fetch(&source.url).await?;
     let manifest = load_manifest(wh, source).await?;
     let data_path = wh.data_path(&table.name, &source.name);
-    if !full {
-        if let Some(p) = &manifest.published {
-            let stored = wh.store.head(&data_path).await.is_ok();
-            if p.sha256 == fetched.sha256 && stored {
-                return Ok(SourceOutcome {
-                    source: source.name.clone(),
-                    table: table.name.clone(),
-                    status: SourceStatus::Unchanged,
-                    rows: p.rows,
-                    rejected: p.rejected_rows,
-                    error: None,
-                    warnings: p.warnings.clone(),
-                    check_errors: 0,
-                });
-            }
+    if !full && let Some(p) = &manifest.published {
+        let stored = wh.store.head(&data_path).await.is_ok();
+        if p.sha256 == fetched.sha256 && stored {
+            return Ok(SourceOutcome {
+                source: source.name.clone(),
+                table: table.name.clone(),
+                status: SourceStatus::Unchanged,
+                rows: p.rows,
+                rejected: p.rejected_rows,
+                error: None,
+                warnings: p.warnings.clone(),
+                check_errors: 0,
+            });
         }
     }
 
     let staging = wh.staging_path(&format!("{}-{run_id}.parquet", source.name));
     let (tx, mut rx) = tokio::sync::mpsc::channel::<RecordBatch>(2);
     let parse = {
-        let (path, shown, source, table) = (fetched.path.clone(), shown.clone(), source.clone(), table.clone());
+        let (path, shown, source, table) = (
+            fetched.path.clone(),
+            shown.clone(),
+            source.clone(),
+            table.clone(),
+        );
         tokio::task::spawn_blocking(move || parse_export(&path, &shown, &source, &table, tx))
     };
     let props = WriterProperties::builder()
@@ -188,8 +239,12 @@ async fn ingest_source(project: &Project, wh: &Warehouse, source: &Source, table
         .set_created_by(format!("osservatorio {}", env!("CARGO_PKG_VERSION")))
         .build();
     let schema = crate::warehouse::table_schema(table);
-    let mut writer = AsyncArrowWriter::try_new(BufWriter::new(wh.store.clone(), staging.clone()), schema, Some(props))
-        .map_err(|e| IngestError::Other(e.to_string()))?;
+    let mut writer = AsyncArrowWriter::try_new(
+        BufWriter::new(wh.store.clone(), staging.clone()),
+        schema,
+        Some(props),
+    )
+    .map_err(|e| IngestError::Other(e.to_string()))?;
     let mut write_error = None;
     while let Some(batch) = rx.recv().await {
         if let Err(e) = writer.write(&batch).await {
@@ -215,10 +270,22 @@ async fn ingest_source(project: &Project, wh: &Warehouse, source: &Source, table
     if source.max_rejected.exceeded(stats.rejected, stats.total) {
         drop(writer);
         let _ = wh.store.delete(&staging).await;
-        let first = stats.rejections.first().map(|r| format!("line {}, column {}: {}", r.line, r.column, r.reason)).unwrap_or_default();
-        return Err(IngestError::TooManyRejected { file: shown, rejected: stats.rejected, total: stats.total, first });
+        let first = stats
+            .rejections
+            .first()
+            .map(|r| format!("line {}, column {}: {}", r.line, r.column, r.reason))
+            .unwrap_or_default();
+        return Err(IngestError::TooManyRejected {
+            file: shown,
+            rejected: stats.rejected,
+            total: stats.total,
+            first,
+        });
     }
-    writer.close().await.map_err(|e| IngestError::Other(format!("writing the warehouse: {e}")))?;
+    writer
+        .close()
+        .await
+        .map_err(|e| IngestError::Other(format!("writing the warehouse: {e}")))?;
 
     let checks = match run_checks(wh, table, &staging).await {
         Ok(c) => c,
@@ -228,14 +295,27 @@ async fn ingest_source(project: &Project, wh: &Warehouse, source: &Source, table
         }
     };
     // Publish: one rename replaces the partition's single file, so readers never see a mix.
-    wh.store.rename(&staging, &data_path).await.map_err(|source| WarehouseError::Store { path: data_path.to_string(), source })?;
+    wh.store
+        .rename(&staging, &data_path)
+        .await
+        .map_err(|source| WarehouseError::Store {
+            path: data_path.to_string(),
+            source,
+        })?;
     write_rejected(wh, table, source, &stats.rejections).await?;
 
     let mut warnings = stats.warnings.clone();
     for c in checks.iter().filter(|c| c.violations > 0) {
-        warnings.push(format!("check {} ({}): {} row(s) break \"{}\", e.g. lines {:?}", c.name, c.severity, c.violations, c.rule, c.sample_lines));
+        warnings.push(format!(
+            "check {} ({}): {} row(s) break \"{}\", e.g. lines {:?}",
+            c.name, c.severity, c.violations, c.rule, c.sample_lines
+        ));
     }
-    let check_errors = checks.iter().filter(|c| c.severity == "error").map(|c| c.violations).sum();
+    let check_errors = checks
+        .iter()
+        .filter(|c| c.severity == "error")
+        .map(|c| c.violations)
+        .sum();
     let mut m = manifest;
     m.published = Some(Published {
         url: shown,
@@ -262,7 +342,10 @@ async fn ingest_source(project: &Project, wh: &Warehouse, source: &Source, table
 }
 
 fn normalize_header(h: &str) -> String {
-    h.chars().filter(|c| !c.is_whitespace() && *c != '\u{feff}').flat_map(char::to_lowercase).collect()
+    h.chars()
+        .filter(|c| !c.is_whitespace() && *c != '\u{feff}')
+        .flat_map(char::to_lowercase)
+        .collect()
 }
 
 /// Reads the export row by row, converting and batching; batches go to `tx` as they fill up.
@@ -279,9 +362,19 @@ fn parse_export(
     // For each canonical column, the position of its cell in the export row (None: not exported).
     let mut positions = Vec::new();
     for col in &table.columns {
-        let header = source.columns.iter().find(|(c, _)| c == &col.name).map(|(_, h)| h.clone()).unwrap_or_else(|| col.name.clone());
-        let explicit = source.columns.iter().any(|(c, h)| c == &col.name && h != &col.name);
-        let pos = normalized.iter().position(|h| *h == normalize_header(&header));
+        let header = source
+            .columns
+            .iter()
+            .find(|(c, _)| c == &col.name)
+            .map(|(_, h)| h.clone())
+            .unwrap_or_else(|| col.name.clone());
+        let explicit = source
+            .columns
+            .iter()
+            .any(|(c, h)| c == &col.name && h != &col.name);
+        let pos = normalized
+            .iter()
+            .position(|h| *h == normalize_header(&header));
         if pos.is_none() && (explicit || col.required) {
             return Err(IngestError::MissingColumn {
                 file: shown.to_string(),
@@ -291,7 +384,10 @@ fn parse_export(
             });
         }
         if pos.is_none() {
-            stats.warnings.push(format!("column '{}' is not in the export: stored as empty", col.name));
+            stats.warnings.push(format!(
+                "column '{}' is not in the export: stored as empty",
+                col.name
+            ));
         }
         positions.push(pos);
     }
@@ -315,7 +411,12 @@ fn parse_export(
                     bad = true;
                     values.push(Value::Null);
                     if stats.rejections.len() < MAX_REJECTION_DETAILS {
-                        stats.rejections.push(Rejection { line: row.line, column: col.name.clone(), value: cell.shown(), reason });
+                        stats.rejections.push(Rejection {
+                            line: row.line,
+                            column: col.name.clone(),
+                            value: cell.shown(),
+                            reason,
+                        });
                     }
                 }
             }
@@ -336,28 +437,57 @@ fn parse_export(
     Ok(stats)
 }
 
-fn send(builder: &mut batch::BatchBuilder, tx: &tokio::sync::mpsc::Sender<RecordBatch>) -> Result<(), IngestError> {
-    let batch = builder.finish().map_err(|e| IngestError::Other(e.to_string()))?;
-    tx.blocking_send(batch).map_err(|_| IngestError::Other("the warehouse writer stopped".into()))
+fn send(
+    builder: &mut batch::BatchBuilder,
+    tx: &tokio::sync::mpsc::Sender<RecordBatch>,
+) -> Result<(), IngestError> {
+    let batch = builder
+        .finish()
+        .map_err(|e| IngestError::Other(e.to_string()))?;
+    tx.blocking_send(batch)
+        .map_err(|_| IngestError::Other("the warehouse writer stopped".into()))
 }
 
 /// Counts the staged rows that break each check, with a few of their line numbers.
-async fn run_checks(wh: &Warehouse, table: &Table, staging: &object_store::path::Path) -> Result<Vec<CheckResult>, IngestError> {
+async fn run_checks(
+    wh: &Warehouse,
+    table: &Table,
+    staging: &object_store::path::Path,
+) -> Result<Vec<CheckResult>, IngestError> {
     if table.checks.is_empty() {
         return Ok(Vec::new());
     }
     let ctx = datafusion::prelude::SessionContext::new();
-    let url = format!("{}{}", wh.url.as_str().trim_end_matches('/'), staging.as_ref().strip_prefix(wh.prefix.as_ref()).unwrap_or(staging.as_ref()));
+    let url = format!(
+        "{}{}",
+        wh.url.as_str().trim_end_matches('/'),
+        staging
+            .as_ref()
+            .strip_prefix(wh.prefix.as_ref())
+            .unwrap_or(staging.as_ref())
+    );
     let opts = datafusion::prelude::ParquetReadOptions::default();
-    ctx.register_parquet("staged", &url, opts).await.map_err(|e| IngestError::Other(e.to_string()))?;
+    ctx.register_parquet("staged", &url, opts)
+        .await
+        .map_err(|e| IngestError::Other(e.to_string()))?;
     let mut out = Vec::new();
     for check in &table.checks {
-        let sql = format!("SELECT _line FROM staged WHERE NOT ({}) ORDER BY _line", check.rule);
+        let sql = format!(
+            "SELECT _line FROM staged WHERE NOT ({}) ORDER BY _line",
+            check.rule
+        );
         let batches = match ctx.sql(&sql).await {
             Ok(df) => df.collect().await,
             Err(e) => Err(e),
         }
-        .map_err(|e| IngestError::Other(format!("{}: check '{}' rule \"{}\": {e}", table.file.display(), check.name, check.rule)))?;
+        .map_err(|e| {
+            IngestError::Other(format!(
+                "{}: check '{}' rule \"{}\": {e}",
+                table.file.display(),
+                check.name,
+                check.rule
+            ))
+        })?;
         let lines: Vec<i64> = batches
             .iter()
             .filter_map(|b| b.column(0).as_any().downcast_ref::<Int64Array>())
@@ -378,12 +508,21 @@ async fn run_checks(wh: &Warehouse, table: &Table, staging: &object_store::path:
 }
 
 /// Replaces the source's rejected rows with this run's (or removes them when none were rejected).
-async fn write_rejected(wh: &Warehouse, table: &Table, source: &Source, rejections: &[Rejection]) -> Result<(), IngestError> {
+async fn write_rejected(
+    wh: &Warehouse,
+    table: &Table,
+    source: &Source,
+    rejections: &[Rejection],
+) -> Result<(), IngestError> {
     let path = wh.rejected_path(&table.name, &source.name);
     if rejections.is_empty() {
         return match wh.store.delete(&path).await {
             Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(source) => Err(WarehouseError::Store { path: path.to_string(), source }.into()),
+            Err(source) => Err(WarehouseError::Store {
+                path: path.to_string(),
+                source,
+            }
+            .into()),
         };
     }
     let schema = Arc::new(Schema::new(vec![
@@ -396,18 +535,37 @@ async fn write_rejected(wh: &Warehouse, table: &Table, source: &Source, rejectio
     let batch = RecordBatch::try_new(
         schema.clone(),
         vec![
-            Arc::new(StringArray::from(vec![source.name.as_str(); rejections.len()])),
-            Arc::new(Int64Array::from_iter_values(rejections.iter().map(|r| r.line as i64))),
-            Arc::new(StringArray::from_iter_values(rejections.iter().map(|r| r.column.as_str()))),
-            Arc::new(StringArray::from_iter_values(rejections.iter().map(|r| r.value.as_str()))),
-            Arc::new(StringArray::from_iter_values(rejections.iter().map(|r| r.reason.as_str()))),
+            Arc::new(StringArray::from(vec![
+                source.name.as_str();
+                rejections.len()
+            ])),
+            Arc::new(Int64Array::from_iter_values(
+                rejections.iter().map(|r| r.line as i64),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                rejections.iter().map(|r| r.column.as_str()),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                rejections.iter().map(|r| r.value.as_str()),
+            )),
+            Arc::new(StringArray::from_iter_values(
+                rejections.iter().map(|r| r.reason.as_str()),
+            )),
         ],
     )
     .map_err(|e| IngestError::Other(e.to_string()))?;
     let mut buf = Vec::new();
-    let mut w = ArrowWriter::try_new(&mut buf, schema, None).map_err(|e| IngestError::Other(e.to_string()))?;
-    w.write(&batch).map_err(|e| IngestError::Other(e.to_string()))?;
+    let mut w = ArrowWriter::try_new(&mut buf, schema, None)
+        .map_err(|e| IngestError::Other(e.to_string()))?;
+    w.write(&batch)
+        .map_err(|e| IngestError::Other(e.to_string()))?;
     w.close().map_err(|e| IngestError::Other(e.to_string()))?;
-    wh.store.put(&path, buf.into()).await.map_err(|source| WarehouseError::Store { path: path.to_string(), source })?;
+    wh.store
+        .put(&path, buf.into())
+        .await
+        .map_err(|source| WarehouseError::Store {
+            path: path.to_string(),
+            source,
+        })?;
     Ok(())
 }

@@ -7,7 +7,10 @@ use std::path::Path;
 
 use calamine::{Data, Reader};
 use datafusion::arrow::array::{Array, AsArray};
-use datafusion::arrow::datatypes::{DataType, Date32Type, Float32Type, Float64Type, Int32Type, Int64Type, TimeUnit, TimestampMicrosecondType, TimestampMillisecondType, TimestampSecondType};
+use datafusion::arrow::datatypes::{
+    DataType, Date32Type, Float32Type, Float64Type, Int32Type, Int64Type, TimeUnit,
+    TimestampMicrosecondType, TimestampMillisecondType, TimestampSecondType,
+};
 
 use super::IngestError;
 use super::cell::Cell;
@@ -24,18 +27,33 @@ pub type Rows = Box<dyn Iterator<Item = Result<RawRow, IngestError>> + Send>;
 /// Opens a fetched export and returns its headers and a stream of rows.
 pub fn open(path: &Path, shown: &str, format: &Format) -> Result<(Vec<String>, Rows), IngestError> {
     match format {
-        Format::Csv { delimiter, encoding, header_row, .. } => open_csv(path, shown, *delimiter, encoding, *header_row),
-        Format::Xlsx { sheet, header_row, .. } => open_xlsx(path, shown, sheet.as_deref(), *header_row),
+        Format::Csv {
+            delimiter,
+            encoding,
+            header_row,
+            ..
+        } => open_csv(path, shown, *delimiter, encoding, *header_row),
+        Format::Xlsx {
+            sheet, header_row, ..
+        } => open_xlsx(path, shown, sheet.as_deref(), *header_row),
         Format::Json { encoding, .. } => open_json(path, shown, encoding),
         Format::Parquet { .. } => open_parquet(path, shown),
     }
 }
 
 fn read_err(shown: &str, line: Option<u64>, message: impl Into<String>) -> IngestError {
-    IngestError::Read { file: shown.to_string(), line, message: message.into() }
+    IngestError::Read {
+        file: shown.to_string(),
+        line,
+        message: message.into(),
+    }
 }
 
-fn decoded(path: &Path, shown: &str, encoding: &'static encoding_rs::Encoding) -> Result<impl Read + Send + use<>, IngestError> {
+fn decoded(
+    path: &Path,
+    shown: &str,
+    encoding: &'static encoding_rs::Encoding,
+) -> Result<impl Read + Send + use<>, IngestError> {
     let file = File::open(path).map_err(|e| read_err(shown, None, e.to_string()))?;
     // Transcodes while streaming, and drops a UTF-8 or UTF-16 byte-order mark whatever the label says.
     Ok(encoding_rs_io::DecodeReaderBytesBuilder::new()
@@ -52,13 +70,23 @@ fn open_csv(
     header_row: usize,
 ) -> Result<(Vec<String>, Rows), IngestError> {
     let reader = decoded(path, shown, encoding)?;
-    let mut csv = csv::ReaderBuilder::new().delimiter(delimiter).has_headers(false).flexible(true).from_reader(reader);
+    let mut csv = csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .from_reader(reader);
     let mut record = csv::StringRecord::new();
     let mut n = 0;
     let headers = loop {
-        let more = csv.read_record(&mut record).map_err(|e| csv_err(shown, e))?;
+        let more = csv
+            .read_record(&mut record)
+            .map_err(|e| csv_err(shown, e))?;
         if !more {
-            return Err(read_err(shown, None, format!("the file ends before the header row {header_row}")));
+            return Err(read_err(
+                shown,
+                None,
+                format!("the file ends before the header row {header_row}"),
+            ));
         }
         n += 1;
         if n == header_row {
@@ -72,7 +100,10 @@ fn open_csv(
                 return None;
             }
             let line = rec.position().map(|p| p.line()).unwrap_or(0);
-            Some(Ok(RawRow { line, cells: rec.iter().map(|c| Cell::Text(c.to_string())).collect() }))
+            Some(Ok(RawRow {
+                line,
+                cells: rec.iter().map(|c| Cell::Text(c.to_string())).collect(),
+            }))
         }
         Err(e) => Some(Err(csv_err(&shown, e))),
     });
@@ -88,18 +119,35 @@ fn csv_err(shown: &str, e: csv::Error) -> IngestError {
     read_err(shown, line, message)
 }
 
-fn open_xlsx(path: &Path, shown: &str, sheet: Option<&str>, header_row: usize) -> Result<(Vec<String>, Rows), IngestError> {
-    let mut wb = calamine::open_workbook_auto(path).map_err(|e| read_err(shown, None, format!("not a readable workbook: {e}")))?;
+fn open_xlsx(
+    path: &Path,
+    shown: &str,
+    sheet: Option<&str>,
+    header_row: usize,
+) -> Result<(Vec<String>, Rows), IngestError> {
+    let mut wb = calamine::open_workbook_auto(path)
+        .map_err(|e| read_err(shown, None, format!("not a readable workbook: {e}")))?;
     let names = wb.sheet_names();
     let sheet = match sheet {
         Some(s) => names
             .iter()
             .find(|n| n.eq_ignore_ascii_case(s))
             .cloned()
-            .ok_or_else(|| read_err(shown, None, format!("no sheet named '{s}' (sheets: {})", names.join(", "))))?,
-        None => names.first().cloned().ok_or_else(|| read_err(shown, None, "the workbook has no sheets"))?,
+            .ok_or_else(|| {
+                read_err(
+                    shown,
+                    None,
+                    format!("no sheet named '{s}' (sheets: {})", names.join(", ")),
+                )
+            })?,
+        None => names
+            .first()
+            .cloned()
+            .ok_or_else(|| read_err(shown, None, "the workbook has no sheets"))?,
     };
-    let range = wb.worksheet_range(&sheet).map_err(|e| read_err(shown, None, format!("sheet '{sheet}': {e}")))?;
+    let range = wb
+        .worksheet_range(&sheet)
+        .map_err(|e| read_err(shown, None, format!("sheet '{sheet}': {e}")))?;
     let (row0, col0) = range.start().unwrap_or((0, 0));
     let width = col0 as usize + range.width();
     let mut header = None;
@@ -120,9 +168,18 @@ fn open_xlsx(path: &Path, shown: &str, sheet: Option<&str>, header_row: usize) -
         if cells.iter().all(|c| matches!(c, Cell::Empty)) {
             continue;
         }
-        rows.push(Ok(RawRow { line: sheet_row, cells }));
+        rows.push(Ok(RawRow {
+            line: sheet_row,
+            cells,
+        }));
     }
-    let header = header.ok_or_else(|| read_err(shown, None, format!("sheet '{sheet}' has no row {header_row} for the header")))?;
+    let header = header.ok_or_else(|| {
+        read_err(
+            shown,
+            None,
+            format!("sheet '{sheet}' has no row {header_row} for the header"),
+        )
+    })?;
     Ok((header, Box::new(rows.into_iter())))
 }
 
@@ -143,36 +200,58 @@ fn xlsx_cell(d: &Data) -> Cell {
     }
 }
 
-fn open_json(path: &Path, shown: &str, encoding: &'static encoding_rs::Encoding) -> Result<(Vec<String>, Rows), IngestError> {
+fn open_json(
+    path: &Path,
+    shown: &str,
+    encoding: &'static encoding_rs::Encoding,
+) -> Result<(Vec<String>, Rows), IngestError> {
     let mut text = String::new();
     decoded(path, shown, encoding)?
         .read_to_string(&mut text)
         .map_err(|e| read_err(shown, None, e.to_string()))?;
-    let objects: Vec<(u64, serde_json::Map<String, serde_json::Value>)> = if text.trim_start().starts_with('[') {
-        let items: Vec<serde_json::Value> = serde_json::from_str(&text)
-            .map_err(|e| read_err(shown, Some(e.line() as u64), format!("invalid JSON: {e}")))?;
-        items
-            .into_iter()
-            .enumerate()
-            .map(|(i, v)| match v {
-                serde_json::Value::Object(m) => Ok((i as u64 + 1, m)),
-                _ => Err(read_err(shown, Some(i as u64 + 1), "array item is not an object")),
-            })
-            .collect::<Result<_, _>>()?
-    } else {
-        let mut out = Vec::new();
-        for (i, line) in text.lines().enumerate() {
-            if line.trim().is_empty() {
-                continue;
+    let objects: Vec<(u64, serde_json::Map<String, serde_json::Value>)> =
+        if text.trim_start().starts_with('[') {
+            let items: Vec<serde_json::Value> = serde_json::from_str(&text).map_err(|e| {
+                read_err(shown, Some(e.line() as u64), format!("invalid JSON: {e}"))
+            })?;
+            items
+                .into_iter()
+                .enumerate()
+                .map(|(i, v)| match v {
+                    serde_json::Value::Object(m) => Ok((i as u64 + 1, m)),
+                    _ => Err(read_err(
+                        shown,
+                        Some(i as u64 + 1),
+                        "array item is not an object",
+                    )),
+                })
+                .collect::<Result<_, _>>()?
+        } else {
+            let mut out = Vec::new();
+            for (i, line) in text.lines().enumerate() {
+                if line.trim().is_empty() {
+                    continue;
+                }
+                match serde_json::from_str(line) {
+                    Ok(serde_json::Value::Object(m)) => out.push((i as u64 + 1, m)),
+                    Ok(_) => {
+                        return Err(read_err(
+                            shown,
+                            Some(i as u64 + 1),
+                            "line is not a JSON object",
+                        ));
+                    }
+                    Err(e) => {
+                        return Err(read_err(
+                            shown,
+                            Some(i as u64 + 1),
+                            format!("invalid JSON: {e}"),
+                        ));
+                    }
+                }
             }
-            match serde_json::from_str(line) {
-                Ok(serde_json::Value::Object(m)) => out.push((i as u64 + 1, m)),
-                Ok(_) => return Err(read_err(shown, Some(i as u64 + 1), "line is not a JSON object")),
-                Err(e) => return Err(read_err(shown, Some(i as u64 + 1), format!("invalid JSON: {e}"))),
-            }
-        }
-        out
-    };
+            out
+        };
     let mut headers: Vec<String> = Vec::new();
     for (_, m) in &objects {
         for k in m.keys() {
@@ -183,7 +262,10 @@ fn open_json(path: &Path, shown: &str, encoding: &'static encoding_rs::Encoding)
     }
     let hs = headers.clone();
     let rows = objects.into_iter().map(move |(line, m)| {
-        let cells = hs.iter().map(|h| m.get(h).map(json_cell).unwrap_or(Cell::Empty)).collect();
+        let cells = hs
+            .iter()
+            .map(|h| m.get(h).map(json_cell).unwrap_or(Cell::Empty))
+            .collect();
         Ok(RawRow { line, cells })
     });
     Ok((headers, Box::new(rows)))
@@ -193,7 +275,10 @@ fn json_cell(v: &serde_json::Value) -> Cell {
     match v {
         serde_json::Value::Null => Cell::Empty,
         serde_json::Value::Bool(b) => Cell::Bool(*b),
-        serde_json::Value::Number(n) => n.as_i64().map(Cell::Int).unwrap_or_else(|| Cell::Float(n.as_f64().unwrap_or(f64::NAN))),
+        serde_json::Value::Number(n) => n
+            .as_i64()
+            .map(Cell::Int)
+            .unwrap_or_else(|| Cell::Float(n.as_f64().unwrap_or(f64::NAN))),
         serde_json::Value::String(s) => Cell::Text(s.clone()),
         other => Cell::Text(other.to_string()),
     }
@@ -202,9 +287,18 @@ fn json_cell(v: &serde_json::Value) -> Cell {
 fn open_parquet(path: &Path, shown: &str) -> Result<(Vec<String>, Rows), IngestError> {
     use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let file = File::open(path).map_err(|e| read_err(shown, None, e.to_string()))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| read_err(shown, None, e.to_string()))?;
-    let headers = builder.schema().fields().iter().map(|f| f.name().clone()).collect();
-    let reader = builder.with_batch_size(8192).build().map_err(|e| read_err(shown, None, e.to_string()))?;
+    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
+        .map_err(|e| read_err(shown, None, e.to_string()))?;
+    let headers = builder
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    let reader = builder
+        .with_batch_size(8192)
+        .build()
+        .map_err(|e| read_err(shown, None, e.to_string()))?;
     let shown = shown.to_string();
     let mut next_line = 0u64;
     let rows = reader.flat_map(move |batch| -> Vec<Result<RawRow, IngestError>> {
@@ -212,11 +306,18 @@ fn open_parquet(path: &Path, shown: &str) -> Result<(Vec<String>, Rows), IngestE
             Ok(b) => b,
             Err(e) => return vec![Err(read_err(&shown, None, e.to_string()))],
         };
-        let columns: Vec<Vec<Cell>> = batch.columns().iter().map(|c| arrow_cells(c.as_ref())).collect();
+        let columns: Vec<Vec<Cell>> = batch
+            .columns()
+            .iter()
+            .map(|c| arrow_cells(c.as_ref()))
+            .collect();
         (0..batch.num_rows())
             .map(|r| {
                 next_line += 1;
-                Ok(RawRow { line: next_line, cells: columns.iter().map(|c| c[r].clone()).collect() })
+                Ok(RawRow {
+                    line: next_line,
+                    cells: columns.iter().map(|c| c[r].clone()).collect(),
+                })
             })
             .collect()
     });
@@ -227,27 +328,85 @@ fn arrow_cells(a: &dyn Array) -> Vec<Cell> {
     let cell = |i: usize, f: &dyn Fn(usize) -> Cell| if a.is_null(i) { Cell::Empty } else { f(i) };
     let n = a.len();
     match a.data_type() {
-        DataType::Int64 => (0..n).map(|i| cell(i, &|i| Cell::Int(a.as_primitive::<Int64Type>().value(i)))).collect(),
-        DataType::Int32 => (0..n).map(|i| cell(i, &|i| Cell::Int(a.as_primitive::<Int32Type>().value(i) as i64))).collect(),
-        DataType::Float64 => (0..n).map(|i| cell(i, &|i| Cell::Float(a.as_primitive::<Float64Type>().value(i)))).collect(),
-        DataType::Float32 => (0..n).map(|i| cell(i, &|i| Cell::Float(a.as_primitive::<Float32Type>().value(i) as f64))).collect(),
-        DataType::Boolean => (0..n).map(|i| cell(i, &|i| Cell::Bool(a.as_boolean().value(i)))).collect(),
+        DataType::Int64 => (0..n)
+            .map(|i| cell(i, &|i| Cell::Int(a.as_primitive::<Int64Type>().value(i))))
+            .collect(),
+        DataType::Int32 => (0..n)
+            .map(|i| {
+                cell(i, &|i| {
+                    Cell::Int(a.as_primitive::<Int32Type>().value(i) as i64)
+                })
+            })
+            .collect(),
+        DataType::Float64 => (0..n)
+            .map(|i| {
+                cell(i, &|i| {
+                    Cell::Float(a.as_primitive::<Float64Type>().value(i))
+                })
+            })
+            .collect(),
+        DataType::Float32 => (0..n)
+            .map(|i| {
+                cell(i, &|i| {
+                    Cell::Float(a.as_primitive::<Float32Type>().value(i) as f64)
+                })
+            })
+            .collect(),
+        DataType::Boolean => (0..n)
+            .map(|i| cell(i, &|i| Cell::Bool(a.as_boolean().value(i))))
+            .collect(),
         DataType::Date32 => (0..n)
-            .map(|i| cell(i, &|i| a.as_primitive::<Date32Type>().value_as_date(i).map(Cell::Date).unwrap_or(Cell::Empty)))
+            .map(|i| {
+                cell(i, &|i| {
+                    a.as_primitive::<Date32Type>()
+                        .value_as_date(i)
+                        .map(Cell::Date)
+                        .unwrap_or(Cell::Empty)
+                })
+            })
             .collect(),
         DataType::Timestamp(TimeUnit::Microsecond, _) => (0..n)
-            .map(|i| cell(i, &|i| a.as_primitive::<TimestampMicrosecondType>().value_as_datetime(i).map(Cell::DateTime).unwrap_or(Cell::Empty)))
+            .map(|i| {
+                cell(i, &|i| {
+                    a.as_primitive::<TimestampMicrosecondType>()
+                        .value_as_datetime(i)
+                        .map(Cell::DateTime)
+                        .unwrap_or(Cell::Empty)
+                })
+            })
             .collect(),
         DataType::Timestamp(TimeUnit::Millisecond, _) => (0..n)
-            .map(|i| cell(i, &|i| a.as_primitive::<TimestampMillisecondType>().value_as_datetime(i).map(Cell::DateTime).unwrap_or(Cell::Empty)))
+            .map(|i| {
+                cell(i, &|i| {
+                    a.as_primitive::<TimestampMillisecondType>()
+                        .value_as_datetime(i)
+                        .map(Cell::DateTime)
+                        .unwrap_or(Cell::Empty)
+                })
+            })
             .collect(),
         DataType::Timestamp(TimeUnit::Second, _) => (0..n)
-            .map(|i| cell(i, &|i| a.as_primitive::<TimestampSecondType>().value_as_datetime(i).map(Cell::DateTime).unwrap_or(Cell::Empty)))
+            .map(|i| {
+                cell(i, &|i| {
+                    a.as_primitive::<TimestampSecondType>()
+                        .value_as_datetime(i)
+                        .map(Cell::DateTime)
+                        .unwrap_or(Cell::Empty)
+                })
+            })
             .collect(),
         _ => match datafusion::arrow::compute::cast(a, &DataType::Utf8) {
             Ok(s) => {
                 let s = s.as_string::<i32>();
-                (0..n).map(|i| if s.is_null(i) { Cell::Empty } else { Cell::Text(s.value(i).to_string()) }).collect()
+                (0..n)
+                    .map(|i| {
+                        if s.is_null(i) {
+                            Cell::Empty
+                        } else {
+                            Cell::Text(s.value(i).to_string())
+                        }
+                    })
+                    .collect()
             }
             Err(_) => vec![Cell::Empty; n],
         },

@@ -45,11 +45,30 @@ pub struct Series {
 
 pub enum Chart {
     /// One line per territory over periods, with its target as a dashed line.
-    Lines { title: String, labels: Vec<String>, series: Vec<Series>, format: Formatter, target_label: String },
+    Lines {
+        title: String,
+        labels: Vec<String>,
+        series: Vec<Series>,
+        format: Formatter,
+        target_label: String,
+    },
     /// One bar per territory, with a marker at each target.
-    Bars { title: String, labels: Vec<String>, values: Vec<Option<f64>>, targets: Vec<Option<f64>>, format: Formatter, target_label: String },
+    Bars {
+        title: String,
+        labels: Vec<String>,
+        values: Vec<Option<f64>>,
+        targets: Vec<Option<f64>>,
+        format: Formatter,
+        target_label: String,
+    },
     /// Achievement against target (%) for several indicators, with a line at 100%.
-    Achievement { title: String, labels: Vec<String>, achievements: Vec<Option<f64>>, notes: Vec<String>, axis: String },
+    Achievement {
+        title: String,
+        labels: Vec<String>,
+        achievements: Vec<Option<f64>>,
+        notes: Vec<String>,
+        axis: String,
+    },
 }
 
 fn err(e: impl std::fmt::Display) -> String {
@@ -68,16 +87,36 @@ pub fn write(chart: &Chart, svg: &Path, png: &Path) -> Result<(), String> {
     std::fs::write(svg, s).map_err(|e| format!("{}: {e}", svg.display()))?;
     let root = BitMapBackend::new(png, (WIDTH, HEIGHT)).into_drawing_area();
     draw(chart, &root)?;
-    root.present().map_err(|e| format!("{}: {e}", png.display()))?;
+    root.present()
+        .map_err(|e| format!("{}: {e}", png.display()))?;
     Ok(())
 }
 
 fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
     root.fill(&WHITE).map_err(err)?;
     match chart {
-        Chart::Lines { title, labels, series, format, target_label } => lines(root, title, labels, series, format, target_label),
-        Chart::Bars { title, labels, values, targets, format, target_label } => bars(root, title, labels, values, targets, format, target_label),
-        Chart::Achievement { title, labels, achievements, notes, axis } => achievement(root, title, labels, achievements, notes, axis),
+        Chart::Lines {
+            title,
+            labels,
+            series,
+            format,
+            target_label,
+        } => lines(root, title, labels, series, format, target_label),
+        Chart::Bars {
+            title,
+            labels,
+            values,
+            targets,
+            format,
+            target_label,
+        } => bars(root, title, labels, values, targets, format, target_label),
+        Chart::Achievement {
+            title,
+            labels,
+            achievements,
+            notes,
+            axis,
+        } => achievement(root, title, labels, achievements, notes, axis),
     }
 }
 
@@ -94,8 +133,18 @@ fn label_step(n: usize, max: usize) -> usize {
 }
 
 fn no_data<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str) -> Result<(), String> {
-    root.draw(&Text::new(title.to_string(), (20, 20), ("sans-serif", 20).into_font())).map_err(err)?;
-    root.draw(&Text::new("—", (WIDTH as i32 / 2, HEIGHT as i32 / 2), ("sans-serif", 24).into_font())).map_err(err)?;
+    root.draw(&Text::new(
+        title.to_string(),
+        (20, 20),
+        ("sans-serif", 20).into_font(),
+    ))
+    .map_err(err)?;
+    root.draw(&Text::new(
+        "—",
+        (WIDTH as i32 / 2, HEIGHT as i32 / 2),
+        ("sans-serif", 24).into_font(),
+    ))
+    .map_err(err)?;
     Ok(())
 }
 
@@ -107,12 +156,25 @@ fn lines<DB: DrawingBackend>(
     format: &Formatter,
     target_label: &str,
 ) -> Result<(), String> {
-    let all = series.iter().flat_map(|s| s.values.iter().chain(&s.targets).flatten().copied());
+    let all = series
+        .iter()
+        .flat_map(|s| s.values.iter().chain(&s.targets).flatten().copied());
     if labels.is_empty() || series.iter().all(|s| s.values.iter().all(Option::is_none)) {
         return no_data(root, title);
     }
     let (lo, hi) = y_range(all);
     let n = labels.len();
+    // Keep the legend away from where the lines mostly run.
+    let values: Vec<f64> = series
+        .iter()
+        .flat_map(|s| s.values.iter().flatten().copied())
+        .collect();
+    let mid = values.iter().sum::<f64>() / values.len().max(1) as f64;
+    let legend_at = if mid > (lo + hi) / 2.0 {
+        SeriesLabelPosition::LowerRight
+    } else {
+        SeriesLabelPosition::UpperLeft
+    };
     let mut chart = ChartBuilder::on(root)
         .caption(title, ("sans-serif", 20))
         .margin(12)
@@ -127,10 +189,15 @@ fn lines<DB: DrawingBackend>(
         .x_labels(n)
         .x_label_formatter(&|x| {
             let i = x.round() as usize;
-            if (x - x.round()).abs() < 1e-6 && i < n && i % step == 0 { labels[i].clone() } else { String::new() }
+            if (x - x.round()).abs() < 1e-6 && i < n && i.is_multiple_of(step) {
+                labels[i].clone()
+            } else {
+                String::new()
+            }
         })
         .y_label_formatter(&|y| format(*y))
         .label_style(("sans-serif", 12))
+        .light_line_style(RGBColor(238, 240, 243))
         .draw()
         .map_err(err)?;
     for (k, s) in series.iter().enumerate() {
@@ -139,26 +206,48 @@ fn lines<DB: DrawingBackend>(
         let mut segments: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
         for (i, v) in s.values.iter().enumerate() {
             match v {
-                Some(v) => segments.last_mut().map(|seg| seg.push((i as f64, *v))).unwrap_or(()),
+                Some(v) => segments
+                    .last_mut()
+                    .map(|seg| seg.push((i as f64, *v)))
+                    .unwrap_or(()),
                 None => segments.push(Vec::new()),
             }
         }
         let mut labelled = false;
         for seg in segments.into_iter().filter(|s| !s.is_empty()) {
             let points = seg.clone();
-            let drawn = chart.draw_series(LineSeries::new(seg, color.stroke_width(2))).map_err(err)?;
+            let drawn = chart
+                .draw_series(LineSeries::new(seg, color.stroke_width(2)))
+                .map_err(err)?;
             if !labelled {
-                drawn.label(s.name.clone()).legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2)));
+                drawn.label(s.name.clone()).legend(move |(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
+                });
                 labelled = true;
             }
-            chart.draw_series(points.into_iter().map(|p| Circle::new(p, 2, color.filled()))).map_err(err)?;
+            chart
+                .draw_series(
+                    points
+                        .into_iter()
+                        .map(|p| Circle::new(p, 2, color.filled())),
+                )
+                .map_err(err)?;
         }
-        let targets: Vec<(f64, f64)> = s.targets.iter().enumerate().filter_map(|(i, t)| t.map(|t| (i as f64, t))).collect();
+        let targets: Vec<(f64, f64)> = s
+            .targets
+            .iter()
+            .enumerate()
+            .filter_map(|(i, t)| t.map(|t| (i as f64, t)))
+            .collect();
         if !targets.is_empty() {
             let style = color.mix(0.8).stroke_width(1);
-            let drawn = chart.draw_series(DashedLineSeries::new(targets, 6, 4, style)).map_err(err)?;
+            let drawn = chart
+                .draw_series(DashedLineSeries::new(targets, 6, 4, style))
+                .map_err(err)?;
             if k == 0 {
-                drawn.label(target_label.to_string()).legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], TARGET.stroke_width(1)));
+                drawn.label(target_label.to_string()).legend(|(x, y)| {
+                    PathElement::new(vec![(x, y), (x + 18, y)], TARGET.stroke_width(1))
+                });
             }
         }
     }
@@ -167,7 +256,7 @@ fn lines<DB: DrawingBackend>(
         .background_style(WHITE.mix(0.85))
         .border_style(BLACK.mix(0.3))
         .label_font(("sans-serif", 12))
-        .position(SeriesLabelPosition::UpperLeft)
+        .position(legend_at)
         .draw()
         .map_err(err)?;
     Ok(())
@@ -201,24 +290,47 @@ fn bars<DB: DrawingBackend>(
         .x_labels(n)
         .x_label_formatter(&|x| {
             let i = x.round() as usize;
-            if (x - x.round()).abs() < 1e-6 && i < n { labels[i].clone() } else { String::new() }
+            if (x - x.round()).abs() < 1e-6 && i < n {
+                labels[i].clone()
+            } else {
+                String::new()
+            }
         })
         .y_label_formatter(&|y| format(*y))
         .label_style(("sans-serif", 12))
+        .light_line_style(RGBColor(238, 240, 243))
         .draw()
         .map_err(err)?;
     let bars = values.iter().enumerate().filter_map(|(i, v)| {
-        v.map(|v| Rectangle::new([(i as f64 - 0.35, 0.0), (i as f64 + 0.35, v)], PALETTE[0].filled()))
+        v.map(|v| {
+            Rectangle::new(
+                [(i as f64 - 0.35, 0.0), (i as f64 + 0.35, v)],
+                PALETTE[0].filled(),
+            )
+        })
     });
     chart.draw_series(bars).map_err(err)?;
     let value_labels = values.iter().enumerate().filter_map(|(i, v)| {
-        v.map(|v| Text::new(format(v), (i as f64 - 0.3, v), ("sans-serif", 12).into_font().color(&BLACK)))
+        v.map(|v| {
+            Text::new(
+                format(v),
+                (i as f64 - 0.3, v),
+                ("sans-serif", 12).into_font().color(&BLACK),
+            )
+        })
     });
     chart.draw_series(value_labels).map_err(err)?;
     let marks: Vec<_> = targets
         .iter()
         .enumerate()
-        .filter_map(|(i, t)| t.map(|t| PathElement::new(vec![(i as f64 - 0.45, t), (i as f64 + 0.45, t)], TARGET.stroke_width(3))))
+        .filter_map(|(i, t)| {
+            t.map(|t| {
+                PathElement::new(
+                    vec![(i as f64 - 0.45, t), (i as f64 + 0.45, t)],
+                    TARGET.stroke_width(3),
+                )
+            })
+        })
         .collect();
     if !marks.is_empty() {
         chart
@@ -246,7 +358,10 @@ fn achievement<DB: DrawingBackend>(
     axis: &str,
 ) -> Result<(), String> {
     let n = labels.len().max(1);
-    let hi = achievements.iter().flatten().fold(120.0f64, |m, v| m.max(*v * 1.1));
+    let hi = achievements
+        .iter()
+        .flatten()
+        .fold(120.0f64, |m, v| m.max(*v * 1.1));
     let mut chart = ChartBuilder::on(root)
         .caption(title, ("sans-serif", 20))
         .margin(12)
@@ -263,20 +378,40 @@ fn achievement<DB: DrawingBackend>(
         .label_style(("sans-serif", 12))
         .draw()
         .map_err(err)?;
-    let color = |a: f64| if a >= 100.0 { PALETTE[2] } else if a >= 90.0 { PALETTE[1] } else { PALETTE[3] };
+    let color = |a: f64| {
+        if a >= 100.0 {
+            PALETTE[2]
+        } else if a >= 90.0 {
+            PALETTE[1]
+        } else {
+            PALETTE[3]
+        }
+    };
     let y = |i: usize| (n - 1 - i) as f64;
     chart
         .draw_series(achievements.iter().enumerate().filter_map(|(i, a)| {
-            a.map(|a| Rectangle::new([(0.0, y(i) - 0.3), (a.min(hi), y(i) + 0.3)], color(a).mix(0.85).filled()))
+            a.map(|a| {
+                Rectangle::new(
+                    [(0.0, y(i) - 0.3), (a.min(hi), y(i) + 0.3)],
+                    color(a).mix(0.85).filled(),
+                )
+            })
         }))
         .map_err(err)?;
     chart
         .draw_series(labels.iter().zip(notes).enumerate().map(|(i, (l, note))| {
-            Text::new(format!("{l} — {note}"), (hi * 0.01, y(i) + 0.42), ("sans-serif", 13).into_font().color(&BLACK))
+            Text::new(
+                format!("{l} — {note}"),
+                (hi * 0.01, y(i) + 0.42),
+                ("sans-serif", 13).into_font().color(&BLACK),
+            )
         }))
         .map_err(err)?;
     chart
-        .draw_series(std::iter::once(PathElement::new(vec![(100.0, -0.5), (100.0, n as f64 - 0.5)], TARGET.stroke_width(2))))
+        .draw_series(std::iter::once(PathElement::new(
+            vec![(100.0, -0.5), (100.0, n as f64 - 0.5)],
+            TARGET.stroke_width(2),
+        )))
         .map_err(err)?;
     Ok(())
 }

@@ -50,13 +50,21 @@ pub fn value(x: f64, unit: Unit, locale: Locale) -> String {
     }
 }
 
-const MONTHS_IT: [&str; 12] = ["gen", "feb", "mar", "apr", "mag", "giu", "lug", "ago", "set", "ott", "nov", "dic"];
-const MONTHS_EN: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+const MONTHS_IT: [&str; 12] = [
+    "gen", "feb", "mar", "apr", "mag", "giu", "lug", "ago", "set", "ott", "nov", "dic",
+];
+const MONTHS_EN: [&str; 12] = [
+    "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+];
 
 pub fn period(p: &str, locale: Locale) -> String {
     match Period::parse(p) {
         Some(Period::Month { year, month }) => {
-            let names = if locale == Locale::It { MONTHS_IT } else { MONTHS_EN };
+            let names = if locale == Locale::It {
+                MONTHS_IT
+            } else {
+                MONTHS_EN
+            };
             format!("{} {year}", names[(month as usize).saturating_sub(1) % 12])
         }
         Some(Period::Quarter { year, quarter }) => match locale {

@@ -45,16 +45,33 @@ pub struct Figures {
 
 impl Figures {
     pub fn new(rows: Vec<OutputRow>) -> Figures {
-        let by_key = rows.into_iter().map(|r| ((r.indicator.clone(), r.territory.clone(), r.period.clone()), r)).collect();
+        let by_key = rows
+            .into_iter()
+            .map(|r| {
+                (
+                    (r.indicator.clone(), r.territory.clone(), r.period.clone()),
+                    r,
+                )
+            })
+            .collect();
         Figures { by_key }
     }
 
     pub fn get(&self, indicator: &str, territory: &str, period: &str) -> Option<&OutputRow> {
-        self.by_key.get(&(indicator.to_string(), territory.to_string(), period.to_string()))
+        self.by_key.get(&(
+            indicator.to_string(),
+            territory.to_string(),
+            period.to_string(),
+        ))
     }
 
     /// The periods of `grain` the indicator has figures for, in time order, within `range`.
-    pub fn periods(&self, indicator: &str, grain: Grain, range: Option<(Period, Period)>) -> Vec<Period> {
+    pub fn periods(
+        &self,
+        indicator: &str,
+        grain: Grain,
+        range: Option<(Period, Period)>,
+    ) -> Vec<Period> {
         let set: BTreeSet<(i32, u32, Grain, String)> = self
             .by_key
             .values()
@@ -66,13 +83,26 @@ impl Figures {
                 (y, m, g, p.to_string())
             })
             .collect();
-        set.into_iter().filter_map(|(_, _, _, s)| Period::parse(&s)).collect()
+        set.into_iter()
+            .filter_map(|(_, _, _, s)| Period::parse(&s))
+            .collect()
     }
 
     /// The latest period of the coarsest useful grain: a plan period if asked and present, else a year.
-    pub fn latest(&self, indicator: &str, range: Option<(Period, Period)>, prefer_plan: bool) -> Option<Period> {
-        let order: &[Grain] = if prefer_plan { &[Grain::Plan, Grain::Year] } else { &[Grain::Year, Grain::Plan] };
-        order.iter().find_map(|g| self.periods(indicator, *g, range).last().copied())
+    pub fn latest(
+        &self,
+        indicator: &str,
+        range: Option<(Period, Period)>,
+        prefer_plan: bool,
+    ) -> Option<Period> {
+        let order: &[Grain] = if prefer_plan {
+            &[Grain::Plan, Grain::Year]
+        } else {
+            &[Grain::Year, Grain::Plan]
+        };
+        order
+            .iter()
+            .find_map(|g| self.periods(indicator, *g, range).last().copied())
     }
 }
 
@@ -110,13 +140,19 @@ impl Ctx<'_> {
         if suppressed(ind, row, self.project.settings.min_cell) {
             return format!("<{}", self.project.settings.min_cell);
         }
-        row.value.map(|v| format::value(v, ind.unit, self.locale)).unwrap_or_else(|| "—".into())
+        row.value
+            .map(|v| format::value(v, ind.unit, self.locale))
+            .unwrap_or_else(|| "—".into())
     }
 
     /// A value for a chart: None when missing or suppressed.
     fn plotted(&self, ind: &Indicator, row: Option<&OutputRow>) -> Option<f64> {
         let row = row?;
-        if suppressed(ind, row, self.project.settings.min_cell) { None } else { row.value }
+        if suppressed(ind, row, self.project.settings.min_cell) {
+            None
+        } else {
+            row.value
+        }
     }
 }
 
@@ -150,26 +186,54 @@ fn environment() -> Result<minijinja::Environment<'static>, RenderError> {
         ("dashboard.html", include_str!("templates/dashboard.html")),
         ("index.html", include_str!("templates/index.html")),
     ] {
-        env.add_template(name, src).map_err(|e| RenderError::Template(e.to_string()))?;
+        env.add_template(name, src)
+            .map_err(|e| RenderError::Template(e.to_string()))?;
     }
     Ok(env)
 }
 
 /// Renders the selected dashboards (all when `only` is empty) and the index page.
-pub async fn render(project: &Project, wh: &Warehouse, run_id: &str, only: &[String]) -> Result<Vec<DashboardOutcome>, RenderError> {
+pub async fn render(
+    project: &Project,
+    wh: &Warehouse,
+    run_id: &str,
+    only: &[String],
+) -> Result<Vec<DashboardOutcome>, RenderError> {
     let out = &project.settings.output;
     std::fs::create_dir_all(out).map_err(|e| io(out, e))?;
     let figures = Figures::new(output::read(out)?);
-    let ctx = Ctx { project, figures: &figures, locale: project.settings.locale };
+    let ctx = Ctx {
+        project,
+        figures: &figures,
+        locale: project.settings.locale,
+    };
     let env = environment()?;
-    let generated = format::datetime(&chrono::Utc::now().to_rfc3339(), project.settings.timezone, ctx.locale);
+    let generated = format::datetime(
+        &chrono::Utc::now().to_rfc3339(),
+        project.settings.timezone,
+        ctx.locale,
+    );
     let mut outcomes = Vec::new();
-    for d in project.dashboards.iter().filter(|d| only.is_empty() || only.contains(&d.id)) {
+    for d in project
+        .dashboards
+        .iter()
+        .filter(|d| only.is_empty() || only.contains(&d.id))
+    {
         let outcome = match render_dashboard(&ctx, &env, d, run_id, &generated) {
-            Ok(charts) => DashboardOutcome { dashboard: d.id.clone(), path: out.join(&d.id).join("index.html").display().to_string(), charts, error: None },
+            Ok(charts) => DashboardOutcome {
+                dashboard: d.id.clone(),
+                path: out.join(&d.id).join("index.html").display().to_string(),
+                charts,
+                error: None,
+            },
             Err(e) => {
                 tracing::error!(dashboard = %d.id, "{e}");
-                DashboardOutcome { dashboard: d.id.clone(), path: String::new(), charts: 0, error: Some(format!("{}: dashboard {}: {e}", d.file.display(), d.id)) }
+                DashboardOutcome {
+                    dashboard: d.id.clone(),
+                    path: String::new(),
+                    charts: 0,
+                    error: Some(format!("{}: dashboard {}: {e}", d.file.display(), d.id)),
+                }
             }
         };
         outcomes.push(outcome);
@@ -182,21 +246,36 @@ pub async fn render(project: &Project, wh: &Warehouse, run_id: &str, only: &[Str
 async fn load_manifests(project: &Project, wh: &Warehouse) -> Vec<Option<SourceManifest>> {
     let mut out = Vec::new();
     for s in &project.sources {
-        out.push(wh.get_json::<SourceManifest>(&wh.manifest_path(&s.name)).await.ok().flatten());
+        out.push(
+            wh.get_json::<SourceManifest>(&wh.manifest_path(&s.name))
+                .await
+                .ok()
+                .flatten(),
+        );
     }
     out
 }
 
 fn period_range_label(ctx: &Ctx, d: &Dashboard) -> String {
     match d.period {
-        Some((from, to)) => format!("{} – {}", format::period(&from.to_string(), ctx.locale), format::period(&to.to_string(), ctx.locale)),
+        Some((from, to)) => format!(
+            "{} – {}",
+            format::period(&from.to_string(), ctx.locale),
+            format::period(&to.to_string(), ctx.locale)
+        ),
         None => labels::labels(ctx.locale).all_periods.to_string(),
     }
 }
 
 /// Renders one dashboard into a fresh folder and swaps it into place, so a failed render leaves
 /// the previous pages intact.
-fn render_dashboard(ctx: &Ctx, env: &minijinja::Environment, d: &Dashboard, run_id: &str, generated: &str) -> Result<usize, RenderError> {
+fn render_dashboard(
+    ctx: &Ctx,
+    env: &minijinja::Environment,
+    d: &Dashboard,
+    run_id: &str,
+    generated: &str,
+) -> Result<usize, RenderError> {
     let out = &ctx.project.settings.output;
     let staging = out.join(format!(".{}-{run_id}", d.id));
     let _ = std::fs::remove_dir_all(&staging);
@@ -225,7 +304,14 @@ fn publish_dir(staging: &Path, target: &Path) -> Result<(), RenderError> {
     Ok(())
 }
 
-fn fill_dashboard(ctx: &Ctx, env: &minijinja::Environment, d: &Dashboard, run_id: &str, generated: &str, dir: &Path) -> Result<usize, RenderError> {
+fn fill_dashboard(
+    ctx: &Ctx,
+    env: &minijinja::Environment,
+    d: &Dashboard,
+    run_id: &str,
+    generated: &str,
+    dir: &Path,
+) -> Result<usize, RenderError> {
     let l = labels::labels(ctx.locale);
     let mut sections = Vec::new();
     let mut n = 0;
@@ -235,12 +321,20 @@ fn fill_dashboard(ctx: &Ctx, env: &minijinja::Environment, d: &Dashboard, run_id
             n += 1;
             charts.push(chart(ctx, d, c, n, dir)?);
         }
-        sections.push(PageSection { title: ctx.locale.pick(&s.title), text: s.text.as_ref().map(|t| ctx.locale.pick(t)), charts });
+        sections.push(PageSection {
+            title: ctx.locale.pick(&s.title),
+            text: s.text.as_ref().map(|t| ctx.locale.pick(t)),
+            charts,
+        });
     }
     let min_cell = ctx.project.settings.min_cell;
     let mut notes = vec![l.rollup_note.to_string()];
     if min_cell > 1 {
-        notes.push(l.suppressed_note.replace("{n}", &(min_cell - 1).to_string()).replace("{m}", &min_cell.to_string()));
+        notes.push(
+            l.suppressed_note
+                .replace("{n}", &(min_cell - 1).to_string())
+                .replace("{m}", &min_cell.to_string()),
+        );
     }
     let page = minijinja::context! {
         lang => ctx.locale.code(),
@@ -262,15 +356,30 @@ fn fill_dashboard(ctx: &Ctx, env: &minijinja::Environment, d: &Dashboard, run_id
 }
 
 fn chart_title(ctx: &Ctx, given: &Option<crate::config::raw::Text>, default: String) -> String {
-    given.as_ref().map(|t| ctx.locale.pick(t)).unwrap_or(default)
+    given
+        .as_ref()
+        .map(|t| ctx.locale.pick(t))
+        .unwrap_or(default)
 }
 
 fn formatter(unit: Unit, locale: Locale) -> charts::Formatter {
     Box::new(move |x| format::value(x, unit, locale))
 }
 
-fn image(ctx: &Ctx, chart: &charts::Chart, name: &str, dir: &Path, title: String, caption: Option<String>) -> Result<PageChart, RenderError> {
-    charts::write(chart, &dir.join(format!("{name}.svg")), &dir.join(format!("{name}.png"))).map_err(RenderError::Io)?;
+fn image(
+    ctx: &Ctx,
+    chart: &charts::Chart,
+    name: &str,
+    dir: &Path,
+    title: String,
+    caption: Option<String>,
+) -> Result<PageChart, RenderError> {
+    charts::write(
+        chart,
+        &dir.join(format!("{name}.svg")),
+        &dir.join(format!("{name}.png")),
+    )
+    .map_err(RenderError::Io)?;
     let _ = ctx;
     Ok(PageChart {
         title,
@@ -278,26 +387,51 @@ fn image(ctx: &Ctx, chart: &charts::Chart, name: &str, dir: &Path, title: String
         table: None,
         caption,
         downloads: vec![
-            Download { href: format!("{name}.svg"), label: "SVG".into() },
-            Download { href: format!("{name}.png"), label: "PNG".into() },
+            Download {
+                href: format!("{name}.svg"),
+                label: "SVG".into(),
+            },
+            Download {
+                href: format!("{name}.png"),
+                label: "PNG".into(),
+            },
         ],
     })
 }
 
-fn chart(ctx: &Ctx, d: &Dashboard, c: &Chart, n: usize, dir: &Path) -> Result<PageChart, RenderError> {
+fn chart(
+    ctx: &Ctx,
+    d: &Dashboard,
+    c: &Chart,
+    n: usize,
+    dir: &Path,
+) -> Result<PageChart, RenderError> {
     let l = labels::labels(ctx.locale);
     let name = format!("chart-{n:02}");
     let territories = &ctx.project.territories;
     match c {
-        Chart::Trend { indicator, territories: sel, grain, title } => {
-            let ind = ctx.indicator(indicator).ok_or_else(|| RenderError::Io(format!("unknown indicator {indicator}")))?;
+        Chart::Trend {
+            indicator,
+            territories: sel,
+            grain,
+            title,
+        } => {
+            let ind = ctx
+                .indicator(indicator)
+                .ok_or_else(|| RenderError::Io(format!("unknown indicator {indicator}")))?;
             let codes = sel.resolve(territories);
             let periods = ctx.figures.periods(indicator, *grain, d.period);
-            let labels: Vec<String> = periods.iter().map(|p| format::period(&p.to_string(), ctx.locale)).collect();
+            let labels: Vec<String> = periods
+                .iter()
+                .map(|p| format::period(&p.to_string(), ctx.locale))
+                .collect();
             let series = codes
                 .iter()
                 .map(|t| {
-                    let rows: Vec<Option<&OutputRow>> = periods.iter().map(|p| ctx.figures.get(indicator, t, &p.to_string())).collect();
+                    let rows: Vec<Option<&OutputRow>> = periods
+                        .iter()
+                        .map(|p| ctx.figures.get(indicator, t, &p.to_string()))
+                        .collect();
                     charts::Series {
                         name: territories.name_of(t),
                         values: rows.iter().map(|r| ctx.plotted(ind, *r)).collect(),
@@ -306,18 +440,40 @@ fn chart(ctx: &Ctx, d: &Dashboard, c: &Chart, n: usize, dir: &Path) -> Result<Pa
                 })
                 .collect();
             let title = chart_title(ctx, title, ctx.title(ind));
-            let chart = charts::Chart::Lines { title: title.clone(), labels, series, format: formatter(ind.unit, ctx.locale), target_label: l.target.into() };
-            image(ctx, &chart, &name, dir, title, ind.description.as_ref().map(|t| ctx.locale.pick(t)))
+            let chart = charts::Chart::Lines {
+                title: title.clone(),
+                labels,
+                series,
+                format: formatter(ind.unit, ctx.locale),
+                target_label: l.target.into(),
+            };
+            image(
+                ctx,
+                &chart,
+                &name,
+                dir,
+                title,
+                ind.description.as_ref().map(|t| ctx.locale.pick(t)),
+            )
         }
-        Chart::Bar { indicator, territories: sel, period, title } => {
-            let ind = ctx.indicator(indicator).ok_or_else(|| RenderError::Io(format!("unknown indicator {indicator}")))?;
+        Chart::Bar {
+            indicator,
+            territories: sel,
+            period,
+            title,
+        } => {
+            let ind = ctx
+                .indicator(indicator)
+                .ok_or_else(|| RenderError::Io(format!("unknown indicator {indicator}")))?;
             let codes = sel.resolve(territories);
             let period = period.or_else(|| ctx.figures.latest(indicator, d.period, false));
             let rows: Vec<Option<&OutputRow>> = codes
                 .iter()
                 .map(|t| period.and_then(|p| ctx.figures.get(indicator, t, &p.to_string())))
                 .collect();
-            let plabel = period.map(|p| format::period(&p.to_string(), ctx.locale)).unwrap_or_default();
+            let plabel = period
+                .map(|p| format::period(&p.to_string(), ctx.locale))
+                .unwrap_or_default();
             let title = chart_title(ctx, title, format!("{} — {plabel}", ctx.title(ind)));
             let chart = charts::Chart::Bars {
                 title: title.clone(),
@@ -327,15 +483,29 @@ fn chart(ctx: &Ctx, d: &Dashboard, c: &Chart, n: usize, dir: &Path) -> Result<Pa
                 format: formatter(ind.unit, ctx.locale),
                 target_label: l.target.into(),
             };
-            image(ctx, &chart, &name, dir, title, ind.description.as_ref().map(|t| ctx.locale.pick(t)))
+            image(
+                ctx,
+                &chart,
+                &name,
+                dir,
+                title,
+                ind.description.as_ref().map(|t| ctx.locale.pick(t)),
+            )
         }
-        Chart::Target { indicators, territory, period, title } => {
+        Chart::Target {
+            indicators,
+            territory,
+            period,
+            title,
+        } => {
             let mut labels_v = Vec::new();
             let mut ach = Vec::new();
             let mut notes = Vec::new();
             let mut plabels = BTreeSet::new();
             for id in indicators {
-                let Some(ind) = ctx.indicator(id) else { continue };
+                let Some(ind) = ctx.indicator(id) else {
+                    continue;
+                };
                 let p = period.or_else(|| ctx.figures.latest(id, d.period, true));
                 let row = p.and_then(|p| ctx.figures.get(id, territory, &p.to_string()));
                 if let Some(p) = p {
@@ -343,32 +513,66 @@ fn chart(ctx: &Ctx, d: &Dashboard, c: &Chart, n: usize, dir: &Path) -> Result<Pa
                 }
                 labels_v.push(ctx.title(ind));
                 let hidden = row.is_some_and(|r| suppressed(ind, r, ctx.project.settings.min_cell));
-                ach.push(if hidden { None } else { row.and_then(|r| r.achievement) });
-                let target = row.and_then(|r| r.target).map(|t| format::value(t, ind.unit, ctx.locale)).unwrap_or_else(|| "—".into());
+                ach.push(if hidden {
+                    None
+                } else {
+                    row.and_then(|r| r.achievement)
+                });
+                let target = row
+                    .and_then(|r| r.target)
+                    .map(|t| format::value(t, ind.unit, ctx.locale))
+                    .unwrap_or_else(|| "—".into());
                 notes.push(format!("{} / {}", ctx.shown(ind, row), target));
             }
             let title = chart_title(
                 ctx,
                 title,
-                format!("{} — {} {}", territories.name_of(territory), l.achieved_vs_target, plabels.into_iter().collect::<Vec<_>>().join(", ")),
+                format!(
+                    "{} — {} {}",
+                    territories.name_of(territory),
+                    l.achieved_vs_target,
+                    plabels.into_iter().collect::<Vec<_>>().join(", ")
+                ),
             );
-            let chart = charts::Chart::Achievement { title: title.clone(), labels: labels_v, achievements: ach, notes, axis: l.achieved_vs_target.into() };
+            let chart = charts::Chart::Achievement {
+                title: title.clone(),
+                labels: labels_v,
+                achievements: ach,
+                notes,
+                axis: l.achieved_vs_target.into(),
+            };
             let caption = Some(format!("{} / {}", l.value, l.target));
             image(ctx, &chart, &name, dir, title, caption)
         }
-        Chart::Table { indicators, territories: sel, period, title } => {
+        Chart::Table {
+            indicators,
+            territories: sel,
+            period,
+            title,
+        } => {
             let view = tables::status_table(ctx, d, indicators, &sel.resolve(territories), *period);
             tables::write_csv(&view, &dir.join(format!("{name}.csv")))?;
             tables::write_xlsx(&view, &dir.join(format!("{name}.xlsx")))?;
-            let default_title = indicators.iter().filter_map(|i| ctx.indicator(i)).map(|i| ctx.title(i)).collect::<Vec<_>>().join(", ");
+            let default_title = indicators
+                .iter()
+                .filter_map(|i| ctx.indicator(i))
+                .map(|i| ctx.title(i))
+                .collect::<Vec<_>>()
+                .join(", ");
             Ok(PageChart {
                 title: chart_title(ctx, title, default_title),
                 image: None,
                 table: Some(view),
                 caption: None,
                 downloads: vec![
-                    Download { href: format!("{name}.csv"), label: "CSV".into() },
-                    Download { href: format!("{name}.xlsx"), label: "XLSX".into() },
+                    Download {
+                        href: format!("{name}.csv"),
+                        label: "CSV".into(),
+                    },
+                    Download {
+                        href: format!("{name}.xlsx"),
+                        label: "XLSX".into(),
+                    },
                 ],
             })
         }
@@ -405,7 +609,11 @@ struct DashboardLink {
 }
 
 /// Whether a source has had no new content for longer than its cadence and grace allow.
-fn late_since(source: &crate::config::Source, m: &SourceManifest, now: chrono::DateTime<chrono::Utc>) -> Option<String> {
+fn late_since(
+    source: &crate::config::Source,
+    m: &SourceManifest,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<String> {
     let cadence = source.expected?;
     let last = m.published.as_ref()?.ingested_at.clone();
     let t = chrono::DateTime::parse_from_rfc3339(&last).ok()?;
@@ -438,25 +646,56 @@ fn render_index(
         };
         if let Some(e) = attempt.and_then(|a| a.error.clone()) {
             let detail = match published {
-                Some(p) => format!("{e} ({} {})", l.last_data.to_lowercase(), format::datetime(&p.ingested_at, tz, locale)),
+                Some(p) => format!(
+                    "{e} ({} {})",
+                    l.last_data.to_lowercase(),
+                    format::datetime(&p.ingested_at, tz, locale)
+                ),
                 None => e,
             };
-            problems.push(Problem { source: s.name.clone(), state: l.failed.into(), class: "failed".into(), detail });
+            problems.push(Problem {
+                source: s.name.clone(),
+                state: l.failed.into(),
+                class: "failed".into(),
+                detail,
+            });
         } else if let Some(since) = &late {
-            problems.push(Problem { source: s.name.clone(), state: l.late.into(), class: "late".into(), detail: format!("{} {}", l.late_detail, format::datetime(since, tz, locale)) });
+            problems.push(Problem {
+                source: s.name.clone(),
+                state: l.late.into(),
+                class: "late".into(),
+                detail: format!("{} {}", l.late_detail, format::datetime(since, tz, locale)),
+            });
         } else if published.is_none() {
-            problems.push(Problem { source: s.name.clone(), state: l.never.into(), class: "never".into(), detail: l.no_data_yet.into() });
+            problems.push(Problem {
+                source: s.name.clone(),
+                state: l.never.into(),
+                class: "never".into(),
+                detail: l.no_data_yet.into(),
+            });
         }
         sources.push(SourceView {
             name: s.name.clone(),
             table: s.table.clone(),
-            territory: s.territory.as_deref().map(|t| ctx.project.territories.name_of(t)).unwrap_or_default(),
-            last_data: published.map(|p| format::datetime(&p.ingested_at, tz, locale)).unwrap_or_else(|| "—".into()),
-            rows: published.map(|p| format::number(p.rows as f64, 0, locale)).unwrap_or_default(),
-            rejected: published.map(|p| format::number(p.rejected_rows as f64, 0, locale)).unwrap_or_default(),
+            territory: s
+                .territory
+                .as_deref()
+                .map(|t| ctx.project.territories.name_of(t))
+                .unwrap_or_default(),
+            last_data: published
+                .map(|p| format::datetime(&p.ingested_at, tz, locale))
+                .unwrap_or_else(|| "—".into()),
+            rows: published
+                .map(|p| format::number(p.rows as f64, 0, locale))
+                .unwrap_or_default(),
+            rejected: published
+                .map(|p| format::number(p.rejected_rows as f64, 0, locale))
+                .unwrap_or_default(),
             state: state.into(),
             class: class.into(),
-            checksum: published.map(|p| p.sha256.chars().take(12).collect()).unwrap_or_default(),
+            checksum: published
+                .map(|p| p.sha256.chars().take(12).collect())
+                .unwrap_or_default(),
         });
     }
     let out = &ctx.project.settings.output;
@@ -465,9 +704,17 @@ fn render_index(
         .dashboards
         .iter()
         .map(|d| {
-            let err = outcomes.iter().find(|o| o.dashboard == d.id).and_then(|o| o.error.clone());
+            let err = outcomes
+                .iter()
+                .find(|o| o.dashboard == d.id)
+                .and_then(|o| o.error.clone());
             let exists = out.join(&d.id).join("index.html").exists();
-            DashboardLink { id: d.id.clone(), title: ctx.locale.pick(&d.title), ok: exists && err.is_none(), error: err.unwrap_or_else(|| l.never.into()) }
+            DashboardLink {
+                id: d.id.clone(),
+                title: ctx.locale.pick(&d.title),
+                ok: exists && err.is_none(),
+                error: err.unwrap_or_else(|| l.never.into()),
+            }
         })
         .collect();
     let page = minijinja::context! {
@@ -481,7 +728,10 @@ fn render_index(
         notes => vec![l.rollup_note.to_string()],
         labels => l,
     };
-    let html = env.get_template("index.html").and_then(|t| t.render(page)).map_err(|e| RenderError::Template(e.to_string()))?;
+    let html = env
+        .get_template("index.html")
+        .and_then(|t| t.render(page))
+        .map_err(|e| RenderError::Template(e.to_string()))?;
     output::write_atomic(&out.join("index.html"), html.as_bytes())?;
     Ok(())
 }

@@ -25,35 +25,95 @@ pub struct TableView {
 }
 
 fn text(s: impl Into<String>) -> TableCell {
-    TableCell { text: s.into(), class: String::new(), badge: None, number: None }
+    TableCell {
+        text: s.into(),
+        class: String::new(),
+        badge: None,
+        number: None,
+    }
 }
 
 fn num(s: String, n: Option<f64>) -> TableCell {
-    TableCell { text: s, class: "num".into(), badge: None, number: n }
+    TableCell {
+        text: s,
+        class: "num".into(),
+        badge: None,
+        number: n,
+    }
 }
 
 /// One row per indicator and territory, at the chosen period or each indicator's latest.
-pub fn status_table(ctx: &Ctx, d: &Dashboard, indicators: &[String], territories: &[String], period: Option<Period>) -> TableView {
+pub fn status_table(
+    ctx: &Ctx,
+    d: &Dashboard,
+    indicators: &[String],
+    territories: &[String],
+    period: Option<Period>,
+) -> TableView {
     let l = labels::labels(ctx.locale);
-    let headers = [l.indicator, l.territory, l.period, l.value, l.target, l.achievement, l.status].map(String::from).to_vec();
+    let headers = [
+        l.indicator,
+        l.territory,
+        l.period,
+        l.value,
+        l.target,
+        l.achievement,
+        l.status,
+    ]
+    .map(String::from)
+    .to_vec();
     let mut rows = Vec::new();
     for id in indicators {
-        let Some(ind) = ctx.indicator(id) else { continue };
+        let Some(ind) = ctx.indicator(id) else {
+            continue;
+        };
         let p = period.or_else(|| ctx.figures.latest(id, d.period, false));
         for t in territories {
             let row = p.and_then(|p| ctx.figures.get(id, t, &p.to_string()));
-            let hidden = row.is_some_and(|r| super::suppressed(ind, r, ctx.project.settings.min_cell));
-            let status = row.map(|r| Status::parse(&r.status)).unwrap_or(Status::NoData);
+            let hidden =
+                row.is_some_and(|r| super::suppressed(ind, r, ctx.project.settings.min_cell));
+            let status = row
+                .map(|r| Status::parse(&r.status))
+                .unwrap_or(Status::NoData);
             let target = row.and_then(|r| r.target);
-            let achievement = if hidden { None } else { row.and_then(|r| r.achievement) };
+            let achievement = if hidden {
+                None
+            } else {
+                row.and_then(|r| r.achievement)
+            };
             rows.push(vec![
                 text(ctx.title(ind)),
                 text(ctx.project.territories.name_of(t)),
-                text(p.map(|p| format::period(&p.to_string(), ctx.locale)).unwrap_or_default()),
-                num(ctx.shown(ind, row), if hidden { None } else { row.and_then(|r| r.value) }),
-                num(target.map(|v| format::value(v, ind.unit, ctx.locale)).unwrap_or_else(|| "—".into()), target),
-                num(achievement.map(|a| format!("{} %", format::number(a, 1, ctx.locale))).unwrap_or_else(|| "—".into()), achievement),
-                TableCell { text: format::status(status, ctx.locale).into(), class: String::new(), badge: Some(status.as_str().into()), number: None },
+                text(
+                    p.map(|p| format::period(&p.to_string(), ctx.locale))
+                        .unwrap_or_default(),
+                ),
+                num(
+                    ctx.shown(ind, row),
+                    if hidden {
+                        None
+                    } else {
+                        row.and_then(|r| r.value)
+                    },
+                ),
+                num(
+                    target
+                        .map(|v| format::value(v, ind.unit, ctx.locale))
+                        .unwrap_or_else(|| "—".into()),
+                    target,
+                ),
+                num(
+                    achievement
+                        .map(|a| format!("{} %", format::number(a, 1, ctx.locale)))
+                        .unwrap_or_else(|| "—".into()),
+                    achievement,
+                ),
+                TableCell {
+                    text: format::status(status, ctx.locale).into(),
+                    class: String::new(),
+                    badge: Some(status.as_str().into()),
+                    number: None,
+                },
             ]);
         }
     }
@@ -64,7 +124,8 @@ pub fn write_csv(view: &TableView, path: &Path) -> Result<(), RenderError> {
     let mut w = csv::Writer::from_path(path).map_err(|e| io(path, e))?;
     w.write_record(&view.headers).map_err(|e| io(path, e))?;
     for r in &view.rows {
-        w.write_record(r.iter().map(|c| c.text.as_str())).map_err(|e| io(path, e))?;
+        w.write_record(r.iter().map(|c| c.text.as_str()))
+            .map_err(|e| io(path, e))?;
     }
     w.flush().map_err(|e| io(path, e))
 }
@@ -75,7 +136,8 @@ pub fn write_xlsx(view: &TableView, path: &Path) -> Result<(), RenderError> {
     let ws = wb.add_worksheet();
     let x = |e: rust_xlsxwriter::XlsxError| io(path, e);
     for (c, h) in view.headers.iter().enumerate() {
-        ws.write_string_with_format(0, c as u16, h, &bold).map_err(x)?;
+        ws.write_string_with_format(0, c as u16, h, &bold)
+            .map_err(x)?;
     }
     for (r, row) in view.rows.iter().enumerate() {
         for (c, cell) in row.iter().enumerate() {

@@ -11,7 +11,11 @@ use crate::warehouse::{Warehouse, WarehouseError};
 
 /// A new run identifier: UTC time to the second plus the process id, sortable and unique enough.
 pub fn new_run_id() -> String {
-    format!("{}-{:05}", chrono::Utc::now().format("%Y%m%dT%H%M%SZ"), std::process::id() % 100_000)
+    format!(
+        "{}-{:05}",
+        chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
+        std::process::id() % 100_000
+    )
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
@@ -44,28 +48,50 @@ impl<'a> Job<'a> {
             started_at: chrono::Utc::now().to_rfc3339(),
             ..Default::default()
         };
-        Ok(Job { project, warehouse, run_id, report })
+        Ok(Job {
+            project,
+            warehouse,
+            run_id,
+            report,
+        })
     }
 
     pub async fn ingest(&mut self, pipelines: &[String], full: bool) -> Vec<SourceOutcome> {
-        let out = crate::ingest::ingest(self.project, &self.warehouse, &self.run_id, pipelines, full).await;
+        let out =
+            crate::ingest::ingest(self.project, &self.warehouse, &self.run_id, pipelines, full)
+                .await;
         self.report.failed |= out.iter().any(SourceOutcome::failed);
-        self.report.sources = out.iter().filter_map(|o| serde_json::to_value(o).ok()).collect();
+        self.report.sources = out
+            .iter()
+            .filter_map(|o| serde_json::to_value(o).ok())
+            .collect();
         out
     }
 
-    pub async fn compute(&mut self, only: &[String]) -> Result<Vec<IndicatorOutcome>, crate::indicators::IndicatorError> {
+    pub async fn compute(
+        &mut self,
+        only: &[String],
+    ) -> Result<Vec<IndicatorOutcome>, crate::indicators::IndicatorError> {
         let ctx = crate::warehouse::session::session(self.project, &self.warehouse).await?;
         let out = crate::indicators::compute(self.project, &ctx, &self.run_id, only).await?;
         self.report.failed |= out.iter().any(|o| !o.ok);
-        self.report.indicators = out.iter().filter_map(|o| serde_json::to_value(o).ok()).collect();
+        self.report.indicators = out
+            .iter()
+            .filter_map(|o| serde_json::to_value(o).ok())
+            .collect();
         Ok(out)
     }
 
-    pub async fn render(&mut self, only: &[String]) -> Result<Vec<DashboardOutcome>, crate::render::RenderError> {
+    pub async fn render(
+        &mut self,
+        only: &[String],
+    ) -> Result<Vec<DashboardOutcome>, crate::render::RenderError> {
         let out = crate::render::render(self.project, &self.warehouse, &self.run_id, only).await?;
         self.report.failed |= out.iter().any(|o| o.error.is_some());
-        self.report.dashboards = out.iter().filter_map(|o| serde_json::to_value(o).ok()).collect();
+        self.report.dashboards = out
+            .iter()
+            .filter_map(|o| serde_json::to_value(o).ok())
+            .collect();
         Ok(out)
     }
 
@@ -76,7 +102,9 @@ impl<'a> Job<'a> {
     /// Stores the report in the warehouse's run history and returns it.
     pub async fn finish(mut self) -> Result<RunReport, WarehouseError> {
         self.report.finished_at = chrono::Utc::now().to_rfc3339();
-        self.warehouse.put_json(&self.warehouse.run_path(&self.run_id), &self.report).await?;
+        self.warehouse
+            .put_json(&self.warehouse.run_path(&self.run_id), &self.report)
+            .await?;
         Ok(self.report)
     }
 }

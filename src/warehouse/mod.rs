@@ -7,9 +7,9 @@ pub mod session;
 use std::sync::Arc;
 
 use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef, TimeUnit};
-use object_store::{ObjectStore, ObjectStoreExt};
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as StorePath;
+use object_store::{ObjectStore, ObjectStoreExt};
 use url::Url;
 
 use crate::config::{ColumnType, Table};
@@ -19,7 +19,10 @@ pub enum WarehouseError {
     #[error("warehouse location '{0}': {1}")]
     Location(String, String),
     #[error("warehouse object '{path}': {source}")]
-    Store { path: String, source: object_store::Error },
+    Store {
+        path: String,
+        source: object_store::Error,
+    },
     #[error("warehouse object '{path}': {message}")]
     Data { path: String, message: String },
 }
@@ -41,19 +44,29 @@ impl Warehouse {
         let path = if let Some(rest) = location.strip_prefix("file://") {
             std::path::PathBuf::from(rest)
         } else if location.contains("://") {
-            return Err(err("only local folders and file:// URLs are supported by this build".into()));
+            return Err(err(
+                "only local folders and file:// URLs are supported by this build".into(),
+            ));
         } else {
             std::path::PathBuf::from(location)
         };
-        std::fs::create_dir_all(&path).map_err(|e| err(format!("cannot create the folder: {e}")))?;
+        std::fs::create_dir_all(&path)
+            .map_err(|e| err(format!("cannot create the folder: {e}")))?;
         let abs = std::fs::canonicalize(&path).map_err(|e| err(e.to_string()))?;
-        let url = Url::from_directory_path(&abs).map_err(|_| err("not an absolute folder".into()))?;
+        let url =
+            Url::from_directory_path(&abs).map_err(|_| err("not an absolute folder".into()))?;
         let prefix = StorePath::from_filesystem_path(&abs).map_err(|e| err(e.to_string()))?;
-        Ok(Warehouse { store: Arc::new(LocalFileSystem::new()), url, prefix })
+        Ok(Warehouse {
+            store: Arc::new(LocalFileSystem::new()),
+            url,
+            prefix,
+        })
     }
 
     pub fn path(&self, rel: &str) -> StorePath {
-        rel.split('/').filter(|p| !p.is_empty()).fold(self.prefix.clone(), |p, part| p.join(part))
+        rel.split('/')
+            .filter(|p| !p.is_empty())
+            .fold(self.prefix.clone(), |p, part| p.join(part))
     }
 
     pub fn data_path(&self, table: &str, source: &str) -> StorePath {
@@ -61,7 +74,9 @@ impl Warehouse {
     }
 
     pub fn rejected_path(&self, table: &str, source: &str) -> StorePath {
-        self.path(&format!("_rejected/{table}/source={source}/rejected.parquet"))
+        self.path(&format!(
+            "_rejected/{table}/source={source}/rejected.parquet"
+        ))
     }
 
     pub fn staging_path(&self, name: &str) -> StorePath {
@@ -80,27 +95,48 @@ impl Warehouse {
         format!("{}{table}/", self.url)
     }
 
-    pub async fn put_json<T: serde::Serialize>(&self, path: &StorePath, value: &T) -> Result<(), WarehouseError> {
-        let bytes = serde_json::to_vec_pretty(value)
-            .map_err(|e| WarehouseError::Data { path: path.to_string(), message: e.to_string() })?;
+    pub async fn put_json<T: serde::Serialize>(
+        &self,
+        path: &StorePath,
+        value: &T,
+    ) -> Result<(), WarehouseError> {
+        let bytes = serde_json::to_vec_pretty(value).map_err(|e| WarehouseError::Data {
+            path: path.to_string(),
+            message: e.to_string(),
+        })?;
         // A single put is atomic on every object store: readers see the old object or the new.
         self.store
             .put(path, bytes.into())
             .await
             .map(|_| ())
-            .map_err(|source| WarehouseError::Store { path: path.to_string(), source })
+            .map_err(|source| WarehouseError::Store {
+                path: path.to_string(),
+                source,
+            })
     }
 
-    pub async fn get_json<T: serde::de::DeserializeOwned>(&self, path: &StorePath) -> Result<Option<T>, WarehouseError> {
+    pub async fn get_json<T: serde::de::DeserializeOwned>(
+        &self,
+        path: &StorePath,
+    ) -> Result<Option<T>, WarehouseError> {
         match self.store.get(path).await {
             Ok(r) => {
-                let bytes = r.bytes().await.map_err(|source| WarehouseError::Store { path: path.to_string(), source })?;
+                let bytes = r.bytes().await.map_err(|source| WarehouseError::Store {
+                    path: path.to_string(),
+                    source,
+                })?;
                 serde_json::from_slice(&bytes)
                     .map(Some)
-                    .map_err(|e| WarehouseError::Data { path: path.to_string(), message: e.to_string() })
+                    .map_err(|e| WarehouseError::Data {
+                        path: path.to_string(),
+                        message: e.to_string(),
+                    })
             }
             Err(object_store::Error::NotFound { .. }) => Ok(None),
-            Err(source) => Err(WarehouseError::Store { path: path.to_string(), source }),
+            Err(source) => Err(WarehouseError::Store {
+                path: path.to_string(),
+                source,
+            }),
         }
     }
 
@@ -131,7 +167,11 @@ pub fn arrow_type(ty: ColumnType) -> DataType {
 
 /// The stored schema of a canonical table: its columns, then the lineage columns every row carries.
 pub fn table_schema(table: &Table) -> SchemaRef {
-    let mut fields: Vec<Field> = table.columns.iter().map(|c| Field::new(&c.name, arrow_type(c.ty), true)).collect();
+    let mut fields: Vec<Field> = table
+        .columns
+        .iter()
+        .map(|c| Field::new(&c.name, arrow_type(c.ty), true))
+        .collect();
     fields.push(Field::new("_source", DataType::Utf8, false));
     fields.push(Field::new("_territory", DataType::Utf8, true));
     fields.push(Field::new("_line", DataType::Int64, false));

@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use datafusion::datasource::MemTable;
 use datafusion::datasource::file_format::parquet::ParquetFormat;
-use datafusion::datasource::listing::{ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl};
+use datafusion::datasource::listing::{
+    ListingOptions, ListingTable, ListingTableConfig, ListingTableUrl,
+};
 use datafusion::execution::context::SessionContext;
 use datafusion::prelude::SessionConfig;
 
@@ -13,11 +15,16 @@ use super::{Warehouse, WarehouseError, table_schema};
 use crate::config::Project;
 
 fn df_err(table: &str, e: impl std::fmt::Display) -> WarehouseError {
-    WarehouseError::Data { path: table.to_string(), message: e.to_string() }
+    WarehouseError::Data {
+        path: table.to_string(),
+        message: e.to_string(),
+    }
 }
 
 fn new_context() -> SessionContext {
-    let config = SessionConfig::new().with_target_partitions(2).with_information_schema(true);
+    let config = SessionConfig::new()
+        .with_target_partitions(2)
+        .with_information_schema(true);
     SessionContext::new_with_config(config)
 }
 
@@ -25,17 +32,26 @@ fn new_context() -> SessionContext {
 /// table of the declared schema, so that SQL over a table not yet delivered still plans and runs.
 pub async fn session(project: &Project, wh: &Warehouse) -> Result<SessionContext, WarehouseError> {
     let ctx = new_context();
-    let base = url::Url::parse(&format!("{}://{}", wh.url.scheme(), wh.url.host_str().unwrap_or("")))
-        .map_err(|e| df_err("warehouse", e))?;
+    let base = url::Url::parse(&format!(
+        "{}://{}",
+        wh.url.scheme(),
+        wh.url.host_str().unwrap_or("")
+    ))
+    .map_err(|e| df_err("warehouse", e))?;
     ctx.register_object_store(&base, wh.store.clone());
     for table in project.tables.values() {
         let schema = table_schema(table);
         if wh.has_objects(&table.name).await {
-            let url = ListingTableUrl::parse(wh.table_url(&table.name)).map_err(|e| df_err(&table.name, e))?;
-            let options = ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
-            let config = ListingTableConfig::new(url).with_listing_options(options).with_schema(schema);
+            let url = ListingTableUrl::parse(wh.table_url(&table.name))
+                .map_err(|e| df_err(&table.name, e))?;
+            let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
+                .with_file_extension(".parquet");
+            let config = ListingTableConfig::new(url)
+                .with_listing_options(options)
+                .with_schema(schema);
             let provider = ListingTable::try_new(config).map_err(|e| df_err(&table.name, e))?;
-            ctx.register_table(table.name.as_str(), Arc::new(provider)).map_err(|e| df_err(&table.name, e))?;
+            ctx.register_table(table.name.as_str(), Arc::new(provider))
+                .map_err(|e| df_err(&table.name, e))?;
         } else {
             register_empty(&ctx, table)?;
         }
@@ -52,8 +68,13 @@ pub fn planning_session(project: &Project) -> Result<SessionContext, WarehouseEr
     Ok(ctx)
 }
 
-fn register_empty(ctx: &SessionContext, table: &crate::config::Table) -> Result<(), WarehouseError> {
-    let mem = MemTable::try_new(table_schema(table), vec![vec![]]).map_err(|e| df_err(&table.name, e))?;
-    ctx.register_table(table.name.as_str(), Arc::new(mem)).map_err(|e| df_err(&table.name, e))?;
+fn register_empty(
+    ctx: &SessionContext,
+    table: &crate::config::Table,
+) -> Result<(), WarehouseError> {
+    let mem =
+        MemTable::try_new(table_schema(table), vec![vec![]]).map_err(|e| df_err(&table.name, e))?;
+    ctx.register_table(table.name.as_str(), Arc::new(mem))
+        .map_err(|e| df_err(&table.name, e))?;
     Ok(())
 }

@@ -1,0 +1,400 @@
+//! Runs the real binary on copies of the bundled project and checks what a user gets back.
+//!
+//! Expected figures come from `tests/expected/compute_expected.py`, which reads the sample exports
+//! with DuckDB and openpyxl, never with osservatorio.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+const BIN: &str = env!("CARGO_BIN_EXE_osservatorio");
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for entry in std::fs::read_dir(from).unwrap() {
+        let entry = entry.unwrap();
+        let target = to.join(entry.file_name());
+        if entry.file_type().unwrap().is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).unwrap();
+        }
+    }
+}
+
+/// A temporary copy of the bundled project, without any warehouse or output of the repository.
+fn bundled_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for d in ["pipelines", "indicators", "dashboards", "data-samples"] {
+        copy_dir(&repo().join(d), &dir.path().join(d));
+    }
+    for f in ["osservatorio.yaml", "territories.csv"] {
+        std::fs::copy(repo().join(f), dir.path().join(f)).unwrap();
+    }
+    dir
+}
+
+fn osservatorio(project: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .arg("--project")
+        .arg(project)
+        .env("OSSERVATORIO_LOG", "warn")
+        .output()
+        .unwrap()
+}
+
+fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+type Row = HashMap<String, String>;
+
+fn indicator_rows(project: &Path) -> Vec<Row> {
+    let mut r = csv::Reader::from_path(project.join("out/indicators.csv")).unwrap();
+    let headers = r.headers().unwrap().clone();
+    r.records()
+        .map(|rec| {
+            headers
+                .iter()
+                .zip(rec.unwrap().iter())
+                .map(|(h, v)| (h.to_string(), v.to_string()))
+                .collect()
+        })
+        .collect()
+}
+
+fn find<'a>(rows: &'a [Row], indicator: &str, territory: &str, period: &str) -> &'a Row {
+    rows.iter()
+        .find(|r| {
+            r["indicator"] == indicator && r["territory"] == territory && r["period"] == period
+        })
+        .unwrap_or_else(|| panic!("no row {indicator} {territory} {period}"))
+}
+
+fn num(r: &Row, col: &str) -> f64 {
+    r[col]
+        .parse()
+        .unwrap_or_else(|_| panic!("{col} = {:?} is not a number", r[col]))
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() < 1e-6
+}
+
+#[test]
+fn bundled_project_runs_end_to_end_with_independently_computed_figures() {
+    let dir = bundled_project();
+    let p = dir.path();
+    let out = osservatorio(p, &["run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        text(&out).contains("index.html"),
+        "the run says where the report is"
+    );
+
+    let rows = indicator_rows(p);
+    let header: Vec<&str> = vec![
+        "indicator",
+        "territory",
+        "territory_level",
+        "period",
+        "grain",
+        "numerator",
+        "denominator",
+        "value",
+        "target",
+        "achievement",
+        "status",
+        "run_id",
+    ];
+    let mut keys: Vec<&str> = rows[0].keys().map(String::as_str).collect();
+    keys.sort();
+    let mut want = header.clone();
+    want.sort();
+    assert_eq!(keys, want);
+
+    // A percentage rolled up from facilities to the region, and from months to the year.
+    let ven = find(&rows, "tasso_occupazione", "VEN", "2024");
+    assert_eq!(ven["territory_level"], "regione");
+    assert_eq!(ven["grain"], "year");
+    assert!(
+        close(num(ven, "numerator"), 7965.0) && close(num(ven, "denominator"), 9162.0),
+        "{ven:?}"
+    );
+    assert!((num(ven, "value") - 86.935166994).abs() < 1e-6, "{ven:?}");
+    let pd = find(&rows, "tasso_occupazione", "PD", "2024");
+    assert!(
+        close(num(pd, "numerator"), 3127.0) && close(num(pd, "denominator"), 3637.0),
+        "{pd:?}"
+    );
+
+    // A value from the Windows-1252 export with decimal commas, to the cent.
+    let cost = find(&rows, "costo_pro_die", "PD", "2024");
+    assert_eq!(cost["numerator"], "3110141.75");
+    assert!(close(num(cost, "denominator"), 95107.0));
+    assert!((num(cost, "value") - 32.701501992).abs() < 1e-6);
+    assert_eq!(
+        cost["status"], "achieved",
+        "35 euro is a ceiling (direction down)"
+    );
+
+    // A count, per year from months and per plan period, with its targets.
+    let lodi = find(&rows, "persone_prese_in_carico", "LODI", "2024");
+    assert_eq!(lodi["value"], "184");
+    assert_eq!(lodi["denominator"], "");
+    assert_eq!(lodi["target"], "200");
+    assert_eq!(lodi["status"], "on_track");
+    let plan = find(&rows, "persone_prese_in_carico", "LODI", "2025-2027");
+    assert_eq!(
+        (
+            plan["grain"].as_str(),
+            plan["value"].as_str(),
+            plan["status"].as_str()
+        ),
+        ("plan", "217", "off_track")
+    );
+
+    // A target status from a computed share.
+    let table = find(&rows, "partecipazione_tavolo", "LODI", "2024");
+    assert_eq!(
+        (table["numerator"].as_str(), table["denominator"].as_str()),
+        ("10", "14")
+    );
+    assert_eq!(table["status"], "achieved");
+
+    // A plan indicator whose targets come from the office's own workbook.
+    let sat = find(&rows, "pdz_soddisfazione", "CREMA", "2021-2023");
+    assert_eq!(
+        (
+            sat["value"].as_str(),
+            sat["target"].as_str(),
+            sat["status"].as_str()
+        ),
+        ("7.7", "8", "on_track")
+    );
+    let next = find(&rows, "pdz_soddisfazione", "CREMA", "2025-2027");
+    assert_eq!(
+        (next["value"].as_str(), next["status"].as_str()),
+        ("", "no_data")
+    );
+
+    // Rows that do not fit are kept aside with their line, column and reason.
+    let rejected = p.join("warehouse/_rejected/presenze/source=padova-presenze/rejected.parquet");
+    assert!(rejected.exists());
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(p.join("warehouse/_manifests/padova-presenze.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(manifest["published"]["rejected_rows"], 3);
+    assert_eq!(manifest["published"]["rows"], 285);
+
+    // The report: an index, a page per dashboard, each chart as SVG and PNG, tables as CSV and XLSX.
+    let index = std::fs::read_to_string(p.join("out/index.html")).unwrap();
+    assert!(index.contains("pilotaggio/index.html") && index.contains("piano-di-zona/index.html"));
+    assert!(
+        index.contains("padova-presenze"),
+        "freshness lists the sources"
+    );
+    let page = std::fs::read_to_string(p.join("out/pilotaggio/index.html")).unwrap();
+    assert!(page.contains("chart-01.svg") && page.contains("lang=\"it\""));
+    assert!(
+        std::fs::read_to_string(p.join("out/pilotaggio/chart-01.svg"))
+            .unwrap()
+            .contains("<svg")
+    );
+    assert!(
+        std::fs::read(p.join("out/pilotaggio/chart-01.png"))
+            .unwrap()
+            .starts_with(b"\x89PNG")
+    );
+    assert!(p.join("out/pilotaggio/chart-07.xlsx").exists());
+    let csv = std::fs::read_to_string(p.join("out/pilotaggio/chart-07.csv")).unwrap();
+    assert!(csv.contains("Veneto"), "{csv}");
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "pages need no network"
+    );
+
+    // A second run finds every export unchanged and does not ingest it again.
+    let again = osservatorio(p, &["ingest"]);
+    assert_eq!(again.status.code(), Some(0), "{}", text(&again));
+    let m2: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(p.join("warehouse/_manifests/padova-presenze.json")).unwrap(),
+    )
+    .unwrap();
+    assert_eq!(m2["last_attempt"]["status"], "unchanged");
+    assert_eq!(m2["published"]["run_id"], manifest["published"]["run_id"]);
+}
+
+#[test]
+fn check_passes_on_the_bundled_project_and_names_file_line_and_key_on_a_broken_copy() {
+    let dir = bundled_project();
+    let p = dir.path();
+    let ok = osservatorio(p, &["check"]);
+    assert_eq!(ok.status.code(), Some(0), "{}", text(&ok));
+
+    let pipeline = p.join("pipelines/prefetture-veneto.yaml");
+    let src = std::fs::read_to_string(&pipeline).unwrap();
+    let broken = src.replacen(
+        "    territory: PD\n    url: data-samples/prefetture/padova/presenze.csv",
+        "    territory: XX\n    url: data-samples/prefetture/padova/presenze.csv",
+        1,
+    );
+    assert_ne!(src, broken);
+    std::fs::write(&pipeline, broken).unwrap();
+    let ind = p.join("indicators/accoglienza.yaml");
+    let src = std::fs::read_to_string(&ind).unwrap();
+    std::fs::write(&ind, src.replacen("unit: percent", "unit: percentuale", 1)).unwrap();
+
+    let out = osservatorio(p, &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let msg = text(&out);
+    let line = broken_line(
+        &std::fs::read_to_string(&pipeline).unwrap(),
+        "territory: XX",
+    );
+    assert!(
+        msg.contains(&format!(
+            "pipelines/prefetture-veneto.yaml:{line}: sources[1].territory: territory 'XX'"
+        )),
+        "{msg}"
+    );
+    let line = broken_line(&std::fs::read_to_string(&ind).unwrap(), "unit: percentuale");
+    assert!(
+        msg.contains(&format!(
+            "indicators/accoglienza.yaml:{line}: indicators[0].unit:"
+        )),
+        "{msg}"
+    );
+
+    // The same invalid project is refused by run, before anything is read or written.
+    let run = osservatorio(p, &["run"]);
+    assert_eq!(run.status.code(), Some(2));
+    assert!(!p.join("warehouse").exists());
+}
+
+fn broken_line(text: &str, needle: &str) -> usize {
+    text.lines().position(|l| l.contains(needle)).unwrap() + 1
+}
+
+#[test]
+fn check_refuses_sql_that_is_not_a_query() {
+    let dir = bundled_project();
+    let p = dir.path();
+    std::fs::write(
+        p.join("indicators/zz_bad.yaml"),
+        "indicators:\n  - id: distruttivo\n    title: x\n    kind: output\n    unit: count\n    grain: year\n    sql: DROP TABLE presenze\n",
+    )
+    .unwrap();
+    let out = osservatorio(p, &["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out).contains("indicators/zz_bad.yaml:2: distruttivo.sql: only a query"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn a_failing_source_or_indicator_fails_alone_and_keeps_the_last_good_data() {
+    let dir = bundled_project();
+    let p = dir.path();
+    assert_eq!(osservatorio(p, &["run"]).status.code(), Some(0));
+    let before = indicator_rows(p);
+    let stored = p.join("warehouse/presenze/source=verona-presenze/data.parquet");
+    let stored_bytes = std::fs::read(&stored).unwrap();
+
+    // Verona's export disappears; an indicator's SQL names a column that does not exist.
+    std::fs::remove_file(p.join("data-samples/prefetture/verona/presenze.csv")).unwrap();
+    std::fs::write(
+        p.join("indicators/zz_broken.yaml"),
+        "indicators:\n  - id: rotto\n    title: x\n    kind: output\n    unit: count\n    grain: year\n    sql: SELECT 1 AS territory, 2 AS period, nonexistent AS numerator FROM presenze\n",
+    )
+    .unwrap();
+    let out = osservatorio(p, &["run", "--full"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let msg = text(&out);
+    assert!(
+        msg.contains("verona-presenze") || msg.contains("verona/presenze.csv"),
+        "{msg}"
+    );
+    assert!(msg.contains("rotto"), "{msg}");
+
+    assert_eq!(
+        std::fs::read(&stored).unwrap(),
+        stored_bytes,
+        "the last good partition stays"
+    );
+    let after = indicator_rows(p);
+    let a = find(&after, "tasso_occupazione", "VEN", "2024");
+    let b = find(&before, "tasso_occupazione", "VEN", "2024");
+    assert_eq!(a["value"], b["value"], "Verona's last data still counts");
+    assert!(after.iter().all(|r| r["indicator"] != "rotto"));
+    let index = std::fs::read_to_string(p.join("out/index.html")).unwrap();
+    assert!(
+        index.contains("no such file"),
+        "the report names the failed source"
+    );
+}
+
+#[test]
+fn too_many_rejected_rows_fail_the_source_without_publishing() {
+    let dir = bundled_project();
+    let p = dir.path();
+    let f = p.join("data-samples/prefetture/verona/presenze.csv");
+    let text_in = std::fs::read_to_string(&f).unwrap();
+    // Every other row loses its facility code: far more than the 5% allowed.
+    let mangled: String = text_in
+        .lines()
+        .enumerate()
+        .map(|(i, l)| {
+            let mut cells: Vec<&str> = l.split(',').collect();
+            if i > 0 && i % 2 == 0 {
+                cells[1] = "";
+            }
+            cells.join(",")
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    std::fs::write(&f, mangled).unwrap();
+    let out = osservatorio(p, &["ingest", "--pipeline", "prefetture-veneto"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(
+        text(&out).contains("rows rejected, more than max_rejected"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        !p.join("warehouse/presenze/source=verona-presenze")
+            .join("data.parquet")
+            .exists()
+    );
+    assert!(
+        p.join("warehouse/presenze/source=padova-presenze/data.parquet")
+            .exists()
+    );
+}
+
+#[test]
+fn usage_errors_exit_with_status_2() {
+    let dir = bundled_project();
+    let out = osservatorio(dir.path(), &["compute", "--indicator", "nessuno"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out).contains("unknown indicator nessuno"));
+    let out = Command::new(BIN).arg("frobnicate").output().unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    for cmd in ["run", "ingest", "compute", "render", "check"] {
+        let help = Command::new(BIN).args([cmd, "--help"]).output().unwrap();
+        assert_eq!(help.status.code(), Some(0));
+        assert!(String::from_utf8_lossy(&help.stdout).contains("--project"));
+    }
+}
