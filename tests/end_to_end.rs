@@ -189,7 +189,15 @@ fn bundled_project_runs_end_to_end_with_independently_computed_figures() {
 
     // Rows that do not fit are kept aside with their line, column and reason.
     let rejected = p.join("warehouse/_rejected/presenze/source=padova-presenze/rejected.parquet");
-    assert!(rejected.exists());
+    assert_eq!(
+        rejected_lines(&rejected),
+        vec![
+            (102, "data".to_string()),
+            (202, "struttura".to_string()),
+            (252, "presenti".to_string())
+        ],
+        "lines as an editor shows them in the Windows (CR/LF) export"
+    );
     let manifest: serde_json::Value = serde_json::from_slice(
         &std::fs::read(p.join("warehouse/_manifests/padova-presenze.json")).unwrap(),
     )
@@ -282,6 +290,34 @@ fn check_passes_on_the_bundled_project_and_names_file_line_and_key_on_a_broken_c
     assert!(!p.join("warehouse").exists());
 }
 
+/// (line, column) of each rejected cell, read straight from the Parquet file.
+fn rejected_lines(path: &Path) -> Vec<(i64, String)> {
+    use datafusion::arrow::array::AsArray;
+    use datafusion::arrow::datatypes::Int64Type;
+    let file = std::fs::File::open(path).unwrap();
+    let reader =
+        datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
+            .unwrap()
+            .build()
+            .unwrap();
+    let mut out = Vec::new();
+    for batch in reader {
+        let batch = batch.unwrap();
+        let lines = batch
+            .column_by_name("line")
+            .unwrap()
+            .as_primitive::<Int64Type>()
+            .clone();
+        let cols = batch
+            .column_by_name("column")
+            .unwrap()
+            .as_string::<i32>()
+            .clone();
+        out.extend((0..batch.num_rows()).map(|i| (lines.value(i), cols.value(i).to_string())));
+    }
+    out
+}
+
 fn broken_line(text: &str, needle: &str) -> usize {
     text.lines().position(|l| l.contains(needle)).unwrap() + 1
 }
@@ -297,11 +333,31 @@ fn check_refuses_sql_that_is_not_a_query() {
     .unwrap();
     let out = osservatorio(p, &["check"]);
     assert_eq!(out.status.code(), Some(2));
+    let msg = text(&out);
     assert!(
-        text(&out).contains("indicators/zz_bad.yaml:2: distruttivo.sql: only a query"),
-        "{}",
-        text(&out)
+        msg.contains(
+            "indicators/zz_bad.yaml:7: indicators[0].sql: indicator 'distruttivo': only a query"
+        ),
+        "{msg}"
     );
+
+    // A check rule naming a column its table does not have is caught the same way.
+    let pipeline = p.join("pipelines/prefetture-veneto.yaml");
+    let src = std::fs::read_to_string(&pipeline).unwrap();
+    std::fs::write(
+        &pipeline,
+        src.replace(
+            "rule: \"presenti <= posti\"",
+            "rule: \"presenti <= capienza\"",
+        ),
+    )
+    .unwrap();
+    let msg = text(&osservatorio(p, &["check"]));
+    let line = broken_line(&std::fs::read_to_string(&pipeline).unwrap(), "capienza");
+    let want = format!(
+        "pipelines/prefetture-veneto.yaml:{line}: tables.presenze.checks[0].rule: check 'presenti_entro_posti'"
+    );
+    assert!(msg.contains(&want), "{msg}");
 }
 
 #[test]
@@ -397,4 +453,42 @@ fn usage_errors_exit_with_status_2() {
         assert_eq!(help.status.code(), Some(0));
         assert!(String::from_utf8_lossy(&help.stdout).contains("--project"));
     }
+}
+
+#[test]
+fn a_wrong_encoding_is_reported_with_its_first_line() {
+    let dir = bundled_project();
+    let p = dir.path();
+    let pipeline = p.join("pipelines/prefetture-veneto.yaml");
+    let src = std::fs::read_to_string(&pipeline).unwrap();
+    // Padova's facility register is Windows-1252; declared as UTF-8, "Città" cannot be decoded.
+    let declared = "options: { delimiter: \";\", encoding: windows-1252, decimal: \",\", date_format: \"%d/%m/%Y\" }\n    columns: { codice: Codice struttura";
+    assert!(src.contains(declared));
+    std::fs::write(
+        &pipeline,
+        src.replacen(
+            declared,
+            &declared.replace("encoding: windows-1252, ", ""),
+            1,
+        ),
+    )
+    .unwrap();
+    let out = osservatorio(p, &["ingest", "--pipeline", "prefetture-veneto"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "a warning does not fail the source: {}",
+        text(&out)
+    );
+    let manifest: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(p.join("warehouse/_manifests/padova-strutture.json")).unwrap(),
+    )
+    .unwrap();
+    let warnings = manifest["published"]["warnings"].to_string();
+    assert!(
+        warnings.contains(
+            "3 row(s) hold characters that are not valid in the declared encoding, first at line 2"
+        ),
+        "{warnings}"
+    );
 }

@@ -288,7 +288,12 @@ async fn check(p: &ProjectArg) -> anyhow::Result<u8> {
     let mut errs = config::ConfigErrors::default();
     for ind in &project.indicators {
         if let Err(e) = crate::indicators::check_indicator(&ctx, ind).await {
-            errs.push(&ind.file, ind.line, format!("{}.sql", ind.id), e);
+            errs.push(
+                &ind.file,
+                ind.sql_line,
+                format!("{}.sql", ind.key),
+                format!("indicator '{}': {e}", ind.id),
+            );
         }
     }
     for table in project.tables.values() {
@@ -297,9 +302,9 @@ async fn check(p: &ProjectArg) -> anyhow::Result<u8> {
             if let Err(e) = crate::indicators::sql::plan_read_only(&ctx, &sql).await {
                 errs.push(
                     &table.file,
-                    None,
-                    format!("tables.{}.checks.{}", table.name, c.name),
-                    format!("rule \"{}\": {e}", c.rule),
+                    c.line,
+                    c.key.clone(),
+                    format!("check '{}': {e}", c.name),
                 );
             }
         }

@@ -481,10 +481,13 @@ fn check_pipeline(
                     "a check needs a SQL condition, e.g. \"presenti <= posti\"",
                 );
             }
+            let check_key = format!("{key}.checks[{i}].rule");
             checks.push(Check {
                 name: c.name,
                 rule: c.rule,
                 severity,
+                line: ctx.index.line_of(&check_key),
+                key: check_key,
             });
         }
         tables.insert(
@@ -991,7 +994,9 @@ fn check_indicator(
         targets_sql: f.targets_sql,
         on_track,
         file: ctx.shown.clone(),
+        key: key.to_string(),
         line: ctx.index.line_of(key),
+        sql_line: ctx.index.line_of(&format!("{key}.sql")),
     })
 }
 

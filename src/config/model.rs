@@ -144,6 +144,9 @@ pub struct Check {
     pub name: String,
     pub rule: String,
     pub severity: Severity,
+    /// Where the rule is written, for errors found when it is planned.
+    pub key: String,
+    pub line: Option<usize>,
 }
 
 #[derive(Debug, Clone)]
@@ -357,7 +360,10 @@ pub struct Indicator {
     pub targets_sql: Option<String>,
     pub on_track: f64,
     pub file: PathBuf,
+    /// The YAML path of the definition (`indicators[3]`) and the lines of the item and its `sql`.
+    pub key: String,
     pub line: Option<usize>,
+    pub sql_line: Option<usize>,
 }
 
 #[derive(Debug, Clone)]

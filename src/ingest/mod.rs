@@ -394,9 +394,21 @@ fn parse_export(
     let text = source.format.text();
     let mut builder = batch::BatchBuilder::new(table, &source.name, source.territory.as_deref());
     let mut values = Vec::with_capacity(table.columns.len());
+    // Rows holding characters the declared encoding could not decode, and the first such line.
+    let mut undecodable = (0u64, 0u64);
     for row in rows {
         let row = row?;
         stats.total += 1;
+        if row
+            .cells
+            .iter()
+            .any(|c| matches!(c, Cell::Text(t) if t.contains('\u{FFFD}')))
+        {
+            if undecodable.0 == 0 {
+                undecodable.1 = row.line;
+            }
+            undecodable.0 += 1;
+        }
         values.clear();
         let mut bad = false;
         for (col, pos) in table.columns.iter().zip(&positions) {
@@ -433,6 +445,12 @@ fn parse_export(
     }
     if !builder.is_empty() {
         send(&mut builder, &tx)?;
+    }
+    if undecodable.0 > 0 {
+        stats.warnings.push(format!(
+            "{} row(s) hold characters that are not valid in the declared encoding, first at line {}: check options.encoding (e.g. windows-1252)",
+            undecodable.0, undecodable.1
+        ));
     }
     Ok(stats)
 }

@@ -70,10 +70,13 @@ fn open_csv(
     header_row: usize,
 ) -> Result<(Vec<String>, Rows), IngestError> {
     let reader = decoded(path, shown, encoding)?;
+    // Records end at "\n" only: with the default CR/LF handling a Windows line ending leaves its "\n"
+    // to the next record and every line number comes out one short. The stray "\r" is trimmed with the cell.
     let mut csv = csv::ReaderBuilder::new()
         .delimiter(delimiter)
         .has_headers(false)
         .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
         .from_reader(reader);
     let mut record = csv::StringRecord::new();
     let mut n = 0;
@@ -90,7 +93,10 @@ fn open_csv(
         }
         n += 1;
         if n == header_row {
-            break record.iter().map(str::to_string).collect::<Vec<_>>();
+            break record
+                .iter()
+                .map(|h| h.trim().to_string())
+                .collect::<Vec<_>>();
         }
     };
     let shown = shown.to_string();
@@ -102,7 +108,10 @@ fn open_csv(
             let line = rec.position().map(|p| p.line()).unwrap_or(0);
             Some(Ok(RawRow {
                 line,
-                cells: rec.iter().map(|c| Cell::Text(c.to_string())).collect(),
+                cells: rec
+                    .iter()
+                    .map(|c| Cell::Text(c.strip_suffix('\r').unwrap_or(c).to_string()))
+                    .collect(),
             }))
         }
         Err(e) => Some(Err(csv_err(&shown, e))),

@@ -28,7 +28,7 @@ pub fn number(x: f64, decimals: usize, locale: Locale) -> String {
 
 pub fn decimals(unit: Unit, x: f64) -> usize {
     match unit {
-        Unit::Count if x.fract() == 0.0 => 0,
+        Unit::Count | Unit::Hours | Unit::Days | Unit::Score if x.fract() == 0.0 => 0,
         Unit::Euro | Unit::Ratio => 2,
         _ => 1,
     }
@@ -119,6 +119,8 @@ mod tests {
         assert_eq!(value(87.456, Unit::Percent, Locale::It), "87,5 %");
         assert_eq!(value(300.0, Unit::Count, Locale::It), "300");
         assert_eq!(value(35.5, Unit::Euro, Locale::It), "35,50 €");
+        assert_eq!(value(900.0, Unit::Hours, Locale::It), "900 h");
+        assert_eq!(value(71.5, Unit::Hours, Locale::It), "71,5 h");
     }
 
     #[test]
