@@ -92,6 +92,7 @@ pub fn main() -> ExitCode {
                 .unwrap_or_else(|_| "info".into()),
         )
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(false)
         .init();
     let runtime = match tokio::runtime::Builder::new_multi_thread()
@@ -127,40 +128,75 @@ fn load(p: &ProjectArg) -> Result<Project, u8> {
     })
 }
 
-fn unknown(kind: &str, given: &[String], known: Vec<&str>) -> Option<u8> {
-    let bad: Vec<&String> = given
-        .iter()
-        .filter(|g| !known.contains(&g.as_str()))
-        .collect();
-    if bad.is_empty() {
-        return None;
+/// What a `--pipeline`, `--indicator` or `--dashboard` may name.
+#[derive(Clone, Copy)]
+enum Selects {
+    Pipeline,
+    Indicator,
+    Dashboard,
+}
+
+impl Selects {
+    fn names(self, project: &Project) -> Vec<&str> {
+        match self {
+            Selects::Pipeline => project.pipelines.iter().map(|x| x.name.as_str()).collect(),
+            Selects::Indicator => project.indicators.iter().map(|x| x.id.as_str()).collect(),
+            Selects::Dashboard => project.dashboards.iter().map(|x| x.id.as_str()).collect(),
+        }
     }
-    eprintln!(
-        "error: unknown {kind} {} (known: {})",
-        bad.iter()
-            .map(|s| s.as_str())
-            .collect::<Vec<_>>()
-            .join(", "),
-        known.join(", ")
-    );
-    Some(INVALID)
+
+    fn word(self) -> &'static str {
+        match self {
+            Selects::Pipeline => "pipeline",
+            Selects::Indicator => "indicator",
+            Selects::Dashboard => "dashboard",
+        }
+    }
+}
+
+/// Loads the project and checks that every selected name exists in it.
+fn load_selecting(p: &ProjectArg, selects: Selects, given: &[String]) -> Result<Project, u8> {
+    let project = load(p)?;
+    let known = selects.names(&project);
+    let bad: Vec<&str> = given
+        .iter()
+        .map(String::as_str)
+        .filter(|g| !known.contains(g))
+        .collect();
+    if !bad.is_empty() {
+        eprintln!(
+            "error: unknown {} {} (known: {})",
+            selects.word(),
+            bad.join(", "),
+            known.join(", ")
+        );
+        return Err(INVALID);
+    }
+    Ok(project)
+}
+
+/// Stores the run's report, prints its summary and where to look, and returns the exit status.
+async fn finish(
+    job: Job<'_>,
+    project: &Project,
+    look_at: Option<(&str, &str)>,
+) -> anyhow::Result<u8> {
+    let report = job.finish().await?;
+    summarize(project, &report);
+    if let Some((label, file)) = look_at {
+        println!("{label}: {}", project.settings.output.join(file).display());
+    }
+    Ok(if report.failed { FAILED } else { 0 })
 }
 
 async fn dispatch(command: Command) -> anyhow::Result<u8> {
     match command {
         Command::Check { p } => check(&p).await,
         Command::Run { p, pipelines, full } => {
-            let project = match load(&p) {
+            let project = match load_selecting(&p, Selects::Pipeline, &pipelines) {
                 Ok(x) => x,
                 Err(c) => return Ok(c),
             };
-            if let Some(c) = unknown(
-                "pipeline",
-                &pipelines,
-                project.pipelines.iter().map(|x| x.name.as_str()).collect(),
-            ) {
-                return Ok(c);
-            }
             let mut job = Job::start(&project, "run")?;
             job.ingest(&pipelines, full).await;
             if let Err(e) = job.compute(&[]).await {
@@ -171,77 +207,36 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 eprintln!("error: rendering: {e}");
                 job.mark_failed();
             }
-            let report = job.finish().await?;
-            summarize(&project, &report);
-            println!(
-                "report: {}",
-                project.settings.output.join("index.html").display()
-            );
-            Ok(if report.failed { FAILED } else { 0 })
+            finish(job, &project, Some(("report", "index.html"))).await
         }
         Command::Ingest { p, pipelines, full } => {
-            let project = match load(&p) {
+            let project = match load_selecting(&p, Selects::Pipeline, &pipelines) {
                 Ok(x) => x,
                 Err(c) => return Ok(c),
             };
-            if let Some(c) = unknown(
-                "pipeline",
-                &pipelines,
-                project.pipelines.iter().map(|x| x.name.as_str()).collect(),
-            ) {
-                return Ok(c);
-            }
             let mut job = Job::start(&project, "ingest")?;
             job.ingest(&pipelines, full).await;
-            let report = job.finish().await?;
-            summarize(&project, &report);
-            Ok(if report.failed { FAILED } else { 0 })
+            finish(job, &project, None).await
         }
         Command::Compute { p, indicators } => {
-            let project = match load(&p) {
+            let project = match load_selecting(&p, Selects::Indicator, &indicators) {
                 Ok(x) => x,
                 Err(c) => return Ok(c),
             };
-            if let Some(c) = unknown(
-                "indicator",
-                &indicators,
-                project.indicators.iter().map(|x| x.id.as_str()).collect(),
-            ) {
-                return Ok(c);
-            }
             let mut job = Job::start(&project, "compute")?;
             job.compute(&indicators)
                 .await
                 .context("computing indicators")?;
-            let report = job.finish().await?;
-            summarize(&project, &report);
-            println!(
-                "indicators: {}",
-                project.settings.output.join("indicators.csv").display()
-            );
-            Ok(if report.failed { FAILED } else { 0 })
+            finish(job, &project, Some(("indicators", "indicators.csv"))).await
         }
         Command::Render { p, dashboards } => {
-            let project = match load(&p) {
+            let project = match load_selecting(&p, Selects::Dashboard, &dashboards) {
                 Ok(x) => x,
                 Err(c) => return Ok(c),
             };
-            if let Some(c) = unknown(
-                "dashboard",
-                &dashboards,
-                project.dashboards.iter().map(|x| x.id.as_str()).collect(),
-            ) {
-                return Ok(c);
-            }
             let mut job = Job::start(&project, "render")?;
             job.render(&dashboards).await.context("rendering")?;
-            let report = job.finish().await?;
-            summarize(&project, &report);
-            println!(
-                "report: {}",
-                project.settings.output.join("index.html").display()
-            );
-            Ok(if report.failed { FAILED } else { 0 })
+            finish(job, &project, Some(("report", "index.html"))).await
         }
     }
 }

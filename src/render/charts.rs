@@ -148,6 +148,49 @@ fn no_data<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str) -> Re
     Ok(())
 }
 
+type CategoryChart<'a, DB> = ChartContext<
+    'a,
+    DB,
+    Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
+>;
+
+/// A chart with one slot per label along x (every `step`-th labelled) and values on y.
+fn category_chart<'a, DB: DrawingBackend>(
+    root: &'a DrawingArea<DB, Shift>,
+    title: &str,
+    labels: &[String],
+    (lo, hi): (f64, f64),
+    format: &Formatter,
+    step: usize,
+) -> Result<CategoryChart<'a, DB>, String> {
+    let n = labels.len();
+    let mut chart = ChartBuilder::on(root)
+        .caption(title, ("sans-serif", 20))
+        .margin(12)
+        .x_label_area_size(40)
+        .y_label_area_size(80)
+        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), lo..hi)
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .disable_x_mesh()
+        .x_labels(n)
+        .x_label_formatter(&|x| {
+            let i = x.round() as usize;
+            if (x - x.round()).abs() < 1e-6 && i < n && i.is_multiple_of(step) {
+                labels[i].clone()
+            } else {
+                String::new()
+            }
+        })
+        .y_label_formatter(&|y| format(*y))
+        .label_style(("sans-serif", 12))
+        .light_line_style(RGBColor(238, 240, 243))
+        .draw()
+        .map_err(err)?;
+    Ok(chart)
+}
+
 fn lines<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
@@ -175,31 +218,7 @@ fn lines<DB: DrawingBackend>(
     } else {
         SeriesLabelPosition::UpperLeft
     };
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(80)
-        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), lo..hi)
-        .map_err(err)?;
-    let step = label_step(n, 12);
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(n)
-        .x_label_formatter(&|x| {
-            let i = x.round() as usize;
-            if (x - x.round()).abs() < 1e-6 && i < n && i.is_multiple_of(step) {
-                labels[i].clone()
-            } else {
-                String::new()
-            }
-        })
-        .y_label_formatter(&|y| format(*y))
-        .label_style(("sans-serif", 12))
-        .light_line_style(RGBColor(238, 240, 243))
-        .draw()
-        .map_err(err)?;
+    let mut chart = category_chart(root, title, labels, (lo, hi), format, label_step(n, 12))?;
     for (k, s) in series.iter().enumerate() {
         let color = PALETTE[k % PALETTE.len()];
         // Missing or suppressed periods break the line rather than being drawn as zero.
@@ -276,31 +295,7 @@ fn bars<DB: DrawingBackend>(
         return no_data(root, title);
     }
     let (lo, hi) = y_range(values.iter().chain(targets).flatten().copied());
-    let n = labels.len();
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(80)
-        .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), lo..hi)
-        .map_err(err)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
-        .x_labels(n)
-        .x_label_formatter(&|x| {
-            let i = x.round() as usize;
-            if (x - x.round()).abs() < 1e-6 && i < n {
-                labels[i].clone()
-            } else {
-                String::new()
-            }
-        })
-        .y_label_formatter(&|y| format(*y))
-        .label_style(("sans-serif", 12))
-        .light_line_style(RGBColor(238, 240, 243))
-        .draw()
-        .map_err(err)?;
+    let mut chart = category_chart(root, title, labels, (lo, hi), format, 1)?;
     let bars = values.iter().enumerate().filter_map(|(i, v)| {
         v.map(|v| {
             Rectangle::new(

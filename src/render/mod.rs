@@ -134,6 +134,10 @@ impl Ctx<'_> {
         self.locale.pick(&ind.title)
     }
 
+    fn description(&self, ind: &Indicator) -> Option<String> {
+        ind.description.as_ref().map(|t| self.locale.pick(t))
+    }
+
     /// A value as published: suppressed when small, formatted in the locale.
     pub fn shown(&self, ind: &Indicator, row: Option<&OutputRow>) -> String {
         let Some(row) = row else { return "—".into() };
@@ -367,7 +371,6 @@ fn formatter(unit: Unit, locale: Locale) -> charts::Formatter {
 }
 
 fn image(
-    ctx: &Ctx,
     chart: &charts::Chart,
     name: &str,
     dir: &Path,
@@ -380,7 +383,6 @@ fn image(
         &dir.join(format!("{name}.png")),
     )
     .map_err(RenderError::Io)?;
-    let _ = ctx;
     Ok(PageChart {
         title,
         image: Some(name.to_string()),
@@ -447,14 +449,7 @@ fn chart(
                 format: formatter(ind.unit, ctx.locale),
                 target_label: l.target.into(),
             };
-            image(
-                ctx,
-                &chart,
-                &name,
-                dir,
-                title,
-                ind.description.as_ref().map(|t| ctx.locale.pick(t)),
-            )
+            image(&chart, &name, dir, title, ctx.description(ind))
         }
         Chart::Bar {
             indicator,
@@ -483,14 +478,7 @@ fn chart(
                 format: formatter(ind.unit, ctx.locale),
                 target_label: l.target.into(),
             };
-            image(
-                ctx,
-                &chart,
-                &name,
-                dir,
-                title,
-                ind.description.as_ref().map(|t| ctx.locale.pick(t)),
-            )
+            image(&chart, &name, dir, title, ctx.description(ind))
         }
         Chart::Target {
             indicators,
@@ -542,7 +530,7 @@ fn chart(
                 axis: l.achieved_vs_target.into(),
             };
             let caption = Some(format!("{} / {}", l.value, l.target));
-            image(ctx, &chart, &name, dir, title, caption)
+            image(&chart, &name, dir, title, caption)
         }
         Chart::Table {
             indicators,
