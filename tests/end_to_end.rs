@@ -232,6 +232,45 @@ fn bundled_project_runs_end_to_end_with_independently_computed_figures() {
         "pages need no network"
     );
 
+    // Ad-hoc read-only SQL over the warehouse and the computed table.
+    let q = osservatorio(
+        p,
+        &[
+            "query",
+            "SELECT _source, COUNT(*) AS n FROM presenze GROUP BY 1 ORDER BY 1",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(q.status.code(), Some(0), "{}", text(&q));
+    assert_eq!(
+        String::from_utf8_lossy(&q.stdout).trim(),
+        "_source,n\npadova-presenze,285\nverona-presenze,287\nvicenza-presenze,288"
+    );
+    let q = osservatorio(
+        p,
+        &[
+            "query",
+            "SELECT value FROM indicators WHERE indicator = 'persone_prese_in_carico' AND territory = 'LODI' AND period = '2024'",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(String::from_utf8_lossy(&q.stdout).trim(), "value\n184.0");
+    assert_eq!(
+        osservatorio(p, &["query", "DELETE FROM presenze"])
+            .status
+            .code(),
+        Some(2)
+    );
+
+    // Lineage: the files and checksums behind an indicator.
+    let e = osservatorio(p, &["explain", "tasso_occupazione"]);
+    let explained = String::from_utf8_lossy(&e.stdout).to_string();
+    assert!(explained.contains("reads tables: presenze"), "{explained}");
+    let sha = sha256_hex(&p.join("data-samples/prefetture/padova/presenze.csv"));
+    assert!(explained.contains(&format!("padova-presenze → presenze (PD): data-samples/prefetture/padova/presenze.csv, sha256 {sha}")), "{explained}");
+
     // A second run finds every export unchanged and does not ingest it again.
     let again = osservatorio(p, &["ingest"]);
     assert_eq!(again.status.code(), Some(0), "{}", text(&again));
@@ -241,6 +280,14 @@ fn bundled_project_runs_end_to_end_with_independently_computed_figures() {
     .unwrap();
     assert_eq!(m2["last_attempt"]["status"], "unchanged");
     assert_eq!(m2["published"]["run_id"], manifest["published"]["run_id"]);
+    let runs = String::from_utf8_lossy(&osservatorio(p, &["runs"]).stdout).to_string();
+    assert_eq!(runs.lines().count(), 3, "a header and two runs: {runs}");
+    assert!(
+        runs.lines()
+            .nth(2)
+            .is_some_and(|l| l.contains("ingest") && l.contains(" ok ")),
+        "{runs}"
+    );
 }
 
 #[test]
@@ -316,6 +363,11 @@ fn rejected_lines(path: &Path) -> Vec<(i64, String)> {
         out.extend((0..batch.num_rows()).map(|i| (lines.value(i), cols.value(i).to_string())));
     }
     out
+}
+
+fn sha256_hex(path: &Path) -> String {
+    use sha2::Digest;
+    hex::encode(sha2::Sha256::digest(std::fs::read(path).unwrap()))
 }
 
 fn broken_line(text: &str, needle: &str) -> usize {

@@ -9,6 +9,8 @@ use clap::{Args, Parser, Subcommand};
 use crate::config::{self, Project};
 use crate::schedule::Job;
 
+mod inspect;
+
 #[derive(Parser)]
 #[command(
     name = "osservatorio",
@@ -71,6 +73,28 @@ enum Command {
     Check {
         #[command(flatten)]
         p: ProjectArg,
+    },
+    /// Show the run history
+    Runs {
+        #[command(flatten)]
+        p: ProjectArg,
+    },
+    /// Show the definition, tables, sources and files behind an indicator
+    Explain {
+        /// The indicator id
+        indicator: String,
+        #[command(flatten)]
+        p: ProjectArg,
+    },
+    /// Run read-only SQL over the warehouse tables and the computed `indicators` table
+    Query {
+        /// A SELECT (or WITH) query
+        sql: String,
+        #[command(flatten)]
+        p: ProjectArg,
+        /// How to print the result
+        #[arg(long, value_enum, default_value = "table")]
+        format: inspect::QueryFormat,
     },
 }
 
@@ -192,6 +216,35 @@ async fn finish(
 async fn dispatch(command: Command) -> anyhow::Result<u8> {
     match command {
         Command::Check { p } => check(&p).await,
+        Command::Runs { p } => match load(&p) {
+            Ok(project) => {
+                print!("{}", inspect::runs(&project).await?);
+                Ok(0)
+            }
+            Err(c) => Ok(c),
+        },
+        Command::Explain { indicator, p } => {
+            match load_selecting(&p, Selects::Indicator, std::slice::from_ref(&indicator)) {
+                Ok(project) => {
+                    print!("{}", inspect::explain(&project, &indicator).await?);
+                    Ok(0)
+                }
+                Err(c) => Ok(c),
+            }
+        }
+        Command::Query { sql, p, format } => match load(&p) {
+            Ok(project) => match inspect::query(&project, &sql, format).await? {
+                Ok(out) => {
+                    println!("{out}");
+                    Ok(0)
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    Ok(INVALID)
+                }
+            },
+            Err(c) => Ok(c),
+        },
         Command::Run { p, pipelines, full } => {
             let project = match load_selecting(&p, Selects::Pipeline, &pipelines) {
                 Ok(x) => x,
