@@ -544,3 +544,63 @@ fn a_wrong_encoding_is_reported_with_its_first_line() {
         "{warnings}"
     );
 }
+
+#[test]
+fn schedule_runs_a_pipeline_on_its_cron_until_stopped() {
+    let dir = bundled_project();
+    let p = dir.path();
+    let pipeline = p.join("pipelines/ambiti-lombardia.yaml");
+    let src = std::fs::read_to_string(&pipeline).unwrap();
+    std::fs::write(
+        &pipeline,
+        src.replace("schedule: \"0 0 7 1 * *\"", "schedule: \"*/2 * * * * *\""),
+    )
+    .unwrap();
+    let veneto = p.join("pipelines/prefetture-veneto.yaml");
+    let src = std::fs::read_to_string(&veneto).unwrap();
+    std::fs::write(&veneto, src.replace("schedule: \"0 30 6 * * *\"\n", "")).unwrap();
+    let mut child = Command::new(BIN)
+        .args(["schedule", "--project"])
+        .arg(p)
+        .env("OSSERVATORIO_LOG", "warn")
+        .spawn()
+        .unwrap();
+    // Bounded wait: at most 20 s for the first scheduled run to be recorded.
+    let runs = p.join("warehouse/_runs");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while std::time::Instant::now() < deadline
+        && std::fs::read_dir(&runs).map(|d| d.count()).unwrap_or(0) == 0
+    {
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    let report: serde_json::Value = serde_json::from_slice(
+        &std::fs::read(
+            std::fs::read_dir(&runs)
+                .unwrap()
+                .next()
+                .unwrap()
+                .unwrap()
+                .path(),
+        )
+        .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(report["command"], "schedule");
+    // Only the scheduled pipeline's sources were ingested.
+    let sources: Vec<&str> = report["sources"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["source"].as_str().unwrap())
+        .collect();
+    assert_eq!(sources.len(), 8, "{sources:?}");
+    assert!(
+        sources
+            .iter()
+            .all(|s| s.starts_with("lodi-") || s.starts_with("crema-")),
+        "{sources:?}"
+    );
+    assert!(p.join("out/index.html").exists());
+}

@@ -74,6 +74,11 @@ enum Command {
         #[command(flatten)]
         p: ProjectArg,
     },
+    /// Long-running: run each pipeline on its cron schedule (project time zone) until interrupted
+    Schedule {
+        #[command(flatten)]
+        p: ProjectArg,
+    },
     /// Show the run history
     Runs {
         #[command(flatten)]
@@ -216,6 +221,13 @@ async fn finish(
 async fn dispatch(command: Command) -> anyhow::Result<u8> {
     match command {
         Command::Check { p } => check(&p).await,
+        Command::Schedule { p } => match load(&p) {
+            Ok(project) => {
+                crate::schedule::run_forever(&project).await?;
+                Ok(0)
+            }
+            Err(c) => Ok(c),
+        },
         Command::Runs { p } => match load(&p) {
             Ok(project) => {
                 print!("{}", inspect::runs(&project).await?);

@@ -108,3 +108,86 @@ impl<'a> Job<'a> {
         Ok(self.report)
     }
 }
+
+/// When each scheduled pipeline next runs, after `now`, in the project's time zone.
+pub fn next_runs(
+    project: &Project,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<(String, chrono::DateTime<chrono::Utc>)> {
+    let tz = project.settings.timezone;
+    let mut out: Vec<(String, chrono::DateTime<chrono::Utc>)> = project
+        .pipelines
+        .iter()
+        .filter_map(|p| {
+            // Validation already parsed every schedule; a pipeline without one is run by hand only.
+            let schedule: cron::Schedule = p.schedule.as_deref()?.parse().ok()?;
+            let next = schedule.after(&now.with_timezone(&tz)).next()?;
+            Some((p.name.clone(), next.with_timezone(&chrono::Utc)))
+        })
+        .collect();
+    out.sort_by_key(|(_, t)| *t);
+    out
+}
+
+/// Runs each pipeline on its cron until interrupted: ingest its sources, then compute and render.
+/// A run that overruns the next tick simply starts the following one late; ticks are not queued.
+pub async fn run_forever(project: &Project) -> Result<(), WarehouseError> {
+    loop {
+        let now = chrono::Utc::now();
+        let plan = next_runs(project, now);
+        let Some((_, at)) = plan.first().cloned() else {
+            tracing::warn!("no pipeline has a schedule: nothing to do");
+            return Ok(());
+        };
+        let due: Vec<String> = plan
+            .iter()
+            .filter(|(_, t)| *t == at)
+            .map(|(n, _)| n.clone())
+            .collect();
+        tracing::info!(pipelines = ?due, at = %at.with_timezone(&project.settings.timezone), "next run");
+        let wait = (at - now).to_std().unwrap_or_default();
+        tokio::select! {
+            _ = tokio::time::sleep(wait) => {}
+            _ = tokio::signal::ctrl_c() => {
+                tracing::info!("interrupted: stopping the scheduler");
+                return Ok(());
+            }
+        }
+        let mut job = Job::start(project, "schedule")?;
+        job.ingest(&due, false).await;
+        if let Err(e) = job.compute(&[]).await {
+            tracing::error!("computing indicators: {e}");
+            job.mark_failed();
+        }
+        if let Err(e) = job.render(&[]).await {
+            tracing::error!("rendering: {e}");
+            job.mark_failed();
+        }
+        let report = job.finish().await?;
+        tracing::info!(run = %report.run_id, failed = report.failed, "scheduled run done");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cron_ticks_are_read_in_the_project_time_zone() {
+        let project = crate::config::load_project(std::path::Path::new(env!("CARGO_MANIFEST_DIR")))
+            .expect("bundled project");
+        // 06:30 in Rome is 05:30 UTC in winter.
+        let now = chrono::DateTime::parse_from_rfc3339("2026-01-10T04:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let next = next_runs(&project, now);
+        let veneto = next.iter().find(|(n, _)| n == "prefetture-veneto").unwrap();
+        assert_eq!(veneto.1.to_rfc3339(), "2026-01-10T05:30:00+00:00");
+        let lombardia = next.iter().find(|(n, _)| n == "ambiti-lombardia").unwrap();
+        assert_eq!(
+            lombardia.1.to_rfc3339(),
+            "2026-02-01T06:00:00+00:00",
+            "07:00 of 1 February in Rome (UTC+1)"
+        );
+    }
+}
