@@ -7,7 +7,7 @@ pub mod labels;
 mod tables;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use serde::Serialize;
 
@@ -722,9 +722,4 @@ fn render_index(
         .map_err(|e| RenderError::Template(e.to_string()))?;
     output::write_atomic(&out.join("index.html"), html.as_bytes())?;
     Ok(())
-}
-
-/// The folder where a dashboard's files are written.
-pub fn dashboard_dir(project: &Project, id: &str) -> PathBuf {
-    project.settings.output.join(id)
 }
