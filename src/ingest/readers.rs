@@ -8,8 +8,7 @@ use std::path::Path;
 use calamine::{Data, Reader};
 use datafusion::arrow::array::{Array, AsArray};
 use datafusion::arrow::datatypes::{
-    DataType, Date32Type, Float32Type, Float64Type, Int32Type, Int64Type, TimeUnit,
-    TimestampMicrosecondType, TimestampMillisecondType, TimestampSecondType,
+    DataType, Date32Type, Float64Type, Int64Type, TimeUnit, TimestampMicrosecondType,
 };
 
 use super::IngestError;
@@ -333,91 +332,86 @@ fn open_parquet(path: &Path, shown: &str) -> Result<(Vec<String>, Rows), IngestE
     Ok((headers, Box::new(rows)))
 }
 
+/// Converts one Parquet column to cells, casting it once to a canonical type so each cell is a plain read.
 fn arrow_cells(a: &dyn Array) -> Vec<Cell> {
-    let cell = |i: usize, f: &dyn Fn(usize) -> Cell| if a.is_null(i) { Cell::Empty } else { f(i) };
+    use DataType as T;
     let n = a.len();
-    match a.data_type() {
-        DataType::Int64 => (0..n)
-            .map(|i| cell(i, &|i| Cell::Int(a.as_primitive::<Int64Type>().value(i))))
-            .collect(),
-        DataType::Int32 => (0..n)
+    let target = match a.data_type() {
+        T::Int8 | T::Int16 | T::Int32 | T::Int64 | T::UInt8 | T::UInt16 | T::UInt32 => T::Int64,
+        T::Float16 | T::Float32 | T::Float64 => T::Float64,
+        T::Boolean => T::Boolean,
+        T::Date32 | T::Date64 => T::Date32,
+        T::Timestamp(..) => T::Timestamp(TimeUnit::Microsecond, None),
+        _ => T::Utf8,
+    };
+    let Ok(c) = datafusion::arrow::compute::cast(a, &target) else {
+        return vec![Cell::Empty; n];
+    };
+    let cells = |f: &dyn Fn(usize) -> Option<Cell>| -> Vec<Cell> {
+        (0..n)
             .map(|i| {
-                cell(i, &|i| {
-                    Cell::Int(a.as_primitive::<Int32Type>().value(i) as i64)
-                })
+                if c.is_null(i) {
+                    Cell::Empty
+                } else {
+                    f(i).unwrap_or(Cell::Empty)
+                }
             })
-            .collect(),
-        DataType::Float64 => (0..n)
-            .map(|i| {
-                cell(i, &|i| {
-                    Cell::Float(a.as_primitive::<Float64Type>().value(i))
-                })
-            })
-            .collect(),
-        DataType::Float32 => (0..n)
-            .map(|i| {
-                cell(i, &|i| {
-                    Cell::Float(a.as_primitive::<Float32Type>().value(i) as f64)
-                })
-            })
-            .collect(),
-        DataType::Boolean => (0..n)
-            .map(|i| cell(i, &|i| Cell::Bool(a.as_boolean().value(i))))
-            .collect(),
-        DataType::Date32 => (0..n)
-            .map(|i| {
-                cell(i, &|i| {
-                    a.as_primitive::<Date32Type>()
-                        .value_as_date(i)
-                        .map(Cell::Date)
-                        .unwrap_or(Cell::Empty)
-                })
-            })
-            .collect(),
-        DataType::Timestamp(TimeUnit::Microsecond, _) => (0..n)
-            .map(|i| {
-                cell(i, &|i| {
-                    a.as_primitive::<TimestampMicrosecondType>()
-                        .value_as_datetime(i)
-                        .map(Cell::DateTime)
-                        .unwrap_or(Cell::Empty)
-                })
-            })
-            .collect(),
-        DataType::Timestamp(TimeUnit::Millisecond, _) => (0..n)
-            .map(|i| {
-                cell(i, &|i| {
-                    a.as_primitive::<TimestampMillisecondType>()
-                        .value_as_datetime(i)
-                        .map(Cell::DateTime)
-                        .unwrap_or(Cell::Empty)
-                })
-            })
-            .collect(),
-        DataType::Timestamp(TimeUnit::Second, _) => (0..n)
-            .map(|i| {
-                cell(i, &|i| {
-                    a.as_primitive::<TimestampSecondType>()
-                        .value_as_datetime(i)
-                        .map(Cell::DateTime)
-                        .unwrap_or(Cell::Empty)
-                })
-            })
-            .collect(),
-        _ => match datafusion::arrow::compute::cast(a, &DataType::Utf8) {
-            Ok(s) => {
-                let s = s.as_string::<i32>();
-                (0..n)
-                    .map(|i| {
-                        if s.is_null(i) {
-                            Cell::Empty
-                        } else {
-                            Cell::Text(s.value(i).to_string())
-                        }
-                    })
-                    .collect()
-            }
-            Err(_) => vec![Cell::Empty; n],
-        },
+            .collect()
+    };
+    match target {
+        T::Int64 => {
+            let v = c.as_primitive::<Int64Type>();
+            cells(&|i| Some(Cell::Int(v.value(i))))
+        }
+        T::Float64 => {
+            let v = c.as_primitive::<Float64Type>();
+            cells(&|i| Some(Cell::Float(v.value(i))))
+        }
+        T::Boolean => {
+            let v = c.as_boolean();
+            cells(&|i| Some(Cell::Bool(v.value(i))))
+        }
+        T::Date32 => {
+            let v = c.as_primitive::<Date32Type>();
+            cells(&|i| v.value_as_date(i).map(Cell::Date))
+        }
+        T::Timestamp(..) => {
+            let v = c.as_primitive::<TimestampMicrosecondType>();
+            cells(&|i| v.value_as_datetime(i).map(Cell::DateTime))
+        }
+        _ => {
+            let v = c.as_string::<i32>();
+            cells(&|i| Some(Cell::Text(v.value(i).to_string())))
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::arrow::array::{
+        Float32Array, Int32Array, StringArray, TimestampMillisecondArray,
+    };
+
+    #[test]
+    fn parquet_columns_of_any_width_become_cells() {
+        assert_eq!(
+            arrow_cells(&Int32Array::from(vec![Some(7), None])),
+            vec![Cell::Int(7), Cell::Empty]
+        );
+        assert_eq!(
+            arrow_cells(&Float32Array::from(vec![1.5])),
+            vec![Cell::Float(1.5)]
+        );
+        let t = chrono::NaiveDate::from_ymd_opt(2024, 3, 1)
+            .unwrap()
+            .and_hms_opt(10, 30, 0)
+            .unwrap();
+        let ms = TimestampMillisecondArray::from(vec![t.and_utc().timestamp_millis()]);
+        assert_eq!(arrow_cells(&ms), vec![Cell::DateTime(t)]);
+        assert_eq!(
+            arrow_cells(&StringArray::from(vec!["PD001"])),
+            vec![Cell::Text("PD001".into())]
+        );
     }
 }

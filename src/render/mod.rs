@@ -166,6 +166,17 @@ struct Download {
     label: String,
 }
 
+/// Links to a chart's files, one per extension.
+fn downloads(name: &str, extensions: &[&str]) -> Vec<Download> {
+    extensions
+        .iter()
+        .map(|e| Download {
+            href: format!("{name}.{e}"),
+            label: e.to_uppercase(),
+        })
+        .collect()
+}
+
 #[derive(Serialize, Default)]
 struct PageChart {
     title: String,
@@ -388,16 +399,7 @@ fn image(
         image: Some(name.to_string()),
         table: None,
         caption,
-        downloads: vec![
-            Download {
-                href: format!("{name}.svg"),
-                label: "SVG".into(),
-            },
-            Download {
-                href: format!("{name}.png"),
-                label: "PNG".into(),
-            },
-        ],
+        downloads: downloads(name, &["svg", "png"]),
     })
 }
 
@@ -552,16 +554,7 @@ fn chart(
                 image: None,
                 table: Some(view),
                 caption: None,
-                downloads: vec![
-                    Download {
-                        href: format!("{name}.csv"),
-                        label: "CSV".into(),
-                    },
-                    Download {
-                        href: format!("{name}.xlsx"),
-                        label: "XLSX".into(),
-                    },
-                ],
+                downloads: downloads(&name, &["csv", "xlsx"]),
             })
         }
     }
