@@ -425,6 +425,14 @@ fn write_padova(dir: &Path, facilities: &[Facility], rng: &mut ChaCha8Rng) -> st
             it_date(r.scadenza)
         ));
     }
+    // The footer SMAcc adds under the rows: a total, which is skipped rather than read as a month.
+    let total = |f: fn(&MonthRecord) -> i64| records.iter().map(f).sum::<i64>();
+    s.push_str(&format!(
+        "TOTALE GENERALE;;;{};{};{};;\r\n",
+        it_euro(total(|r| r.rendicontato_cents)),
+        it_euro(total(|r| r.ammesso_cents)),
+        total(|r| r.giornate)
+    ));
     write_windows_1252(&dir.join("rendiconti.csv"), &s)?;
 
     let mut s = String::from(

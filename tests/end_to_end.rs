@@ -3,15 +3,13 @@
 //! Expected figures come from `tests/expected/compute_expected.py`, which reads the sample exports
 //! with DuckDB and openpyxl, never with osservatorio.
 
+mod common;
+
 use std::collections::HashMap;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
 
-const BIN: &str = env!("CARGO_BIN_EXE_osservatorio");
-
-fn repo() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-}
+use common::{BIN, osservatorio, repo, text};
+use std::process::Command;
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
@@ -36,24 +34,6 @@ fn bundled_project() -> tempfile::TempDir {
         std::fs::copy(repo().join(f), dir.path().join(f)).unwrap();
     }
     dir
-}
-
-fn osservatorio(project: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .arg("--project")
-        .arg(project)
-        .env("OSSERVATORIO_LOG", "warn")
-        .output()
-        .unwrap()
-}
-
-fn text(o: &Output) -> String {
-    format!(
-        "{}{}",
-        String::from_utf8_lossy(&o.stdout),
-        String::from_utf8_lossy(&o.stderr)
-    )
 }
 
 type Row = HashMap<String, String>;

@@ -7,6 +7,7 @@ use anyhow::Context;
 use clap::{Args, Parser, Subcommand};
 
 use crate::config::{self, Project};
+use crate::ingest::{IngestOptions, SourceOutcome};
 use crate::schedule::Job;
 
 mod inspect;
@@ -38,9 +39,13 @@ enum Command {
         /// Only the sources of this pipeline (repeatable)
         #[arg(long = "pipeline")]
         pipelines: Vec<String>,
-        /// Re-ingest sources even when their content has not changed
+        /// Re-ingest sources even when their export and definition have not changed
         #[arg(long)]
         full: bool,
+        /// Take this source's new export although it has far fewer rows than its last good data
+        /// (after a person has checked it; repeatable)
+        #[arg(long = "accept", value_name = "SOURCE")]
+        accept: Vec<String>,
     },
     /// Read the sources' exports into the warehouse
     Ingest {
@@ -49,9 +54,13 @@ enum Command {
         /// Only the sources of this pipeline (repeatable)
         #[arg(long = "pipeline")]
         pipelines: Vec<String>,
-        /// Re-ingest sources even when their content has not changed
+        /// Re-ingest sources even when their export and definition have not changed
         #[arg(long)]
         full: bool,
+        /// Take this source's new export although it has far fewer rows than its last good data
+        /// (after a person has checked it; repeatable)
+        #[arg(long = "accept", value_name = "SOURCE")]
+        accept: Vec<String>,
     },
     /// Compute the indicators from the warehouse
     Compute {
@@ -204,6 +213,53 @@ fn load_selecting(p: &ProjectArg, selects: Selects, given: &[String]) -> Result<
     Ok(project)
 }
 
+/// The project, when every name given to `--accept` is one of its sources.
+fn known_sources(project: Project, given: &[String]) -> Result<Project, u8> {
+    let bad: Vec<&str> = given
+        .iter()
+        .map(String::as_str)
+        .filter(|g| project.source(g).is_none())
+        .collect();
+    if bad.is_empty() {
+        return Ok(project);
+    }
+    let known: Vec<&str> = project.sources.iter().map(|s| s.name.as_str()).collect();
+    eprintln!(
+        "error: --accept names unknown source {} (known: {})",
+        bad.join(", "),
+        known.join(", ")
+    );
+    Err(INVALID)
+}
+
+/// Prints one line per source: what happened to it, its rows, and how long it took.
+fn print_source_table(sources: &[SourceOutcome]) {
+    if sources.is_empty() {
+        return;
+    }
+    let width = sources
+        .iter()
+        .map(|s| s.source.chars().count())
+        .max()
+        .unwrap_or(6)
+        .max(6);
+    println!(
+        "{:<width$}  {:<10} {:>10} {:>9} {:>8} {:>8}",
+        "source", "status", "rows", "rejected", "skipped", "seconds"
+    );
+    for s in sources {
+        println!(
+            "{:<width$}  {:<10} {:>10} {:>9} {:>8} {:>8.2}",
+            s.source,
+            s.status.as_str(),
+            s.rows,
+            s.rejected,
+            s.skipped,
+            s.seconds
+        );
+    }
+}
+
 /// Stores the run's report, prints its summary and where to look, and returns the exit status.
 async fn finish(
     job: Job<'_>,
@@ -257,13 +313,23 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             },
             Err(c) => Ok(c),
         },
-        Command::Run { p, pipelines, full } => {
-            let project = match load_selecting(&p, Selects::Pipeline, &pipelines) {
+        Command::Run {
+            p,
+            pipelines,
+            full,
+            accept,
+        } => {
+            let project = match load_selecting(&p, Selects::Pipeline, &pipelines)
+                .and_then(|x| known_sources(x, &accept))
+            {
                 Ok(x) => x,
                 Err(c) => return Ok(c),
             };
             let mut job = Job::start(&project, "run")?;
-            job.ingest(&pipelines, full).await;
+            let sources = job
+                .ingest(&pipelines, &IngestOptions { full, accept })
+                .await;
+            print_source_table(&sources);
             if let Err(e) = job.compute(&[]).await {
                 eprintln!("error: computing indicators: {e}");
                 job.mark_failed();
@@ -274,13 +340,23 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             }
             finish(job, &project, Some(("report", "index.html"))).await
         }
-        Command::Ingest { p, pipelines, full } => {
-            let project = match load_selecting(&p, Selects::Pipeline, &pipelines) {
+        Command::Ingest {
+            p,
+            pipelines,
+            full,
+            accept,
+        } => {
+            let project = match load_selecting(&p, Selects::Pipeline, &pipelines)
+                .and_then(|x| known_sources(x, &accept))
+            {
                 Ok(x) => x,
                 Err(c) => return Ok(c),
             };
             let mut job = Job::start(&project, "ingest")?;
-            job.ingest(&pipelines, full).await;
+            let sources = job
+                .ingest(&pipelines, &IngestOptions { full, accept })
+                .await;
+            print_source_table(&sources);
             finish(job, &project, None).await
         }
         Command::Compute { p, indicators } => {
@@ -312,7 +388,9 @@ fn summarize(project: &Project, report: &crate::schedule::RunReport) {
         (v.len(), v.iter().filter(|x| bad(x)).count())
     };
     let (ns, fs) = count(&report.sources, &|x| {
-        x["status"] == "failed" || x["check_errors"].as_u64().unwrap_or(0) > 0
+        x["status"] == "failed"
+            || x["status"] == "held_back"
+            || x["check_errors"].as_u64().unwrap_or(0) > 0
     });
     let (ni, fi) = count(&report.indicators, &|x| x["ok"] == false);
     let (nd, fd) = count(&report.dashboards, &|x| !x["error"].is_null());

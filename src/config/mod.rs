@@ -64,6 +64,10 @@ fn read_yaml<T: serde::de::DeserializeOwned>(
                 format!(
                     "{msg}: a text is a string or a map of languages such as {{ it: \"...\", en: \"...\" }} (quote texts that contain commas)"
                 )
+            } else if msg.contains("untagged enum ColumnMapFile") {
+                format!(
+                    "{msg}: a column is mapped to the export's header (\"N. presenti\") or to {{ header: \"Codice ISTAT\", pad: 6 }}"
+                )
             } else {
                 msg
             };
@@ -71,7 +75,9 @@ fn read_yaml<T: serde::de::DeserializeOwned>(
                 &shown,
                 line,
                 "",
-                format!("{msg} (see ../shared/SPEC.md for the keys this file takes)"),
+                format!(
+                    "{msg} (the README's \"Configuration\" section lists the keys this file takes)"
+                ),
             );
             None
         }
@@ -561,7 +567,12 @@ fn check_text_format(
         }
     };
     if let Some(f) = &date_format {
-        let probe = chrono::NaiveDate::from_ymd_opt(2024, 12, 31).map(|d| d.format(f).to_string());
+        // chrono reports an unknown specifier as a formatting error, which to_string() would turn into a panic.
+        let probe = chrono::NaiveDate::from_ymd_opt(2024, 12, 31).and_then(|d| {
+            use std::fmt::Write as _;
+            let mut out = String::new();
+            write!(out, "{}", d.format(f)).ok().map(|_| out)
+        });
         let valid = probe
             .as_deref()
             .is_some_and(|p| parse_date_with(p, f).is_some());
@@ -621,9 +632,26 @@ fn check_header_row(
             );
             1
         }
+        Some(r) if r > MAX_HEADER_ROW => {
+            ctx.err(
+                errs,
+                &format!("{key}.options.header_row"),
+                format!(
+                    "header_row {r} is past the last row a spreadsheet can have ({MAX_HEADER_ROW})"
+                ),
+            );
+            1
+        }
         r => r.unwrap_or(1),
     }
 }
+
+/// Excel's and LibreOffice's last row: a header further down cannot exist.
+const MAX_HEADER_ROW: usize = 1_048_576;
+/// The longest grace a source may have: ten years.
+const MAX_GRACE_DAYS: i64 = 3650;
+/// The widest code `pad` may produce.
+const MAX_PAD: u64 = 32;
 
 #[allow(clippy::too_many_arguments)]
 fn check_source(
@@ -659,9 +687,12 @@ fn check_source(
             format!("territory '{t}' is not in territories.csv"),
         );
     }
+    // Parquet exports are typed: no label cells to mistake for data.
+    let mut skip_totals = false;
     let format = match s.format.as_str() {
         "csv" => {
             let o: CsvOptions = options(s.options, "csv", ctx, key, errs);
+            skip_totals = o.skip_totals.unwrap_or(true);
             let delimiter = match o.delimiter.as_deref() {
                 None => b',',
                 Some("\\t") | Some("\t") => b'\t',
@@ -682,16 +713,31 @@ fn check_source(
                 text: check_text_format(o.decimal, o.date_format, ctx, key, errs),
             }
         }
-        "xlsx" => {
-            let o: XlsxOptions = options(s.options, "xlsx", ctx, key, errs);
-            Format::Xlsx {
-                sheet: o.sheet,
-                header_row: check_header_row(o.header_row, ctx, key, errs),
-                text: check_text_format(o.decimal, o.date_format, ctx, key, errs),
+        "xlsx" | "ods" => {
+            let o: XlsxOptions = options(s.options, &s.format, ctx, key, errs);
+            skip_totals = o.skip_totals.unwrap_or(true);
+            let (sheet, header_row, text) = (
+                o.sheet,
+                check_header_row(o.header_row, ctx, key, errs),
+                check_text_format(o.decimal, o.date_format, ctx, key, errs),
+            );
+            if s.format == "ods" {
+                Format::Ods {
+                    sheet,
+                    header_row,
+                    text,
+                }
+            } else {
+                Format::Xlsx {
+                    sheet,
+                    header_row,
+                    text,
+                }
             }
         }
         "json" => {
             let o: JsonOptions = options(s.options, "json", ctx, key, errs);
+            skip_totals = o.skip_totals.unwrap_or(true);
             Format::Json {
                 encoding: check_encoding(o.encoding, ctx, key, errs),
                 text: check_text_format(o.decimal, o.date_format, ctx, key, errs),
@@ -707,30 +753,14 @@ fn check_source(
             ctx.err(
                 errs,
                 &format!("{key}.format"),
-                format!("'{other}' is not a format; use csv, xlsx, json or parquet"),
+                format!("'{other}' is not a format; use csv, xlsx, ods, json or parquet"),
             );
             return None;
         }
     };
-    let mut columns = Vec::new();
-    if let Some(t) = table {
-        for (c, header) in &s.columns {
-            if !t.columns.iter().any(|x| &x.name == c) {
-                ctx.err(
-                    errs,
-                    &format!("{key}.columns.{c}"),
-                    format!("'{c}' is not a column of table '{}'", t.name),
-                );
-            }
-            columns.push((c.clone(), header.clone()));
-        }
-        // Canonical columns the mapping leaves out are looked up under their own name.
-        for c in &t.columns {
-            if !s.columns.contains_key(&c.name) {
-                columns.push((c.name.clone(), c.name.clone()));
-            }
-        }
-    }
+    let columns = table
+        .map(|t| check_column_maps(&s.columns, t, ctx, key, errs))
+        .unwrap_or_default();
     let max_rejected = match &s.max_rejected {
         None => RejectLimit::Percent(5.0),
         Some(v) => parse_reject_limit(v).unwrap_or_else(|| {
@@ -741,6 +771,20 @@ fn check_source(
             );
             RejectLimit::Percent(5.0)
         }),
+    };
+    let max_shrink = match &s.max_shrink {
+        None => 50.0,
+        Some(v) => match parse_reject_limit(v) {
+            Some(RejectLimit::Percent(p)) => p,
+            _ => {
+                ctx.err(
+                    errs,
+                    &format!("{key}.max_shrink"),
+                    "write the largest drop in rows to accept as a percentage from 0% to 100%, e.g. 50%",
+                );
+                50.0
+            }
+        },
     };
     let expected = s.expected.as_deref().and_then(|e| {
         let c = Cadence::parse(e);
@@ -755,14 +799,27 @@ fn check_source(
     });
     let grace_days = match s.grace.as_deref() {
         None => 0,
-        Some(g) => parse_days(g).unwrap_or_else(|| {
-            ctx.err(
-                errs,
-                &format!("{key}.grace"),
-                format!("'{g}' is not a duration; write days as 10d or weeks as 2w"),
-            );
-            0
-        }),
+        Some(g) => {
+            match parse_days(g) {
+                Some(d) if d <= MAX_GRACE_DAYS => d,
+                Some(_) => {
+                    ctx.err(
+                    errs,
+                    &format!("{key}.grace"),
+                    format!("'{g}' is longer than the {MAX_GRACE_DAYS} days (ten years) a grace may be"),
+                );
+                    0
+                }
+                None => {
+                    ctx.err(
+                        errs,
+                        &format!("{key}.grace"),
+                        format!("'{g}' is not a duration; write days as 10d or weeks as 2w"),
+                    );
+                    0
+                }
+            }
+        }
     };
     if s.url.trim().is_empty() {
         ctx.err(
@@ -788,6 +845,8 @@ fn check_source(
         format,
         columns,
         max_rejected,
+        max_shrink,
+        skip_totals,
         expected,
         grace_days,
         file: ctx.shown.clone(),
@@ -814,15 +873,73 @@ fn parse_reject_limit(v: &serde_yaml_ng::Value) -> Option<RejectLimit> {
     }
 }
 
+/// A duration in days (`10d`) or weeks (`2w`); None when it is not one or overflows.
 fn parse_days(s: &str) -> Option<i64> {
     let s = s.trim();
     let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
     let n: i64 = n.parse().ok()?;
     match unit {
         "d" => Some(n),
-        "w" => Some(n * 7),
+        "w" => n.checked_mul(7),
         _ => None,
     }
+}
+
+/// Every canonical column of `table` with where the source finds it: the mapping's header (or the
+/// column's own name when the mapping leaves it out) and its padding.
+fn check_column_maps(
+    given: &indexmap::IndexMap<String, ColumnMapFile>,
+    table: &Table,
+    ctx: &FileCtx,
+    key: &str,
+    errs: &mut ConfigErrors,
+) -> Vec<ColumnMap> {
+    for c in given.keys() {
+        if !table.columns.iter().any(|x| &x.name == c) {
+            ctx.err(
+                errs,
+                &format!("{key}.columns.{c}"),
+                format!("'{c}' is not a column of table '{}'", table.name),
+            );
+        }
+    }
+    let mut out = Vec::new();
+    for col in &table.columns {
+        let ckey = format!("{key}.columns.{}", col.name);
+        let mapped = given.contains_key(&col.name);
+        let (header, pad) = match given.get(&col.name) {
+            None => (col.name.clone(), None),
+            Some(ColumnMapFile::Header(h)) => (h.clone(), None),
+            Some(ColumnMapFile::Long(l)) => {
+                let pad = l.pad.as_ref().and_then(|v| {
+                    let width = v.as_u64().filter(|w| (1..=MAX_PAD).contains(w));
+                    if width.is_none() {
+                        ctx.err(
+                            errs,
+                            &format!("{ckey}.pad"),
+                            format!("pad is the width of the code in digits, from 1 to {MAX_PAD}, e.g. pad: 6"),
+                        );
+                    }
+                    width.map(|w| w as usize)
+                });
+                if pad.is_some() && col.ty != ColumnType::String {
+                    ctx.err(
+                        errs,
+                        &format!("{ckey}.pad"),
+                        format!("pad applies to string columns; '{}' is not a string column, so its zeros could not be kept", col.name),
+                    );
+                }
+                (l.header.clone().unwrap_or_else(|| col.name.clone()), pad)
+            }
+        };
+        out.push(ColumnMap {
+            column: col.name.clone(),
+            header,
+            pad,
+            mapped,
+        });
+    }
+    out
 }
 
 fn check_indicator(

@@ -113,6 +113,18 @@ pub enum ColumnType {
 }
 
 impl ColumnType {
+    /// The type's name as the YAML writes it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ColumnType::String => "string",
+            ColumnType::Int => "int",
+            ColumnType::Float => "float",
+            ColumnType::Bool => "bool",
+            ColumnType::Date => "date",
+            ColumnType::Timestamp => "timestamp",
+        }
+    }
+
     pub fn parse(s: &str) -> Option<ColumnType> {
         match s {
             "string" => Some(ColumnType::String),
@@ -185,6 +197,11 @@ pub enum Format {
         header_row: usize,
         text: TextFormat,
     },
+    Ods {
+        sheet: Option<String>,
+        header_row: usize,
+        text: TextFormat,
+    },
     Json {
         encoding: &'static encoding_rs::Encoding,
         text: TextFormat,
@@ -199,6 +216,7 @@ impl Format {
         match self {
             Format::Csv { .. } => "csv",
             Format::Xlsx { .. } => "xlsx",
+            Format::Ods { .. } => "ods",
             Format::Json { .. } => "json",
             Format::Parquet { .. } => "parquet",
         }
@@ -208,6 +226,7 @@ impl Format {
         match self {
             Format::Csv { text, .. }
             | Format::Xlsx { text, .. }
+            | Format::Ods { text, .. }
             | Format::Json { text, .. }
             | Format::Parquet { text } => text,
         }
@@ -261,6 +280,18 @@ impl Cadence {
     }
 }
 
+/// A canonical column and where a source finds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ColumnMap {
+    pub column: String,
+    /// The header in the export (matched ignoring case and spaces).
+    pub header: String,
+    /// Left-pad digits with zeros to this width (codes a spreadsheet stored as numbers).
+    pub pad: Option<usize>,
+    /// Whether the source names this column itself (then a missing header fails the source).
+    pub mapped: bool,
+}
+
 #[derive(Debug, Clone)]
 pub struct Source {
     pub name: String,
@@ -269,9 +300,13 @@ pub struct Source {
     pub territory: Option<String>,
     pub url: String,
     pub format: Format,
-    /// Canonical column name → header in the export.
-    pub columns: Vec<(String, String)>,
+    /// Every canonical column of the table, with where the export holds it.
+    pub columns: Vec<ColumnMap>,
     pub max_rejected: RejectLimit,
+    /// The largest drop in rows, in percent of the last good data, taken without a person's check.
+    pub max_shrink: f64,
+    /// Rows whose first non-empty cell is a total label are skipped and counted.
+    pub skip_totals: bool,
     pub expected: Option<Cadence>,
     pub grace_days: i64,
     pub file: PathBuf,

@@ -74,10 +74,26 @@ pub struct SourceFile {
     #[serde(default)]
     pub options: Option<serde_yaml_ng::Value>,
     #[serde(default)]
-    pub columns: IndexMap<String, String>,
+    pub columns: IndexMap<String, ColumnMapFile>,
     pub max_rejected: Option<serde_yaml_ng::Value>,
+    pub max_shrink: Option<serde_yaml_ng::Value>,
     pub expected: Option<String>,
     pub grace: Option<String>,
+}
+
+/// Where a canonical column comes from: the export's header, or `{ header, pad }`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(untagged)]
+pub enum ColumnMapFile {
+    Header(String),
+    Long(ColumnLongFile),
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ColumnLongFile {
+    pub header: Option<String>,
+    pub pad: Option<serde_yaml_ng::Value>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -88,6 +104,7 @@ pub struct CsvOptions {
     pub decimal: Option<String>,
     pub date_format: Option<String>,
     pub header_row: Option<usize>,
+    pub skip_totals: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -97,6 +114,7 @@ pub struct XlsxOptions {
     pub header_row: Option<usize>,
     pub decimal: Option<String>,
     pub date_format: Option<String>,
+    pub skip_totals: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -105,6 +123,7 @@ pub struct JsonOptions {
     pub encoding: Option<String>,
     pub decimal: Option<String>,
     pub date_format: Option<String>,
+    pub skip_totals: Option<bool>,
 }
 
 #[derive(Debug, Default, Deserialize)]

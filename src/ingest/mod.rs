@@ -4,6 +4,7 @@
 mod batch;
 pub mod cell;
 mod fetch;
+mod progress;
 pub mod readers;
 
 use std::sync::Arc;
@@ -18,7 +19,7 @@ use object_store::ObjectStoreExt;
 use object_store::buffered::BufWriter;
 use serde::Serialize;
 
-use crate::config::{Project, Severity, Source, Table};
+use crate::config::{Format, Project, Severity, Source, Table};
 use crate::warehouse::manifest::{Attempt, CheckResult, Published, SourceManifest};
 use crate::warehouse::{Warehouse, WarehouseError};
 use cell::{Cell, Value, convert};
@@ -47,13 +48,24 @@ pub enum IngestError {
         found: String,
     },
     #[error(
-        "{file}: {rejected} of {total} rows rejected, more than max_rejected allows; first: {first}"
+        "{file}: {rejected} of {total} rows rejected, more than max_rejected allows; first: {first}; every rejected line is in _rejected/, the last good data is kept"
     )]
     TooManyRejected {
         file: String,
         rejected: u64,
         total: u64,
         first: String,
+    },
+    #[error(
+        "{file}: held back: the new export has {rows} row(s) where the last good data has {previous} (a drop of {drop:.0}%, more than max_shrink {max_shrink}% allows); the last good data is kept. Check the export, then take it with: osservatorio ingest --accept {name}"
+    )]
+    Shrunk {
+        file: String,
+        name: String,
+        rows: u64,
+        previous: u64,
+        drop: f64,
+        max_shrink: f64,
     },
     #[error(transparent)]
     Warehouse(#[from] WarehouseError),
@@ -66,7 +78,21 @@ pub enum IngestError {
 pub enum SourceStatus {
     Ingested,
     Unchanged,
+    /// The new export has far fewer rows than the last good data: kept back until a person accepts it.
+    HeldBack,
     Failed,
+}
+
+impl SourceStatus {
+    /// The word the summary table and the manifests use.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SourceStatus::Ingested => "ingested",
+            SourceStatus::Unchanged => "unchanged",
+            SourceStatus::HeldBack => "held back",
+            SourceStatus::Failed => "failed",
+        }
+    }
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -76,17 +102,45 @@ pub struct SourceOutcome {
     pub status: SourceStatus,
     pub rows: u64,
     pub rejected: u64,
+    /// Total and footer rows skipped (`skip_totals`).
+    pub skipped: u64,
     pub error: Option<String>,
     pub warnings: Vec<String>,
     /// Rows breaking checks of severity `error`.
     pub check_errors: u64,
+    pub seconds: f64,
 }
 
 impl SourceOutcome {
     /// Whether this outcome makes the run exit non-zero.
     pub fn failed(&self) -> bool {
-        self.status == SourceStatus::Failed || self.check_errors > 0
+        matches!(self.status, SourceStatus::Failed | SourceStatus::HeldBack)
+            || self.check_errors > 0
     }
+
+    fn failure(source: &Source, status: SourceStatus, error: String) -> SourceOutcome {
+        SourceOutcome {
+            source: source.name.clone(),
+            table: source.table.clone(),
+            status,
+            rows: 0,
+            rejected: 0,
+            skipped: 0,
+            error: Some(error),
+            warnings: Vec::new(),
+            check_errors: 0,
+            seconds: 0.0,
+        }
+    }
+}
+
+/// How a run treats the sources' exports.
+#[derive(Debug, Clone, Default)]
+pub struct IngestOptions {
+    /// Re-ingest every source even when its export and definition have not changed.
+    pub full: bool,
+    /// Sources whose new export a person has checked: taken even when it shrank past `max_shrink`.
+    pub accept: Vec<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -102,6 +156,7 @@ struct ParseStats {
     total: u64,
     written: u64,
     rejected: u64,
+    skipped: u64,
     rejections: Vec<Rejection>,
     warnings: Vec<String>,
 }
@@ -112,9 +167,10 @@ pub async fn ingest(
     wh: &Warehouse,
     run_id: &str,
     pipelines: &[String],
-    full: bool,
+    opts: &IngestOptions,
 ) -> Vec<SourceOutcome> {
     let mut out = Vec::new();
+    let progress = progress::Progress::new();
     for source in project
         .sources
         .iter()
@@ -123,20 +179,18 @@ pub async fn ingest(
         let Some(table) = project.tables.get(&source.table) else {
             continue;
         };
-        let started = chrono::Utc::now();
-        let outcome = match ingest_source(project, wh, source, table, run_id, full).await {
+        let started = std::time::Instant::now();
+        let bar = progress.source(&source.name);
+        let mut outcome = match ingest_source(project, wh, source, table, run_id, opts, &bar).await
+        {
             Ok(o) => o,
-            Err(e) => SourceOutcome {
-                source: source.name.clone(),
-                table: source.table.clone(),
-                status: SourceStatus::Failed,
-                rows: 0,
-                rejected: 0,
-                error: Some(e.to_string()),
-                warnings: Vec::new(),
-                check_errors: 0,
-            },
+            Err(e @ IngestError::Shrunk { .. }) => {
+                SourceOutcome::failure(source, SourceStatus::HeldBack, e.to_string())
+            }
+            Err(e) => SourceOutcome::failure(source, SourceStatus::Failed, e.to_string()),
         };
+        outcome.seconds = started.elapsed().as_secs_f64();
+        bar.finish(outcome.status.as_str(), outcome.rows);
         if let Err(e) = record_attempt(wh, source, &outcome, run_id).await {
             tracing::error!(source = %source.name, "cannot record the attempt: {e}");
         }
@@ -147,7 +201,8 @@ pub async fn ingest(
                 status = ?outcome.status,
                 rows = outcome.rows,
                 rejected = outcome.rejected,
-                ms = (chrono::Utc::now() - started).num_milliseconds(),
+                skipped = outcome.skipped,
+                ms = started.elapsed().as_millis() as u64,
                 "source done"
             ),
         }
@@ -183,6 +238,7 @@ async fn record_attempt(
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default(),
+        rows: Some(outcome.rows),
         error: outcome.error.clone(),
     });
     wh.put_json(&wh.manifest_path(&source.name), &m).await
@@ -195,30 +251,40 @@ fn shown_url(project: &Project, source: &Source) -> String {
         .unwrap_or_else(|_| source.url.clone())
 }
 
+#[allow(clippy::too_many_arguments)]
 async fn ingest_source(
     project: &Project,
     wh: &Warehouse,
     source: &Source,
     table: &Table,
     run_id: &str,
-    full: bool,
+    opts: &IngestOptions,
+    bar: &progress::SourceBar,
 ) -> Result<SourceOutcome, IngestError> {
     let shown = shown_url(project, source);
     let fetched = fetch::fetch(&source.url).await?;
     let manifest = load_manifest(wh, source).await?;
     let data_path = wh.data_path(&table.name, &source.name);
-    if !full && let Some(p) = &manifest.published {
+    let definition = definition_hash(source, table);
+    let accepted = opts.accept.contains(&source.name);
+    if !opts.full
+        && !accepted
+        && let Some(p) = &manifest.published
+    {
         let stored = wh.store.head(&data_path).await.is_ok();
-        if p.sha256 == fetched.sha256 && stored {
+        let same_definition = p.definition.as_deref() == Some(definition.as_str());
+        if p.sha256 == fetched.sha256 && same_definition && stored {
             return Ok(SourceOutcome {
                 source: source.name.clone(),
                 table: table.name.clone(),
                 status: SourceStatus::Unchanged,
                 rows: p.rows,
                 rejected: p.rejected_rows,
+                skipped: p.skipped_rows,
                 error: None,
                 warnings: p.warnings.clone(),
                 check_errors: 0,
+                seconds: 0.0,
             });
         }
     }
@@ -226,13 +292,14 @@ async fn ingest_source(
     let staging = wh.staging_path(&format!("{}-{run_id}.parquet", source.name));
     let (tx, mut rx) = tokio::sync::mpsc::channel::<RecordBatch>(2);
     let parse = {
-        let (path, shown, source, table) = (
+        let (path, shown, source, table, bar) = (
             fetched.path.clone(),
             shown.clone(),
             source.clone(),
             table.clone(),
+            bar.clone(),
         );
-        tokio::task::spawn_blocking(move || parse_export(&path, &shown, &source, &table, tx))
+        tokio::task::spawn_blocking(move || parse_export(&path, &shown, &source, &table, tx, &bar))
     };
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
@@ -270,6 +337,8 @@ async fn ingest_source(
     if source.max_rejected.exceeded(stats.rejected, stats.total) {
         drop(writer);
         let _ = wh.store.delete(&staging).await;
+        // The office is told every line to fix, even though nothing of this export is published.
+        write_rejected(wh, table, source, &stats.rejections).await?;
         let first = stats
             .rejections
             .first()
@@ -280,6 +349,21 @@ async fn ingest_source(
             rejected: stats.rejected,
             total: stats.total,
             first,
+        });
+    }
+    if !accepted
+        && let Some(p) = &manifest.published
+        && shrank_too_much(p.rows, stats.written, source.max_shrink)
+    {
+        drop(writer);
+        let _ = wh.store.delete(&staging).await;
+        return Err(IngestError::Shrunk {
+            file: shown,
+            name: source.name.clone(),
+            rows: stats.written,
+            previous: p.rows,
+            drop: 100.0 - stats.written as f64 * 100.0 / p.rows as f64,
+            max_shrink: source.max_shrink,
         });
     }
     writer
@@ -320,9 +404,11 @@ async fn ingest_source(
     m.published = Some(Published {
         url: shown,
         sha256: fetched.sha256.clone(),
+        definition: Some(definition),
         bytes: fetched.bytes,
         rows: stats.written,
         rejected_rows: stats.rejected,
+        skipped_rows: stats.skipped,
         ingested_at: chrono::Utc::now().to_rfc3339(),
         run_id: run_id.to_string(),
         warnings: warnings.clone(),
@@ -335,10 +421,96 @@ async fn ingest_source(
         status: SourceStatus::Ingested,
         rows: stats.written,
         rejected: stats.rejected,
+        skipped: stats.skipped,
         error: None,
         warnings,
         check_errors,
+        seconds: 0.0,
     })
+}
+
+/// Whether `rows` is a larger drop from the last good `previous` rows than `max_shrink` percent.
+fn shrank_too_much(previous: u64, rows: u64, max_shrink: f64) -> bool {
+    previous > 0 && (rows as f64) < (previous as f64) * (1.0 - max_shrink / 100.0)
+}
+
+/// A stable hash of everything in a source's definition that shapes its stored rows: the table's
+/// columns, the mapping, the format and its options, the territory. A change re-ingests the export.
+pub fn definition_hash(source: &Source, table: &Table) -> String {
+    use sha2::{Digest, Sha256};
+    let columns: Vec<serde_json::Value> = table
+        .columns
+        .iter()
+        .map(|c| serde_json::json!([c.name, c.ty.as_str(), c.required]))
+        .collect();
+    let mapping: Vec<serde_json::Value> = source
+        .columns
+        .iter()
+        .map(|m| serde_json::json!([m.column, m.header, m.pad]))
+        .collect();
+    let text = source.format.text();
+    let layout = match &source.format {
+        Format::Csv {
+            delimiter,
+            encoding,
+            header_row,
+            ..
+        } => {
+            serde_json::json!({"delimiter": delimiter, "encoding": encoding.name(), "header_row": header_row})
+        }
+        Format::Xlsx {
+            sheet, header_row, ..
+        }
+        | Format::Ods {
+            sheet, header_row, ..
+        } => serde_json::json!({"sheet": sheet, "header_row": header_row}),
+        Format::Json { encoding, .. } => serde_json::json!({"encoding": encoding.name()}),
+        Format::Parquet { .. } => serde_json::json!({}),
+    };
+    let definition = serde_json::json!({
+        "table": table.name,
+        "columns": columns,
+        "mapping": mapping,
+        "format": source.format.name(),
+        "layout": layout,
+        "decimal": text.decimal.to_string(),
+        "date_format": text.date_format,
+        "territory": source.territory,
+        "skip_totals": source.skip_totals,
+    });
+    hex::encode(Sha256::digest(definition.to_string().as_bytes()))
+}
+
+/// Whether a cell's text labels a total or footer row (`Totale`, `TOTALE GENERALE`, `Total:`).
+fn is_total_label(text: &str) -> bool {
+    let t = text
+        .trim()
+        .trim_end_matches([':', '.'])
+        .trim()
+        .to_lowercase();
+    let t = t.split_whitespace().collect::<Vec<_>>().join(" ");
+    matches!(
+        t.as_str(),
+        "totale"
+            | "totali"
+            | "total"
+            | "totals"
+            | "totale generale"
+            | "totale complessivo"
+            | "grand total"
+    )
+}
+
+/// Whether the row's first non-empty cell is a total label.
+fn is_total_row(cells: &[Cell]) -> bool {
+    match cells.iter().find(|c| match c {
+        Cell::Empty => false,
+        Cell::Text(t) => !t.trim().is_empty(),
+        _ => true,
+    }) {
+        Some(Cell::Text(t)) => is_total_label(t),
+        _ => false,
+    }
 }
 
 fn normalize_header(h: &str) -> String {
@@ -355,31 +527,22 @@ fn parse_export(
     source: &Source,
     table: &Table,
     tx: tokio::sync::mpsc::Sender<RecordBatch>,
+    bar: &progress::SourceBar,
 ) -> Result<ParseStats, IngestError> {
     let (headers, rows) = readers::open(path, shown, &source.format)?;
     let normalized: Vec<String> = headers.iter().map(|h| normalize_header(h)).collect();
     let mut stats = ParseStats::default();
     // For each canonical column, the position of its cell in the export row (None: not exported).
     let mut positions = Vec::new();
-    for col in &table.columns {
-        let header = source
-            .columns
-            .iter()
-            .find(|(c, _)| c == &col.name)
-            .map(|(_, h)| h.clone())
-            .unwrap_or_else(|| col.name.clone());
-        let explicit = source
-            .columns
-            .iter()
-            .any(|(c, h)| c == &col.name && h != &col.name);
+    for (col, map) in table.columns.iter().zip(&source.columns) {
         let pos = normalized
             .iter()
-            .position(|h| *h == normalize_header(&header));
-        if pos.is_none() && (explicit || col.required) {
+            .position(|h| *h == normalize_header(&map.header));
+        if pos.is_none() && (map.mapped || col.required) {
             return Err(IngestError::MissingColumn {
                 file: shown.to_string(),
                 column: col.name.clone(),
-                header,
+                header: map.header.clone(),
                 found: headers.join(", "),
             });
         }
@@ -398,6 +561,10 @@ fn parse_export(
     let mut undecodable = (0u64, 0u64);
     for row in rows {
         let row = row?;
+        if source.skip_totals && is_total_row(&row.cells) {
+            stats.skipped += 1;
+            continue;
+        }
         stats.total += 1;
         if row
             .cells
@@ -411,12 +578,17 @@ fn parse_export(
         }
         values.clear();
         let mut bad = false;
-        for (col, pos) in table.columns.iter().zip(&positions) {
+        for ((col, map), pos) in table.columns.iter().zip(&source.columns).zip(&positions) {
             let cell = pos.and_then(|p| row.cells.get(p)).unwrap_or(&Cell::Empty);
-            let converted = convert(cell, col.ty, text).and_then(|v| match v {
-                Value::Null if col.required => Err("required value missing".to_string()),
-                v => Ok(v),
-            });
+            let converted = convert(cell, col.ty, text)
+                .and_then(|v| match map.pad {
+                    Some(width) => cell::pad_code(v, width),
+                    None => Ok(v),
+                })
+                .and_then(|v| match v {
+                    Value::Null if col.required => Err("required value missing".to_string()),
+                    v => Ok(v),
+                });
             match converted {
                 Ok(v) => values.push(v),
                 Err(reason) => {
@@ -435,12 +607,15 @@ fn parse_export(
         }
         if bad {
             stats.rejected += 1;
-            continue;
+        } else {
+            builder.push(row.line, &values);
+            stats.written += 1;
         }
-        builder.push(row.line, &values);
-        stats.written += 1;
         if builder.len() >= BATCH_ROWS {
             send(&mut builder, &tx)?;
+        }
+        if stats.total.is_multiple_of(4096) {
+            bar.rows(stats.total);
         }
     }
     if !builder.is_empty() {

@@ -34,6 +34,9 @@ pub fn open(path: &Path, shown: &str, format: &Format) -> Result<(Vec<String>, R
         } => open_csv(path, shown, *delimiter, encoding, *header_row),
         Format::Xlsx {
             sheet, header_row, ..
+        }
+        | Format::Ods {
+            sheet, header_row, ..
         } => open_xlsx(path, shown, sheet.as_deref(), *header_row),
         Format::Json { encoding, .. } => open_json(path, shown, encoding),
         Format::Parquet { .. } => open_parquet(path, shown),
@@ -133,8 +136,15 @@ fn open_xlsx(
     sheet: Option<&str>,
     header_row: usize,
 ) -> Result<(Vec<String>, Rows), IngestError> {
-    let mut wb = calamine::open_workbook_auto(path)
-        .map_err(|e| read_err(shown, None, format!("not a readable workbook: {e}")))?;
+    // The workbook kind (xlsx, xls, ods) is read from the content: a downloaded export has no
+    // trustworthy file name.
+    let mut wb = open_sheets(path).map_err(|e| {
+        read_err(
+            shown,
+            None,
+            format!("not a readable workbook (xlsx, xls or ods): {e}"),
+        )
+    })?;
     let names = wb.sheet_names();
     let sheet = match sheet {
         Some(s) => names
@@ -189,6 +199,29 @@ fn open_xlsx(
         )
     })?;
     Ok((header, Box::new(rows.into_iter())))
+}
+
+/// Opens a workbook of whichever kind its bytes say: a zip holds xlsx or ods, an OLE file xls.
+fn open_sheets(path: &Path) -> Result<calamine::Sheets<BufReader<File>>, String> {
+    use calamine::{Ods, Sheets, Xls, Xlsx, open_workbook_from_rs};
+    let open = || {
+        File::open(path)
+            .map(BufReader::new)
+            .map_err(|e| e.to_string())
+    };
+    let mut magic = [0u8; 4];
+    let n = open()?.read(&mut magic).map_err(|e| e.to_string())?;
+    if n == 4 && magic == [0xD0, 0xCF, 0x11, 0xE0] {
+        return open_workbook_from_rs::<Xls<_>, _>(open()?)
+            .map(Sheets::Xls)
+            .map_err(|e| e.to_string());
+    }
+    match open_workbook_from_rs::<Xlsx<_>, _>(open()?) {
+        Ok(wb) => Ok(Sheets::Xlsx(wb)),
+        Err(xlsx_err) => open_workbook_from_rs::<Ods<_>, _>(open()?)
+            .map(Sheets::Ods)
+            .map_err(|_| xlsx_err.to_string()),
+    }
 }
 
 fn xlsx_cell(d: &Data) -> Cell {

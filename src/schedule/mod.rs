@@ -56,9 +56,13 @@ impl<'a> Job<'a> {
         })
     }
 
-    pub async fn ingest(&mut self, pipelines: &[String], full: bool) -> Vec<SourceOutcome> {
+    pub async fn ingest(
+        &mut self,
+        pipelines: &[String],
+        opts: &crate::ingest::IngestOptions,
+    ) -> Vec<SourceOutcome> {
         let out =
-            crate::ingest::ingest(self.project, &self.warehouse, &self.run_id, pipelines, full)
+            crate::ingest::ingest(self.project, &self.warehouse, &self.run_id, pipelines, opts)
                 .await;
         self.report.failed |= out.iter().any(SourceOutcome::failed);
         self.report.sources = out
@@ -154,7 +158,8 @@ pub async fn run_forever(project: &Project) -> Result<(), WarehouseError> {
             }
         }
         let mut job = Job::start(project, "schedule")?;
-        job.ingest(&due, false).await;
+        job.ingest(&due, &crate::ingest::IngestOptions::default())
+            .await;
         if let Err(e) = job.compute(&[]).await {
             tracing::error!("computing indicators: {e}");
             job.mark_failed();

@@ -17,9 +17,16 @@ pub struct CheckResult {
 pub struct Published {
     pub url: String,
     pub sha256: String,
+    /// The hash of the source's definition the rows were read with (absent in older manifests,
+    /// which then re-ingest once).
+    #[serde(default)]
+    pub definition: Option<String>,
     pub bytes: u64,
     pub rows: u64,
     pub rejected_rows: u64,
+    /// Total and footer rows skipped.
+    #[serde(default)]
+    pub skipped_rows: u64,
     pub ingested_at: String,
     pub run_id: String,
     pub warnings: Vec<String>,
@@ -31,8 +38,11 @@ pub struct Published {
 pub struct Attempt {
     pub at: String,
     pub run_id: String,
-    /// `ingested`, `unchanged` or `failed`.
+    /// `ingested`, `unchanged`, `held_back` or `failed`.
     pub status: String,
+    /// Rows read into the warehouse (for `unchanged`, the rows already there).
+    #[serde(default)]
+    pub rows: Option<u64>,
     pub error: Option<String>,
 }
 

@@ -1,0 +1,97 @@
+//! Helpers shared by the integration tests: run the real binary on a project folder.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_osservatorio");
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `osservatorio ARGS --project PROJECT` with quiet logs.
+pub fn osservatorio(project: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .arg("--project")
+        .arg(project)
+        .env("OSSERVATORIO_LOG", "warn")
+        .output()
+        .expect("the osservatorio binary runs")
+}
+
+/// Standard output and error together, for assertions and failure messages.
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A project folder holding `files` (relative path → content), with one territory `PD`.
+pub fn project(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    write(
+        dir.path(),
+        "territories.csv",
+        b"code,name,level,parent\nVEN,Veneto,regione,\nPD,Padova,provincia,VEN\n",
+    );
+    for (path, content) in files {
+        write(dir.path(), path, content);
+    }
+    dir
+}
+
+pub fn write(root: &Path, rel: &str, content: &[u8]) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().expect("a parent folder")).expect("create folder");
+    std::fs::write(&path, content).expect("write file");
+}
+
+/// The rows of `osservatorio query SQL --format csv`, header excluded.
+pub fn query(project: &Path, sql: &str) -> Vec<Vec<String>> {
+    let out = osservatorio(project, &["query", sql, "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let mut r = csv::Reader::from_reader(out.stdout.as_slice());
+    r.records()
+        .map(|rec| rec.expect("a CSV row").iter().map(str::to_string).collect())
+        .collect()
+}
+
+/// The rejected rows stored for a source: (line, column, value, reason).
+pub fn rejected(project: &Path, table: &str, source: &str) -> Vec<(i64, String, String, String)> {
+    use datafusion::arrow::array::{AsArray, Int64Array};
+    use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let path = project.join(format!(
+        "warehouse/_rejected/{table}/source={source}/rejected.parquet"
+    ));
+    let Ok(file) = std::fs::File::open(&path) else {
+        return Vec::new();
+    };
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
+        .expect("a Parquet file")
+        .build()
+        .expect("a reader");
+    let mut out = Vec::new();
+    for batch in reader {
+        let b = batch.expect("a batch");
+        let col = |name: &str| b.column(b.schema().index_of(name).expect("column")).clone();
+        let lines = col("line");
+        let lines = lines
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .expect("line numbers");
+        let (c, v, r) = (col("column"), col("value"), col("reason"));
+        for i in 0..b.num_rows() {
+            out.push((
+                lines.value(i),
+                c.as_string::<i32>().value(i).to_string(),
+                v.as_string::<i32>().value(i).to_string(),
+                r.as_string::<i32>().value(i).to_string(),
+            ));
+        }
+    }
+    out
+}
