@@ -8,33 +8,8 @@ mod common;
 use std::collections::HashMap;
 use std::path::Path;
 
-use common::{BIN, osservatorio, repo, text};
+use common::{BIN, bundled_project, osservatorio, text};
 use std::process::Command;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for entry in std::fs::read_dir(from).unwrap() {
-        let entry = entry.unwrap();
-        let target = to.join(entry.file_name());
-        if entry.file_type().unwrap().is_dir() {
-            copy_dir(&entry.path(), &target);
-        } else {
-            std::fs::copy(entry.path(), &target).unwrap();
-        }
-    }
-}
-
-/// A temporary copy of the bundled project, without any warehouse or output of the repository.
-fn bundled_project() -> tempfile::TempDir {
-    let dir = tempfile::tempdir().unwrap();
-    for d in ["pipelines", "indicators", "dashboards", "data-samples"] {
-        copy_dir(&repo().join(d), &dir.path().join(d));
-    }
-    for f in ["osservatorio.yaml", "territories.csv"] {
-        std::fs::copy(repo().join(f), dir.path().join(f)).unwrap();
-    }
-    dir
-}
 
 type Row = HashMap<String, String>;
 

@@ -100,6 +100,27 @@ enum Command {
         #[command(flatten)]
         p: ProjectArg,
     },
+    /// Sign off the last run's reports: an immutable, dated bundle under OUTPUT/published/
+    Publish {
+        #[command(flatten)]
+        p: ProjectArg,
+        /// Who signs the reports off (recorded in the bundle's manifest)
+        #[arg(long)]
+        by: String,
+        /// A note recorded with the sign-off (e.g. the meeting it is for)
+        #[arg(long)]
+        note: Option<String>,
+        /// The run to publish; it must be the run whose reports are in the output folder
+        #[arg(long)]
+        run: Option<String>,
+    },
+    /// Re-check a published bundle: every file against the SHA-256 in its MANIFEST.json
+    Verify {
+        /// The bundle's folder, or its name under the project's OUTPUT/published/
+        bundle: PathBuf,
+        #[command(flatten)]
+        p: ProjectArg,
+    },
     /// Run read-only SQL over the warehouse tables and the computed `indicators` table
     Query {
         /// A SELECT (or WITH) query
@@ -300,6 +321,22 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 Err(c) => Ok(c),
             }
         }
+        Command::Publish { p, by, note, run } => match load(&p) {
+            Ok(project) => publish(&project, &by, note.as_deref(), run.as_deref()).await,
+            Err(c) => Ok(c),
+        },
+        Command::Verify { bundle, p } => {
+            // A bare name is looked up among the project's bundles; a path is taken as given.
+            let path = if bundle.exists() {
+                bundle
+            } else {
+                match config::load_project(&p.project) {
+                    Ok(project) => crate::publish::bundle::published_dir(&project).join(&bundle),
+                    Err(_) => bundle,
+                }
+            };
+            Ok(verify(&path))
+        }
         Command::Query { sql, p, format } => match load(&p) {
             Ok(project) => match inspect::query(&project, &sql, format).await? {
                 Ok(out) => {
@@ -415,6 +452,80 @@ fn summarize(project: &Project, report: &crate::schedule::RunReport) {
         nd - fd,
         nd
     );
+}
+
+async fn publish(
+    project: &Project,
+    by: &str,
+    note: Option<&str>,
+    run: Option<&str>,
+) -> anyhow::Result<u8> {
+    use crate::publish::bundle::{self, BundleError};
+    if by.trim().is_empty() {
+        eprintln!("error: --by names the person who signs the reports off");
+        return Ok(INVALID);
+    }
+    let wh = crate::warehouse::Warehouse::open(&project.settings.warehouse)?;
+    match bundle::publish(project, &wh, by.trim(), note, run).await {
+        Ok((path, m)) => {
+            if let Err(e) = crate::render::refresh_index(project, &wh).await {
+                eprintln!("warning: the index page does not list the new bundle yet: {e}");
+            }
+            println!(
+                "published run {} signed off by {}: {} files",
+                m.run_id,
+                m.signed_off_by,
+                m.files.len()
+            );
+            println!("bundle: {}", path.display());
+            println!(
+                "check it any time with: osservatorio verify {}",
+                path.display()
+            );
+            Ok(0)
+        }
+        Err(e @ (BundleError::NothingRendered(_) | BundleError::OtherRun { .. })) => {
+            eprintln!("error: {e}");
+            Ok(INVALID)
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            Ok(FAILED)
+        }
+    }
+}
+
+fn verify(bundle: &std::path::Path) -> u8 {
+    match crate::publish::bundle::verify(bundle) {
+        Ok((m, problems)) if problems.is_empty() => {
+            println!(
+                "ok: {} files match the manifest of {} (run {}, signed off by {} on {})",
+                m.files.len(),
+                m.bundle,
+                m.run_id,
+                m.signed_off_by,
+                m.signed_off_at
+            );
+            0
+        }
+        Ok((m, problems)) => {
+            for p in &problems {
+                println!("MISMATCH {p}");
+            }
+            println!(
+                "{}: {} of {} files do not match the manifest signed off by {}",
+                m.bundle,
+                problems.len(),
+                m.files.len(),
+                m.signed_off_by
+            );
+            FAILED
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            INVALID
+        }
+    }
 }
 
 async fn check(p: &ProjectArg) -> anyhow::Result<u8> {

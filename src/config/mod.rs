@@ -1085,6 +1085,18 @@ fn check_indicator(
             value: t.value,
         });
     }
+    let suppress_small_cells = match f.small_cells.as_deref() {
+        None | Some("suppress") => true,
+        Some("show") => false,
+        Some(other) => {
+            ctx.err(
+                errs,
+                &format!("{key}.small_cells"),
+                format!("'{other}' is not a small-cell rule; use suppress (people) or show (facilities, hours, money)"),
+            );
+            true
+        }
+    };
     let on_track = f.on_track.unwrap_or(90.0);
     if !(0.0..=100.0).contains(&on_track) {
         ctx.err(
@@ -1110,6 +1122,7 @@ fn check_indicator(
         targets,
         targets_sql: f.targets_sql,
         on_track,
+        suppress_small_cells,
         file: ctx.shown.clone(),
         key: key.to_string(),
         line: ctx.index.line_of(key),

@@ -394,6 +394,8 @@ pub struct Indicator {
     pub targets: Vec<Target>,
     pub targets_sql: Option<String>,
     pub on_track: f64,
+    /// Whether published figures with small counts are hidden (`small_cells: suppress`, the default).
+    pub suppress_small_cells: bool,
     pub file: PathBuf,
     /// The YAML path of the definition (`indicators[3]`) and the lines of the item and its `sql`.
     pub key: String,

@@ -156,6 +156,7 @@ pub struct IndicatorFile {
     pub targets: Vec<TargetFile>,
     pub targets_sql: Option<String>,
     pub on_track: Option<f64>,
+    pub small_cells: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

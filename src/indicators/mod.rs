@@ -337,3 +337,34 @@ pub async fn check_indicator(
 pub fn table_path(project: &Project) -> std::path::PathBuf {
     Path::new(&project.settings.output).join("indicators.parquet")
 }
+
+/// A stable hash of everything that determines an indicator's figures: its SQL, unit, grain,
+/// direction, roll-ups, targets and the threshold of its status. A change to any of them changes
+/// the hash, so a revised figure can be told from revised data.
+pub fn definition_hash(ind: &Indicator) -> String {
+    use sha2::{Digest, Sha256};
+    let targets: Vec<serde_json::Value> = ind
+        .targets
+        .iter()
+        .map(|t| {
+            serde_json::json!({
+                "territory": t.territory,
+                "period": t.period.map(|p| p.to_string()),
+                "grain": t.grain.map(|g| g.as_str()),
+                "value": t.value,
+            })
+        })
+        .collect();
+    let definition = serde_json::json!({
+        "sql": ind.sql,
+        "unit": format!("{:?}", ind.unit),
+        "grain": ind.grain.as_str(),
+        "direction": format!("{:?}", ind.direction),
+        "time_rollup": format!("{:?}", ind.time_rollup),
+        "territory_rollup": ind.territory_rollup,
+        "targets": targets,
+        "targets_sql": ind.targets_sql,
+        "on_track": ind.on_track,
+    });
+    hex::encode(Sha256::digest(definition.to_string().as_bytes()))
+}

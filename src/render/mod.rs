@@ -2,17 +2,20 @@
 //! manifests only, so it can run on its own after `compute`.
 
 pub mod charts;
+mod data;
 pub mod format;
 pub mod labels;
 mod tables;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::cell::RefCell;
+use std::collections::BTreeSet;
 use std::path::Path;
 
 use serde::Serialize;
 
 use crate::config::{Chart, Dashboard, Grain, Indicator, Locale, Period, Project, Unit};
-use crate::indicators::output::{self, OutputRow};
+use crate::indicators::output;
+use crate::publish::{CONFIDENTIAL, PublishedFigure, PublishedFigures};
 use crate::warehouse::Warehouse;
 use crate::warehouse::manifest::SourceManifest;
 
@@ -38,31 +41,37 @@ fn io(path: &Path, e: impl std::fmt::Display) -> RenderError {
     RenderError::Io(format!("{}: {e}", path.display()))
 }
 
-/// The computed rows, indexed for the lookups charts make.
+/// The published figures, indexed for the lookups charts make. Every figure a chart or table asks
+/// for is remembered, so the page's `data.csv` lists exactly what the page shows.
 pub struct Figures {
-    by_key: BTreeMap<(String, String, String), OutputRow>,
+    published: PublishedFigures,
+    shown: RefCell<BTreeSet<(String, String, String)>>,
 }
 
 impl Figures {
-    pub fn new(rows: Vec<OutputRow>) -> Figures {
-        let by_key = rows
-            .into_iter()
-            .map(|r| {
-                (
-                    (r.indicator.clone(), r.territory.clone(), r.period.clone()),
-                    r,
-                )
-            })
-            .collect();
-        Figures { by_key }
+    pub fn new(published: PublishedFigures) -> Figures {
+        Figures {
+            published,
+            shown: RefCell::new(BTreeSet::new()),
+        }
     }
 
-    pub fn get(&self, indicator: &str, territory: &str, period: &str) -> Option<&OutputRow> {
-        self.by_key.get(&(
+    pub fn get(&self, indicator: &str, territory: &str, period: &str) -> Option<&PublishedFigure> {
+        let f = self.published.get(indicator, territory, period)?;
+        self.shown.borrow_mut().insert((
             indicator.to_string(),
             territory.to_string(),
             period.to_string(),
-        ))
+        ));
+        Some(f)
+    }
+
+    /// The figures asked for since the last call, in indicator, territory and period order.
+    pub fn take_shown(&self) -> Vec<&PublishedFigure> {
+        let keys = std::mem::take(&mut *self.shown.borrow_mut());
+        keys.iter()
+            .filter_map(|(i, t, p)| self.published.get(i, t, p))
+            .collect()
     }
 
     /// The periods of `grain` the indicator has figures for, in time order, within `range`.
@@ -73,6 +82,7 @@ impl Figures {
         range: Option<(Period, Period)>,
     ) -> Vec<Period> {
         let set: BTreeSet<(i32, u32, Grain, String)> = self
+            .published
             .by_key
             .values()
             .filter(|r| r.indicator == indicator && r.grain == grain.as_str())
@@ -106,19 +116,6 @@ impl Figures {
     }
 }
 
-/// Whether a published figure must be hidden to protect people in small groups.
-pub fn suppressed(ind: &Indicator, row: &OutputRow, min_cell: u32) -> bool {
-    if min_cell == 0 {
-        return false;
-    }
-    let small = |x: Option<f64>| x.is_some_and(|v| v > 0.0 && v < f64::from(min_cell));
-    match ind.unit {
-        Unit::Count => small(row.value),
-        Unit::Percent | Unit::Ratio | Unit::Per1000 => small(row.numerator),
-        _ => false,
-    }
-}
-
 pub struct Ctx<'a> {
     pub project: &'a Project,
     pub figures: &'a Figures,
@@ -138,11 +135,11 @@ impl Ctx<'_> {
         ind.description.as_ref().map(|t| self.locale.pick(t))
     }
 
-    /// A value as published: suppressed when small, formatted in the locale.
-    pub fn shown(&self, ind: &Indicator, row: Option<&OutputRow>) -> String {
+    /// A value as published: `c` when suppressed, formatted in the locale otherwise.
+    pub fn shown(&self, ind: &Indicator, row: Option<&PublishedFigure>) -> String {
         let Some(row) = row else { return "—".into() };
-        if suppressed(ind, row, self.project.settings.min_cell) {
-            return format!("<{}", self.project.settings.min_cell);
+        if row.suppressed() {
+            return CONFIDENTIAL.into();
         }
         row.value
             .map(|v| format::value(v, ind.unit, self.locale))
@@ -150,13 +147,8 @@ impl Ctx<'_> {
     }
 
     /// A value for a chart: None when missing or suppressed.
-    fn plotted(&self, ind: &Indicator, row: Option<&OutputRow>) -> Option<f64> {
-        let row = row?;
-        if suppressed(ind, row, self.project.settings.min_cell) {
-            None
-        } else {
-            row.value
-        }
+    fn plotted(&self, row: Option<&PublishedFigure>) -> Option<f64> {
+        row?.value
     }
 }
 
@@ -216,7 +208,10 @@ pub async fn render(
 ) -> Result<Vec<DashboardOutcome>, RenderError> {
     let out = &project.settings.output;
     std::fs::create_dir_all(out).map_err(|e| io(out, e))?;
-    let figures = Figures::new(output::read(out)?);
+    let figures = Figures::new(crate::publish::published_figures(
+        project,
+        output::read(out)?,
+    ));
     let ctx = Ctx {
         project,
         figures: &figures,
@@ -255,7 +250,44 @@ pub async fn render(
     }
     let manifests = load_manifests(project, wh).await;
     render_index(&ctx, &env, &manifests, &outcomes, run_id, &generated)?;
+    let record = crate::publish::bundle::RenderRecord {
+        run_id: run_id.to_string(),
+        rendered_at: chrono::Utc::now().to_rfc3339(),
+        dashboards: project
+            .dashboards
+            .iter()
+            .filter(|d| out.join(&d.id).join("index.html").exists())
+            .map(|d| d.id.clone())
+            .collect(),
+    };
+    let json = serde_json::to_vec_pretty(&record).map_err(|e| io(out, e))?;
+    output::write_atomic(&out.join(crate::publish::bundle::RENDER_RECORD), &json)?;
     Ok(outcomes)
+}
+
+/// Rewrites the index page alone (after a sign-off, so it lists the new bundle), keeping the run
+/// the rendered reports come from.
+pub async fn refresh_index(project: &Project, wh: &Warehouse) -> Result<(), RenderError> {
+    let out = &project.settings.output;
+    let Some(record) = crate::publish::bundle::render_record(out) else {
+        return Ok(());
+    };
+    let figures = Figures::new(PublishedFigures::default());
+    let ctx = Ctx {
+        project,
+        figures: &figures,
+        locale: project.settings.locale,
+    };
+    let generated = format::datetime(&record.rendered_at, project.settings.timezone, ctx.locale);
+    let manifests = load_manifests(project, wh).await;
+    render_index(
+        &ctx,
+        &environment()?,
+        &manifests,
+        &[],
+        &record.run_id,
+        &generated,
+    )
 }
 
 async fn load_manifests(project: &Project, wh: &Warehouse) -> Vec<Option<SourceManifest>> {
@@ -328,6 +360,8 @@ fn fill_dashboard(
     dir: &Path,
 ) -> Result<usize, RenderError> {
     let l = labels::labels(ctx.locale);
+    // Forget what an earlier dashboard asked for: data.csv lists this page's figures only.
+    let _ = ctx.figures.take_shown();
     let mut sections = Vec::new();
     let mut n = 0;
     for s in &d.sections {
@@ -342,15 +376,10 @@ fn fill_dashboard(
             charts,
         });
     }
-    let min_cell = ctx.project.settings.min_cell;
+    let shown = ctx.figures.take_shown();
+    data::write_page_data(&shown, &ctx.project.territories, dir)?;
     let mut notes = vec![l.rollup_note.to_string()];
-    if min_cell > 1 {
-        notes.push(
-            l.suppressed_note
-                .replace("{n}", &(min_cell - 1).to_string())
-                .replace("{m}", &min_cell.to_string()),
-        );
-    }
+    notes.extend(disclosure_note(ctx, &shown));
     let page = minijinja::context! {
         lang => ctx.locale.code(),
         title => ctx.locale.pick(&d.title),
@@ -360,6 +389,7 @@ fn fill_dashboard(
         period_label => period_range_label(ctx, d),
         sections => sections,
         notes => notes,
+        data_downloads => downloads("data", &["csv", "xlsx"]),
         labels => l,
     };
     let html = env
@@ -368,6 +398,41 @@ fn fill_dashboard(
         .map_err(|e| RenderError::Template(e.to_string()))?;
     std::fs::write(dir.join("index.html"), html).map_err(|e| io(dir, e))?;
     Ok(n)
+}
+
+/// One line saying how many of the page's figures are hidden and why, when any protect people.
+fn disclosure_note(ctx: &Ctx, shown: &[&PublishedFigure]) -> Option<String> {
+    use crate::publish::disclosure::Suppression;
+    let min_cell = ctx.project.settings.min_cell;
+    let protected: Vec<&&PublishedFigure> = shown
+        .iter()
+        .filter(|f| {
+            ctx.indicator(&f.indicator)
+                .is_some_and(|i| i.suppress_small_cells)
+        })
+        .collect();
+    if min_cell == 0 || protected.is_empty() {
+        return None;
+    }
+    let l = labels::labels(ctx.locale);
+    let count = |s| {
+        protected
+            .iter()
+            .filter(|f| f.suppression == Some(s))
+            .count()
+    };
+    let (primary, secondary) = (count(Suppression::Primary), count(Suppression::Secondary));
+    let note = if primary + secondary == 0 {
+        l.nothing_suppressed_note.to_string()
+    } else {
+        l.suppressed_note
+            .replace("{total}", &(primary + secondary).to_string())
+            .replace("{count}", &shown.len().to_string())
+            .replace("{primary}", &primary.to_string())
+            .replace("{secondary}", &secondary.to_string())
+            .replace("{n}", &(min_cell - 1).to_string())
+    };
+    Some(note.replace("{m}", &min_cell.to_string()))
 }
 
 fn chart_title(ctx: &Ctx, given: &Option<crate::config::raw::Text>, default: String) -> String {
@@ -432,13 +497,13 @@ fn chart(
             let series = codes
                 .iter()
                 .map(|t| {
-                    let rows: Vec<Option<&OutputRow>> = periods
+                    let rows: Vec<Option<&PublishedFigure>> = periods
                         .iter()
                         .map(|p| ctx.figures.get(indicator, t, &p.to_string()))
                         .collect();
                     charts::Series {
                         name: territories.name_of(t),
-                        values: rows.iter().map(|r| ctx.plotted(ind, *r)).collect(),
+                        values: rows.iter().map(|r| ctx.plotted(*r)).collect(),
                         targets: rows.iter().map(|r| r.and_then(|r| r.target)).collect(),
                     }
                 })
@@ -464,7 +529,7 @@ fn chart(
                 .ok_or_else(|| RenderError::Io(format!("unknown indicator {indicator}")))?;
             let codes = sel.resolve(territories);
             let period = period.or_else(|| ctx.figures.latest(indicator, d.period, false));
-            let rows: Vec<Option<&OutputRow>> = codes
+            let rows: Vec<Option<&PublishedFigure>> = codes
                 .iter()
                 .map(|t| period.and_then(|p| ctx.figures.get(indicator, t, &p.to_string())))
                 .collect();
@@ -475,7 +540,7 @@ fn chart(
             let chart = charts::Chart::Bars {
                 title: title.clone(),
                 labels: codes.iter().map(|t| territories.name_of(t)).collect(),
-                values: rows.iter().map(|r| ctx.plotted(ind, *r)).collect(),
+                values: rows.iter().map(|r| ctx.plotted(*r)).collect(),
                 targets: rows.iter().map(|r| r.and_then(|r| r.target)).collect(),
                 format: formatter(ind.unit, ctx.locale),
                 target_label: l.target.into(),
@@ -502,12 +567,7 @@ fn chart(
                     plabels.insert(format::period(&p.to_string(), ctx.locale));
                 }
                 labels_v.push(ctx.title(ind));
-                let hidden = row.is_some_and(|r| suppressed(ind, r, ctx.project.settings.min_cell));
-                ach.push(if hidden {
-                    None
-                } else {
-                    row.and_then(|r| r.achievement)
-                });
+                ach.push(row.and_then(|r| r.achievement));
                 let target = row
                     .and_then(|r| r.target)
                     .map(|t| format::value(t, ind.unit, ctx.locale))
@@ -582,6 +642,15 @@ struct Problem {
 }
 
 #[derive(Serialize)]
+struct BundleView {
+    name: String,
+    href: String,
+    by: String,
+    at: String,
+    note: String,
+}
+
+#[derive(Serialize)]
 struct DashboardLink {
     id: String,
     title: String,
@@ -621,6 +690,7 @@ fn render_index(
         let late = m.as_ref().and_then(|m| late_since(s, m, now));
         let (state, class) = match (attempt.map(|a| a.status.as_str()), published, &late) {
             (Some("failed"), _, _) => (l.failed, "failed"),
+            (Some("held_back"), _, _) => (l.held_back, "failed"),
             (_, None, _) => (l.never, "never"),
             (_, _, Some(_)) => (l.late, "late"),
             _ => (l.ok, "ok"),
@@ -634,9 +704,10 @@ fn render_index(
                 ),
                 None => e,
             };
+            let held = attempt.is_some_and(|a| a.status == "held_back");
             problems.push(Problem {
                 source: s.name.clone(),
-                state: l.failed.into(),
+                state: if held { l.held_back } else { l.failed }.into(),
                 class: "failed".into(),
                 detail,
             });
@@ -698,9 +769,20 @@ fn render_index(
             }
         })
         .collect();
+    let bundles: Vec<BundleView> = crate::publish::bundle::list(ctx.project)
+        .into_iter()
+        .map(|(name, m)| BundleView {
+            href: format!("published/{name}/index.html"),
+            name,
+            by: m.signed_off_by,
+            at: format::datetime(&m.signed_off_at, tz, locale),
+            note: m.note.unwrap_or_default(),
+        })
+        .collect();
     let page = minijinja::context! {
         lang => locale.code(),
         title => ctx.project.settings.name,
+        bundles => bundles,
         generated => generated,
         run_id => run_id,
         dashboards => dashboards,

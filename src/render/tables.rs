@@ -70,17 +70,12 @@ pub fn status_table(
         let p = period.or_else(|| ctx.figures.latest(id, d.period, false));
         for t in territories {
             let row = p.and_then(|p| ctx.figures.get(id, t, &p.to_string()));
-            let hidden =
-                row.is_some_and(|r| super::suppressed(ind, r, ctx.project.settings.min_cell));
+            let hidden = row.is_some_and(|r| r.suppressed());
             let status = row
-                .map(|r| Status::parse(&r.status))
-                .unwrap_or(Status::NoData);
+                .filter(|r| !r.suppressed())
+                .map(|r| Status::parse(&r.status));
             let target = row.and_then(|r| r.target);
-            let achievement = if hidden {
-                None
-            } else {
-                row.and_then(|r| r.achievement)
-            };
+            let achievement = row.and_then(|r| r.achievement);
             rows.push(vec![
                 text(ctx.title(ind)),
                 text(ctx.project.territories.name_of(t)),
@@ -88,14 +83,7 @@ pub fn status_table(
                     p.map(|p| format::period(&p.to_string(), ctx.locale))
                         .unwrap_or_default(),
                 ),
-                num(
-                    ctx.shown(ind, row),
-                    if hidden {
-                        None
-                    } else {
-                        row.and_then(|r| r.value)
-                    },
-                ),
+                num(ctx.shown(ind, row), row.and_then(|r| r.value)),
                 num(
                     target
                         .map(|v| format::value(v, ind.unit, ctx.locale))
@@ -108,11 +96,21 @@ pub fn status_table(
                         .unwrap_or_else(|| "—".into()),
                     achievement,
                 ),
-                TableCell {
-                    text: format::status(status, ctx.locale).into(),
-                    class: String::new(),
-                    badge: Some(status.as_str().into()),
-                    number: None,
+                match status {
+                    Some(status) => TableCell {
+                        text: format::status(status, ctx.locale).into(),
+                        class: String::new(),
+                        badge: Some(status.as_str().into()),
+                        number: None,
+                    },
+                    // No colour and no word: a status would tell which side of the target it is.
+                    None if hidden => text(l.confidential),
+                    None => TableCell {
+                        text: format::status(Status::NoData, ctx.locale).into(),
+                        class: String::new(),
+                        badge: Some(Status::NoData.as_str().into()),
+                        number: None,
+                    },
                 },
             ]);
         }

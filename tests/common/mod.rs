@@ -95,3 +95,28 @@ pub fn rejected(project: &Path, table: &str, source: &str) -> Vec<(i64, String, 
     }
     out
 }
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).expect("read folder") {
+        let entry = entry.expect("folder entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+/// A temporary copy of the bundled project, without any warehouse or output of the repository.
+pub fn bundled_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    for d in ["pipelines", "indicators", "dashboards", "data-samples"] {
+        copy_dir(&repo().join(d), &dir.path().join(d));
+    }
+    for f in ["osservatorio.yaml", "territories.csv"] {
+        std::fs::copy(repo().join(f), dir.path().join(f)).expect("copy file");
+    }
+    dir
+}

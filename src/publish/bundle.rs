@@ -1,0 +1,340 @@
+//! Signed-off bundles: an immutable, dated copy of a run's rendered reports with a manifest of every
+//! file's SHA-256, the run, the indicators' definition hashes and the exports' checksums, and the
+//! check an auditor runs on it later.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+use crate::config::Project;
+use crate::warehouse::Warehouse;
+use crate::warehouse::manifest::SourceManifest;
+
+/// The file in each bundle that lists the others.
+pub const MANIFEST: &str = "MANIFEST.json";
+/// What render leaves in the output folder to say which run the pages come from.
+pub const RENDER_RECORD: &str = "render.json";
+
+#[derive(Debug, thiserror::Error)]
+pub enum BundleError {
+    #[error("{0}")]
+    Io(String),
+    #[error("nothing to publish: {0}")]
+    NothingRendered(String),
+    #[error(
+        "run {asked} cannot be published: the reports in {output} are those of run {rendered}; render run {asked} again or publish run {rendered}"
+    )]
+    OtherRun {
+        asked: String,
+        rendered: String,
+        output: String,
+    },
+    #[error("{0} already exists: a published bundle is never changed")]
+    Exists(String),
+    #[error("{path}: not a published bundle ({message})")]
+    NotABundle { path: String, message: String },
+    #[error(transparent)]
+    Warehouse(#[from] crate::warehouse::WarehouseError),
+}
+
+fn io(path: &Path, e: impl std::fmt::Display) -> BundleError {
+    BundleError::Io(format!("{}: {e}", path.display()))
+}
+
+/// Which run the rendered reports in the output folder come from.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct RenderRecord {
+    pub run_id: String,
+    pub rendered_at: String,
+    pub dashboards: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FileEntry {
+    pub path: String,
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct IndicatorEntry {
+    pub id: String,
+    pub definition: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SourceEntry {
+    pub name: String,
+    pub url: String,
+    pub sha256: String,
+    pub ingested_at: String,
+}
+
+/// MANIFEST.json of a published bundle.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct BundleManifest {
+    pub bundle: String,
+    pub project: String,
+    pub run_id: String,
+    pub rendered_at: String,
+    pub signed_off_by: String,
+    pub signed_off_at: String,
+    pub note: Option<String>,
+    pub generator: String,
+    pub indicators: Vec<IndicatorEntry>,
+    pub sources: Vec<SourceEntry>,
+    pub files: Vec<FileEntry>,
+}
+
+/// Reads the output folder's render record, if reports have been rendered there.
+pub fn render_record(output: &Path) -> Option<RenderRecord> {
+    let text = std::fs::read_to_string(output.join(RENDER_RECORD)).ok()?;
+    serde_json::from_str(&text).ok()
+}
+
+/// The folder that holds the published bundles.
+pub fn published_dir(project: &Project) -> PathBuf {
+    project.settings.output.join("published")
+}
+
+/// Every bundle's manifest, newest first.
+pub fn list(project: &Project) -> Vec<(String, BundleManifest)> {
+    let mut out: Vec<(String, BundleManifest)> = std::fs::read_dir(published_dir(project))
+        .map(|rd| {
+            rd.filter_map(Result::ok)
+                .filter(|e| !e.file_name().to_string_lossy().starts_with('.'))
+                .filter_map(|e| {
+                    let text = std::fs::read_to_string(e.path().join(MANIFEST)).ok()?;
+                    let m = serde_json::from_str(&text).ok()?;
+                    Some((e.file_name().to_string_lossy().into_owned(), m))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    out.sort_by(|a, b| b.0.cmp(&a.0));
+    out
+}
+
+fn sha256_file(path: &Path) -> std::io::Result<(String, u64)> {
+    let mut file = std::fs::File::open(path)?;
+    let mut hasher = Sha256::new();
+    let bytes = std::io::copy(&mut file, &mut hasher)?;
+    Ok((hex::encode(hasher.finalize()), bytes))
+}
+
+/// Every file below `dir`, as paths relative to it with `/` separators, in order.
+fn files_below(dir: &Path) -> std::io::Result<Vec<String>> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d)? {
+            let e = e?;
+            let path = e.path();
+            if e.file_type()?.is_dir() {
+                stack.push(path);
+            } else if let Ok(rel) = path.strip_prefix(dir) {
+                let parts: Vec<String> = rel
+                    .components()
+                    .map(|c| c.as_os_str().to_string_lossy().into_owned())
+                    .collect();
+                out.push(parts.join("/"));
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<(), BundleError> {
+    std::fs::create_dir_all(to).map_err(|e| io(to, e))?;
+    for rel in files_below(from).map_err(|e| io(from, e))? {
+        let target = to.join(&rel);
+        if let Some(parent) = target.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+        }
+        std::fs::copy(from.join(&rel), &target).map_err(|e| io(&target, e))?;
+    }
+    Ok(())
+}
+
+fn make_read_only(dir: &Path) -> Result<(), BundleError> {
+    for rel in files_below(dir).map_err(|e| io(dir, e))? {
+        let path = dir.join(rel);
+        let mut perms = std::fs::metadata(&path)
+            .map_err(|e| io(&path, e))?
+            .permissions();
+        perms.set_readonly(true);
+        std::fs::set_permissions(&path, perms).map_err(|e| io(&path, e))?;
+    }
+    Ok(())
+}
+
+/// Signs off the rendered reports of `run` (the last rendered run when None): copies the index and
+/// every dashboard folder into `OUTPUT/published/YYYY-MM-DD_RUN/` with its manifest, read-only.
+/// The exact indicator tables are not part of a bundle: they are for the office's analysts.
+pub async fn publish(
+    project: &Project,
+    wh: &Warehouse,
+    by: &str,
+    note: Option<&str>,
+    run: Option<&str>,
+) -> Result<(PathBuf, BundleManifest), BundleError> {
+    let output = &project.settings.output;
+    let record = render_record(output).ok_or_else(|| {
+        BundleError::NothingRendered(format!(
+            "no rendered reports in {}; run `osservatorio run` or `osservatorio render` first",
+            output.display()
+        ))
+    })?;
+    if let Some(asked) = run
+        && asked != record.run_id
+    {
+        return Err(BundleError::OtherRun {
+            asked: asked.to_string(),
+            rendered: record.run_id.clone(),
+            output: output.display().to_string(),
+        });
+    }
+    let now = chrono::Utc::now();
+    let day = now
+        .with_timezone(&project.settings.timezone)
+        .format("%Y-%m-%d");
+    let name = format!("{day}_{}", record.run_id);
+    let root = published_dir(project);
+    let target = root.join(&name);
+    if target.exists() {
+        return Err(BundleError::Exists(target.display().to_string()));
+    }
+    let staging = root.join(format!(".staging-{name}"));
+    let _ = std::fs::remove_dir_all(&staging);
+    let result = fill_bundle(project, wh, &record, &name, by, note, now, &staging).await;
+    let manifest = match result {
+        Ok(m) => m,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&staging);
+            return Err(e);
+        }
+    };
+    std::fs::rename(&staging, &target).map_err(|e| io(&target, e))?;
+    Ok((target, manifest))
+}
+
+#[allow(clippy::too_many_arguments)]
+async fn fill_bundle(
+    project: &Project,
+    wh: &Warehouse,
+    record: &RenderRecord,
+    name: &str,
+    by: &str,
+    note: Option<&str>,
+    now: chrono::DateTime<chrono::Utc>,
+    staging: &Path,
+) -> Result<BundleManifest, BundleError> {
+    let output = &project.settings.output;
+    std::fs::create_dir_all(staging).map_err(|e| io(staging, e))?;
+    let index = output.join("index.html");
+    if index.exists() {
+        std::fs::copy(&index, staging.join("index.html")).map_err(|e| io(&index, e))?;
+    }
+    for d in &record.dashboards {
+        let dir = output.join(d);
+        if dir.is_dir() {
+            copy_tree(&dir, &staging.join(d))?;
+        }
+    }
+    let mut files = Vec::new();
+    for rel in files_below(staging).map_err(|e| io(staging, e))? {
+        let (sha256, bytes) = sha256_file(&staging.join(&rel)).map_err(|e| io(staging, e))?;
+        files.push(FileEntry {
+            path: rel,
+            sha256,
+            bytes,
+        });
+    }
+    let mut sources = Vec::new();
+    for s in &project.sources {
+        let m: Option<SourceManifest> = wh.get_json(&wh.manifest_path(&s.name)).await?;
+        if let Some(p) = m.and_then(|m| m.published) {
+            sources.push(SourceEntry {
+                name: s.name.clone(),
+                url: p.url,
+                sha256: p.sha256,
+                ingested_at: p.ingested_at,
+            });
+        }
+    }
+    let manifest = BundleManifest {
+        bundle: name.to_string(),
+        project: project.settings.name.clone(),
+        run_id: record.run_id.clone(),
+        rendered_at: record.rendered_at.clone(),
+        signed_off_by: by.to_string(),
+        signed_off_at: now.to_rfc3339(),
+        note: note.map(str::to_string),
+        generator: format!("osservatorio {}", env!("CARGO_PKG_VERSION")),
+        indicators: project
+            .indicators
+            .iter()
+            .map(|i| IndicatorEntry {
+                id: i.id.clone(),
+                definition: crate::indicators::definition_hash(i),
+            })
+            .collect(),
+        sources,
+        files,
+    };
+    let text = serde_json::to_vec_pretty(&manifest).map_err(|e| io(staging, e))?;
+    std::fs::write(staging.join(MANIFEST), text).map_err(|e| io(staging, e))?;
+    make_read_only(staging)?;
+    Ok(manifest)
+}
+
+/// What `verify` found wrong with one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Mismatch {
+    Changed(String),
+    Missing(String),
+    Unexpected(String),
+}
+
+impl std::fmt::Display for Mismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Mismatch::Changed(p) => {
+                write!(f, "{p}: changed since it was signed off (SHA-256 differs)")
+            }
+            Mismatch::Missing(p) => write!(f, "{p}: missing"),
+            Mismatch::Unexpected(p) => write!(f, "{p}: not in the manifest (added after sign-off)"),
+        }
+    }
+}
+
+/// Re-checks every file of a bundle against its manifest.
+pub fn verify(bundle: &Path) -> Result<(BundleManifest, Vec<Mismatch>), BundleError> {
+    let not_a_bundle = |message: String| BundleError::NotABundle {
+        path: bundle.display().to_string(),
+        message,
+    };
+    let text = std::fs::read_to_string(bundle.join(MANIFEST))
+        .map_err(|e| not_a_bundle(format!("{MANIFEST}: {e}")))?;
+    let manifest: BundleManifest =
+        serde_json::from_str(&text).map_err(|e| not_a_bundle(format!("{MANIFEST}: {e}")))?;
+    let mut problems = Vec::new();
+    for f in &manifest.files {
+        let path = bundle.join(&f.path);
+        match sha256_file(&path) {
+            Ok((sha, bytes)) if sha == f.sha256 && bytes == f.bytes => {}
+            Ok(_) => problems.push(Mismatch::Changed(f.path.clone())),
+            Err(_) => problems.push(Mismatch::Missing(f.path.clone())),
+        }
+    }
+    let listed: BTreeSet<&str> = manifest.files.iter().map(|f| f.path.as_str()).collect();
+    for rel in files_below(bundle).map_err(|e| io(bundle, e))? {
+        if rel != MANIFEST && !listed.contains(rel.as_str()) {
+            problems.push(Mismatch::Unexpected(rel));
+        }
+    }
+    Ok((manifest, problems))
+}
