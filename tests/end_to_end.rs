@@ -8,7 +8,7 @@ mod common;
 use std::collections::HashMap;
 use std::path::Path;
 
-use common::{BIN, bundled_project, osservatorio, text};
+use common::{BIN, bundled_project, osservatorio, stored_file, text};
 use std::process::Command;
 
 type Row = HashMap<String, String>;
@@ -373,7 +373,7 @@ fn a_failing_source_or_indicator_fails_alone_and_keeps_the_last_good_data() {
     let p = dir.path();
     assert_eq!(osservatorio(p, &["run"]).status.code(), Some(0));
     let before = indicator_rows(p);
-    let stored = p.join("warehouse/presenze/source=verona-presenze/data.parquet");
+    let stored = stored_file(p, "verona-presenze").expect("Verona's data file");
     let stored_bytes = std::fs::read(&stored).unwrap();
 
     // Verona's export disappears; an indicator's SQL names a column that does not exist.
@@ -436,15 +436,14 @@ fn too_many_rejected_rows_fail_the_source_without_publishing() {
         "{}",
         text(&out)
     );
+    assert!(stored_file(p, "verona-presenze").is_none());
     assert!(
-        !p.join("warehouse/presenze/source=verona-presenze")
-            .join("data.parquet")
-            .exists()
+        std::fs::read_dir(p.join("warehouse/presenze/source=verona-presenze"))
+            .map(|d| d.count() == 0)
+            .unwrap_or(true),
+        "nothing of the failed export stays in the warehouse"
     );
-    assert!(
-        p.join("warehouse/presenze/source=padova-presenze/data.parquet")
-            .exists()
-    );
+    assert!(stored_file(p, "padova-presenze").is_some_and(|f| f.exists()));
 }
 
 #[test]

@@ -821,13 +821,34 @@ fn check_source(
             }
         }
     };
-    if s.url.trim().is_empty() {
-        ctx.err(
-            errs,
-            &format!("{key}.url"),
-            "a source needs a url: a path, file://, http(s):// or s3://",
-        );
-    }
+    check_url(&s.url, ctx, key, errs);
+    let headers = check_headers(&s.headers, &s.url, ctx, key, errs);
+    let timeout = match s.timeout.as_deref() {
+        None => std::time::Duration::from_secs(60),
+        Some(t) => match parse_seconds(t) {
+            Some(secs) if (1..=3600).contains(&secs) => std::time::Duration::from_secs(secs),
+            _ => {
+                ctx.err(
+                    errs,
+                    &format!("{key}.timeout"),
+                    format!("'{t}' is not a timeout from 1s to 60m; write seconds as 30s or minutes as 5m"),
+                );
+                std::time::Duration::from_secs(60)
+            }
+        },
+    };
+    let retries = match s.retries {
+        None => 3,
+        Some(n) if n <= 10 => n as usize,
+        Some(n) => {
+            ctx.err(
+                errs,
+                &format!("{key}.retries"),
+                format!("{n} retries is more than the 10 a scheduled run can wait for"),
+            );
+            3
+        }
+    };
     let url = if s.url.contains("://") {
         s.url.clone()
     } else {
@@ -847,6 +868,9 @@ fn check_source(
         max_rejected,
         max_shrink,
         skip_totals,
+        headers,
+        timeout,
+        retries,
         expected,
         grace_days,
         file: ctx.shown.clone(),
@@ -869,6 +893,136 @@ fn parse_reject_limit(v: &serde_yaml_ng::Value) -> Option<RejectLimit> {
                 None => s.parse().ok().map(RejectLimit::Rows),
             }
         }
+        _ => None,
+    }
+}
+
+/// Whether a source's url is one this build can read; records why not.
+fn check_url(url: &str, ctx: &FileCtx, key: &str, errs: &mut ConfigErrors) {
+    let ukey = format!("{key}.url");
+    if url.trim().is_empty() {
+        ctx.err(
+            errs,
+            &ukey,
+            "a source needs a url: a path, file://, http(s):// or s3://",
+        );
+        return;
+    }
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return;
+    };
+    match scheme {
+        "file" => {}
+        "http" | "https" => match url::Url::parse(url) {
+            Ok(u) if u.query().is_some() => ctx.err(
+                errs,
+                &ukey,
+                "a download address with a query string (?...) cannot be read; ask the portal for a plain file address, or put the export where an http(s):// or s3:// address names it",
+            ),
+            Ok(u) if u.path().trim_matches('/').is_empty() => ctx.err(
+                errs,
+                &ukey,
+                "the address names no file: write the export's full address",
+            ),
+            Ok(_) => {}
+            Err(e) => ctx.err(errs, &ukey, format!("'{url}' is not a valid address: {e}")),
+        },
+        "s3" => {
+            let (bucket, object) = rest.split_once('/').unwrap_or((rest, ""));
+            if bucket.is_empty() || object.trim_matches('/').is_empty() {
+                ctx.err(errs, &ukey, "write an S3 export as s3://bucket/path/to/export.csv");
+            }
+        }
+        other => ctx.err(
+            errs,
+            &ukey,
+            format!("{other}:// sources cannot be read; use a path, file://, http(s):// or s3://"),
+        ),
+    }
+}
+
+/// Header names whose values are credentials: they must come from the environment.
+fn is_credential_header(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    [
+        "authorization",
+        "token",
+        "key",
+        "cookie",
+        "secret",
+        "password",
+    ]
+    .iter()
+    .any(|w| n.contains(w))
+}
+
+/// The headers with `env:NAME` values read from the environment; records unset variables and
+/// credentials written into the YAML.
+fn check_headers(
+    given: &indexmap::IndexMap<String, String>,
+    url: &str,
+    ctx: &FileCtx,
+    key: &str,
+    errs: &mut ConfigErrors,
+) -> Vec<(String, String)> {
+    let is_http = url.starts_with("http://") || url.starts_with("https://");
+    if !given.is_empty() && !is_http {
+        ctx.err(
+            errs,
+            &format!("{key}.headers"),
+            "headers apply to http(s):// sources only",
+        );
+    }
+    let mut out = Vec::new();
+    for (name, value) in given {
+        let hkey = format!("{key}.headers.{name}");
+        if http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            ctx.err(errs, &hkey, format!("'{name}' is not an HTTP header name"));
+            continue;
+        }
+        let resolved = match value.strip_prefix("env:") {
+            Some(var) => match std::env::var(var.trim()) {
+                Ok(v) if !v.is_empty() => v,
+                _ => {
+                    ctx.err(
+                        errs,
+                        &hkey,
+                        format!("the environment variable {} is not set; set it where osservatorio runs (credentials never live in YAML)", var.trim()),
+                    );
+                    continue;
+                }
+            },
+            None if is_credential_header(name) => {
+                ctx.err(
+                    errs,
+                    &hkey,
+                    "credentials never live in YAML: write env:NAME and set NAME in the environment",
+                );
+                continue;
+            }
+            None => value.clone(),
+        };
+        if http::HeaderValue::from_str(&resolved).is_err() {
+            ctx.err(
+                errs,
+                &hkey,
+                "the value is not valid in an HTTP header (line breaks or control characters)",
+            );
+            continue;
+        }
+        out.push((name.clone(), resolved));
+    }
+    out
+}
+
+/// A timeout in seconds (`30s`) or minutes (`5m`).
+fn parse_seconds(s: &str) -> Option<u64> {
+    let s = s.trim();
+    let (n, unit) = s.split_at(s.find(|c: char| !c.is_ascii_digit())?);
+    let n: u64 = n.parse().ok()?;
+    match unit {
+        "s" => Some(n),
+        "m" => n.checked_mul(60),
         _ => None,
     }
 }

@@ -307,6 +307,12 @@ pub struct Source {
     pub max_shrink: f64,
     /// Rows whose first non-empty cell is a total label are skipped and counted.
     pub skip_totals: bool,
+    /// HTTP headers with their values resolved from the environment (never logged).
+    pub headers: Vec<(String, String)>,
+    /// How long one remote request may take.
+    pub timeout: std::time::Duration,
+    /// How many times a transient remote error is retried.
+    pub retries: usize,
     pub expected: Option<Cadence>,
     pub grace_days: i64,
     pub file: PathBuf,

@@ -77,6 +77,11 @@ pub struct SourceFile {
     pub columns: IndexMap<String, ColumnMapFile>,
     pub max_rejected: Option<serde_yaml_ng::Value>,
     pub max_shrink: Option<serde_yaml_ng::Value>,
+    /// HTTP headers; a value `env:NAME` is read from the environment.
+    #[serde(default)]
+    pub headers: IndexMap<String, String>,
+    pub timeout: Option<String>,
+    pub retries: Option<u64>,
     pub expected: Option<String>,
     pub grace: Option<String>,
 }

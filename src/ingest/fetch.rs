@@ -1,20 +1,37 @@
-//! Brings an export to a local file and fingerprints it, reading it through object_store.
+//! Brings an export to a local file and fingerprints it, reading it through object_store: a local
+//! path, `file://`, `http(s)://` (with headers from the environment) or `s3://` (with the standard
+//! AWS variables). Remote reads time out and are retried with exponential backoff on 5xx, timeouts
+//! and refused connections, never on 4xx.
 
 use std::io::Read;
 use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
 
+use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
+use object_store::client::{
+    ClientConfigKey, ClientOptions, HttpClient, HttpConnector, HttpError, HttpRequest,
+    HttpResponse, HttpService, ReqwestConnector,
+};
+use object_store::http::HttpBuilder;
 use object_store::local::LocalFileSystem;
 use object_store::path::Path as StorePath;
-use object_store::{ObjectStore, ObjectStoreExt};
+use object_store::{BackoffConfig, ObjectStore, ObjectStoreExt, RetryConfig};
 use sha2::{Digest, Sha256};
 
 use super::IngestError;
+use crate::config::Source;
 
 /// An export ready to be read from the local disk.
 pub struct Fetched {
     pub path: PathBuf,
     pub sha256: String,
     pub bytes: u64,
+    /// The ETag a remote server gave, to tell an unchanged export without downloading it next time.
+    pub etag: Option<String>,
+    /// HTTP requests made for it (more than one when a transient error was retried).
+    pub attempts: usize,
     /// Holds a downloaded copy alive until the export has been read.
     _spool: Option<tempfile::TempPath>,
 }
@@ -26,32 +43,181 @@ fn fetch_err(url: &str, message: impl Into<String>) -> IngestError {
     }
 }
 
-/// The store and object path that hold `url`.
-fn locate(url: &str) -> Result<(Box<dyn ObjectStore>, StorePath), IngestError> {
-    let local = if let Some(rest) = url.strip_prefix("file://") {
-        PathBuf::from(rest)
-    } else if url.contains("://") {
-        let scheme = url.split("://").next().unwrap_or_default();
-        return Err(fetch_err(
-            url,
-            format!(
-                "{scheme}:// sources are not supported by this build; use a local path or file://"
-            ),
-        ));
-    } else {
-        PathBuf::from(url)
-    };
-    let abs = std::path::absolute(&local).map_err(|e| fetch_err(url, e.to_string()))?;
-    let path = StorePath::from_absolute_path(&abs).map_err(|e| fetch_err(url, e.to_string()))?;
-    Ok((Box::new(LocalFileSystem::new()), path))
+/// How a source's remote export is read.
+#[derive(Debug, Clone)]
+pub struct RemoteOptions {
+    pub headers: Vec<(String, String)>,
+    pub timeout: Duration,
+    pub retries: usize,
 }
 
-pub async fn fetch(url: &str) -> Result<Fetched, IngestError> {
-    let (store, path) = locate(url)?;
-    let got = store.get(&path).await.map_err(|e| match e {
-        object_store::Error::NotFound { .. } => fetch_err(url, "no such file"),
-        other => fetch_err(url, other.to_string()),
-    })?;
+impl RemoteOptions {
+    pub fn of(source: &Source) -> RemoteOptions {
+        RemoteOptions {
+            headers: source.headers.clone(),
+            timeout: source.timeout,
+            retries: source.retries,
+        }
+    }
+
+    fn retry(&self) -> RetryConfig {
+        RetryConfig {
+            backoff: BackoffConfig {
+                init_backoff: Duration::from_millis(500),
+                max_backoff: Duration::from_secs(30),
+                base: 2.0,
+            },
+            max_retries: self.retries,
+            retry_timeout: Duration::from_secs(5 * 60),
+        }
+    }
+}
+
+/// Counts the requests object_store makes, so a run can say that a source was retried.
+#[derive(Debug, Clone, Default)]
+struct CountingConnector {
+    requests: Arc<AtomicUsize>,
+}
+
+#[derive(Debug)]
+struct CountingService {
+    inner: HttpClient,
+    requests: Arc<AtomicUsize>,
+}
+
+#[async_trait::async_trait]
+impl HttpService for CountingService {
+    async fn call(&self, req: HttpRequest) -> Result<HttpResponse, HttpError> {
+        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.inner.execute(req).await
+    }
+}
+
+impl HttpConnector for CountingConnector {
+    fn connect(&self, options: &ClientOptions) -> object_store::Result<HttpClient> {
+        let inner = ReqwestConnector::default().connect(options)?;
+        Ok(HttpClient::new(CountingService {
+            inner,
+            requests: self.requests.clone(),
+        }))
+    }
+}
+
+/// Where an export is: its store, its path there, and the request counter of a remote store.
+type Located = (Arc<dyn ObjectStore>, StorePath, Option<Arc<AtomicUsize>>);
+
+/// The store and object path that hold `url`, and the request counter of a remote store.
+fn locate(url: &str, remote: &RemoteOptions) -> Result<Located, IngestError> {
+    let err = |e: &dyn std::fmt::Display| fetch_err(url, e.to_string());
+    if url.starts_with("http://") || url.starts_with("https://") {
+        let parsed = url::Url::parse(url).map_err(|e| err(&e))?;
+        let base = format!("{}://{}/", parsed.scheme(), authority(&parsed));
+        let path = StorePath::from_url_path(parsed.path()).map_err(|e| err(&e))?;
+        let mut headers = http::HeaderMap::new();
+        for (name, value) in &remote.headers {
+            let name = http::HeaderName::from_bytes(name.as_bytes()).map_err(|e| err(&e))?;
+            let value = http::HeaderValue::from_str(value).map_err(|e| err(&e))?;
+            headers.insert(name, value);
+        }
+        let options = ClientOptions::new()
+            .with_timeout(remote.timeout)
+            .with_connect_timeout(remote.timeout.min(Duration::from_secs(30)))
+            .with_default_headers(headers)
+            .with_allow_http(true);
+        let counter = CountingConnector::default();
+        let requests = counter.requests.clone();
+        let store = HttpBuilder::new()
+            .with_url(base)
+            .with_client_options(options)
+            .with_retry(remote.retry())
+            .with_http_connector(counter)
+            .build()
+            .map_err(|e| err(&e))?;
+        return Ok((Arc::new(store), path, Some(requests)));
+    }
+    if let Some(rest) = url.strip_prefix("s3://") {
+        let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+        let counter = CountingConnector::default();
+        let requests = counter.requests.clone();
+        let store = s3_builder(bucket, remote.timeout)
+            .with_retry(remote.retry())
+            .with_http_connector(counter)
+            .build()
+            .map_err(|e| err(&e))?;
+        let path = StorePath::parse(key).map_err(|e| err(&e))?;
+        return Ok((Arc::new(store), path, Some(requests)));
+    }
+    let local = match url.strip_prefix("file://") {
+        Some(rest) => PathBuf::from(rest),
+        None => PathBuf::from(url),
+    };
+    let abs = std::path::absolute(&local).map_err(|e| err(&e))?;
+    let path = StorePath::from_absolute_path(&abs).map_err(|e| err(&e))?;
+    Ok((Arc::new(LocalFileSystem::new()), path, None))
+}
+
+/// A builder for the bucket from the standard AWS variables (`AWS_ENDPOINT_URL`, `AWS_REGION`,
+/// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_ALLOW_HTTP`, ...), with a request timeout.
+pub fn s3_builder(bucket: &str, timeout: Duration) -> AmazonS3Builder {
+    AmazonS3Builder::from_env()
+        .with_bucket_name(bucket)
+        .with_config(
+            AmazonS3ConfigKey::Client(ClientConfigKey::Timeout),
+            format!("{}ms", timeout.as_millis()),
+        )
+}
+
+fn authority(u: &url::Url) -> String {
+    match (u.host_str(), u.port()) {
+        (Some(h), Some(p)) => format!("{h}:{p}"),
+        (Some(h), None) => h.to_string(),
+        _ => String::new(),
+    }
+}
+
+/// Explains an object_store error the way an office's IT person needs it.
+fn explain(url: &str, e: object_store::Error, remote: bool) -> IngestError {
+    let message = match &e {
+        object_store::Error::NotFound { .. } if remote => "not found on the server (404)".to_string(),
+        object_store::Error::NotFound { .. } => "no such file".to_string(),
+        object_store::Error::Unauthenticated { .. } => {
+            "the server refused the request as unauthenticated (401): check the credentials in the environment (headers: env:NAME, or the AWS variables)".to_string()
+        }
+        object_store::Error::PermissionDenied { .. } => {
+            "the server refused access (403): check the credentials and their permissions".to_string()
+        }
+        other => other.to_string(),
+    };
+    fetch_err(url, message)
+}
+
+/// The ETag of a remote export, without downloading it; None for local files or when the server
+/// gives none.
+pub async fn remote_etag(url: &str, remote: &RemoteOptions) -> Option<String> {
+    if !(url.starts_with("http") || url.starts_with("s3://")) {
+        return None;
+    }
+    let (store, path, _) = locate(url, remote).ok()?;
+    store.head(&path).await.ok()?.e_tag
+}
+
+pub async fn fetch(
+    url: &str,
+    remote: &RemoteOptions,
+    on_bytes: &(dyn Fn(u64) + Sync),
+) -> Result<Fetched, IngestError> {
+    let (store, path, requests) = locate(url, remote)?;
+    let is_remote = requests.is_some();
+    let got = store
+        .get(&path)
+        .await
+        .map_err(|e| explain(url, e, is_remote))?;
+    let etag = got.meta.e_tag.clone();
+    let attempts = || {
+        requests
+            .as_ref()
+            .map_or(1, |r| r.load(Ordering::Relaxed).max(1))
+    };
     match got.payload {
         object_store::GetResultPayload::File(file, local) => {
             let url = url.to_string();
@@ -61,6 +227,8 @@ pub async fn fetch(url: &str) -> Result<Fetched, IngestError> {
                     path: local,
                     sha256,
                     bytes,
+                    etag: None,
+                    attempts: 1,
                     _spool: None,
                 })
             })
@@ -70,22 +238,28 @@ pub async fn fetch(url: &str) -> Result<Fetched, IngestError> {
         object_store::GetResultPayload::Stream(mut stream) => {
             use futures::StreamExt;
             use std::io::Write;
+            // Spooled to disk while hashing: memory stays flat whatever the export's size.
             let spool =
                 tempfile::NamedTempFile::new().map_err(|e| fetch_err(url, e.to_string()))?;
-            let (mut file, temp) = spool.into_parts();
+            let (file, temp) = spool.into_parts();
+            let mut file = std::io::BufWriter::with_capacity(1 << 20, file);
             let mut hasher = Sha256::new();
             let mut bytes = 0u64;
             while let Some(chunk) = stream.next().await {
-                let chunk = chunk.map_err(|e| fetch_err(url, e.to_string()))?;
+                let chunk = chunk.map_err(|e| explain(url, e, is_remote))?;
                 hasher.update(&chunk);
                 bytes += chunk.len() as u64;
+                on_bytes(bytes);
                 file.write_all(&chunk)
                     .map_err(|e| fetch_err(url, e.to_string()))?;
             }
+            file.flush().map_err(|e| fetch_err(url, e.to_string()))?;
             Ok(Fetched {
                 path: temp.to_path_buf(),
                 sha256: hex::encode(hasher.finalize()),
                 bytes,
+                etag,
+                attempts: attempts(),
                 _spool: Some(temp),
             })
         }

@@ -21,6 +21,14 @@ use serde::Serialize;
 
 use crate::config::{Format, Project, Severity, Source, Table};
 use crate::warehouse::manifest::{Attempt, CheckResult, Published, SourceManifest};
+
+/// An S3 store for `bucket` from the standard AWS variables, with the same timeout and retries as
+/// remote sources.
+pub fn s3_store(bucket: &str) -> Result<object_store::aws::AmazonS3, object_store::Error> {
+    fetch::s3_builder(bucket, std::time::Duration::from_secs(60))
+        .with_retry(object_store::RetryConfig::default())
+        .build()
+}
 use crate::warehouse::{Warehouse, WarehouseError};
 use cell::{Cell, Value, convert};
 
@@ -109,6 +117,9 @@ pub struct SourceOutcome {
     /// Rows breaking checks of severity `error`.
     pub check_errors: u64,
     pub seconds: f64,
+    /// Requests made for a remote export (more than one when a transient error was retried; 0
+    /// when an unchanged ETag spared the download).
+    pub attempts: usize,
 }
 
 impl SourceOutcome {
@@ -130,6 +141,7 @@ impl SourceOutcome {
             warnings: Vec::new(),
             check_errors: 0,
             seconds: 0.0,
+            attempts: 0,
         }
     }
 }
@@ -251,6 +263,23 @@ fn shown_url(project: &Project, source: &Source) -> String {
         .unwrap_or_else(|_| source.url.clone())
 }
 
+/// What a source that has not changed reports: its published rows.
+fn unchanged(source: &Source, p: &Published) -> SourceOutcome {
+    SourceOutcome {
+        source: source.name.clone(),
+        table: source.table.clone(),
+        status: SourceStatus::Unchanged,
+        rows: p.rows,
+        rejected: p.rejected_rows,
+        skipped: p.skipped_rows,
+        error: None,
+        warnings: p.warnings.clone(),
+        check_errors: 0,
+        seconds: 0.0,
+        attempts: 0,
+    }
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn ingest_source(
     project: &Project,
@@ -262,34 +291,42 @@ async fn ingest_source(
     bar: &progress::SourceBar,
 ) -> Result<SourceOutcome, IngestError> {
     let shown = shown_url(project, source);
-    let fetched = fetch::fetch(&source.url).await?;
+    let remote = fetch::RemoteOptions::of(source);
     let manifest = load_manifest(wh, source).await?;
-    let data_path = wh.data_path(&table.name, &source.name);
     let definition = definition_hash(source, table);
     let accepted = opts.accept.contains(&source.name);
-    if !opts.full
-        && !accepted
-        && let Some(p) = &manifest.published
-    {
-        let stored = wh.store.head(&data_path).await.is_ok();
-        let same_definition = p.definition.as_deref() == Some(definition.as_str());
-        if p.sha256 == fetched.sha256 && same_definition && stored {
-            return Ok(SourceOutcome {
-                source: source.name.clone(),
-                table: table.name.clone(),
-                status: SourceStatus::Unchanged,
-                rows: p.rows,
-                rejected: p.rejected_rows,
-                skipped: p.skipped_rows,
-                error: None,
-                warnings: p.warnings.clone(),
-                check_errors: 0,
-                seconds: 0.0,
-            });
+    // The published data is reusable when its definition is today's and its file is still there.
+    let reusable = match &manifest.published {
+        Some(p) if !opts.full && !accepted => {
+            let same_definition = p.definition.as_deref() == Some(definition.as_str());
+            let stored = wh
+                .store
+                .head(&wh.path(&p.data_file(&table.name, &source.name)))
+                .await
+                .is_ok();
+            (same_definition && stored).then_some(p)
         }
+        _ => None,
+    };
+    // A remote export whose ETag has not moved is not downloaded again.
+    if let Some(p) = reusable
+        && let Some(etag) = &p.etag
+        && fetch::remote_etag(&source.url, &remote).await.as_ref() == Some(etag)
+    {
+        return Ok(unchanged(source, p));
+    }
+    let fetched = fetch::fetch(&source.url, &remote, &|b| bar.bytes(b)).await?;
+    if let Some(p) = reusable
+        && p.sha256 == fetched.sha256
+    {
+        let mut out = unchanged(source, p);
+        out.attempts = fetched.attempts;
+        return Ok(out);
     }
 
-    let staging = wh.staging_path(&format!("{}-{run_id}.parquet", source.name));
+    // Written under a key of its own; nothing reads it until the manifest names it.
+    let data_file = wh.new_data_file(&table.name, &source.name, run_id);
+    let data_path = wh.path(&data_file);
     let (tx, mut rx) = tokio::sync::mpsc::channel::<RecordBatch>(2);
     let parse = {
         let (path, shown, source, table, bar) = (
@@ -307,7 +344,7 @@ async fn ingest_source(
         .build();
     let schema = crate::warehouse::table_schema(table);
     let mut writer = AsyncArrowWriter::try_new(
-        BufWriter::new(wh.store.clone(), staging.clone()),
+        BufWriter::new(wh.store.clone(), data_path.clone()),
         schema,
         Some(props),
     )
@@ -321,22 +358,23 @@ async fn ingest_source(
     }
     drop(rx);
     let parsed = parse.await.map_err(|e| IngestError::Other(e.to_string()))?;
+    let discard = |writer| async {
+        drop(writer);
+        let _ = wh.store.delete(&data_path).await;
+    };
     let stats = match (parsed, write_error) {
         (Ok(stats), None) => stats,
         (Err(e), _) => {
-            drop(writer);
-            let _ = wh.store.delete(&staging).await;
+            discard(writer).await;
             return Err(e);
         }
         (Ok(_), Some(e)) => {
-            drop(writer);
-            let _ = wh.store.delete(&staging).await;
+            discard(writer).await;
             return Err(IngestError::Other(format!("writing the warehouse: {e}")));
         }
     };
     if source.max_rejected.exceeded(stats.rejected, stats.total) {
-        drop(writer);
-        let _ = wh.store.delete(&staging).await;
+        discard(writer).await;
         // The office is told every line to fix, even though nothing of this export is published.
         write_rejected(wh, table, source, &stats.rejections).await?;
         let first = stats
@@ -355,8 +393,7 @@ async fn ingest_source(
         && let Some(p) = &manifest.published
         && shrank_too_much(p.rows, stats.written, source.max_shrink)
     {
-        drop(writer);
-        let _ = wh.store.delete(&staging).await;
+        discard(writer).await;
         return Err(IngestError::Shrunk {
             file: shown,
             name: source.name.clone(),
@@ -366,28 +403,18 @@ async fn ingest_source(
             max_shrink: source.max_shrink,
         });
     }
-    writer
-        .close()
-        .await
-        .map_err(|e| IngestError::Other(format!("writing the warehouse: {e}")))?;
+    if let Err(e) = writer.close().await {
+        let _ = wh.store.delete(&data_path).await;
+        return Err(IngestError::Other(format!("writing the warehouse: {e}")));
+    }
 
-    let checks = match run_checks(wh, table, &staging).await {
+    let checks = match run_checks(wh, table, &data_file).await {
         Ok(c) => c,
         Err(e) => {
-            let _ = wh.store.delete(&staging).await;
+            let _ = wh.store.delete(&data_path).await;
             return Err(e);
         }
     };
-    // Publish: one rename replaces the partition's single file, so readers never see a mix.
-    wh.store
-        .rename(&staging, &data_path)
-        .await
-        .map_err(|source| WarehouseError::Store {
-            path: data_path.to_string(),
-            source,
-        })?;
-    write_rejected(wh, table, source, &stats.rejections).await?;
-
     let mut warnings = stats.warnings.clone();
     for c in checks.iter().filter(|c| c.violations > 0) {
         warnings.push(format!(
@@ -404,6 +431,8 @@ async fn ingest_source(
     m.published = Some(Published {
         url: shown,
         sha256: fetched.sha256.clone(),
+        file: Some(data_file.clone()),
+        etag: fetched.etag.clone(),
         definition: Some(definition),
         bytes: fetched.bytes,
         rows: stats.written,
@@ -414,7 +443,16 @@ async fn ingest_source(
         warnings: warnings.clone(),
         checks,
     });
+    // Publish: one small object, written whole, moves the pointer to the new file.
     wh.put_json(&wh.manifest_path(&source.name), &m).await?;
+    write_rejected(wh, table, source, &stats.rejections).await?;
+    // Only now can superseded files (and any a killed run left) go.
+    if let Err(e) = wh
+        .remove_all_but(&wh.partition(&table.name, &source.name), &data_file)
+        .await
+    {
+        tracing::warn!(source = %source.name, "old data files stay until the next run: {e}");
+    }
     Ok(SourceOutcome {
         source: source.name.clone(),
         table: table.name.clone(),
@@ -426,6 +464,7 @@ async fn ingest_source(
         warnings,
         check_errors,
         seconds: 0.0,
+        attempts: fetched.attempts,
     })
 }
 
@@ -641,26 +680,19 @@ fn send(
         .map_err(|_| IngestError::Other("the warehouse writer stopped".into()))
 }
 
-/// Counts the staged rows that break each check, with a few of their line numbers.
+/// Counts the new file's rows that break each check, with a few of their line numbers. Rules are
+/// planned read-only, like indicator SQL.
 async fn run_checks(
     wh: &Warehouse,
     table: &Table,
-    staging: &object_store::path::Path,
+    data_file: &str,
 ) -> Result<Vec<CheckResult>, IngestError> {
     if table.checks.is_empty() {
         return Ok(Vec::new());
     }
-    let ctx = datafusion::prelude::SessionContext::new();
-    let url = format!(
-        "{}{}",
-        wh.url.as_str().trim_end_matches('/'),
-        staging
-            .as_ref()
-            .strip_prefix(wh.prefix.as_ref())
-            .unwrap_or(staging.as_ref())
-    );
+    let ctx = crate::warehouse::session::warehouse_context(wh)?;
     let opts = datafusion::prelude::ParquetReadOptions::default();
-    ctx.register_parquet("staged", &url, opts)
+    ctx.register_parquet("staged", &wh.file_url(data_file), opts)
         .await
         .map_err(|e| IngestError::Other(e.to_string()))?;
     let mut out = Vec::new();
@@ -669,8 +701,8 @@ async fn run_checks(
             "SELECT _line FROM staged WHERE NOT ({}) ORDER BY _line",
             check.rule
         );
-        let batches = match ctx.sql(&sql).await {
-            Ok(df) => df.collect().await,
+        let batches = match crate::indicators::sql::plan_read_only(&ctx, &sql).await {
+            Ok(df) => df.collect().await.map_err(|e| e.to_string()),
             Err(e) => Err(e),
         }
         .map_err(|e| {

@@ -46,6 +46,13 @@ pub struct SourceBar {
 }
 
 impl SourceBar {
+    pub fn bytes(&self, bytes: u64) {
+        if bytes % (1 << 20) < 65_536 {
+            self.bar
+                .set_message(format!("{:.1} MB downloaded", bytes as f64 / 1e6));
+        }
+    }
+
     pub fn rows(&self, rows: u64) {
         self.bar.set_message(format!("{rows} rows read"));
     }

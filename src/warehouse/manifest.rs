@@ -17,6 +17,13 @@ pub struct CheckResult {
 pub struct Published {
     pub url: String,
     pub sha256: String,
+    /// The data file now published, relative to the warehouse root: the manifest is the pointer
+    /// readers follow (absent in manifests older than this layout, which used `data.parquet`).
+    #[serde(default)]
+    pub file: Option<String>,
+    /// The remote server's ETag of the export, when it gave one.
+    #[serde(default)]
+    pub etag: Option<String>,
     /// The hash of the source's definition the rows were read with (absent in older manifests,
     /// which then re-ingest once).
     #[serde(default)]
@@ -31,6 +38,15 @@ pub struct Published {
     pub run_id: String,
     pub warnings: Vec<String>,
     pub checks: Vec<CheckResult>,
+}
+
+impl Published {
+    /// The published data file, relative to the warehouse root.
+    pub fn data_file(&self, table: &str, source: &str) -> String {
+        self.file
+            .clone()
+            .unwrap_or_else(|| format!("{table}/source={source}/data.parquet"))
+    }
 }
 
 /// The outcome of the latest attempt, whether or not it published anything.

@@ -38,14 +38,35 @@ pub struct Warehouse {
 }
 
 impl Warehouse {
-    /// Opens the warehouse at a folder path or URL; a local folder is created if missing.
+    /// Opens the warehouse at a folder path, `file://` or `s3://bucket/prefix` URL; a local folder
+    /// is created if missing. S3 uses the standard AWS variables of the environment.
     pub fn open(location: &str) -> Result<Warehouse, WarehouseError> {
         let err = |m: String| WarehouseError::Location(location.to_string(), m);
+        if let Some(rest) = location.strip_prefix("s3://") {
+            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+            if bucket.is_empty() {
+                return Err(err("write the warehouse as s3://bucket/prefix/".into()));
+            }
+            let store = crate::ingest::s3_store(bucket).map_err(|e| err(e.to_string()))?;
+            let prefix = prefix.trim_matches('/');
+            let url = Url::parse(&if prefix.is_empty() {
+                format!("s3://{bucket}/")
+            } else {
+                format!("s3://{bucket}/{prefix}/")
+            })
+            .map_err(|e| err(e.to_string()))?;
+            let prefix = StorePath::parse(prefix).map_err(|e| err(e.to_string()))?;
+            return Ok(Warehouse {
+                store: Arc::new(store),
+                url,
+                prefix,
+            });
+        }
         let path = if let Some(rest) = location.strip_prefix("file://") {
             std::path::PathBuf::from(rest)
         } else if location.contains("://") {
             return Err(err(
-                "only local folders and file:// URLs are supported by this build".into(),
+                "use a local folder, file:// or s3://bucket/prefix/".into()
             ));
         } else {
             std::path::PathBuf::from(location)
@@ -69,8 +90,20 @@ impl Warehouse {
             .fold(self.prefix.clone(), |p, part| p.join(part))
     }
 
-    pub fn data_path(&self, table: &str, source: &str) -> StorePath {
-        self.path(&format!("{table}/source={source}/data.parquet"))
+    /// The folder of a source's data files.
+    pub fn partition(&self, table: &str, source: &str) -> String {
+        format!("{table}/source={source}")
+    }
+
+    /// A new data file of a source, under a key no other run uses: written whole before the
+    /// manifest points to it, so a reader never meets it half-written.
+    pub fn new_data_file(&self, table: &str, source: &str, run_id: &str) -> String {
+        format!("{}/part-{run_id}.parquet", self.partition(table, source))
+    }
+
+    /// The URL of a warehouse file (relative path) as DataFusion addresses it.
+    pub fn file_url(&self, rel: &str) -> String {
+        format!("{}{rel}", self.url)
     }
 
     pub fn rejected_path(&self, table: &str, source: &str) -> StorePath {
@@ -79,20 +112,12 @@ impl Warehouse {
         ))
     }
 
-    pub fn staging_path(&self, name: &str) -> StorePath {
-        self.path(&format!("_staging/{name}"))
-    }
-
     pub fn manifest_path(&self, source: &str) -> StorePath {
         self.path(&format!("_manifests/{source}.json"))
     }
 
     pub fn run_path(&self, run_id: &str) -> StorePath {
         self.path(&format!("_runs/{run_id}.json"))
-    }
-
-    pub fn table_url(&self, table: &str) -> String {
-        format!("{}{table}/", self.url)
     }
 
     pub async fn put_json<T: serde::Serialize>(
@@ -140,17 +165,35 @@ impl Warehouse {
         }
     }
 
-    /// Whether any object is stored under `rel`.
-    pub async fn has_objects(&self, rel: &str) -> bool {
+    /// Removes every object under `rel` except `keep` (relative paths): superseded files and
+    /// those a killed run left behind, which no manifest names.
+    pub async fn remove_all_but(&self, rel: &str, keep: &str) -> Result<(), WarehouseError> {
         use futures::StreamExt;
+        let keep = self.path(keep);
         let prefix = self.path(rel);
+        let mut stale = Vec::new();
         let mut list = self.store.list(Some(&prefix));
         while let Some(item) = list.next().await {
-            if item.is_ok_and(|m| m.location.as_ref().ends_with(".parquet")) {
-                return true;
+            let meta = item.map_err(|source| WarehouseError::Store {
+                path: prefix.to_string(),
+                source,
+            })?;
+            if meta.location != keep {
+                stale.push(meta.location);
             }
         }
-        false
+        for location in stale {
+            match self.store.delete(&location).await {
+                Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
+                Err(source) => {
+                    return Err(WarehouseError::Store {
+                        path: location.to_string(),
+                        source,
+                    });
+                }
+            }
+        }
+        Ok(())
     }
 }
 

@@ -1,6 +1,7 @@
 //! The one place that builds a DataFusion session over the warehouse. Everything that runs SQL
 //! (indicators, checks, `query`) gets its session here, so a later change of engine or cluster is local.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use datafusion::datasource::MemTable;
@@ -11,6 +12,7 @@ use datafusion::datasource::listing::{
 use datafusion::execution::context::SessionContext;
 use datafusion::prelude::SessionConfig;
 
+use super::manifest::SourceManifest;
 use super::{Warehouse, WarehouseError, table_schema};
 use crate::config::Project;
 
@@ -28,9 +30,8 @@ fn new_context() -> SessionContext {
     SessionContext::new_with_config(config)
 }
 
-/// A session with every declared table registered: stored data where there is some, else an empty
-/// table of the declared schema, so that SQL over a table not yet delivered still plans and runs.
-pub async fn session(project: &Project, wh: &Warehouse) -> Result<SessionContext, WarehouseError> {
+/// A session that can read the warehouse's files (its object store registered), with no tables.
+pub fn warehouse_context(wh: &Warehouse) -> Result<SessionContext, WarehouseError> {
     let ctx = new_context();
     let base = url::Url::parse(&format!(
         "{}://{}",
@@ -39,14 +40,44 @@ pub async fn session(project: &Project, wh: &Warehouse) -> Result<SessionContext
     ))
     .map_err(|e| df_err("warehouse", e))?;
     ctx.register_object_store(&base, wh.store.clone());
+    Ok(ctx)
+}
+
+/// The data files each table reads now: exactly those the manifests of the project's sources
+/// name. A file being written, a superseded one, or one of a source no longer in the YAML is never
+/// read.
+async fn current_files(
+    project: &Project,
+    wh: &Warehouse,
+) -> Result<BTreeMap<String, Vec<String>>, WarehouseError> {
+    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+    for s in &project.sources {
+        let m: Option<SourceManifest> = wh.get_json(&wh.manifest_path(&s.name)).await?;
+        if let Some(p) = m.and_then(|m| m.published) {
+            out.entry(s.table.clone())
+                .or_default()
+                .push(p.data_file(&s.table, &s.name));
+        }
+    }
+    Ok(out)
+}
+
+/// A session with every declared table registered: stored data where there is some, else an empty
+/// table of the declared schema, so that SQL over a table not yet delivered still plans and runs.
+pub async fn session(project: &Project, wh: &Warehouse) -> Result<SessionContext, WarehouseError> {
+    let ctx = warehouse_context(wh)?;
+    let files = current_files(project, wh).await?;
     for table in project.tables.values() {
         let schema = table_schema(table);
-        if wh.has_objects(&table.name).await {
-            let url = ListingTableUrl::parse(wh.table_url(&table.name))
+        if let Some(files) = files.get(&table.name) {
+            let urls = files
+                .iter()
+                .map(|f| ListingTableUrl::parse(wh.file_url(f)))
+                .collect::<Result<Vec<_>, _>>()
                 .map_err(|e| df_err(&table.name, e))?;
             let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
                 .with_file_extension(".parquet");
-            let config = ListingTableConfig::new(url)
+            let config = ListingTableConfig::new_with_multi_paths(urls)
                 .with_listing_options(options)
                 .with_schema(schema);
             let provider = ListingTable::try_new(config).map_err(|e| df_err(&table.name, e))?;

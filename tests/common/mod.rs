@@ -120,3 +120,12 @@ pub fn bundled_project() -> tempfile::TempDir {
     }
     dir
 }
+
+/// The data file a source's manifest points to now (the one readers read), if any.
+pub fn stored_file(project: &Path, source: &str) -> Option<PathBuf> {
+    let text = std::fs::read_to_string(project.join(format!("warehouse/_manifests/{source}.json")))
+        .ok()?;
+    let m: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let file = m["published"]["file"].as_str()?;
+    Some(project.join("warehouse").join(file))
+}
