@@ -265,18 +265,19 @@ fn print_source_table(sources: &[SourceOutcome]) {
         .unwrap_or(6)
         .max(6);
     println!(
-        "{:<width$}  {:<10} {:>10} {:>9} {:>8} {:>8}",
-        "source", "status", "rows", "rejected", "skipped", "seconds"
+        "{:<width$}  {:<10} {:>10} {:>9} {:>8} {:>8} {:>8}",
+        "source", "status", "rows", "rejected", "skipped", "seconds", "requests"
     );
     for s in sources {
         println!(
-            "{:<width$}  {:<10} {:>10} {:>9} {:>8} {:>8.2}",
+            "{:<width$}  {:<10} {:>10} {:>9} {:>8} {:>8.2} {:>8}",
             s.source,
             s.status.as_str(),
             s.rows,
             s.rejected,
             s.skipped,
-            s.seconds
+            s.seconds,
+            s.attempts
         );
     }
 }
@@ -534,7 +535,7 @@ async fn check(p: &ProjectArg) -> anyhow::Result<u8> {
         Err(c) => return Ok(c),
     };
     let ctx = crate::warehouse::session::planning_session(&project)?;
-    let mut errs = config::ConfigErrors::default();
+    let mut errs = config::unset_header_variables(&project);
     for ind in &project.indicators {
         if let Err(e) = crate::indicators::check_indicator(&ctx, ind).await {
             errs.push(

@@ -869,6 +869,7 @@ fn check_source(
         max_shrink,
         skip_totals,
         headers,
+        key: key.to_string(),
         timeout,
         retries,
         expected,
@@ -956,15 +957,15 @@ fn is_credential_header(name: &str) -> bool {
     .any(|w| n.contains(w))
 }
 
-/// The headers with `env:NAME` values read from the environment; records unset variables and
-/// credentials written into the YAML.
+/// The headers as written; a credential must name an environment variable (`env:NAME`), which
+/// `check` and each fetch read.
 fn check_headers(
     given: &indexmap::IndexMap<String, String>,
     url: &str,
     ctx: &FileCtx,
     key: &str,
     errs: &mut ConfigErrors,
-) -> Vec<(String, String)> {
+) -> Vec<Header> {
     let is_http = url.starts_with("http://") || url.starts_with("https://");
     if !given.is_empty() && !is_http {
         ctx.err(
@@ -980,18 +981,16 @@ fn check_headers(
             ctx.err(errs, &hkey, format!("'{name}' is not an HTTP header name"));
             continue;
         }
-        let resolved = match value.strip_prefix("env:") {
-            Some(var) => match std::env::var(var.trim()) {
-                Ok(v) if !v.is_empty() => v,
-                _ => {
-                    ctx.err(
-                        errs,
-                        &hkey,
-                        format!("the environment variable {} is not set; set it where osservatorio runs (credentials never live in YAML)", var.trim()),
-                    );
-                    continue;
-                }
-            },
+        let value = match value.strip_prefix("env:") {
+            Some(var) if !var.trim().is_empty() => HeaderValue::Env(var.trim().to_string()),
+            Some(_) => {
+                ctx.err(
+                    errs,
+                    &hkey,
+                    "write env:NAME, naming the environment variable",
+                );
+                continue;
+            }
             None if is_credential_header(name) => {
                 ctx.err(
                     errs,
@@ -1000,19 +999,41 @@ fn check_headers(
                 );
                 continue;
             }
-            None => value.clone(),
+            None if http::HeaderValue::from_str(value).is_err() => {
+                ctx.err(
+                    errs,
+                    &hkey,
+                    "the value is not valid in an HTTP header (line breaks or control characters)",
+                );
+                continue;
+            }
+            None => HeaderValue::Literal(value.clone()),
         };
-        if http::HeaderValue::from_str(&resolved).is_err() {
-            ctx.err(
-                errs,
-                &hkey,
-                "the value is not valid in an HTTP header (line breaks or control characters)",
-            );
-            continue;
-        }
-        out.push((name.clone(), resolved));
+        out.push(Header {
+            name: name.clone(),
+            value,
+            line: ctx.index.line_of(&hkey),
+        });
     }
     out
+}
+
+/// The environment variables the sources' headers name that are not set, as configuration errors.
+pub fn unset_header_variables(project: &Project) -> ConfigErrors {
+    let mut errs = ConfigErrors::default();
+    for s in &project.sources {
+        for h in &s.headers {
+            if let Err(var) = h.resolve() {
+                errs.push(
+                    &s.file,
+                    h.line.or(s.line),
+                    format!("{}.headers.{}", s.key, h.name),
+                    format!("the environment variable {var} is not set; set it where osservatorio runs (credentials never live in YAML)"),
+                );
+            }
+        }
+    }
+    errs
 }
 
 /// A timeout in seconds (`30s`) or minutes (`5m`).

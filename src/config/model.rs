@@ -292,6 +292,35 @@ pub struct ColumnMap {
     pub mapped: bool,
 }
 
+/// Where an HTTP header's value comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum HeaderValue {
+    Literal(String),
+    /// An environment variable: credentials never live in YAML.
+    Env(String),
+}
+
+/// An HTTP header of a source.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Header {
+    pub name: String,
+    pub value: HeaderValue,
+    pub line: Option<usize>,
+}
+
+impl Header {
+    /// The value to send, or the name of the environment variable that is not set.
+    pub fn resolve(&self) -> Result<String, String> {
+        match &self.value {
+            HeaderValue::Literal(v) => Ok(v.clone()),
+            HeaderValue::Env(var) => std::env::var(var)
+                .ok()
+                .filter(|v| !v.is_empty())
+                .ok_or_else(|| var.clone()),
+        }
+    }
+}
+
 #[derive(Debug, Clone)]
 pub struct Source {
     pub name: String,
@@ -307,8 +336,10 @@ pub struct Source {
     pub max_shrink: f64,
     /// Rows whose first non-empty cell is a total label are skipped and counted.
     pub skip_totals: bool,
-    /// HTTP headers with their values resolved from the environment (never logged).
-    pub headers: Vec<(String, String)>,
+    /// HTTP headers; values named `env:NAME` are read from the environment when the export is fetched.
+    pub headers: Vec<Header>,
+    /// The YAML path of the source (`sources[3]`), for messages.
+    pub key: String,
     /// How long one remote request may take.
     pub timeout: std::time::Duration,
     /// How many times a transient remote error is retried.

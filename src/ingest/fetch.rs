@@ -44,20 +44,35 @@ fn fetch_err(url: &str, message: impl Into<String>) -> IngestError {
 }
 
 /// How a source's remote export is read.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct RemoteOptions {
-    pub headers: Vec<(String, String)>,
-    pub timeout: Duration,
-    pub retries: usize,
+    /// Header names and values, credentials read from the environment just now.
+    headers: Vec<(String, String)>,
+    timeout: Duration,
+    retries: usize,
 }
 
 impl RemoteOptions {
-    pub fn of(source: &Source) -> RemoteOptions {
-        RemoteOptions {
-            headers: source.headers.clone(),
+    /// The source's remote settings; an `env:` variable that is not set fails the source, named.
+    pub fn of(source: &Source) -> Result<RemoteOptions, IngestError> {
+        let mut headers = Vec::new();
+        for h in &source.headers {
+            let value = h.resolve().map_err(|var| {
+                fetch_err(
+                    &source.url,
+                    format!(
+                        "the environment variable {var} (headers.{}) is not set; set it where osservatorio runs",
+                        h.name
+                    ),
+                )
+            })?;
+            headers.push((h.name.clone(), value));
+        }
+        Ok(RemoteOptions {
+            headers,
             timeout: source.timeout,
             retries: source.retries,
-        }
+        })
     }
 
     fn retry(&self) -> RetryConfig {

@@ -291,7 +291,7 @@ async fn ingest_source(
     bar: &progress::SourceBar,
 ) -> Result<SourceOutcome, IngestError> {
     let shown = shown_url(project, source);
-    let remote = fetch::RemoteOptions::of(source);
+    let remote = fetch::RemoteOptions::of(source)?;
     let manifest = load_manifest(wh, source).await?;
     let definition = definition_hash(source, table);
     let accepted = opts.accept.contains(&source.name);
