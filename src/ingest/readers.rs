@@ -2,7 +2,7 @@
 //! mapping onto canonical tables is the same whatever the format.
 
 use std::fs::File;
-use std::io::{BufReader, Read};
+use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use calamine::{Data, Reader};
@@ -136,9 +136,7 @@ fn open_xlsx(
     sheet: Option<&str>,
     header_row: usize,
 ) -> Result<(Vec<String>, Rows), IngestError> {
-    // The workbook kind (xlsx, xls, ods) is read from the content: a downloaded export has no
-    // trustworthy file name.
-    let mut wb = open_sheets(path).map_err(|e| {
+    let wb = open_sheets(path).map_err(|e| {
         read_err(
             shown,
             None,
@@ -163,9 +161,24 @@ fn open_xlsx(
             .cloned()
             .ok_or_else(|| read_err(shown, None, "the workbook has no sheets"))?,
     };
-    let range = wb
-        .worksheet_range(&sheet)
-        .map_err(|e| read_err(shown, None, format!("sheet '{sheet}': {e}")))?;
+    match wb {
+        calamine::Sheets::Xlsx(x) => stream_xlsx(x, shown, sheet, header_row),
+        mut other => {
+            // xls and ods have no streaming reader: the sheet is read whole.
+            let range = other
+                .worksheet_range(&sheet)
+                .map_err(|e| read_err(shown, None, format!("sheet '{sheet}': {e}")))?;
+            rows_of_range(range, shown, &sheet, header_row)
+        }
+    }
+}
+
+fn rows_of_range(
+    range: calamine::Range<Data>,
+    shown: &str,
+    sheet: &str,
+    header_row: usize,
+) -> Result<(Vec<String>, Rows), IngestError> {
     let (row0, col0) = range.start().unwrap_or((0, 0));
     let width = col0 as usize + range.width();
     let mut header = None;
@@ -199,6 +212,126 @@ fn open_xlsx(
         )
     })?;
     Ok((header, Box::new(rows.into_iter())))
+}
+
+/// What the thread reading an XLSX sheet sends: the header once, then rows.
+enum SheetMessage {
+    Header(Vec<String>),
+    Row(Result<RawRow, IngestError>),
+}
+
+/// Reads an XLSX sheet cell by cell on a thread of its own and hands its rows over a bounded
+/// channel: memory holds a few hundred rows (and the workbook's shared strings), not the sheet.
+fn stream_xlsx(
+    mut wb: calamine::Xlsx<BufReader<File>>,
+    shown: &str,
+    sheet: String,
+    header_row: usize,
+) -> Result<(Vec<String>, Rows), IngestError> {
+    let (tx, rx) = std::sync::mpsc::sync_channel::<SheetMessage>(256);
+    let thread_shown = shown.to_string();
+    std::thread::spawn(move || {
+        let shown = thread_shown;
+        let send_err = |tx: &std::sync::mpsc::SyncSender<SheetMessage>, m: String| {
+            let _ = tx.send(SheetMessage::Row(Err(read_err(&shown, None, m))));
+        };
+        let mut reader = match wb.worksheet_cells_reader(&sheet) {
+            Ok(r) => r,
+            Err(e) => return send_err(&tx, format!("sheet '{sheet}': {e}")),
+        };
+        let mut current: Option<(u32, Vec<Cell>)> = None;
+        let mut header_sent = false;
+        // Hands over a finished row: the header, or a data row below it.
+        let flush = |row: u32, cells: Vec<Cell>, header_sent: &mut bool| -> bool {
+            let sheet_row = row as usize + 1;
+            if sheet_row < header_row {
+                return true;
+            }
+            if sheet_row == header_row {
+                *header_sent = true;
+                return tx
+                    .send(SheetMessage::Header(
+                        cells.iter().map(Cell::shown).collect(),
+                    ))
+                    .is_ok();
+            }
+            if !*header_sent || cells.iter().all(|c| matches!(c, Cell::Empty)) {
+                return true;
+            }
+            tx.send(SheetMessage::Row(Ok(RawRow {
+                line: sheet_row as u64,
+                cells,
+            })))
+            .is_ok()
+        };
+        loop {
+            let cell = match reader.next_cell() {
+                Ok(Some(c)) => c,
+                Ok(None) => break,
+                Err(e) => return send_err(&tx, format!("sheet '{sheet}': {e}")),
+            };
+            let (row, col) = cell.get_position();
+            if current.as_ref().is_some_and(|(r, _)| *r != row)
+                && let Some((r, cells)) = current.take()
+                && !flush(r, cells, &mut header_sent)
+            {
+                return;
+            }
+            let cells = &mut current.get_or_insert_with(|| (row, Vec::new())).1;
+            if cells.len() <= col as usize {
+                cells.resize(col as usize + 1, Cell::Empty);
+            }
+            cells[col as usize] = xlsx_ref_cell(cell.get_value());
+        }
+        if let Some((r, cells)) = current.take() {
+            flush(r, cells, &mut header_sent);
+        }
+        if !header_sent {
+            send_err(
+                &tx,
+                format!("sheet '{sheet}' has no row {header_row} for the header"),
+            );
+        }
+    });
+    let header = match rx.recv() {
+        Ok(SheetMessage::Header(h)) => h,
+        Ok(SheetMessage::Row(Err(e))) => return Err(e),
+        _ => {
+            return Err(read_err(
+                shown,
+                None,
+                format!("the sheet has no row {header_row} for the header"),
+            ));
+        }
+    };
+    let width = header.len();
+    let rows = rx.into_iter().filter_map(move |m| match m {
+        SheetMessage::Row(Ok(mut row)) => {
+            row.cells.resize(row.cells.len().max(width), Cell::Empty);
+            Some(Ok(row))
+        }
+        SheetMessage::Row(Err(e)) => Some(Err(e)),
+        SheetMessage::Header(_) => None,
+    });
+    Ok((header, Box::new(rows)))
+}
+
+fn xlsx_ref_cell(d: &calamine::DataRef) -> Cell {
+    use calamine::DataRef as D;
+    match d {
+        D::Empty => Cell::Empty,
+        D::String(s) | D::DateTimeIso(s) | D::DurationIso(s) => Cell::Text(s.clone()),
+        D::SharedString(s) => Cell::Text((*s).to_string()),
+        D::Int(i) => Cell::Int(*i),
+        D::Float(f) => Cell::Float(*f),
+        D::Bool(b) => Cell::Bool(*b),
+        D::DateTime(dt) => match dt.as_datetime() {
+            Some(t) if t.time() == chrono::NaiveTime::MIN => Cell::Date(t.date()),
+            Some(t) => Cell::DateTime(t),
+            None => Cell::Text(dt.to_string()),
+        },
+        D::Error(e) => Cell::Text(format!("#{e:?}")),
+    }
 }
 
 /// Opens a workbook of whichever kind its bytes say: a zip holds xlsx or ods, an OLE file xls.
@@ -241,68 +374,33 @@ fn xlsx_cell(d: &Data) -> Cell {
     }
 }
 
+/// JSON objects one at a time, from an array (`[{..}, {..}]`) or one per line (NDJSON), with the
+/// number each is reported under: its item number in an array, its line in NDJSON.
+type JsonItems = Box<
+    dyn Iterator<Item = Result<(u64, serde_json::Map<String, serde_json::Value>), IngestError>>
+        + Send,
+>;
+
+/// Streams a JSON export twice: once to learn every key (the header), once for the rows. Memory
+/// holds one object at a time, whatever the size of the export.
 fn open_json(
     path: &Path,
     shown: &str,
     encoding: &'static encoding_rs::Encoding,
 ) -> Result<(Vec<String>, Rows), IngestError> {
-    let mut text = String::new();
-    decoded(path, shown, encoding)?
-        .read_to_string(&mut text)
-        .map_err(|e| read_err(shown, None, e.to_string()))?;
-    let objects: Vec<(u64, serde_json::Map<String, serde_json::Value>)> =
-        if text.trim_start().starts_with('[') {
-            let items: Vec<serde_json::Value> = serde_json::from_str(&text).map_err(|e| {
-                read_err(shown, Some(e.line() as u64), format!("invalid JSON: {e}"))
-            })?;
-            items
-                .into_iter()
-                .enumerate()
-                .map(|(i, v)| match v {
-                    serde_json::Value::Object(m) => Ok((i as u64 + 1, m)),
-                    _ => Err(read_err(
-                        shown,
-                        Some(i as u64 + 1),
-                        "array item is not an object",
-                    )),
-                })
-                .collect::<Result<_, _>>()?
-        } else {
-            let mut out = Vec::new();
-            for (i, line) in text.lines().enumerate() {
-                if line.trim().is_empty() {
-                    continue;
-                }
-                match serde_json::from_str(line) {
-                    Ok(serde_json::Value::Object(m)) => out.push((i as u64 + 1, m)),
-                    Ok(_) => {
-                        return Err(read_err(
-                            shown,
-                            Some(i as u64 + 1),
-                            "line is not a JSON object",
-                        ));
-                    }
-                    Err(e) => {
-                        return Err(read_err(
-                            shown,
-                            Some(i as u64 + 1),
-                            format!("invalid JSON: {e}"),
-                        ));
-                    }
-                }
-            }
-            out
-        };
     let mut headers: Vec<String> = Vec::new();
-    for (_, m) in &objects {
+    let mut seen = std::collections::HashSet::new();
+    for item in json_items(path, shown, encoding)? {
+        let (_, m) = item?;
         for k in m.keys() {
-            if !headers.contains(k) {
+            if seen.insert(k.clone()) {
                 headers.push(k.clone());
             }
         }
     }
     let hs = headers.clone();
-    let rows = objects.into_iter().map(move |(line, m)| {
+    let rows = json_items(path, shown, encoding)?.map(move |item| {
+        let (line, m) = item?;
         let cells = hs
             .iter()
             .map(|h| m.get(h).map(json_cell).unwrap_or(Cell::Empty))
@@ -310,6 +408,132 @@ fn open_json(
         Ok(RawRow { line, cells })
     });
     Ok((headers, Box::new(rows)))
+}
+
+fn json_items(
+    path: &Path,
+    shown: &str,
+    encoding: &'static encoding_rs::Encoding,
+) -> Result<JsonItems, IngestError> {
+    let mut reader = BufReader::with_capacity(1 << 16, decoded(path, shown, encoding)?);
+    let first = peek_non_space(&mut reader).map_err(|e| read_err(shown, None, e.to_string()))?;
+    let shown = shown.to_string();
+    if first == Some(b'[') {
+        reader.consume(1);
+        return Ok(Box::new(ArrayItems {
+            reader,
+            shown,
+            index: 0,
+            done: false,
+        }));
+    }
+    let mut line_no = 0u64;
+    let items = std::io::BufRead::lines(reader).filter_map(move |line| {
+        line_no += 1;
+        let line = match line {
+            Ok(l) => l,
+            Err(e) => return Some(Err(read_err(&shown, Some(line_no), e.to_string()))),
+        };
+        if line.trim().is_empty() {
+            return None;
+        }
+        Some(match serde_json::from_str(&line) {
+            Ok(serde_json::Value::Object(m)) => Ok((line_no, m)),
+            Ok(_) => Err(read_err(&shown, Some(line_no), "line is not a JSON object")),
+            Err(e) => Err(read_err(
+                &shown,
+                Some(line_no),
+                format!("invalid JSON: {e}"),
+            )),
+        })
+    });
+    Ok(Box::new(items))
+}
+
+/// The next byte that is not white space, left unread.
+fn peek_non_space<R: std::io::BufRead>(r: &mut R) -> std::io::Result<Option<u8>> {
+    loop {
+        let buf = r.fill_buf()?;
+        if buf.is_empty() {
+            return Ok(None);
+        }
+        match buf.iter().position(|b| !b.is_ascii_whitespace()) {
+            Some(i) => {
+                let b = buf[i];
+                r.consume(i);
+                return Ok(Some(b));
+            }
+            None => {
+                let n = buf.len();
+                r.consume(n);
+            }
+        }
+    }
+}
+
+/// The objects of a JSON array, read one at a time.
+struct ArrayItems<R: std::io::BufRead> {
+    reader: R,
+    shown: String,
+    index: u64,
+    done: bool,
+}
+
+impl<R: std::io::BufRead> ArrayItems<R> {
+    fn fail(&mut self, message: String) -> Option<<Self as Iterator>::Item> {
+        self.done = true;
+        Some(Err(read_err(&self.shown, Some(self.index.max(1)), message)))
+    }
+}
+
+impl<R: std::io::BufRead> Iterator for ArrayItems<R> {
+    type Item = Result<(u64, serde_json::Map<String, serde_json::Value>), IngestError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        use serde::Deserialize;
+        if self.done {
+            return None;
+        }
+        let mut next = match peek_non_space(&mut self.reader) {
+            Ok(b) => b,
+            Err(e) => return self.fail(e.to_string()),
+        };
+        if self.index > 0 && next == Some(b',') {
+            self.reader.consume(1);
+            next = match peek_non_space(&mut self.reader) {
+                Ok(b) => b,
+                Err(e) => return self.fail(e.to_string()),
+            };
+        } else if self.index > 0 && next != Some(b']') {
+            return self.fail(format!(
+                "invalid JSON after array item {}: expected , or ]",
+                self.index
+            ));
+        }
+        match next {
+            Some(b']') => {
+                self.done = true;
+                None
+            }
+            Some(b'{') => {
+                self.index += 1;
+                // A map ends at its closing brace: the deserializer reads nothing past it.
+                let mut de = serde_json::Deserializer::from_reader(&mut self.reader);
+                match serde_json::Map::deserialize(&mut de) {
+                    Ok(m) => Some(Ok((self.index, m))),
+                    Err(e) => {
+                        let index = self.index;
+                        self.fail(format!("array item {index}: invalid JSON: {e}"))
+                    }
+                }
+            }
+            None => self.fail("the JSON array is not closed with ]".into()),
+            Some(_) => {
+                self.index += 1;
+                self.fail("array item is not an object".into())
+            }
+        }
+    }
 }
 
 fn json_cell(v: &serde_json::Value) -> Cell {
@@ -425,6 +649,54 @@ mod tests {
     use datafusion::arrow::array::{
         Float32Array, Int32Array, StringArray, TimestampMillisecondArray,
     };
+
+    type Numbered = Vec<(u64, Vec<Cell>)>;
+
+    fn json_rows(text: &str) -> Result<(Vec<String>, Numbered), String> {
+        let dir = tempfile::tempdir().map_err(|e| e.to_string())?;
+        let path = dir.path().join("x.json");
+        std::fs::write(&path, text).map_err(|e| e.to_string())?;
+        let (headers, rows) =
+            open_json(&path, "x.json", encoding_rs::UTF_8).map_err(|e| e.to_string())?;
+        let rows = rows
+            .map(|r| r.map(|r| (r.line, r.cells)).map_err(|e| e.to_string()))
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok((headers, rows))
+    }
+
+    #[test]
+    fn json_arrays_and_lines_stream_with_every_key_as_a_header() {
+        let (h, rows) = json_rows(" [ {\"a\": 1},\n {\"b\": \"x\", \"a\": null} ] ").unwrap();
+        assert_eq!(h, vec!["a", "b"]);
+        assert_eq!(
+            rows,
+            vec![
+                (1, vec![Cell::Int(1), Cell::Empty]),
+                (2, vec![Cell::Empty, Cell::Text("x".into())])
+            ]
+        );
+        let (h, rows) = json_rows("{\"a\": 1}\n\n{\"a\": 2.5}\n").unwrap();
+        assert_eq!(h, vec!["a"]);
+        assert_eq!(
+            rows,
+            vec![(1, vec![Cell::Int(1)]), (3, vec![Cell::Float(2.5)])]
+        );
+        assert_eq!(json_rows("[]").unwrap().1, vec![]);
+    }
+
+    #[test]
+    fn broken_json_names_the_item_or_line() {
+        let e = json_rows("[{\"a\": 1}, {\"a\": }]").unwrap_err();
+        assert!(e.contains("item 2"), "{e}");
+        let e = json_rows("[{\"a\": 1} {\"a\": 2}]").unwrap_err();
+        assert!(e.contains("expected , or ]"), "{e}");
+        let e = json_rows("[{\"a\": 1},").unwrap_err();
+        assert!(e.contains("not closed"), "{e}");
+        let e = json_rows("[1, 2]").unwrap_err();
+        assert!(e.contains("not an object"), "{e}");
+        let e = json_rows("{\"a\": 1}\n[2]\n").unwrap_err();
+        assert!(e.contains(":2:") || e.contains("x.json:2"), "{e}");
+    }
 
     #[test]
     fn parquet_columns_of_any_width_become_cells() {

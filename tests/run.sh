@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The test command: installs what the tests run against (a local S3 server), then runs every test.
+# Usage: bash tests/run.sh [cargo test arguments]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! python3 -c "import moto.server, flask" >/dev/null 2>&1; then
+  echo "== installing moto[server]: the local S3 server the S3 tests run against"
+  python3 -m pip install --quiet --disable-pip-version-check 'moto[server]'
+fi
+
+echo "== cargo test"
+cargo test --locked "$@"
