@@ -8,7 +8,7 @@ mod common;
 use std::collections::HashMap;
 use std::path::Path;
 
-use common::{BIN, bundled_project, osservatorio, stored_file, text};
+use common::{BIN, bundled_project, osservatorio, repo, stored_file, text};
 use std::process::Command;
 
 type Row = HashMap<String, String>;
@@ -70,6 +70,9 @@ fn bundled_project_runs_end_to_end_with_independently_computed_figures() {
         "achievement",
         "status",
         "run_id",
+        "previous",
+        "change",
+        "definition",
     ];
     let mut keys: Vec<&str> = rows[0].keys().map(String::as_str).collect();
     keys.sort();
@@ -117,6 +120,26 @@ fn bundled_project_runs_end_to_end_with_independently_computed_figures() {
         ),
         ("plan", "217", "off_track")
     );
+
+    // Year on year, against the figures DuckDB computed (tests/expected/compute_expected.json).
+    let expected: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("tests/expected/compute_expected.json")).unwrap(),
+    )
+    .unwrap();
+    let lodi_2023 = expected["persone_prese_in_carico LODI 2023"]["value"]
+        .as_f64()
+        .unwrap();
+    let lodi_2024 = expected["persone_prese_in_carico LODI 2024"]["value"]
+        .as_f64()
+        .unwrap();
+    assert!(close(num(lodi, "previous"), lodi_2023), "{lodi:?}");
+    assert!(
+        close(num(lodi, "change"), lodi_2024 - lodi_2023),
+        "{lodi:?}"
+    );
+    assert_eq!(lodi["definition"].len(), 64, "a SHA-256 of the definition");
+    let first = find(&rows, "persone_prese_in_carico", "LODI", "2023");
+    assert_eq!(first["previous"], "", "no 2022 in the samples");
 
     // A target status from a computed share.
     let table = find(&rows, "partecipazione_tavolo", "LODI", "2024");

@@ -80,6 +80,38 @@ impl Period {
         }
     }
 
+    /// The period just before this one at the same grain; for a plan period, the plan period of
+    /// `plans` that ends last before it starts.
+    pub fn previous(self, plans: &[Period]) -> Option<Period> {
+        match self {
+            Period::Month { year, month: 1 } => Some(Period::Month {
+                year: year - 1,
+                month: 12,
+            }),
+            Period::Month { year, month } => Some(Period::Month {
+                year,
+                month: month - 1,
+            }),
+            Period::Quarter { year, quarter: 1 } => Some(Period::Quarter {
+                year: year - 1,
+                quarter: 4,
+            }),
+            Period::Quarter { year, quarter } => Some(Period::Quarter {
+                year,
+                quarter: quarter - 1,
+            }),
+            Period::Year(y) => Some(Period::Year(y - 1)),
+            Period::Plan { from, .. } => plans
+                .iter()
+                .filter_map(|p| match p {
+                    Period::Plan { to, .. } if *to < from => Some((*to, *p)),
+                    _ => None,
+                })
+                .max_by_key(|(to, _)| *to)
+                .map(|(_, p)| p),
+        }
+    }
+
     /// Reads `2024-03`, `2024-Q1`, `2024`, `2025-2027`, or an ISO date (taken as its month).
     pub fn parse(s: &str) -> Option<Period> {
         let s = s.trim();

@@ -203,24 +203,26 @@ async fn compute_one(
             unknown.into_iter().take(10).collect::<Vec<_>>().join(", ")
         ));
     }
-    let merged = rollup::merge_base(base);
-    let spatial = if ind.territory_rollup {
-        rollup::roll_up_territories(&merged, &project.territories)
-    } else {
-        merged
-    };
-    let all = rollup::roll_up_time(
-        &spatial,
-        ind.grain,
-        ind.time_rollup,
+    let (all, rollup_warnings) = rollup::roll_up(
+        base,
+        &rollup::Rules {
+            has_denominator: has_den,
+            grain: ind.grain,
+            time: ind.time_rollup,
+            territories: ind.territory_rollup,
+        },
+        &project.territories,
         &project.settings.plan_periods,
-    );
+    )
+    .map_err(IndicatorError::Data)?;
+    warnings.extend(rollup_warnings);
 
     let targets = match &ind.targets_sql {
         Some(q) => targets_from_sql(ctx, q).await?,
         None => ind.targets.clone(),
     };
-    let rows = all
+    let definition = definition_hash(ind);
+    let mut rows: Vec<OutputRow> = all
         .into_iter()
         .map(|((territory, PeriodOrd(period)), pair)| {
             output_row(
@@ -228,6 +230,22 @@ async fn compute_one(
             )
         })
         .collect();
+    let values: BTreeMap<(String, String), Option<f64>> = rows
+        .iter()
+        .map(|r| ((r.territory.clone(), r.period.clone()), r.value))
+        .collect();
+    for r in &mut rows {
+        r.definition = definition.clone();
+        let previous = Period::parse(&r.period)
+            .and_then(|p| p.previous(&project.settings.plan_periods))
+            .and_then(|p| values.get(&(r.territory.clone(), p.to_string())).copied())
+            .flatten();
+        r.previous = previous;
+        r.change = match (r.value, previous) {
+            (Some(v), Some(p)) => Some(tidy(v - p)),
+            _ => None,
+        };
+    }
     Ok(Computed {
         rows,
         tables,
@@ -271,6 +289,9 @@ fn output_row(
         achievement: achievement.map(tidy),
         status: status.as_str().to_string(),
         run_id: run_id.to_string(),
+        previous: None,
+        change: None,
+        definition: String::new(),
     }
 }
 

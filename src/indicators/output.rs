@@ -24,6 +24,11 @@ pub struct OutputRow {
     pub achievement: Option<f64>,
     pub status: String,
     pub run_id: String,
+    /// The value of the previous period of the same grain, and value − previous.
+    pub previous: Option<f64>,
+    pub change: Option<f64>,
+    /// The hash of the indicator's definition the row was computed with.
+    pub definition: String,
 }
 
 pub fn schema() -> SchemaRef {
@@ -42,6 +47,9 @@ pub fn schema() -> SchemaRef {
         f("achievement"),
         s("status"),
         s("run_id"),
+        f("previous"),
+        f("change"),
+        s("definition"),
     ]))
 }
 
@@ -72,6 +80,9 @@ fn to_batch(rows: &[OutputRow]) -> Result<RecordBatch, IndicatorError> {
             n(&|r| r.achievement),
             s(&|r| &r.status),
             s(&|r| &r.run_id),
+            n(&|r| r.previous),
+            n(&|r| r.change),
+            s(&|r| &r.definition),
         ],
     )
     .map_err(|e| IndicatorError::Data(e.to_string()))
@@ -133,6 +144,9 @@ pub fn write(dir: &Path, rows: &[OutputRow]) -> Result<(), IndicatorError> {
             &num(r.achievement),
             &r.status,
             &r.run_id,
+            &num(r.previous),
+            &num(r.change),
+            &r.definition,
         ])
         .map_err(|e| IndicatorError::Output(e.to_string()))?;
     }
@@ -186,6 +200,13 @@ pub fn read(dir: &Path) -> Result<Vec<OutputRow>, IndicatorError> {
             s("status")?,
             s("run_id")?,
         );
+        // Tables written before these columns existed read as having none.
+        let rows = batch.num_rows();
+        let (previous, change) = (
+            f("previous").unwrap_or_else(|_| vec![None; rows]),
+            f("change").unwrap_or_else(|_| vec![None; rows]),
+        );
+        let definition = s("definition").unwrap_or_else(|_| vec![String::new(); rows]);
         let (nu, de, va, ta, ac) = (
             f("numerator")?,
             f("denominator")?,
@@ -207,6 +228,9 @@ pub fn read(dir: &Path) -> Result<Vec<OutputRow>, IndicatorError> {
                 achievement: ac[i],
                 status: st[i].clone(),
                 run_id: run[i].clone(),
+                previous: previous[i],
+                change: change[i],
+                definition: definition[i].clone(),
             });
         }
     }

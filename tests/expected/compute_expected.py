@@ -2,7 +2,8 @@
 
 Nothing here uses osservatorio: the exports are read as text, decoded, parsed and aggregated by
 DuckDB (and openpyxl for the workbooks), applying the same business rules the indicator YAML states.
-Run from the repository root:  pip install duckdb openpyxl && python3 tests/expected/compute_expected.py
+Run from the repository root:
+    pip install duckdb openpyxl && python3 tests/expected/compute_expected.py > tests/expected/compute_expected.json
 """
 
 import json
@@ -72,7 +73,7 @@ out["costo_pro_die PD 2024"] = {"numerator": float(num), "denominator": den, "va
 
 # Cases taken in charge at Lodi's desks: a count, 2024 from its months, and the 2025-2027 plan period.
 lodi = f"read_csv('{S}/ambiti/lodi/accessi_sportello.csv', delim=';', header=true, all_varchar=true)"
-for label, cond in [("2024", "= 2024"), ("2025-2027", "BETWEEN 2025 AND 2027")]:
+for label, cond in [("2023", "= 2023"), ("2024", "= 2024"), ("2025-2027", "BETWEEN 2025 AND 2027")]:
     n = con.execute(f"""
         SELECT COUNT(*) FROM {lodi}
         WHERE "Esito" = 'presa in carico' AND year(strptime("Data accesso", '%d/%m/%Y')) {cond}
