@@ -205,3 +205,131 @@ pub async fn runs(project: &Project) -> anyhow::Result<String> {
     }
     Ok(s)
 }
+
+/// A figure's place in the history listing: territory, period order, period label.
+type CellKey = (String, (i32, u32, crate::config::Grain), String);
+
+/// Each distinct value of an indicator's figures over runs, with why it changed.
+pub async fn history(
+    project: &Project,
+    indicator: &str,
+    territory: Option<&str>,
+    period: Option<&str>,
+    format: QueryFormat,
+) -> anyhow::Result<String> {
+    use crate::indicators::history::{self, Revision};
+    let wh = Warehouse::open(&project.settings.warehouse)?;
+    let all = history::read(&wh).await?;
+    let mut by_cell: std::collections::BTreeMap<CellKey, Vec<&history::HistoryRow>> =
+        std::collections::BTreeMap::new();
+    for h in all.iter().filter(|h| {
+        h.indicator == indicator
+            && territory.is_none_or(|t| h.territory == t)
+            && period.is_none_or(|p| h.period == p)
+    }) {
+        let order = crate::config::Period::parse(&h.period)
+            .map(|p| p.sort_key())
+            .unwrap_or((0, 0, crate::config::Grain::Plan));
+        by_cell
+            .entry((h.territory.clone(), order, h.period.clone()))
+            .or_default()
+            .push(h);
+    }
+    let number = |x: Option<f64>| {
+        x.map(|v| crate::indicators::output::tidy(v).to_string())
+            .unwrap_or_default()
+    };
+    let header = [
+        "territory",
+        "period",
+        "run",
+        "recorded",
+        "value",
+        "numerator",
+        "denominator",
+        "target",
+        "status",
+        "why",
+    ];
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for ((t, _, p), states) in &by_cell {
+        for (h, why) in history::revisions(states) {
+            let why = match why {
+                Revision::First => "first computed".to_string(),
+                Revision::Data(s) => format!("data revision: {}", s.join(", ")),
+                Revision::Definition => "definition or target revision".to_string(),
+                Revision::DataAndDefinition(s) => format!(
+                    "data revision ({}) and definition or target revision",
+                    s.join(", ")
+                ),
+                Revision::Other => {
+                    "recomputed (territories, plan periods or program version)".to_string()
+                }
+                Revision::Removed => "no longer computed".to_string(),
+            };
+            let recorded = chrono::DateTime::parse_from_rfc3339(&h.recorded_at)
+                .map(|x| {
+                    x.with_timezone(&project.settings.timezone)
+                        .format("%Y-%m-%d %H:%M")
+                        .to_string()
+                })
+                .unwrap_or(h.recorded_at.clone());
+            rows.push(vec![
+                t.clone(),
+                p.clone(),
+                h.run_id.clone(),
+                recorded,
+                number(h.value),
+                number(h.numerator),
+                number(h.denominator),
+                number(h.target),
+                h.status.clone(),
+                why,
+            ]);
+        }
+    }
+    let mut s = String::new();
+    match format {
+        QueryFormat::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(header)?;
+            for r in &rows {
+                w.write_record(r)?;
+            }
+            s.push_str(&String::from_utf8(w.into_inner()?)?);
+        }
+        QueryFormat::Table => {
+            if rows.is_empty() {
+                writeln!(
+                    s,
+                    "no history for {indicator} yet: it is recorded from the next compute on"
+                )?;
+                return Ok(s);
+            }
+            let widths: Vec<usize> = (0..header.len())
+                .map(|i| {
+                    rows.iter()
+                        .map(|r| r[i].chars().count())
+                        .chain([header[i].len()])
+                        .max()
+                        .unwrap_or(0)
+                })
+                .collect();
+            let line = |cells: Vec<&str>| {
+                cells
+                    .iter()
+                    .zip(&widths)
+                    .map(|(c, w)| format!("{c:<w$}"))
+                    .collect::<Vec<_>>()
+                    .join("  ")
+                    .trim_end()
+                    .to_string()
+            };
+            writeln!(s, "{}", line(header.to_vec()))?;
+            for r in &rows {
+                writeln!(s, "{}", line(r.iter().map(String::as_str).collect()))?;
+            }
+        }
+    }
+    Ok(s)
+}

@@ -100,6 +100,22 @@ enum Command {
         #[command(flatten)]
         p: ProjectArg,
     },
+    /// Every run's value of an indicator: each change, and whether data or the definition moved it
+    History {
+        /// The indicator id
+        indicator: String,
+        #[command(flatten)]
+        p: ProjectArg,
+        /// Only this territory
+        #[arg(long)]
+        territory: Option<String>,
+        /// Only this period (2024, 2024-Q1, 2024-03, 2025-2027)
+        #[arg(long)]
+        period: Option<String>,
+        /// How to print the result
+        #[arg(long, value_enum, default_value = "table")]
+        format: inspect::QueryFormat,
+    },
     /// Sign off the last run's reports: an immutable, dated bundle under OUTPUT/published/
     Publish {
         #[command(flatten)]
@@ -322,6 +338,27 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 Err(c) => Ok(c),
             }
         }
+        Command::History {
+            indicator,
+            p,
+            territory,
+            period,
+            format,
+        } => match load_selecting(&p, Selects::Indicator, std::slice::from_ref(&indicator)) {
+            Ok(project) => {
+                let out = inspect::history(
+                    &project,
+                    &indicator,
+                    territory.as_deref(),
+                    period.as_deref(),
+                    format,
+                )
+                .await?;
+                print!("{out}");
+                Ok(0)
+            }
+            Err(c) => Ok(c),
+        },
         Command::Publish { p, by, note, run } => match load(&p) {
             Ok(project) => publish(&project, &by, note.as_deref(), run.as_deref()).await,
             Err(c) => Ok(c),

@@ -2,6 +2,7 @@
 //! territory, attach targets and status, and write the indicator table. One failing indicator
 //! never stops the others; its previous figures stay in the table.
 
+pub mod history;
 pub mod output;
 pub mod rollup;
 pub mod sql;

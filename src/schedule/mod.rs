@@ -28,6 +28,15 @@ pub struct RunReport {
     pub indicators: Vec<serde_json::Value>,
     pub dashboards: Vec<serde_json::Value>,
     pub failed: bool,
+    /// Each source's export checksum as the run left the warehouse.
+    #[serde(default)]
+    pub exports: std::collections::BTreeMap<String, String>,
+    /// Each indicator's definition hash at the time of the run.
+    #[serde(default)]
+    pub definitions: std::collections::BTreeMap<String, String>,
+    /// Figures whose state changed and were appended to the history.
+    #[serde(default)]
+    pub history_rows: usize,
 }
 
 /// Collects what each stage did during one run.
@@ -79,6 +88,33 @@ impl<'a> Job<'a> {
         let ctx = crate::warehouse::session::session(self.project, &self.warehouse).await?;
         let out = crate::indicators::compute(self.project, &ctx, &self.run_id, only).await?;
         self.report.failed |= out.iter().any(|o| !o.ok);
+        let exports = self.export_checksums().await?;
+        // What each recomputed indicator read: the checksums of the exports behind its tables.
+        let recomputed: std::collections::BTreeMap<String, String> = out
+            .iter()
+            .filter(|o| o.ok)
+            .map(|o| {
+                let fingerprint: Vec<String> = self
+                    .project
+                    .sources
+                    .iter()
+                    .filter(|s| o.tables.contains(&s.table))
+                    .filter_map(|s| exports.get(&s.name).map(|sha| format!("{}={sha}", s.name)))
+                    .collect();
+                (o.indicator.clone(), fingerprint.join(";"))
+            })
+            .collect();
+        let rows = crate::indicators::output::read(&self.project.settings.output)?;
+        self.report.history_rows =
+            crate::indicators::history::record(&self.warehouse, &self.run_id, &rows, &recomputed)
+                .await?;
+        self.report.exports = exports;
+        self.report.definitions = self
+            .project
+            .indicators
+            .iter()
+            .map(|i| (i.id.clone(), crate::indicators::definition_hash(i)))
+            .collect();
         self.report.indicators = out
             .iter()
             .filter_map(|o| serde_json::to_value(o).ok())
@@ -96,6 +132,23 @@ impl<'a> Job<'a> {
             .iter()
             .filter_map(|o| serde_json::to_value(o).ok())
             .collect();
+        Ok(out)
+    }
+
+    /// Each source's published export checksum, from the manifests.
+    async fn export_checksums(
+        &self,
+    ) -> Result<std::collections::BTreeMap<String, String>, WarehouseError> {
+        let mut out = std::collections::BTreeMap::new();
+        for s in &self.project.sources {
+            let m: Option<crate::warehouse::manifest::SourceManifest> = self
+                .warehouse
+                .get_json(&self.warehouse.manifest_path(&s.name))
+                .await?;
+            if let Some(p) = m.and_then(|m| m.published) {
+                out.insert(s.name.clone(), p.sha256);
+            }
+        }
         Ok(out)
     }
 
