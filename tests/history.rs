@@ -96,3 +96,56 @@ fn history_tells_a_data_revision_from_a_target_revision() {
         text(&out)
     );
 }
+
+#[test]
+fn a_planted_outlier_and_a_rule_violation_are_found_with_their_line() {
+    let pipeline = "name: p\ntables:\n  presenze:\n    columns: { mese: date, struttura: string, presenti: int, posti: int }\n    required: [struttura]\n    checks:\n      - { name: presenti_entro_posti, rule: \"presenti <= posti\" }\n    outliers:\n      - { columns: [presenti], by: struttura, threshold: 3.5 }\nsources:\n  - { name: presenze-pd, table: presenze, territory: PD, url: presenze.csv, format: csv }\n";
+    let mut csv = String::from("mese,struttura,presenti,posti\n");
+    for month in 1..=12 {
+        // PD001 hosts about 20 every month but 200 in July (line 14); PD002 overflows its 30 places
+        // in May (line 11), by a margin ordinary for its own series.
+        let p1 = if month == 7 { 200 } else { 20 + month % 3 };
+        csv.push_str(&format!("2024-{month:02}-01,PD001,{p1},250\n"));
+        let p2 = if month == 5 { 31 } else { 26 + month % 3 };
+        csv.push_str(&format!("2024-{month:02}-01,PD002,{p2},30\n"));
+    }
+    let dir = project(&[
+        ("pipelines/p.yaml", pipeline.as_bytes()),
+        ("presenze.csv", csv.as_bytes()),
+    ]);
+    let p = dir.path();
+    assert_eq!(osservatorio(p, &["run"]).status.code(), Some(0));
+    let out = osservatorio(p, &["findings", "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let mut r = csv::Reader::from_reader(out.stdout.as_slice());
+    let rows: Vec<Vec<String>> = r
+        .records()
+        .map(|x| x.expect("row").iter().map(str::to_string).collect())
+        .collect();
+    let brief: Vec<(String, String, String, String)> = rows
+        .iter()
+        .map(|r| (r[2].clone(), r[3].clone(), r[6].clone(), r[7].clone()))
+        .collect();
+    assert_eq!(
+        brief,
+        vec![
+            (
+                "11".into(),
+                "rule".into(),
+                "".into(),
+                "struttura=PD002".into()
+            ),
+            (
+                "14".into(),
+                "outlier".into(),
+                "200".into(),
+                "struttura=PD001".into()
+            ),
+        ],
+        "{rows:?}"
+    );
+    assert!(rows[1][8].contains("struttura=PD001"), "{rows:?}");
+    // The same findings are in the report's folder.
+    let file = std::fs::read_to_string(p.join("out/findings.csv")).expect("findings.csv");
+    assert_eq!(file.lines().count(), 3, "{file}");
+}

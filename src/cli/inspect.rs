@@ -333,3 +333,36 @@ pub async fn history(
     }
     Ok(s)
 }
+
+/// The data-quality findings, as a table or CSV.
+pub async fn findings(
+    project: &Project,
+    source: Option<&str>,
+    format: QueryFormat,
+) -> anyhow::Result<String> {
+    use crate::ingest::findings;
+    let wh = Warehouse::open(&project.settings.warehouse)?;
+    let found = findings::read_all(project, &wh, source).await?;
+    if let QueryFormat::Csv = format {
+        return Ok(String::from_utf8(findings::to_csv(&found)?)?);
+    }
+    let mut s = String::new();
+    if found.is_empty() {
+        writeln!(s, "no findings")?;
+        return Ok(s);
+    }
+    writeln!(
+        s,
+        "{:<20} {:>7} {:<8} {:<24} {:<12} {:>10}  keys: reason",
+        "source", "line", "kind", "name", "column", "value"
+    )?;
+    for f in &found {
+        writeln!(
+            s,
+            "{:<20} {:>7} {:<8} {:<24} {:<12} {:>10}  {}: {}",
+            f.source, f.line, f.kind, f.name, f.column, f.value, f.keys, f.reason
+        )?;
+    }
+    writeln!(s, "{} finding(s)", found.len())?;
+    Ok(s)
+}

@@ -116,6 +116,17 @@ enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: inspect::QueryFormat,
     },
+    /// Data-quality findings: rows breaking validation rules and values far from their series
+    Findings {
+        #[command(flatten)]
+        p: ProjectArg,
+        /// Only this source's findings
+        #[arg(long)]
+        source: Option<String>,
+        /// How to print them
+        #[arg(long, value_enum, default_value = "table")]
+        format: inspect::QueryFormat,
+    },
     /// Sign off the last run's reports: an immutable, dated bundle under OUTPUT/published/
     Publish {
         #[command(flatten)]
@@ -262,7 +273,7 @@ fn known_sources(project: Project, given: &[String]) -> Result<Project, u8> {
     }
     let known: Vec<&str> = project.sources.iter().map(|s| s.name.as_str()).collect();
     eprintln!(
-        "error: --accept names unknown source {} (known: {})",
+        "error: unknown source {} (known: {})",
         bad.join(", "),
         known.join(", ")
     );
@@ -359,6 +370,18 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             }
             Err(c) => Ok(c),
         },
+        Command::Findings { p, source, format } => {
+            match load(&p).and_then(|x| known_sources(x, source.as_slice())) {
+                Ok(project) => {
+                    print!(
+                        "{}",
+                        inspect::findings(&project, source.as_deref(), format).await?
+                    );
+                    Ok(0)
+                }
+                Err(c) => Ok(c),
+            }
+        }
         Command::Publish { p, by, note, run } => match load(&p) {
             Ok(project) => publish(&project, &by, note.as_deref(), run.as_deref()).await,
             Err(c) => Ok(c),

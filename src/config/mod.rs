@@ -496,12 +496,60 @@ fn check_pipeline(
                 key: check_key,
             });
         }
+        let mut outliers = Vec::new();
+        for (i, o) in t.outliers.into_iter().enumerate() {
+            let okey = format!("{key}.outliers[{i}]");
+            let numeric = |c: &str| {
+                columns.iter().any(|x: &Column| {
+                    x.name == c && matches!(x.ty, ColumnType::Int | ColumnType::Float)
+                })
+            };
+            if o.columns.is_empty() {
+                ctx.err(
+                    errs,
+                    &format!("{okey}.columns"),
+                    "name the numeric columns to watch, e.g. [presenti]",
+                );
+            }
+            for (j, c) in o.columns.iter().enumerate() {
+                if !numeric(c) {
+                    ctx.err(
+                        errs,
+                        &format!("{okey}.columns[{j}]"),
+                        format!("'{c}' is not an int or float column of table '{name}'"),
+                    );
+                }
+            }
+            if let Some(b) = &o.by
+                && !columns.iter().any(|x| &x.name == b)
+            {
+                ctx.err(
+                    errs,
+                    &format!("{okey}.by"),
+                    format!("'{b}' is not a column of table '{name}'"),
+                );
+            }
+            let threshold = o.threshold.unwrap_or(3.5);
+            if !(threshold > 0.0 && threshold <= 100.0) {
+                ctx.err(
+                    errs,
+                    &format!("{okey}.threshold"),
+                    "a robust z-score threshold is a number above 0 and at most 100 (3.5 is usual)",
+                );
+            }
+            outliers.push(OutlierRule {
+                columns: o.columns,
+                by: o.by,
+                threshold,
+            });
+        }
         tables.insert(
             name.clone(),
             Table {
                 name,
                 columns,
                 checks,
+                outliers,
                 pipeline: f.name.clone(),
                 file: ctx.shown.clone(),
             },

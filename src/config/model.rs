@@ -161,11 +161,21 @@ pub struct Check {
     pub line: Option<usize>,
 }
 
+/// Values of `columns` whose robust z-score within their series (one per value of `by`) passes
+/// `threshold` are reported as outliers.
+#[derive(Debug, Clone)]
+pub struct OutlierRule {
+    pub columns: Vec<String>,
+    pub by: Option<String>,
+    pub threshold: f64,
+}
+
 #[derive(Debug, Clone)]
 pub struct Table {
     pub name: String,
     pub columns: Vec<Column>,
     pub checks: Vec<Check>,
+    pub outliers: Vec<OutlierRule>,
     pub pipeline: String,
     pub file: PathBuf,
 }

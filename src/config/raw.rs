@@ -51,6 +51,17 @@ pub struct TableFile {
     pub required: Vec<String>,
     #[serde(default)]
     pub checks: Vec<CheckFile>,
+    #[serde(default)]
+    pub outliers: Vec<OutlierFile>,
+}
+
+/// Values far from their own series become findings: `{ columns: [presenti], by: struttura, threshold: 3.5 }`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OutlierFile {
+    pub columns: Vec<String>,
+    pub by: Option<String>,
+    pub threshold: Option<f64>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -4,6 +4,7 @@
 mod batch;
 pub mod cell;
 mod fetch;
+pub mod findings;
 mod progress;
 pub mod readers;
 
@@ -415,6 +416,13 @@ async fn ingest_source(
             return Err(e);
         }
     };
+    let found = match findings::find(wh, table, source, &data_file).await {
+        Ok(f) => f,
+        Err(e) => {
+            let _ = wh.store.delete(&data_path).await;
+            return Err(e);
+        }
+    };
     let mut warnings = stats.warnings.clone();
     for c in checks.iter().filter(|c| c.violations > 0) {
         warnings.push(format!(
@@ -443,6 +451,8 @@ async fn ingest_source(
         warnings: warnings.clone(),
         checks,
     });
+    // The findings go first: a reader never meets new data with the old data's findings.
+    wh.put_json(&wh.findings_path(&source.name), &found).await?;
     // Publish: one small object, written whole, moves the pointer to the new file.
     wh.put_json(&wh.manifest_path(&source.name), &m).await?;
     write_rejected(wh, table, source, &stats.rejections).await?;

@@ -250,6 +250,12 @@ pub async fn render(
     }
     let manifests = load_manifests(project, wh).await;
     render_index(&ctx, &env, &manifests, &outcomes, run_id, &generated)?;
+    // The data-quality findings of every source, for the office and the report.
+    let found = crate::ingest::findings::read_all(project, wh, None)
+        .await
+        .map_err(|e| RenderError::Io(e.to_string()))?;
+    let csv = crate::ingest::findings::to_csv(&found).map_err(|e| io(out, e))?;
+    output::write_atomic(&out.join("findings.csv"), &csv)?;
     let record = crate::publish::bundle::RenderRecord {
         run_id: run_id.to_string(),
         rendered_at: chrono::Utc::now().to_rfc3339(),

@@ -116,6 +116,11 @@ impl Warehouse {
         self.path(&format!("_manifests/{source}.json"))
     }
 
+    /// The data-quality findings of a source's published data.
+    pub fn findings_path(&self, source: &str) -> StorePath {
+        self.path(&format!("_findings/{source}.json"))
+    }
+
     pub fn run_path(&self, run_id: &str) -> StorePath {
         self.path(&format!("_runs/{run_id}.json"))
     }
