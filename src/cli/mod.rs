@@ -596,7 +596,7 @@ async fn check(p: &ProjectArg) -> anyhow::Result<u8> {
     };
     let ctx = crate::warehouse::session::planning_session(&project)?;
     let mut errs = config::unset_header_variables(&project);
-    for ind in &project.indicators {
+    for ind in project.indicators.iter().filter(|i| i.builtin.is_none()) {
         if let Err(e) = crate::indicators::check_indicator(&ctx, ind).await {
             errs.push(
                 &ind.file,

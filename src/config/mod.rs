@@ -164,6 +164,11 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
     }
 
     let mut indicators: Vec<Indicator> = Vec::new();
+    // Delivery indicators exist whenever a source declares its cadence.
+    if sources.iter().any(|s| s.expected.is_some()) {
+        indicators.push(Builtin::Completeness.indicator());
+        indicators.push(Builtin::Timeliness.indicator());
+    }
     let mut all_indicators_read = true;
     for path in yaml_files(&root.join("indicators")) {
         let parsed = read_yaml::<IndicatorsFile>(&root, &path, &mut errs);
@@ -1173,11 +1178,11 @@ fn check_indicator(
     errs: &mut ConfigErrors,
 ) -> Option<Indicator> {
     let before = errs.0.len();
-    if !is_identifier(&f.id) {
+    if !is_identifier(&f.id) || f.id.starts_with('_') {
         ctx.err(
             errs,
             &format!("{key}.id"),
-            "an indicator id is lower-case letters, digits and _",
+            "an indicator id is lower-case letters, digits and _, starting with a letter (ids starting with _ are built in)",
         );
     }
     let kind = match f.kind.as_str() {
@@ -1346,6 +1351,7 @@ fn check_indicator(
         targets_sql: f.targets_sql,
         on_track,
         suppress_small_cells,
+        builtin: None,
         file: ctx.shown.clone(),
         key: key.to_string(),
         line: ctx.index.line_of(key),

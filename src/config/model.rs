@@ -279,6 +279,16 @@ impl Cadence {
         }
     }
 
+    /// The period a delivery covers: a month for daily, weekly and monthly sources.
+    pub fn grain(self) -> super::period::Grain {
+        use super::period::Grain;
+        match self {
+            Cadence::Quarterly => Grain::Quarter,
+            Cadence::Yearly => Grain::Year,
+            _ => Grain::Month,
+        }
+    }
+
     pub fn days(self) -> i64 {
         match self {
             Cadence::Daily => 1,
@@ -443,11 +453,80 @@ pub struct Indicator {
     pub on_track: f64,
     /// Whether published figures with small counts are hidden (`small_cells: suppress`, the default).
     pub suppress_small_cells: bool,
+    /// A figure osservatorio computes itself from the deliveries, not from SQL.
+    pub builtin: Option<Builtin>,
     pub file: PathBuf,
     /// The YAML path of the definition (`indicators[3]`) and the lines of the item and its `sql`.
     pub key: String,
     pub line: Option<usize>,
     pub sql_line: Option<usize>,
+}
+
+/// The built-in indicators of delivery, computed for sources with an `expected` cadence.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Builtin {
+    /// `_completeness`: the share of expected deliveries (periods) received.
+    Completeness,
+    /// `_timeliness`: the share of deliveries received within their cadence and grace.
+    Timeliness,
+}
+
+impl Builtin {
+    pub fn id(self) -> &'static str {
+        match self {
+            Builtin::Completeness => "_completeness",
+            Builtin::Timeliness => "_timeliness",
+        }
+    }
+
+    /// The definition a project gets for it.
+    pub fn indicator(self) -> Indicator {
+        let (it, en, description) = match self {
+            Builtin::Completeness => (
+                "Completezza delle consegne",
+                "Completeness of deliveries",
+                "Periodi con dati ricevuti sui periodi attesi dalle fonti con cadenza dichiarata.",
+            ),
+            Builtin::Timeliness => (
+                "Tempestività delle consegne",
+                "Timeliness of deliveries",
+                "Periodi ricevuti entro cadenza e tolleranza sui periodi ricevuti da quando la fonte è osservata.",
+            ),
+        };
+        Indicator {
+            id: self.id().to_string(),
+            title: super::raw::Text::Localized(
+                [
+                    ("it".to_string(), it.to_string()),
+                    ("en".to_string(), en.to_string()),
+                ]
+                .into_iter()
+                .collect(),
+            ),
+            description: Some(super::raw::Text::Plain(description.to_string())),
+            kind: Kind::Process,
+            unit: Unit::Percent,
+            grain: super::period::Grain::Month,
+            direction: Direction::Up,
+            sql: String::new(),
+            time_rollup: TimeRollup::Sum,
+            territory_rollup: true,
+            targets: vec![Target {
+                territory: None,
+                period: None,
+                grain: None,
+                value: 100.0,
+            }],
+            targets_sql: None,
+            on_track: 90.0,
+            suppress_small_cells: false,
+            builtin: Some(self),
+            file: PathBuf::from("(built in)"),
+            key: self.id().to_string(),
+            line: None,
+            sql_line: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

@@ -2,6 +2,7 @@
 //! territory, attach targets and status, and write the indicator table. One failing indicator
 //! never stops the others; its previous figures stay in the table.
 
+pub mod deliveries;
 pub mod history;
 pub mod output;
 pub mod rollup;
@@ -53,6 +54,7 @@ pub async fn compute(
     ctx: &SessionContext,
     run_id: &str,
     only: &[String],
+    deliveries: &[deliveries::Deliveries],
 ) -> Result<Vec<IndicatorOutcome>, IndicatorError> {
     let out_dir = &project.settings.output;
     let previous = output::read(out_dir)?;
@@ -65,7 +67,11 @@ pub async fn compute(
             continue;
         }
         let started = std::time::Instant::now();
-        match compute_one(project, ctx, ind, run_id).await {
+        let computed = match ind.builtin {
+            Some(which) => compute_builtin(project, ind, which, deliveries, run_id),
+            None => compute_one(project, ctx, ind, run_id).await,
+        };
+        match computed {
             Ok(c) => {
                 tracing::info!(indicator = %ind.id, rows = c.rows.len(), ms = started.elapsed().as_millis() as u64, "indicator done");
                 outcomes.push(IndicatorOutcome {
@@ -135,6 +141,63 @@ fn grain_rank(g: &str) -> u8 {
         "year" => 2,
         _ => 3,
     }
+}
+
+/// A built-in delivery indicator, from what the manifests record of each source's deliveries.
+fn compute_builtin(
+    project: &Project,
+    ind: &Indicator,
+    which: crate::config::Builtin,
+    all: &[deliveries::Deliveries],
+    run_id: &str,
+) -> Result<Computed, IndicatorError> {
+    let today = chrono::Utc::now()
+        .with_timezone(&project.settings.timezone)
+        .date_naive();
+    let cells = deliveries::cells(project, which, all, today).map_err(IndicatorError::Data)?;
+    let rows = finish_rows(project, ind, &ind.targets, cells, true, run_id);
+    Ok(Computed {
+        rows,
+        tables: BTreeSet::new(),
+        warnings: Vec::new(),
+    })
+}
+
+/// Output rows from rolled-up cells: value, target, status, previous period and definition.
+fn finish_rows(
+    project: &Project,
+    ind: &Indicator,
+    targets: &[Target],
+    cells: rollup::Cells,
+    has_den: bool,
+    run_id: &str,
+) -> Vec<OutputRow> {
+    let definition = definition_hash(ind);
+    let mut rows: Vec<OutputRow> = cells
+        .into_iter()
+        .map(|((territory, PeriodOrd(period)), pair)| {
+            output_row(
+                project, ind, targets, territory, period, pair, has_den, run_id,
+            )
+        })
+        .collect();
+    let values: BTreeMap<(String, String), Option<f64>> = rows
+        .iter()
+        .map(|r| ((r.territory.clone(), r.period.clone()), r.value))
+        .collect();
+    for r in &mut rows {
+        r.definition = definition.clone();
+        let previous = Period::parse(&r.period)
+            .and_then(|p| p.previous(&project.settings.plan_periods))
+            .and_then(|p| values.get(&(r.territory.clone(), p.to_string())).copied())
+            .flatten();
+        r.previous = previous;
+        r.change = match (r.value, previous) {
+            (Some(v), Some(p)) => Some(tidy(v - p)),
+            _ => None,
+        };
+    }
+    rows
 }
 
 async fn compute_one(
@@ -222,31 +285,7 @@ async fn compute_one(
         Some(q) => targets_from_sql(ctx, q).await?,
         None => ind.targets.clone(),
     };
-    let definition = definition_hash(ind);
-    let mut rows: Vec<OutputRow> = all
-        .into_iter()
-        .map(|((territory, PeriodOrd(period)), pair)| {
-            output_row(
-                project, ind, &targets, territory, period, pair, has_den, run_id,
-            )
-        })
-        .collect();
-    let values: BTreeMap<(String, String), Option<f64>> = rows
-        .iter()
-        .map(|r| ((r.territory.clone(), r.period.clone()), r.value))
-        .collect();
-    for r in &mut rows {
-        r.definition = definition.clone();
-        let previous = Period::parse(&r.period)
-            .and_then(|p| p.previous(&project.settings.plan_periods))
-            .and_then(|p| values.get(&(r.territory.clone(), p.to_string())).copied())
-            .flatten();
-        r.previous = previous;
-        r.change = match (r.value, previous) {
-            (Some(v), Some(p)) => Some(tidy(v - p)),
-            _ => None,
-        };
-    }
+    let rows = finish_rows(project, ind, &targets, all, has_den, run_id);
     Ok(Computed {
         rows,
         tables,

@@ -234,6 +234,7 @@ async fn load_manifest(wh: &Warehouse, source: &Source) -> Result<SourceManifest
             pipeline: source.pipeline.clone(),
             published: None,
             last_attempt: None,
+            periods_seen: Default::default(),
         }))
 }
 
@@ -436,6 +437,15 @@ async fn ingest_source(
         .map(|c| c.violations)
         .sum();
     let mut m = manifest;
+    match delivery_periods(wh, table, source, &data_file).await {
+        Ok(periods) => {
+            let now = chrono::Utc::now().to_rfc3339();
+            for p in periods {
+                m.periods_seen.entry(p).or_insert_with(|| now.clone());
+            }
+        }
+        Err(e) => warnings.push(format!("delivery periods not recorded: {e}")),
+    }
     m.published = Some(Published {
         url: shown,
         sha256: fetched.sha256.clone(),
@@ -476,6 +486,65 @@ async fn ingest_source(
         seconds: 0.0,
         attempts: fetched.attempts,
     })
+}
+
+/// The delivery periods (months, quarters or years, by the source's cadence) its data cover, read
+/// from the table's first date column; none when the source has no cadence or the table no date.
+async fn delivery_periods(
+    wh: &Warehouse,
+    table: &Table,
+    source: &Source,
+    data_file: &str,
+) -> Result<Vec<String>, IngestError> {
+    use crate::config::{ColumnType, Period};
+    let Some(cadence) = source.expected else {
+        return Ok(Vec::new());
+    };
+    let Some(column) = table
+        .columns
+        .iter()
+        .find(|c| matches!(c.ty, ColumnType::Date | ColumnType::Timestamp))
+    else {
+        return Ok(Vec::new());
+    };
+    let grain = cadence.grain();
+    let ctx = crate::warehouse::session::warehouse_context(wh)?;
+    ctx.register_parquet(
+        "staged",
+        &wh.file_url(data_file),
+        datafusion::prelude::ParquetReadOptions::default(),
+    )
+    .await
+    .map_err(|e| IngestError::Other(e.to_string()))?;
+    let sql = format!(
+        "SELECT DISTINCT CAST(\"{}\" AS DATE) AS d FROM staged WHERE \"{}\" IS NOT NULL",
+        column.name, column.name
+    );
+    let df = crate::indicators::sql::plan_read_only(&ctx, &sql)
+        .await
+        .map_err(IngestError::Other)?;
+    let batches = df
+        .collect()
+        .await
+        .map_err(|e| IngestError::Other(e.to_string()))?;
+    let mut out = std::collections::BTreeSet::new();
+    for b in batches {
+        if let Some(days) = b
+            .column(0)
+            .as_any()
+            .downcast_ref::<datafusion::arrow::array::Date32Array>()
+        {
+            for i in 0..days.len() {
+                if let Some(p) = days
+                    .value_as_date(i)
+                    .and_then(|d| Period::containing(d, grain))
+                {
+                    out.insert(p.to_string());
+                }
+            }
+        }
+    }
+    Ok(out.into_iter().collect())
 }
 
 /// Whether `rows` is a larger drop from the last good `previous` rows than `max_shrink` percent.

@@ -86,7 +86,9 @@ impl<'a> Job<'a> {
         only: &[String],
     ) -> Result<Vec<IndicatorOutcome>, crate::indicators::IndicatorError> {
         let ctx = crate::warehouse::session::session(self.project, &self.warehouse).await?;
-        let out = crate::indicators::compute(self.project, &ctx, &self.run_id, only).await?;
+        let deliveries = self.deliveries().await?;
+        let out =
+            crate::indicators::compute(self.project, &ctx, &self.run_id, only, &deliveries).await?;
         self.report.failed |= out.iter().any(|o| !o.ok);
         let exports = self.export_checksums().await?;
         // What each recomputed indicator read: the checksums of the exports behind its tables.
@@ -132,6 +134,30 @@ impl<'a> Job<'a> {
             .iter()
             .filter_map(|o| serde_json::to_value(o).ok())
             .collect();
+        Ok(out)
+    }
+
+    /// What the manifests record of the deliveries of each source with a cadence and a territory.
+    async fn deliveries(
+        &self,
+    ) -> Result<Vec<crate::indicators::deliveries::Deliveries>, WarehouseError> {
+        let mut out = Vec::new();
+        for s in &self.project.sources {
+            let (Some(cadence), Some(territory)) = (s.expected, &s.territory) else {
+                continue;
+            };
+            let m: Option<crate::warehouse::manifest::SourceManifest> = self
+                .warehouse
+                .get_json(&self.warehouse.manifest_path(&s.name))
+                .await?;
+            out.push(crate::indicators::deliveries::Deliveries {
+                source: s.name.clone(),
+                territory: territory.clone(),
+                cadence,
+                grace_days: s.grace_days,
+                periods_seen: m.map(|m| m.periods_seen).unwrap_or_default(),
+            });
+        }
         Ok(out)
     }
 

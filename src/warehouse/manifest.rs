@@ -69,4 +69,8 @@ pub struct SourceManifest {
     pub pipeline: String,
     pub published: Option<Published>,
     pub last_attempt: Option<Attempt>,
+    /// For sources with an `expected` cadence: each delivery period found in the data, with when
+    /// its rows were first received (RFC 3339). Kept across re-ingests.
+    #[serde(default)]
+    pub periods_seen: std::collections::BTreeMap<String, String>,
 }
