@@ -68,8 +68,16 @@ fn history_tells_a_data_revision_from_a_target_revision() {
             .unwrap_or(0)
     };
     let before = files(p);
-    assert_eq!(osservatorio(p, &["run"]).status.code(), Some(0));
+    let table = std::fs::read(p.join("out/indicators.csv")).expect("indicators.csv");
+    let out = osservatorio(p, &["run"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(text(&out).contains("not recomputed"), "{}", text(&out));
     assert_eq!(files(p), before, "an unchanged run stores nothing");
+    assert_eq!(
+        std::fs::read(p.join("out/indicators.csv")).expect("indicators.csv"),
+        table,
+        "an unchanged run leaves the table as it was"
+    );
     // The steering group raises the target.
     write(p, "indicators/i.yaml", indicators(120).as_bytes());
     assert_eq!(osservatorio(p, &["run"]).status.code(), Some(0));

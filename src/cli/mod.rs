@@ -502,6 +502,11 @@ fn summarize(project: &Project, report: &crate::schedule::RunReport) {
             println!("FAILED {e}");
         }
     }
+    if report.compute_skipped {
+        println!(
+            "indicators: nothing they read or how they are defined changed, so they were not recomputed"
+        );
+    }
     println!(
         "{}: run {} — sources {}/{} ok, indicators {}/{} ok, dashboards {}/{} ok",
         project.settings.name,

@@ -37,7 +37,13 @@ pub struct RunReport {
     /// Figures whose state changed and were appended to the history.
     #[serde(default)]
     pub history_rows: usize,
+    /// Nothing the indicators are computed from had changed: they were not recomputed.
+    #[serde(default)]
+    pub compute_skipped: bool,
 }
+
+/// Where compute leaves the fingerprint of what the indicator table was computed from.
+const COMPUTE_STATE: &str = "compute-inputs.sha256";
 
 /// Collects what each stage did during one run.
 pub struct Job<'a> {
@@ -85,12 +91,30 @@ impl<'a> Job<'a> {
         &mut self,
         only: &[String],
     ) -> Result<Vec<IndicatorOutcome>, crate::indicators::IndicatorError> {
-        let ctx = crate::warehouse::session::session(self.project, &self.warehouse).await?;
+        let exports = self.export_checksums().await?;
         let deliveries = self.deliveries().await?;
+        let inputs = self.inputs_fingerprint(&exports, &deliveries);
+        let state_path = self.project.settings.output.join(COMPUTE_STATE);
+        let output_exists = crate::indicators::table_path(self.project).exists();
+        if only.is_empty()
+            && output_exists
+            && std::fs::read_to_string(&state_path).is_ok_and(|s| s.trim() == inputs)
+        {
+            // Same exports, definitions, territories and day as the table was computed from.
+            tracing::info!("nothing changed since the indicators were computed: not recomputed");
+            self.report.compute_skipped = true;
+            self.report.exports = exports;
+            return Ok(Vec::new());
+        }
+        let ctx = crate::warehouse::session::session(self.project, &self.warehouse).await?;
         let out =
             crate::indicators::compute(self.project, &ctx, &self.run_id, only, &deliveries).await?;
         self.report.failed |= out.iter().any(|o| !o.ok);
-        let exports = self.export_checksums().await?;
+        if only.is_empty() && out.iter().all(|o| o.ok) {
+            crate::indicators::output::write_atomic(&state_path, inputs.as_bytes())?;
+        } else {
+            let _ = std::fs::remove_file(&state_path);
+        }
         // What each recomputed indicator read: the checksums of the exports behind its tables.
         let recomputed: std::collections::BTreeMap<String, String> = out
             .iter()
@@ -135,6 +159,47 @@ impl<'a> Job<'a> {
             .filter_map(|o| serde_json::to_value(o).ok())
             .collect();
         Ok(out)
+    }
+
+    /// A hash of everything the indicator table is computed from: the exports, the definitions,
+    /// the territories, the plan periods, the deliveries, the day (delivery indicators look at
+    /// what is due today) and the program version.
+    fn inputs_fingerprint(
+        &self,
+        exports: &std::collections::BTreeMap<String, String>,
+        deliveries: &[crate::indicators::deliveries::Deliveries],
+    ) -> String {
+        use sha2::{Digest, Sha256};
+        let p = self.project;
+        let territories: Vec<String> = p
+            .territories
+            .by_code
+            .values()
+            .map(|t| format!("{}|{}|{}|{:?}", t.code, t.name, t.level, t.parent))
+            .collect();
+        let definitions: Vec<String> = p
+            .indicators
+            .iter()
+            .map(|i| format!("{}={}", i.id, crate::indicators::definition_hash(i)))
+            .collect();
+        let seen: Vec<String> = deliveries
+            .iter()
+            .map(|d| format!("{}:{:?}", d.source, d.periods_seen))
+            .collect();
+        let today = chrono::Utc::now()
+            .with_timezone(&p.settings.timezone)
+            .date_naive();
+        let text = serde_json::json!({
+            "version": env!("CARGO_PKG_VERSION"),
+            "exports": exports,
+            "definitions": definitions,
+            "territories": territories,
+            "plan_periods": p.settings.plan_periods.iter().map(|x| x.to_string()).collect::<Vec<_>>(),
+            "deliveries": seen,
+            "today": today.to_string(),
+        })
+        .to_string();
+        hex::encode(Sha256::digest(text.as_bytes()))
     }
 
     /// What the manifests record of the deliveries of each source with a cadence and a territory.
