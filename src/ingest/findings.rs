@@ -72,14 +72,7 @@ pub async fn find(
     if table.checks.is_empty() && table.outliers.is_empty() {
         return Ok(Vec::new());
     }
-    let ctx = crate::warehouse::session::warehouse_context(wh)?;
-    ctx.register_parquet(
-        "staged",
-        &wh.file_url(data_file),
-        datafusion::prelude::ParquetReadOptions::default(),
-    )
-    .await
-    .map_err(df_err)?;
+    let ctx = crate::warehouse::session::staged_file_context(wh, data_file).await?;
     let keys: Vec<&str> = table
         .columns
         .iter()

@@ -461,7 +461,7 @@ async fn ingest_source(
         warnings: warnings.clone(),
         checks,
     });
-    // The findings go first: a reader never meets new data with the old data's findings.
+    // Findings first, then the pointer: published data never lack theirs.
     wh.put_json(&wh.findings_path(&source.name), &found).await?;
     // Publish: one small object, written whole, moves the pointer to the new file.
     wh.put_json(&wh.manifest_path(&source.name), &m).await?;
@@ -508,14 +508,7 @@ async fn delivery_periods(
         return Ok(Vec::new());
     };
     let grain = cadence.grain();
-    let ctx = crate::warehouse::session::warehouse_context(wh)?;
-    ctx.register_parquet(
-        "staged",
-        &wh.file_url(data_file),
-        datafusion::prelude::ParquetReadOptions::default(),
-    )
-    .await
-    .map_err(|e| IngestError::Other(e.to_string()))?;
+    let ctx = crate::warehouse::session::staged_file_context(wh, data_file).await?;
     let sql = format!(
         "SELECT DISTINCT CAST(\"{}\" AS DATE) AS d FROM staged WHERE \"{}\" IS NOT NULL",
         column.name, column.name
@@ -769,11 +762,7 @@ async fn run_checks(
     if table.checks.is_empty() {
         return Ok(Vec::new());
     }
-    let ctx = crate::warehouse::session::warehouse_context(wh)?;
-    let opts = datafusion::prelude::ParquetReadOptions::default();
-    ctx.register_parquet("staged", &wh.file_url(data_file), opts)
-        .await
-        .map_err(|e| IngestError::Other(e.to_string()))?;
+    let ctx = crate::warehouse::session::staged_file_context(wh, data_file).await?;
     let mut out = Vec::new();
     for check in &table.checks {
         let sql = format!(

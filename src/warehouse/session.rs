@@ -43,6 +43,23 @@ pub fn warehouse_context(wh: &Warehouse) -> Result<SessionContext, WarehouseErro
     Ok(ctx)
 }
 
+/// A session over one data file of the warehouse, registered as the table `staged`: how checks,
+/// findings and delivery periods look at a source's new data before it is published.
+pub async fn staged_file_context(
+    wh: &Warehouse,
+    data_file: &str,
+) -> Result<SessionContext, WarehouseError> {
+    let ctx = warehouse_context(wh)?;
+    ctx.register_parquet(
+        "staged",
+        &wh.file_url(data_file),
+        datafusion::prelude::ParquetReadOptions::default(),
+    )
+    .await
+    .map_err(|e| df_err(data_file, e))?;
+    Ok(ctx)
+}
+
 /// The data files each table reads now: exactly those the manifests of the project's sources
 /// name. A file being written, a superseded one, or one of a source no longer in the YAML is never
 /// read.
