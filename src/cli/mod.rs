@@ -261,6 +261,28 @@ fn load_selecting(p: &ProjectArg, selects: Selects, given: &[String]) -> Result<
     Ok(project)
 }
 
+/// How long a manual command waits for a run in progress (scheduled or not) before giving up.
+const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+
+/// Takes the project's run lock for `command`, waiting for a run in progress; None (after saying
+/// why) when it does not end in time.
+async fn run_lock(
+    project: &Project,
+    command: &str,
+) -> anyhow::Result<Option<crate::schedule::lock::RunLock>> {
+    let wh = crate::warehouse::Warehouse::open(&project.settings.warehouse)?;
+    match crate::schedule::lock::acquire(&wh, command, LOCK_PATIENCE).await? {
+        Ok(lock) => Ok(Some(lock)),
+        Err(holder) => {
+            eprintln!(
+                "error: another run still holds the project after {} minutes: {holder}",
+                LOCK_PATIENCE.as_secs() / 60
+            );
+            Ok(None)
+        }
+    }
+}
+
 /// The project, when every name given to `--accept` is one of its sources.
 fn known_sources(project: Project, given: &[String]) -> Result<Project, u8> {
     let bad: Vec<&str> = given
@@ -423,6 +445,9 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 Ok(x) => x,
                 Err(c) => return Ok(c),
             };
+            let Some(lock) = run_lock(&project, "run").await? else {
+                return Ok(FAILED);
+            };
             let mut job = Job::start(&project, "run")?;
             let sources = job
                 .ingest(&pipelines, &IngestOptions { full, accept })
@@ -436,7 +461,9 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 eprintln!("error: rendering: {e}");
                 job.mark_failed();
             }
-            finish(job, &project, Some(("report", "index.html"))).await
+            let code = finish(job, &project, Some(("report", "index.html"))).await;
+            lock.release().await;
+            code
         }
         Command::Ingest {
             p,
@@ -450,23 +477,33 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 Ok(x) => x,
                 Err(c) => return Ok(c),
             };
+            let Some(lock) = run_lock(&project, "ingest").await? else {
+                return Ok(FAILED);
+            };
             let mut job = Job::start(&project, "ingest")?;
             let sources = job
                 .ingest(&pipelines, &IngestOptions { full, accept })
                 .await;
             print_source_table(&sources);
-            finish(job, &project, None).await
+            let code = finish(job, &project, None).await;
+            lock.release().await;
+            code
         }
         Command::Compute { p, indicators } => {
             let project = match load_selecting(&p, Selects::Indicator, &indicators) {
                 Ok(x) => x,
                 Err(c) => return Ok(c),
             };
+            let Some(lock) = run_lock(&project, "compute").await? else {
+                return Ok(FAILED);
+            };
             let mut job = Job::start(&project, "compute")?;
             job.compute(&indicators)
                 .await
                 .context("computing indicators")?;
-            finish(job, &project, Some(("indicators", "indicators.csv"))).await
+            let code = finish(job, &project, Some(("indicators", "indicators.csv"))).await;
+            lock.release().await;
+            code
         }
         Command::Render { p, dashboards } => {
             let project = match load_selecting(&p, Selects::Dashboard, &dashboards) {

@@ -1,6 +1,8 @@
 //! Jobs: one run of the stages, its identifier and its report. The `run`, `ingest`, `compute` and
 //! `render` commands each call a stage through here, so a scheduler can do the same.
 
+pub mod lock;
+
 use serde::{Deserialize, Serialize};
 
 use crate::config::Project;
@@ -301,6 +303,21 @@ pub async fn run_forever(project: &Project) -> Result<(), WarehouseError> {
                 return Ok(());
             }
         }
+        // A run in progress (another scheduler, or a manual run) is waited for: ticks that fire
+        // meanwhile are not queued, so they coalesce into this one follow-up run.
+        let lock = match lock::acquire(
+            &Warehouse::open(&project.settings.warehouse)?,
+            "schedule",
+            std::time::Duration::from_secs(24 * 3600),
+        )
+        .await?
+        {
+            Ok(lock) => lock,
+            Err(holder) => {
+                tracing::error!("the project is still held after a day: {holder}");
+                continue;
+            }
+        };
         let mut job = Job::start(project, "schedule")?;
         job.ingest(&due, &crate::ingest::IngestOptions::default())
             .await;
@@ -312,7 +329,9 @@ pub async fn run_forever(project: &Project) -> Result<(), WarehouseError> {
             tracing::error!("rendering: {e}");
             job.mark_failed();
         }
-        let report = job.finish().await?;
+        let report = job.finish().await;
+        lock.release().await;
+        let report = report?;
         tracing::info!(run = %report.run_id, failed = report.failed, "scheduled run done");
     }
 }

@@ -116,6 +116,11 @@ impl Warehouse {
         self.path(&format!("_manifests/{source}.json"))
     }
 
+    /// The project's run lock: who is running now.
+    pub fn lock_path(&self) -> StorePath {
+        self.path("_lock.json")
+    }
+
     /// The data-quality findings of a source's published data.
     pub fn findings_path(&self, source: &str) -> StorePath {
         self.path(&format!("_findings/{source}.json"))
