@@ -262,9 +262,9 @@ fn bundled_project_runs_end_to_end_with_independently_computed_figures() {
     assert_eq!(runs.lines().count(), 3, "a header and two runs: {runs}");
     assert!(
         runs.lines()
-            .nth(2)
+            .nth(1)
             .is_some_and(|l| l.contains("ingest") && l.contains(" ok ")),
-        "{runs}"
+        "newest first: {runs}"
     );
 }
 

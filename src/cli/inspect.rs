@@ -3,7 +3,6 @@
 use std::fmt::Write as _;
 
 use datafusion::arrow::util::pretty::pretty_format_batches;
-use futures::StreamExt;
 
 use crate::config::Project;
 use crate::schedule::RunReport;
@@ -165,43 +164,121 @@ fn indent(text: &str) -> String {
         .join("\n")
 }
 
-/// The run history, oldest first.
-pub async fn runs(project: &Project) -> anyhow::Result<String> {
+/// Output layouts of `runs`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum RunsFormat {
+    Table,
+    Json,
+    Csv,
+}
+
+/// Which runs `runs` lists.
+pub struct RunsFilter {
+    pub pipeline: Option<String>,
+    pub failed: bool,
+    pub limit: usize,
+}
+
+/// The ledger of runs, newest first, filtered.
+pub async fn runs(
+    project: &Project,
+    filter: &RunsFilter,
+    format: RunsFormat,
+) -> anyhow::Result<String> {
     let wh = Warehouse::open(&project.settings.warehouse)?;
-    let mut paths = Vec::new();
-    let mut list = wh.store.list(Some(&wh.path("_runs")));
-    while let Some(item) = list.next().await {
-        paths.push(item?.location);
-    }
-    paths.sort();
-    let mut s = String::new();
-    writeln!(
-        s,
-        "{:<24} {:<8} {:<26} {:<7} {:>8} {:>11} {:>11}",
-        "run", "command", "finished", "status", "sources", "indicators", "dashboards"
-    )?;
-    for p in paths {
-        let Some(r) = wh.get_json::<RunReport>(&p).await? else {
-            continue;
-        };
-        let finished = chrono::DateTime::parse_from_rfc3339(&r.finished_at)
+    let mut all = crate::schedule::ledger(&wh).await?;
+    all.reverse();
+    let chosen: Vec<RunReport> = all
+        .into_iter()
+        .filter(|r| !filter.failed || r.failed)
+        .filter(|r| filter.pipeline.as_deref().is_none_or(|p| r.covers(p)))
+        .take(filter.limit)
+        .collect();
+    let local = |t: &str| {
+        chrono::DateTime::parse_from_rfc3339(t)
             .map(|t| {
                 t.with_timezone(&project.settings.timezone)
                     .format("%Y-%m-%d %H:%M:%S")
                     .to_string()
             })
-            .unwrap_or(r.finished_at.clone());
-        writeln!(
-            s,
-            "{:<24} {:<8} {:<26} {:<7} {:>8} {:>11} {:>11}",
-            r.run_id,
-            r.command,
-            finished,
-            if r.failed { "failed" } else { "ok" },
-            r.sources.len(),
-            r.indicators.len(),
-            r.dashboards.len()
-        )?;
+            .unwrap_or_else(|_| t.to_string())
+    };
+    let count = |v: &[serde_json::Value], bad: &dyn Fn(&serde_json::Value) -> bool| {
+        format!("{}/{}", v.iter().filter(|x| !bad(x)).count(), v.len())
+    };
+    let rows: Vec<[String; 9]> = chosen
+        .iter()
+        .map(|r| {
+            let status = if r.failed {
+                "failed"
+            } else if r.stopped_after {
+                "stopped"
+            } else {
+                "ok"
+            };
+            [
+                r.run_id.clone(),
+                r.command.clone(),
+                r.trigger.clone(),
+                if r.pipelines.is_empty() {
+                    "all".to_string()
+                } else {
+                    r.pipelines.join(" ")
+                },
+                local(&r.started_at),
+                local(&r.finished_at),
+                status.to_string(),
+                count(&r.sources, &|x| {
+                    x["status"] == "failed" || x["status"] == "held_back"
+                }),
+                count(&r.indicators, &|x| x["ok"] == false),
+            ]
+        })
+        .collect();
+    let header = [
+        "run",
+        "command",
+        "trigger",
+        "pipelines",
+        "started",
+        "finished",
+        "status",
+        "sources ok",
+        "indicators ok",
+    ];
+    let mut s = String::new();
+    match format {
+        RunsFormat::Json => s.push_str(&serde_json::to_string_pretty(&chosen)?),
+        RunsFormat::Csv => {
+            let mut w = csv::Writer::from_writer(Vec::new());
+            w.write_record(header)?;
+            for r in &rows {
+                w.write_record(r)?;
+            }
+            s.push_str(&String::from_utf8(w.into_inner()?)?);
+        }
+        RunsFormat::Table => {
+            writeln!(
+                s,
+                "{:<24} {:<8} {:<9} {:<20} {:<19} {:<19} {:<7} {:>10} {:>13}",
+                header[0],
+                header[1],
+                header[2],
+                header[3],
+                header[4],
+                header[5],
+                header[6],
+                header[7],
+                header[8]
+            )?;
+            for r in &rows {
+                writeln!(
+                    s,
+                    "{:<24} {:<8} {:<9} {:<20} {:<19} {:<19} {:<7} {:>10} {:>13}",
+                    r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]
+                )?;
+            }
+        }
     }
     Ok(s)
 }

@@ -21,6 +21,15 @@ mod inspect;
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Log lines on stderr as text, or as one JSON object per line for a log collector
+    #[arg(long, global = true, value_enum, default_value = "text")]
+    log_format: LogFormat,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum LogFormat {
+    Text,
+    Json,
 }
 
 #[derive(Args, Clone)]
@@ -83,15 +92,30 @@ enum Command {
         #[command(flatten)]
         p: ProjectArg,
     },
-    /// Long-running: run each pipeline on its cron schedule (project time zone) until interrupted
+    /// Long-running: run each pipeline on its cron schedule (project time zone) until stopped
     Schedule {
         #[command(flatten)]
         p: ProjectArg,
+        /// Print each pipeline's next five fire times in the project time zone, and exit
+        #[arg(long)]
+        dry_run: bool,
     },
-    /// Show the run history
+    /// Show the ledger of runs, newest first
     Runs {
         #[command(flatten)]
         p: ProjectArg,
+        /// Only runs that ingested this pipeline
+        #[arg(long)]
+        pipeline: Option<String>,
+        /// Only failed runs
+        #[arg(long)]
+        failed: bool,
+        /// How many runs at most
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// How to print them
+        #[arg(long, value_enum, default_value = "table")]
+        format: inspect::RunsFormat,
     },
     /// Show the definition, tables, sources and files behind an indicator
     Explain {
@@ -172,15 +196,18 @@ pub fn main() -> ExitCode {
             return ExitCode::from(if e.use_stderr() { INVALID } else { 0 });
         }
     };
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("OSSERVATORIO_LOG")
-                .unwrap_or_else(|_| "info".into()),
-        )
+    let filter = tracing_subscriber::EnvFilter::try_from_env("OSSERVATORIO_LOG")
+        .unwrap_or_else(|_| "info".into());
+    let logs = tracing_subscriber::fmt()
+        .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(false)
-        .init();
+        .with_target(false);
+    match cli.log_format {
+        LogFormat::Json => logs.json().init(),
+        LogFormat::Text => logs
+            .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+            .init(),
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -348,16 +375,34 @@ async fn finish(
 async fn dispatch(command: Command) -> anyhow::Result<u8> {
     match command {
         Command::Check { p } => check(&p).await,
-        Command::Schedule { p } => match load(&p) {
+        Command::Schedule { p, dry_run } => match load(&p) {
+            Ok(project) if dry_run => {
+                print!(
+                    "{}",
+                    crate::schedule::dry_run(&project, chrono::Utc::now(), 5)
+                );
+                Ok(0)
+            }
             Ok(project) => {
                 crate::schedule::run_forever(&project).await?;
                 Ok(0)
             }
             Err(c) => Ok(c),
         },
-        Command::Runs { p } => match load(&p) {
+        Command::Runs {
+            p,
+            pipeline,
+            failed,
+            limit,
+            format,
+        } => match load(&p) {
             Ok(project) => {
-                print!("{}", inspect::runs(&project).await?);
+                let filter = inspect::RunsFilter {
+                    pipeline,
+                    failed,
+                    limit,
+                };
+                print!("{}", inspect::runs(&project, &filter, format).await?);
                 Ok(0)
             }
             Err(c) => Ok(c),
@@ -449,6 +494,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 return Ok(FAILED);
             };
             let mut job = Job::start(&project, "run")?;
+            job.report.pipelines = pipelines.clone();
             let sources = job
                 .ingest(&pipelines, &IngestOptions { full, accept })
                 .await;
@@ -481,6 +527,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 return Ok(FAILED);
             };
             let mut job = Job::start(&project, "ingest")?;
+            job.report.pipelines = pipelines.clone();
             let sources = job
                 .ingest(&pipelines, &IngestOptions { full, accept })
                 .await;

@@ -42,6 +42,19 @@ pub struct RunReport {
     /// Nothing the indicators are computed from had changed: they were not recomputed.
     #[serde(default)]
     pub compute_skipped: bool,
+    /// What started the run: `manual`, `schedule` or `catch-up`.
+    #[serde(default = "manual")]
+    pub trigger: String,
+    /// The pipelines the run ingested (none named: all of them).
+    #[serde(default)]
+    pub pipelines: Vec<String>,
+    /// A stop was asked for during the run: it finished, then the scheduler stopped.
+    #[serde(default)]
+    pub stopped_after: bool,
+}
+
+fn manual() -> String {
+    "manual".into()
 }
 
 /// Where compute leaves the fingerprint of what the indicator table was computed from.
@@ -52,7 +65,7 @@ pub struct Job<'a> {
     pub project: &'a Project,
     pub warehouse: Warehouse,
     pub run_id: String,
-    report: RunReport,
+    pub report: RunReport,
 }
 
 impl<'a> Job<'a> {
@@ -63,6 +76,7 @@ impl<'a> Job<'a> {
             run_id: run_id.clone(),
             command: command.to_string(),
             started_at: chrono::Utc::now().to_rfc3339(),
+            trigger: manual(),
             ..Default::default()
         };
         Ok(Job {
@@ -259,6 +273,54 @@ impl<'a> Job<'a> {
     }
 }
 
+/// The fire times of `schedule` after `now`, read as local times of `tz`, each local time once:
+/// an hour that repeats when the clocks go back fires once (at its first occurrence), and an hour
+/// that does not exist when they go forward fires at the first instant after the gap.
+pub fn fire_times(
+    schedule: &cron::Schedule,
+    tz: chrono_tz::Tz,
+    now: chrono::DateTime<chrono::Utc>,
+) -> impl Iterator<Item = chrono::DateTime<chrono::Utc>> + '_ {
+    use chrono::{LocalResult, TimeZone};
+    // The cron walks local wall-clock times (written as if they were UTC), which it never skips or repeats.
+    let wall_now = chrono::Utc.from_utc_datetime(&now.with_timezone(&tz).naive_local());
+    let start = wall_now - chrono::TimeDelta::hours(3);
+    schedule
+        .after(&start)
+        .filter_map(move |wall| {
+            let naive = wall.naive_utc();
+            match tz.from_local_datetime(&naive) {
+                LocalResult::Single(t) => Some(t),
+                LocalResult::Ambiguous(first, _) => Some(first),
+                LocalResult::None => (1..=180).find_map(|m| {
+                    tz.from_local_datetime(&(naive + chrono::TimeDelta::minutes(m)))
+                        .earliest()
+                }),
+            }
+        })
+        .map(|t| t.with_timezone(&chrono::Utc))
+        .filter(move |t| *t > now)
+}
+
+/// The last fire time of `schedule` at or before `now` (within the last year), by the same rules.
+pub fn last_fire_time(
+    schedule: &cron::Schedule,
+    tz: chrono_tz::Tz,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Option<chrono::DateTime<chrono::Utc>> {
+    let mut from = now - chrono::TimeDelta::days(1);
+    for _ in 0..366 {
+        let last = fire_times(schedule, tz, from)
+            .take_while(|t| *t <= now)
+            .last();
+        if last.is_some() {
+            return last;
+        }
+        from -= chrono::TimeDelta::days(1);
+    }
+    None
+}
+
 /// When each scheduled pipeline next runs, after `now`, in the project's time zone.
 pub fn next_runs(
     project: &Project,
@@ -271,17 +333,187 @@ pub fn next_runs(
         .filter_map(|p| {
             // Validation already parsed every schedule; a pipeline without one is run by hand only.
             let schedule: cron::Schedule = p.schedule.as_deref()?.parse().ok()?;
-            let next = schedule.after(&now.with_timezone(&tz)).next()?;
-            Some((p.name.clone(), next.with_timezone(&chrono::Utc)))
+            let next = fire_times(&schedule, tz, now).next()?;
+            Some((p.name.clone(), next))
         })
         .collect();
     out.sort_by_key(|(_, t)| *t);
     out
 }
 
-/// Runs each pipeline on its cron until interrupted: ingest its sources, then compute and render.
-/// A run that overruns the next tick simply starts the following one late; ticks are not queued.
+/// Each scheduled pipeline's next `n` fire times, in the project's time zone, for `schedule --dry-run`.
+pub fn dry_run(project: &Project, now: chrono::DateTime<chrono::Utc>, n: usize) -> String {
+    let tz = project.settings.timezone;
+    let mut s = String::new();
+    for p in &project.pipelines {
+        let Some(expr) = p.schedule.as_deref() else {
+            s.push_str(&format!("{}: no schedule (run by hand)\n", p.name));
+            continue;
+        };
+        let Ok(schedule) = expr.parse::<cron::Schedule>() else {
+            continue;
+        };
+        s.push_str(&format!("{} ({expr}, {tz}):\n", p.name));
+        for t in fire_times(&schedule, tz, now).take(n) {
+            s.push_str(&format!(
+                "  {}\n",
+                t.with_timezone(&tz).format("%Y-%m-%d %H:%M:%S %Z (UTC%:z)")
+            ));
+        }
+    }
+    s
+}
+
+/// Every run record in the ledger, oldest first.
+pub async fn ledger(wh: &Warehouse) -> Result<Vec<RunReport>, WarehouseError> {
+    use futures::StreamExt;
+    let mut paths = Vec::new();
+    let mut list = wh.store.list(Some(&wh.path("_runs")));
+    while let Some(item) = list.next().await {
+        let meta = item.map_err(|source| WarehouseError::Store {
+            path: "_runs".into(),
+            source,
+        })?;
+        paths.push(meta.location);
+    }
+    paths.sort();
+    let mut out = Vec::new();
+    for p in paths {
+        if let Some(r) = wh.get_json::<RunReport>(&p).await? {
+            out.push(r);
+        }
+    }
+    Ok(out)
+}
+
+impl RunReport {
+    /// Whether this run ingested `pipeline` (a run of every pipeline names none).
+    pub fn covers(&self, pipeline: &str) -> bool {
+        matches!(self.command.as_str(), "run" | "ingest" | "schedule")
+            && (self.pipelines.is_empty() || self.pipelines.iter().any(|p| p == pipeline))
+    }
+}
+
+/// The scheduled pipelines whose last fire time passed without a successful run since.
+pub fn missed(
+    project: &Project,
+    runs: &[RunReport],
+    now: chrono::DateTime<chrono::Utc>,
+) -> Vec<String> {
+    let tz = project.settings.timezone;
+    project
+        .pipelines
+        .iter()
+        .filter(|p| {
+            let Some(schedule) = p
+                .schedule
+                .as_deref()
+                .and_then(|s| s.parse::<cron::Schedule>().ok())
+            else {
+                return false;
+            };
+            let Some(last) = last_fire_time(&schedule, tz, now) else {
+                return false;
+            };
+            !runs.iter().any(|r| {
+                r.covers(&p.name)
+                    && !r.failed
+                    && chrono::DateTime::parse_from_rfc3339(&r.started_at)
+                        .is_ok_and(|t| t.with_timezone(&chrono::Utc) >= last)
+            })
+        })
+        .map(|p| p.name.clone())
+        .collect()
+}
+
+/// Resolves when the process is asked to stop (Ctrl-C or SIGTERM).
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = match signal(SignalKind::terminate()) {
+            Ok(s) => s,
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+                return;
+            }
+        };
+        tokio::select! {
+            _ = tokio::signal::ctrl_c() => {}
+            _ = term.recv() => {}
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
+}
+
+/// One scheduled (or catch-up) run of `pipelines`, under the project's lock. Returns whether a
+/// stop was asked for while it ran: it is let finish, then the scheduler stops.
+async fn scheduled_run(
+    project: &Project,
+    pipelines: &[String],
+    trigger: &str,
+) -> Result<bool, WarehouseError> {
+    // A run in progress (another scheduler, or a manual run) is waited for: ticks that fire
+    // meanwhile are not queued, so they coalesce into this one follow-up run.
+    let wh = Warehouse::open(&project.settings.warehouse)?;
+    let lock =
+        match lock::acquire(&wh, "schedule", std::time::Duration::from_secs(24 * 3600)).await? {
+            Ok(lock) => lock,
+            Err(holder) => {
+                tracing::error!("the project is still held after a day: {holder}");
+                return Ok(false);
+            }
+        };
+    let mut job = Job::start(project, "schedule")?;
+    job.report.trigger = trigger.to_string();
+    job.report.pipelines = pipelines.to_vec();
+    let mut stopping = false;
+    {
+        let work = async {
+            job.ingest(pipelines, &crate::ingest::IngestOptions::default())
+                .await;
+            if let Err(e) = job.compute(&[]).await {
+                tracing::error!("computing indicators: {e}");
+                job.mark_failed();
+            }
+            if let Err(e) = job.render(&[]).await {
+                tracing::error!("rendering: {e}");
+                job.mark_failed();
+            }
+        };
+        tokio::pin!(work);
+        tokio::select! {
+            _ = &mut work => {}
+            _ = stop_signal() => {
+                tracing::warn!("stop asked: the run in progress finishes first, then the scheduler stops");
+                stopping = true;
+                work.await;
+            }
+        }
+    }
+    job.report.stopped_after = stopping;
+    let report = job.finish().await;
+    lock.release().await;
+    let report = report?;
+    tracing::info!(run = %report.run_id, failed = report.failed, trigger, "scheduled run done");
+    Ok(stopping)
+}
+
+/// Runs each pipeline on its cron until asked to stop (Ctrl-C or SIGTERM): ingest its sources,
+/// then compute and render. On start, a pipeline whose last scheduled time passed without a
+/// successful run runs once to catch up.
 pub async fn run_forever(project: &Project) -> Result<(), WarehouseError> {
+    let wh = Warehouse::open(&project.settings.warehouse)?;
+    let missed = missed(project, &ledger(&wh).await?, chrono::Utc::now());
+    if !missed.is_empty() {
+        tracing::info!(pipelines = ?missed, "catching up a scheduled run missed while the scheduler was not running");
+        if scheduled_run(project, &missed, "catch-up").await? {
+            return Ok(());
+        }
+    }
     loop {
         let now = chrono::Utc::now();
         let plan = next_runs(project, now);
@@ -298,47 +530,67 @@ pub async fn run_forever(project: &Project) -> Result<(), WarehouseError> {
         let wait = (at - now).to_std().unwrap_or_default();
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
-            _ = tokio::signal::ctrl_c() => {
-                tracing::info!("interrupted: stopping the scheduler");
+            _ = stop_signal() => {
+                tracing::info!("stop asked: stopping the scheduler");
                 return Ok(());
             }
         }
-        // A run in progress (another scheduler, or a manual run) is waited for: ticks that fire
-        // meanwhile are not queued, so they coalesce into this one follow-up run.
-        let lock = match lock::acquire(
-            &Warehouse::open(&project.settings.warehouse)?,
-            "schedule",
-            std::time::Duration::from_secs(24 * 3600),
-        )
-        .await?
-        {
-            Ok(lock) => lock,
-            Err(holder) => {
-                tracing::error!("the project is still held after a day: {holder}");
-                continue;
-            }
-        };
-        let mut job = Job::start(project, "schedule")?;
-        job.ingest(&due, &crate::ingest::IngestOptions::default())
-            .await;
-        if let Err(e) = job.compute(&[]).await {
-            tracing::error!("computing indicators: {e}");
-            job.mark_failed();
+        if scheduled_run(project, &due, "schedule").await? {
+            return Ok(());
         }
-        if let Err(e) = job.render(&[]).await {
-            tracing::error!("rendering: {e}");
-            job.mark_failed();
-        }
-        let report = job.finish().await;
-        lock.release().await;
-        let report = report?;
-        tracing::info!(run = %report.run_id, failed = report.failed, "scheduled run done");
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn utc(s: &str) -> chrono::DateTime<chrono::Utc> {
+        chrono::DateTime::parse_from_rfc3339(s)
+            .unwrap()
+            .with_timezone(&chrono::Utc)
+    }
+
+    #[test]
+    fn a_0230_job_runs_once_on_both_daylight_saving_nights_in_rome() {
+        let schedule: cron::Schedule = "0 30 2 * * *".parse().unwrap();
+        let rome = chrono_tz::Europe::Rome;
+        // Spring forward, 29 March 2026: 02:30 does not exist; it runs once, at 03:00 (01:00 UTC).
+        let spring: Vec<String> = fire_times(&schedule, rome, utc("2026-03-28T12:00:00Z"))
+            .take(3)
+            .map(|t| t.to_rfc3339())
+            .collect();
+        assert_eq!(
+            spring,
+            vec![
+                "2026-03-29T01:00:00+00:00",
+                "2026-03-30T00:30:00+00:00",
+                "2026-03-31T00:30:00+00:00"
+            ]
+        );
+        // Fall back, 25 October 2026: 02:30 happens twice; it runs once, at the first.
+        let autumn: Vec<String> = fire_times(&schedule, rome, utc("2026-10-24T12:00:00Z"))
+            .take(3)
+            .map(|t| t.to_rfc3339())
+            .collect();
+        assert_eq!(
+            autumn,
+            vec![
+                "2026-10-25T00:30:00+00:00",
+                "2026-10-26T01:30:00+00:00",
+                "2026-10-27T01:30:00+00:00"
+            ]
+        );
+        // Asked between the two 02:30s of that night, it does not fire again.
+        let between = fire_times(&schedule, rome, utc("2026-10-25T01:10:00Z"))
+            .next()
+            .unwrap();
+        assert_eq!(between.to_rfc3339(), "2026-10-26T01:30:00+00:00");
+        assert_eq!(
+            last_fire_time(&schedule, rome, utc("2026-10-25T01:10:00Z")).map(|t| t.to_rfc3339()),
+            Some("2026-10-25T00:30:00+00:00".to_string())
+        );
+    }
 
     #[test]
     fn cron_ticks_are_read_in_the_project_time_zone() {
