@@ -120,6 +120,15 @@ fn http_sources_retry_transient_errors_and_fail_alone_on_the_rest() {
         "{t}"
     );
     assert_eq!(srv.hits("/flaky.csv"), 3);
+    // The ledger records the attempts too.
+    let runs = run(p, &["runs", "--format", "json"], None);
+    let ledger: serde_json::Value = serde_json::from_slice(&runs.stdout).expect("the ledger");
+    let flaky = ledger[0]["sources"]
+        .as_array()
+        .and_then(|s| s.iter().find(|x| x["source"] == "instabile"))
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(flaky["attempts"], 3, "{ledger}");
     // A 404 is not retried: it fails alone, named.
     assert_eq!(summary(&t, "assente").0, "failed", "{t}");
     assert_eq!(srv.hits("/missing.csv"), 1, "a 4xx is never retried");
