@@ -138,3 +138,71 @@ fn runs_fire_on_their_schedule_and_the_ledger_filters_them() {
         text(&out)
     );
 }
+
+#[test]
+fn a_run_that_outlasts_the_stop_timeout_is_abandoned_without_partial_output() {
+    let dir = project(&[
+        ("pipelines/p.yaml", pipeline("0 0 3 * * *").as_bytes()),
+        ("spese.csv", &export(3_000_000)),
+    ]);
+    let p = dir.path();
+    let mut scheduler = Command::new(BIN)
+        .args(["schedule", "--stop-timeout", "1", "--project"])
+        .arg(p)
+        .env("OSSERVATORIO_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start the scheduler");
+    std::thread::sleep(Duration::from_millis(1000));
+    let asked = Instant::now();
+    sigterm(&scheduler);
+    scheduler.wait().expect("the scheduler stops");
+    assert!(
+        asked.elapsed() < Duration::from_secs(5),
+        "it waited {:?}",
+        asked.elapsed()
+    );
+    let runs = ledger(p);
+    assert_eq!(runs.len(), 1, "{runs:?}");
+    assert_eq!(runs[0]["abandoned"], true, "{}", runs[0]);
+    // Nothing of the abandoned run is published.
+    let out = osservatorio(
+        p,
+        &["query", "SELECT COUNT(*) FROM spese", "--format", "csv"],
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).lines().nth(1),
+        Some("0")
+    );
+    assert!(!p.join("warehouse/_lock.json").exists());
+}
+
+#[test]
+fn two_schedulers_on_one_project_never_overlap() {
+    let dir = project(&[
+        ("pipelines/p.yaml", pipeline("*/2 * * * * *").as_bytes()),
+        ("spese.csv", &export(400_000)),
+    ]);
+    let p = dir.path();
+    let mut a = start_scheduler(p);
+    let mut b = start_scheduler(p);
+    wait_for(Duration::from_secs(60), || ledger(p).len() >= 4);
+    sigterm(&a);
+    sigterm(&b);
+    assert!(a.wait().expect("stops").success());
+    assert!(b.wait().expect("stops").success());
+    let mut spans: Vec<(String, String)> = ledger(p)
+        .iter()
+        .map(|r| {
+            (
+                r["started_at"].as_str().unwrap_or("").to_string(),
+                r["finished_at"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    spans.sort();
+    for w in spans.windows(2) {
+        assert!(w[0].1 <= w[1].0, "two runs overlap: {w:?}");
+    }
+}

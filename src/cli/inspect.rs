@@ -203,13 +203,13 @@ pub async fn runs(
             })
             .unwrap_or_else(|_| t.to_string())
     };
-    let count = |v: &[serde_json::Value], bad: &dyn Fn(&serde_json::Value) -> bool| {
-        format!("{}/{}", v.iter().filter(|x| !bad(x)).count(), v.len())
-    };
+    let ok = |good: usize, all: usize| format!("{good}/{all}");
     let rows: Vec<[String; 9]> = chosen
         .iter()
         .map(|r| {
-            let status = if r.failed {
+            let status = if r.abandoned {
+                "abandoned"
+            } else if r.failed {
                 "failed"
             } else if r.stopped_after {
                 "stopped"
@@ -228,10 +228,14 @@ pub async fn runs(
                 local(&r.started_at),
                 local(&r.finished_at),
                 status.to_string(),
-                count(&r.sources, &|x| {
-                    x["status"] == "failed" || x["status"] == "held_back"
-                }),
-                count(&r.indicators, &|x| x["ok"] == false),
+                ok(
+                    r.sources.iter().filter(|s| !s.failed()).count(),
+                    r.sources.len(),
+                ),
+                ok(
+                    r.indicators.iter().filter(|i| i.ok).count(),
+                    r.indicators.len(),
+                ),
             ]
         })
         .collect();
@@ -260,7 +264,7 @@ pub async fn runs(
         RunsFormat::Table => {
             writeln!(
                 s,
-                "{:<24} {:<8} {:<9} {:<20} {:<19} {:<19} {:<7} {:>10} {:>13}",
+                "{:<24} {:<8} {:<9} {:<20} {:<19} {:<19} {:<9} {:>10} {:>13}",
                 header[0],
                 header[1],
                 header[2],
@@ -274,7 +278,7 @@ pub async fn runs(
             for r in &rows {
                 writeln!(
                     s,
-                    "{:<24} {:<8} {:<9} {:<20} {:<19} {:<19} {:<7} {:>10} {:>13}",
+                    "{:<24} {:<8} {:<9} {:<20} {:<19} {:<19} {:<9} {:>10} {:>13}",
                     r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]
                 )?;
             }

@@ -99,6 +99,10 @@ enum Command {
         /// Print each pipeline's next five fire times in the project time zone, and exit
         #[arg(long)]
         dry_run: bool,
+        /// On SIGINT/SIGTERM, how many seconds the run in progress may take to finish before it
+        /// is abandoned (nothing of it is published)
+        #[arg(long, default_value_t = 600)]
+        stop_timeout: u64,
     },
     /// Show the ledger of runs, newest first
     Runs {
@@ -375,7 +379,11 @@ async fn finish(
 async fn dispatch(command: Command) -> anyhow::Result<u8> {
     match command {
         Command::Check { p } => check(&p).await,
-        Command::Schedule { p, dry_run } => match load(&p) {
+        Command::Schedule {
+            p,
+            dry_run,
+            stop_timeout,
+        } => match load(&p) {
             Ok(project) if dry_run => {
                 print!(
                     "{}",
@@ -384,7 +392,11 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 Ok(0)
             }
             Ok(project) => {
-                crate::schedule::run_forever(&project).await?;
+                crate::schedule::run_forever(
+                    &project,
+                    std::time::Duration::from_secs(stop_timeout),
+                )
+                .await?;
                 Ok(0)
             }
             Err(c) => Ok(c),
@@ -566,25 +578,30 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
 
 /// Prints one line per failure and a count of what ran, so a scheduled run's log says enough.
 fn summarize(project: &Project, report: &crate::schedule::RunReport) {
-    let count = |v: &[serde_json::Value], bad: &dyn Fn(&serde_json::Value) -> bool| {
-        (v.len(), v.iter().filter(|x| bad(x)).count())
-    };
-    let (ns, fs) = count(&report.sources, &|x| {
-        x["status"] == "failed"
-            || x["status"] == "held_back"
-            || x["check_errors"].as_u64().unwrap_or(0) > 0
-    });
-    let (ni, fi) = count(&report.indicators, &|x| x["ok"] == false);
-    let (nd, fd) = count(&report.dashboards, &|x| !x["error"].is_null());
-    for x in report
+    let (ns, fs) = (
+        report.sources.len(),
+        report.sources.iter().filter(|s| s.failed()).count(),
+    );
+    let (ni, fi) = (
+        report.indicators.len(),
+        report.indicators.iter().filter(|i| !i.ok).count(),
+    );
+    let (nd, fd) = (
+        report.dashboards.len(),
+        report
+            .dashboards
+            .iter()
+            .filter(|d| d.error.is_some())
+            .count(),
+    );
+    let errors = report
         .sources
         .iter()
-        .chain(&report.indicators)
-        .chain(&report.dashboards)
-    {
-        if let Some(e) = x["error"].as_str() {
-            println!("FAILED {e}");
-        }
+        .filter_map(|s| s.error.as_ref())
+        .chain(report.indicators.iter().filter_map(|i| i.error.as_ref()))
+        .chain(report.dashboards.iter().filter_map(|d| d.error.as_ref()));
+    for e in errors {
+        println!("FAILED {e}");
     }
     if report.compute_skipped {
         println!(

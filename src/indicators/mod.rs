@@ -31,7 +31,7 @@ pub enum IndicatorError {
     Warehouse(#[from] crate::warehouse::WarehouseError),
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct IndicatorOutcome {
     pub indicator: String,
     pub ok: bool,

@@ -82,7 +82,7 @@ pub enum IngestError {
     Other(String),
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceStatus {
     Ingested,
@@ -104,7 +104,7 @@ impl SourceStatus {
     }
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct SourceOutcome {
     pub source: String,
     pub table: String,
@@ -112,14 +112,17 @@ pub struct SourceOutcome {
     pub rows: u64,
     pub rejected: u64,
     /// Total and footer rows skipped (`skip_totals`).
+    #[serde(default)]
     pub skipped: u64,
     pub error: Option<String>,
     pub warnings: Vec<String>,
     /// Rows breaking checks of severity `error`.
     pub check_errors: u64,
+    #[serde(default)]
     pub seconds: f64,
     /// Requests made for a remote export (more than one when a transient error was retried; 0
     /// when an unchanged ETag spared the download).
+    #[serde(default)]
     pub attempts: usize,
 }
 

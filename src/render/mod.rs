@@ -29,7 +29,7 @@ pub enum RenderError {
     Indicators(#[from] crate::indicators::IndicatorError),
 }
 
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct DashboardOutcome {
     pub dashboard: String,
     pub path: String,

@@ -26,9 +26,9 @@ pub struct RunReport {
     pub command: String,
     pub started_at: String,
     pub finished_at: String,
-    pub sources: Vec<serde_json::Value>,
-    pub indicators: Vec<serde_json::Value>,
-    pub dashboards: Vec<serde_json::Value>,
+    pub sources: Vec<SourceOutcome>,
+    pub indicators: Vec<IndicatorOutcome>,
+    pub dashboards: Vec<DashboardOutcome>,
     pub failed: bool,
     /// Each source's export checksum as the run left the warehouse.
     #[serde(default)]
@@ -51,6 +51,10 @@ pub struct RunReport {
     /// A stop was asked for during the run: it finished, then the scheduler stopped.
     #[serde(default)]
     pub stopped_after: bool,
+    /// A stop was asked for and the run did not finish within the stop timeout: it was abandoned.
+    /// Nothing of it was published: the warehouse and the reports are as the previous run left them.
+    #[serde(default)]
+    pub abandoned: bool,
 }
 
 fn manual() -> String {
@@ -96,10 +100,7 @@ impl<'a> Job<'a> {
             crate::ingest::ingest(self.project, &self.warehouse, &self.run_id, pipelines, opts)
                 .await;
         self.report.failed |= out.iter().any(SourceOutcome::failed);
-        self.report.sources = out
-            .iter()
-            .filter_map(|o| serde_json::to_value(o).ok())
-            .collect();
+        self.report.sources = out.clone();
         out
     }
 
@@ -157,10 +158,7 @@ impl<'a> Job<'a> {
             .iter()
             .map(|i| (i.id.clone(), crate::indicators::definition_hash(i)))
             .collect();
-        self.report.indicators = out
-            .iter()
-            .filter_map(|o| serde_json::to_value(o).ok())
-            .collect();
+        self.report.indicators = out.clone();
         Ok(out)
     }
 
@@ -170,10 +168,7 @@ impl<'a> Job<'a> {
     ) -> Result<Vec<DashboardOutcome>, crate::render::RenderError> {
         let out = crate::render::render(self.project, &self.warehouse, &self.run_id, only).await?;
         self.report.failed |= out.iter().any(|o| o.error.is_some());
-        self.report.dashboards = out
-            .iter()
-            .filter_map(|o| serde_json::to_value(o).ok())
-            .collect();
+        self.report.dashboards = out.clone();
         Ok(out)
     }
 
@@ -449,28 +444,64 @@ async fn stop_signal() {
     }
 }
 
+/// A stop asked for once (Ctrl-C or SIGTERM), seen by every later wait of the scheduler.
+#[derive(Clone)]
+struct StopFlag(tokio::sync::watch::Receiver<bool>);
+
+impl StopFlag {
+    /// Starts listening for the stop signals.
+    fn listen() -> StopFlag {
+        let (tx, rx) = tokio::sync::watch::channel(false);
+        tokio::spawn(async move {
+            stop_signal().await;
+            let _ = tx.send(true);
+        });
+        StopFlag(rx)
+    }
+
+    /// Resolves once a stop has been asked for (at once if it already was).
+    async fn asked(&mut self) {
+        let _ = self.0.wait_for(|stop| *stop).await;
+    }
+}
+
 /// One scheduled (or catch-up) run of `pipelines`, under the project's lock. Returns whether a
-/// stop was asked for while it ran: it is let finish, then the scheduler stops.
+/// stop was asked for while it waited or ran: a run is let finish (up to `stop_timeout`), then the
+/// scheduler stops.
 async fn scheduled_run(
     project: &Project,
     pipelines: &[String],
     trigger: &str,
+    stop_timeout: std::time::Duration,
+    stop: &mut StopFlag,
 ) -> Result<bool, WarehouseError> {
     // A run in progress (another scheduler, or a manual run) is waited for: ticks that fire
     // meanwhile are not queued, so they coalesce into this one follow-up run.
     let wh = Warehouse::open(&project.settings.warehouse)?;
-    let lock =
-        match lock::acquire(&wh, "schedule", std::time::Duration::from_secs(24 * 3600)).await? {
+    let waited = tokio::select! {
+        l = lock::acquire(&wh, "schedule", std::time::Duration::from_secs(24 * 3600)) => Some(l),
+        _ = stop.asked() => None,
+    };
+    let lock = match waited {
+        None => {
+            tracing::info!(
+                "stop asked while waiting for the run in progress: stopping the scheduler"
+            );
+            return Ok(true);
+        }
+        Some(l) => match l? {
             Ok(lock) => lock,
             Err(holder) => {
                 tracing::error!("the project is still held after a day: {holder}");
                 return Ok(false);
             }
-        };
+        },
+    };
     let mut job = Job::start(project, "schedule")?;
     job.report.trigger = trigger.to_string();
     job.report.pipelines = pipelines.to_vec();
     let mut stopping = false;
+    let mut abandoned = false;
     {
         let work = async {
             job.ingest(pipelines, &crate::ingest::IngestOptions::default())
@@ -487,14 +518,23 @@ async fn scheduled_run(
         tokio::pin!(work);
         tokio::select! {
             _ = &mut work => {}
-            _ = stop_signal() => {
-                tracing::warn!("stop asked: the run in progress finishes first, then the scheduler stops");
+            _ = stop.asked() => {
+                tracing::warn!(timeout_s = stop_timeout.as_secs(), "stop asked: the run in progress may finish first, then the scheduler stops");
                 stopping = true;
-                work.await;
+                if tokio::time::timeout(stop_timeout, &mut work).await.is_err() {
+                    abandoned = true;
+                }
             }
         }
     }
+    if abandoned {
+        tracing::error!(
+            "the run did not finish within the stop timeout: abandoned, nothing of it published"
+        );
+        job.mark_failed();
+    }
     job.report.stopped_after = stopping;
+    job.report.abandoned = abandoned;
     let report = job.finish().await;
     lock.release().await;
     let report = report?;
@@ -505,12 +545,16 @@ async fn scheduled_run(
 /// Runs each pipeline on its cron until asked to stop (Ctrl-C or SIGTERM): ingest its sources,
 /// then compute and render. On start, a pipeline whose last scheduled time passed without a
 /// successful run runs once to catch up.
-pub async fn run_forever(project: &Project) -> Result<(), WarehouseError> {
+pub async fn run_forever(
+    project: &Project,
+    stop_timeout: std::time::Duration,
+) -> Result<(), WarehouseError> {
+    let mut stop = StopFlag::listen();
     let wh = Warehouse::open(&project.settings.warehouse)?;
     let missed = missed(project, &ledger(&wh).await?, chrono::Utc::now());
     if !missed.is_empty() {
         tracing::info!(pipelines = ?missed, "catching up a scheduled run missed while the scheduler was not running");
-        if scheduled_run(project, &missed, "catch-up").await? {
+        if scheduled_run(project, &missed, "catch-up", stop_timeout, &mut stop).await? {
             return Ok(());
         }
     }
@@ -530,12 +574,12 @@ pub async fn run_forever(project: &Project) -> Result<(), WarehouseError> {
         let wait = (at - now).to_std().unwrap_or_default();
         tokio::select! {
             _ = tokio::time::sleep(wait) => {}
-            _ = stop_signal() => {
+            _ = stop.asked() => {
                 tracing::info!("stop asked: stopping the scheduler");
                 return Ok(());
             }
         }
-        if scheduled_run(project, &due, "schedule").await? {
+        if scheduled_run(project, &due, "schedule", stop_timeout, &mut stop).await? {
             return Ok(());
         }
     }
