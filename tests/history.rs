@@ -157,3 +157,63 @@ fn a_planted_outlier_and_a_rule_violation_are_found_with_their_line() {
     let file = std::fs::read_to_string(p.join("out/findings.csv")).expect("findings.csv");
     assert_eq!(file.lines().count(), 3, "{file}");
 }
+
+#[test]
+fn only_the_indicators_that_read_a_changed_export_are_recomputed() {
+    let pipeline = "name: p\ntables:\n  a:\n    columns: { mese: date, n: int }\n  b:\n    columns: { mese: date, n: int }\nsources:\n  - { name: sa, table: a, territory: PD, url: a.csv, format: csv }\n  - { name: sb, table: b, territory: PD, url: b.csv, format: csv }\n";
+    let indicator = |id: &str, table: &str| {
+        format!(
+            "  - id: {id}\n    title: {id}\n    kind: output\n    unit: count\n    grain: month\n    small_cells: show\n    sql: SELECT _territory AS territory, mese AS period, SUM(n) AS numerator FROM {table} GROUP BY 1, 2\n"
+        )
+    };
+    let indicators = format!(
+        "indicators:\n{}{}",
+        indicator("da_a", "a"),
+        indicator("da_b", "b")
+    );
+    let dir = project(&[
+        ("pipelines/p.yaml", pipeline.as_bytes()),
+        ("indicators/i.yaml", indicators.as_bytes()),
+        ("a.csv", b"mese,n\n2024-01-01,10\n"),
+        ("b.csv", b"mese,n\n2024-01-01,20\n"),
+    ]);
+    let p = dir.path();
+    assert_eq!(osservatorio(p, &["run"]).status.code(), Some(0));
+    let run_ids = |p: &std::path::Path| -> Vec<(String, String)> {
+        let mut r = csv::Reader::from_path(p.join("out/indicators.csv")).expect("indicators.csv");
+        let h = r.headers().expect("header").clone();
+        let (i, run) = (
+            h.iter().position(|x| x == "indicator").unwrap_or(0),
+            h.iter().position(|x| x == "run_id").unwrap_or(0),
+        );
+        let mut v: Vec<(String, String)> = r
+            .records()
+            .map(|x| x.expect("row"))
+            .map(|x| (x[i].to_string(), x[run].to_string()))
+            .collect();
+        v.dedup();
+        v
+    };
+    let first = run_ids(p);
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    write(p, "b.csv", b"mese,n\n2024-01-01,25\n");
+    let out = osservatorio(p, &["run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let second = run_ids(p);
+    let of = |v: &[(String, String)], id: &str| {
+        v.iter()
+            .find(|(i, _)| i == id)
+            .map(|(_, r)| r.clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(
+        of(&second, "da_a"),
+        of(&first, "da_a"),
+        "da_a reads nothing that changed"
+    );
+    assert_ne!(
+        of(&second, "da_b"),
+        of(&first, "da_b"),
+        "da_b reads the changed export"
+    );
+}

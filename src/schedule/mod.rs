@@ -61,8 +61,19 @@ fn manual() -> String {
     "manual".into()
 }
 
-/// Where compute leaves the fingerprint of what the indicator table was computed from.
-const COMPUTE_STATE: &str = "compute-inputs.sha256";
+/// Where compute leaves what the indicator table was computed from.
+const COMPUTE_STATE: &str = "compute-inputs.json";
+
+/// What the indicator table was computed from: the program, territories and plan periods
+/// (`context`), each export's checksum, each definition's hash, and the deliveries and day the
+/// delivery indicators saw.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+struct ComputeInputs {
+    context: String,
+    exports: std::collections::BTreeMap<String, String>,
+    definitions: std::collections::BTreeMap<String, String>,
+    deliveries: String,
+}
 
 /// Collects what each stage did during one run.
 pub struct Job<'a> {
@@ -110,27 +121,46 @@ impl<'a> Job<'a> {
     ) -> Result<Vec<IndicatorOutcome>, crate::indicators::IndicatorError> {
         let exports = self.export_checksums().await?;
         let deliveries = self.deliveries().await?;
-        let inputs = self.inputs_fingerprint(&exports, &deliveries);
+        let inputs = self.compute_inputs(&exports, &deliveries);
         let state_path = self.project.settings.output.join(COMPUTE_STATE);
         let output_exists = crate::indicators::table_path(self.project).exists();
-        if only.is_empty()
-            && output_exists
-            && std::fs::read_to_string(&state_path).is_ok_and(|s| s.trim() == inputs)
-        {
-            // Same exports, definitions, territories and day as the table was computed from.
-            tracing::info!("nothing changed since the indicators were computed: not recomputed");
-            self.report.compute_skipped = true;
-            self.report.exports = exports;
-            return Ok(Vec::new());
-        }
+        let before: Option<ComputeInputs> = std::fs::read_to_string(&state_path)
+            .ok()
+            .and_then(|t| serde_json::from_str(&t).ok())
+            .filter(|_| output_exists);
+        let selected: Vec<String> = match (&before, only.is_empty()) {
+            (_, false) => only.to_vec(),
+            (Some(b), true) => match self.affected(b, &inputs).await {
+                Some(ids) if ids.is_empty() => {
+                    // Same exports, definitions, territories and day as the table was computed from.
+                    tracing::info!(
+                        "nothing changed since the indicators were computed: not recomputed"
+                    );
+                    self.report.compute_skipped = true;
+                    self.report.exports = exports;
+                    return Ok(Vec::new());
+                }
+                Some(ids) => {
+                    tracing::info!(indicators = ?ids, "recomputing only the indicators whose data or definition changed");
+                    ids
+                }
+                None => Vec::new(),
+            },
+            (None, true) => Vec::new(),
+        };
         let ctx = crate::warehouse::session::session(self.project, &self.warehouse).await?;
         let out =
-            crate::indicators::compute(self.project, &ctx, &self.run_id, only, &deliveries).await?;
+            crate::indicators::compute(self.project, &ctx, &self.run_id, &selected, &deliveries)
+                .await?;
         self.report.failed |= out.iter().any(|o| !o.ok);
-        if only.is_empty() && out.iter().all(|o| o.ok) {
-            crate::indicators::output::write_atomic(&state_path, inputs.as_bytes())?;
-        } else {
-            let _ = std::fs::remove_file(&state_path);
+        let complete = only.is_empty() && out.iter().all(|o| o.ok);
+        match serde_json::to_vec(&inputs) {
+            Ok(bytes) if complete => {
+                crate::indicators::output::write_atomic(&state_path, &bytes)?;
+            }
+            _ => {
+                let _ = std::fs::remove_file(&state_path);
+            }
         }
         // What each recomputed indicator read: the checksums of the exports behind its tables.
         let recomputed: std::collections::BTreeMap<String, String> = out
@@ -172,14 +202,12 @@ impl<'a> Job<'a> {
         Ok(out)
     }
 
-    /// A hash of everything the indicator table is computed from: the exports, the definitions,
-    /// the territories, the plan periods, the deliveries, the day (delivery indicators look at
-    /// what is due today) and the program version.
-    fn inputs_fingerprint(
+    /// What the indicator table is computed from, to tell what changed since the last compute.
+    fn compute_inputs(
         &self,
         exports: &std::collections::BTreeMap<String, String>,
         deliveries: &[crate::indicators::deliveries::Deliveries],
-    ) -> String {
+    ) -> ComputeInputs {
         use sha2::{Digest, Sha256};
         let p = self.project;
         let territories: Vec<String> = p
@@ -188,29 +216,71 @@ impl<'a> Job<'a> {
             .values()
             .map(|t| format!("{}|{}|{}|{:?}", t.code, t.name, t.level, t.parent))
             .collect();
-        let definitions: Vec<String> = p
-            .indicators
-            .iter()
-            .map(|i| format!("{}={}", i.id, crate::indicators::definition_hash(i)))
-            .collect();
-        let seen: Vec<String> = deliveries
-            .iter()
-            .map(|d| format!("{}:{:?}", d.source, d.periods_seen))
-            .collect();
         let today = chrono::Utc::now()
             .with_timezone(&p.settings.timezone)
             .date_naive();
-        let text = serde_json::json!({
-            "version": env!("CARGO_PKG_VERSION"),
-            "exports": exports,
-            "definitions": definitions,
-            "territories": territories,
-            "plan_periods": p.settings.plan_periods.iter().map(|x| x.to_string()).collect::<Vec<_>>(),
-            "deliveries": seen,
-            "today": today.to_string(),
-        })
-        .to_string();
-        hex::encode(Sha256::digest(text.as_bytes()))
+        let hash = |v: serde_json::Value| hex::encode(Sha256::digest(v.to_string().as_bytes()));
+        ComputeInputs {
+            context: hash(serde_json::json!({
+                "version": env!("CARGO_PKG_VERSION"),
+                "territories": territories,
+                "plan_periods": p.settings.plan_periods.iter().map(|x| x.to_string()).collect::<Vec<_>>(),
+            })),
+            exports: exports.clone(),
+            definitions: p
+                .indicators
+                .iter()
+                .map(|i| (i.id.clone(), crate::indicators::definition_hash(i)))
+                .collect(),
+            deliveries: hash(serde_json::json!({
+                "seen": deliveries.iter().map(|d| format!("{}:{:?}", d.source, d.periods_seen)).collect::<Vec<_>>(),
+                "today": today.to_string(),
+            })),
+        }
+    }
+
+    /// The indicators to recompute given what changed since `before`: those whose definition
+    /// changed, those that read a table fed by a changed export (from their planned SQL), and the
+    /// delivery indicators when deliveries or the day changed. None: recompute everything.
+    async fn affected(&self, before: &ComputeInputs, now: &ComputeInputs) -> Option<Vec<String>> {
+        if before.context != now.context {
+            return None;
+        }
+        let changed_sources: std::collections::BTreeSet<&String> = now
+            .exports
+            .iter()
+            .filter(|(k, v)| before.exports.get(*k) != Some(*v))
+            .map(|(k, _)| k)
+            .chain(
+                before
+                    .exports
+                    .keys()
+                    .filter(|k| !now.exports.contains_key(*k)),
+            )
+            .collect();
+        let changed_tables: std::collections::BTreeSet<&str> = self
+            .project
+            .sources
+            .iter()
+            .filter(|s| changed_sources.contains(&s.name))
+            .map(|s| s.table.as_str())
+            .collect();
+        let planning = crate::warehouse::session::planning_session(self.project).ok()?;
+        let mut out = Vec::new();
+        for ind in &self.project.indicators {
+            let redefined = before.definitions.get(&ind.id) != now.definitions.get(&ind.id);
+            let reads_changed = match ind.builtin {
+                Some(_) => before.deliveries != now.deliveries,
+                None => match crate::indicators::check_indicator(&planning, ind).await {
+                    Ok(tables) => tables.iter().any(|t| changed_tables.contains(t.as_str())),
+                    Err(_) => true,
+                },
+            };
+            if redefined || reads_changed {
+                out.push(ind.id.clone());
+            }
+        }
+        Some(out)
     }
 
     /// What the manifests record of the deliveries of each source with a cadence and a territory.

@@ -22,11 +22,20 @@ impl Drop for S3Server {
     }
 }
 
+/// A free port no other server of this test process was given.
 fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port on 127.0.0.1")
+    static GIVEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    loop {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .map(|a| a.port())
+            .expect("a free port on 127.0.0.1");
+        let mut given = GIVEN.lock().unwrap_or_else(|e| e.into_inner());
+        if !given.contains(&port) {
+            given.push(port);
+            return port;
+        }
+    }
 }
 
 impl S3Server {
@@ -65,14 +74,17 @@ impl S3Server {
 
     /// One plain request (moto does not check signatures); returns the status code.
     fn request(&self, method: &str, path: &str, body: &[u8]) -> u16 {
-        let mut s = TcpStream::connect(("127.0.0.1", self.port)).expect("connect to moto");
+        let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) else {
+            return 0;
+        };
         let head = format!(
             "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
             self.port,
             body.len()
         );
-        s.write_all(head.as_bytes()).expect("send");
-        s.write_all(body).expect("send body");
+        if s.write_all(head.as_bytes()).is_err() || s.write_all(body).is_err() {
+            return 0;
+        }
         let mut answer = String::new();
         let _ = s.read_to_string(&mut answer);
         answer
