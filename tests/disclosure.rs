@@ -268,6 +268,13 @@ fn a_suppressed_figure_leaves_no_trace_in_charts_or_tables() {
         .expect("a row for P2");
     assert!(p2.contains(",c,"), "{p2}");
     assert!(!p2.contains(",3,"), "{p2}");
+    // The trend's own data file flags the same figure and leaves its numbers empty.
+    let data = std::fs::read_to_string(p.join("out/minori/chart-02-data.csv")).expect("chart data");
+    let row = data
+        .lines()
+        .find(|l| l.starts_with("minori,P2,") && l.contains(",2024-Q1,"))
+        .expect("P2's first quarter in the chart's data");
+    assert!(row.ends_with(",c") && row.contains(",,,"), "{row}");
     // No chart label carries the hidden 3.
     let svg = std::fs::read_to_string(p.join("out/minori/chart-02.svg")).expect("trend SVG");
     assert!(!svg.contains(">3<"), "a suppressed value is drawn");

@@ -45,13 +45,14 @@ fn record(f: &PublishedFigure, territories: &Territories) -> [String; 12] {
     ]
 }
 
-/// Writes `data.csv` and `data.xlsx` into `dir`.
-pub fn write_page_data(
+/// Writes `NAME.csv` and `NAME.xlsx` into `dir`: the page's `data` files, or a chart's own.
+pub fn write_figures(
     figures: &[&PublishedFigure],
     territories: &Territories,
     dir: &Path,
+    name: &str,
 ) -> Result<(), RenderError> {
-    let csv_path = dir.join("data.csv");
+    let csv_path = dir.join(format!("{name}.csv"));
     let mut w = csv::Writer::from_path(&csv_path).map_err(|e| io(&csv_path, e))?;
     w.write_record(COLUMNS).map_err(|e| io(&csv_path, e))?;
     for f in figures {
@@ -60,7 +61,7 @@ pub fn write_page_data(
     }
     w.flush().map_err(|e| io(&csv_path, e))?;
 
-    let xlsx_path = dir.join("data.xlsx");
+    let xlsx_path = dir.join(format!("{name}.xlsx"));
     let x = |e: rust_xlsxwriter::XlsxError| io(&xlsx_path, e);
     let mut wb = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();

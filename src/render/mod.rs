@@ -46,6 +46,8 @@ fn io(path: &Path, e: impl std::fmt::Display) -> RenderError {
 pub struct Figures {
     published: PublishedFigures,
     shown: RefCell<BTreeSet<(String, String, String)>>,
+    /// What the chart being drawn asked for, in order.
+    in_chart: RefCell<Vec<(String, String, String)>>,
 }
 
 impl Figures {
@@ -53,17 +55,30 @@ impl Figures {
         Figures {
             published,
             shown: RefCell::new(BTreeSet::new()),
+            in_chart: RefCell::new(Vec::new()),
         }
     }
 
     pub fn get(&self, indicator: &str, territory: &str, period: &str) -> Option<&PublishedFigure> {
         let f = self.published.get(indicator, territory, period)?;
-        self.shown.borrow_mut().insert((
+        let key = (
             indicator.to_string(),
             territory.to_string(),
             period.to_string(),
-        ));
+        );
+        self.in_chart.borrow_mut().push(key.clone());
+        self.shown.borrow_mut().insert(key);
         Some(f)
+    }
+
+    /// The figures the current chart asked for since the last call, each once, in the order asked.
+    pub fn take_chart(&self) -> Vec<&PublishedFigure> {
+        let keys = std::mem::take(&mut *self.in_chart.borrow_mut());
+        let mut seen = BTreeSet::new();
+        keys.into_iter()
+            .filter(|k| seen.insert(k.clone()))
+            .filter_map(|(i, t, p)| self.published.get(&i, &t, &p))
+            .collect()
     }
 
     /// The figures asked for since the last call, in indicator, territory and period order.
@@ -159,6 +174,18 @@ struct Download {
 }
 
 /// Links to a chart's files, one per extension.
+/// Links to a chart's data files, labelled as data.
+fn data_downloads(name: &str, locale: Locale) -> Vec<Download> {
+    let word = labels::labels(locale).data;
+    ["csv", "xlsx"]
+        .iter()
+        .map(|e| Download {
+            href: format!("{name}.{e}"),
+            label: format!("{word} {}", e.to_uppercase()),
+        })
+        .collect()
+}
+
 fn downloads(name: &str, extensions: &[&str]) -> Vec<Download> {
     extensions
         .iter()
@@ -374,7 +401,18 @@ fn fill_dashboard(
         let mut charts = Vec::new();
         for c in &s.charts {
             n += 1;
-            charts.push(chart(ctx, d, c, n, dir)?);
+            let _ = ctx.figures.take_chart();
+            let mut drawn = chart(ctx, d, c, n, dir)?;
+            // Every chart's figures as data, plain for machines and typed for spreadsheets.
+            let name = format!("chart-{n:02}-data");
+            data::write_figures(
+                &ctx.figures.take_chart(),
+                &ctx.project.territories,
+                dir,
+                &name,
+            )?;
+            drawn.downloads.extend(data_downloads(&name, ctx.locale));
+            charts.push(drawn);
         }
         sections.push(PageSection {
             title: ctx.locale.pick(&s.title),
@@ -383,7 +421,7 @@ fn fill_dashboard(
         });
     }
     let shown = ctx.figures.take_shown();
-    data::write_page_data(&shown, &ctx.project.territories, dir)?;
+    data::write_figures(&shown, &ctx.project.territories, dir, "data")?;
     let mut notes = vec![l.rollup_note.to_string()];
     notes.extend(disclosure_note(ctx, &shown));
     let page = minijinja::context! {

@@ -16,6 +16,21 @@ pub struct TableCell {
     /// The number behind the text, for spreadsheets (None when suppressed or missing).
     #[serde(skip)]
     pub number: Option<f64>,
+    /// The spreadsheet number format the number is shown with (`0.0" %"`, `#,##0.00" €"`).
+    #[serde(skip)]
+    pub number_format: Option<&'static str>,
+}
+
+/// How a spreadsheet shows a value of `unit`: the separators follow the reader's locale.
+pub fn number_format(unit: crate::config::Unit) -> &'static str {
+    use crate::config::Unit;
+    match unit {
+        Unit::Percent => "0.0\" %\"",
+        Unit::Euro => "#,##0.00\" €\"",
+        Unit::Count => "#,##0",
+        Unit::Per1000 => "#,##0.0\" ‰\"",
+        Unit::Ratio | Unit::Hours | Unit::Days | Unit::Score => "#,##0.0",
+    }
 }
 
 #[derive(Serialize)]
@@ -30,15 +45,17 @@ fn text(s: impl Into<String>) -> TableCell {
         class: String::new(),
         badge: None,
         number: None,
+        number_format: None,
     }
 }
 
-fn num(s: String, n: Option<f64>) -> TableCell {
+fn num(s: String, n: Option<f64>, format: &'static str) -> TableCell {
     TableCell {
         text: s,
         class: "num".into(),
         badge: None,
         number: n,
+        number_format: Some(format),
     }
 }
 
@@ -83,18 +100,24 @@ pub fn status_table(
                     p.map(|p| format::period(&p.to_string(), ctx.locale))
                         .unwrap_or_default(),
                 ),
-                num(ctx.shown(ind, row), row.and_then(|r| r.value)),
+                num(
+                    ctx.shown(ind, row),
+                    row.and_then(|r| r.value),
+                    number_format(ind.unit),
+                ),
                 num(
                     target
                         .map(|v| format::value(v, ind.unit, ctx.locale))
                         .unwrap_or_else(|| "—".into()),
                     target,
+                    number_format(ind.unit),
                 ),
                 num(
                     achievement
                         .map(|a| format!("{} %", format::number(a, 1, ctx.locale)))
                         .unwrap_or_else(|| "—".into()),
                     achievement,
+                    number_format(crate::config::Unit::Percent),
                 ),
                 match status {
                     Some(status) => TableCell {
@@ -102,6 +125,7 @@ pub fn status_table(
                         class: String::new(),
                         badge: Some(status.as_str().into()),
                         number: None,
+                        number_format: None,
                     },
                     // No colour and no word: a status would tell which side of the target it is.
                     None if hidden => text(l.confidential),
@@ -110,6 +134,7 @@ pub fn status_table(
                         class: String::new(),
                         badge: Some(Status::NoData.as_str().into()),
                         number: None,
+                        number_format: None,
                     },
                 },
             ]);
@@ -140,9 +165,13 @@ pub fn write_xlsx(view: &TableView, path: &Path) -> Result<(), RenderError> {
     for (r, row) in view.rows.iter().enumerate() {
         for (c, cell) in row.iter().enumerate() {
             let (r, c) = (r as u32 + 1, c as u16);
-            match cell.number {
-                Some(n) => ws.write_number(r, c, n).map_err(x)?,
-                None => ws.write_string(r, c, &cell.text).map_err(x)?,
+            match (cell.number, cell.number_format) {
+                (Some(n), Some(f)) => {
+                    let format = rust_xlsxwriter::Format::new().set_num_format(f);
+                    ws.write_number_with_format(r, c, n, &format).map_err(x)?
+                }
+                (Some(n), None) => ws.write_number(r, c, n).map_err(x)?,
+                (None, _) => ws.write_string(r, c, &cell.text).map_err(x)?,
             };
         }
     }
