@@ -292,6 +292,37 @@ fn load_selecting(p: &ProjectArg, selects: Selects, given: &[String]) -> Result<
     Ok(project)
 }
 
+/// Loads the project for a command that ingests, checks the names it was given and takes the run
+/// lock; the error is the exit status.
+async fn prepare_ingest(
+    p: &ProjectArg,
+    pipelines: &[String],
+    accept: &[String],
+    command: &str,
+) -> anyhow::Result<Result<(Project, crate::schedule::lock::RunLock), u8>> {
+    let project = match load_selecting(p, Selects::Pipeline, pipelines)
+        .and_then(|x| known_sources(x, accept))
+    {
+        Ok(x) => x,
+        Err(c) => return Ok(Err(c)),
+    };
+    Ok(match run_lock(&project, command).await? {
+        Some(lock) => Ok((project, lock)),
+        None => Err(FAILED),
+    })
+}
+
+/// Ingests the selected pipelines and prints the per-source table.
+async fn ingest_and_report(
+    job: &mut Job<'_>,
+    pipelines: &[String],
+    full: bool,
+    accept: Vec<String>,
+) {
+    let sources = job.ingest(pipelines, &IngestOptions { full, accept }).await;
+    print_source_table(&sources);
+}
+
 /// How long a manual command waits for a run in progress (scheduled or not) before giving up.
 const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 
@@ -496,21 +527,12 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             full,
             accept,
         } => {
-            let project = match load_selecting(&p, Selects::Pipeline, &pipelines)
-                .and_then(|x| known_sources(x, &accept))
-            {
+            let (project, lock) = match prepare_ingest(&p, &pipelines, &accept, "run").await? {
                 Ok(x) => x,
                 Err(c) => return Ok(c),
             };
-            let Some(lock) = run_lock(&project, "run").await? else {
-                return Ok(FAILED);
-            };
             let mut job = Job::start(&project, "run")?;
-            job.report.pipelines = pipelines.clone();
-            let sources = job
-                .ingest(&pipelines, &IngestOptions { full, accept })
-                .await;
-            print_source_table(&sources);
+            ingest_and_report(&mut job, &pipelines, full, accept).await;
             if let Err(e) = job.compute(&[]).await {
                 eprintln!("error: computing indicators: {e}");
                 job.mark_failed();
@@ -529,21 +551,12 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             full,
             accept,
         } => {
-            let project = match load_selecting(&p, Selects::Pipeline, &pipelines)
-                .and_then(|x| known_sources(x, &accept))
-            {
+            let (project, lock) = match prepare_ingest(&p, &pipelines, &accept, "ingest").await? {
                 Ok(x) => x,
                 Err(c) => return Ok(c),
             };
-            let Some(lock) = run_lock(&project, "ingest").await? else {
-                return Ok(FAILED);
-            };
             let mut job = Job::start(&project, "ingest")?;
-            job.report.pipelines = pipelines.clone();
-            let sources = job
-                .ingest(&pipelines, &IngestOptions { full, accept })
-                .await;
-            print_source_table(&sources);
+            ingest_and_report(&mut job, &pipelines, full, accept).await;
             let code = finish(job, &project, None).await;
             lock.release().await;
             code

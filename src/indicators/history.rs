@@ -8,17 +8,15 @@
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{
-    Array, AsArray, BooleanArray, Float64Array, RecordBatch, StringArray,
-};
-use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Schema, SchemaRef};
+use datafusion::arrow::array::{AsArray, BooleanArray, RecordBatch};
+use datafusion::arrow::datatypes::{DataType, Field, Schema, SchemaRef};
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use futures::StreamExt;
 use object_store::ObjectStoreExt;
 
 use super::IndicatorError;
-use super::output::OutputRow;
+use super::output::{OutputRow, number_array, number_column, text_array, text_column};
 use crate::warehouse::{Warehouse, WarehouseError};
 
 /// One stored state of one figure.
@@ -93,12 +91,8 @@ fn data_err(e: impl std::fmt::Display) -> IndicatorError {
 }
 
 fn to_parquet(rows: &[HistoryRow]) -> Result<Vec<u8>, IndicatorError> {
-    let s = |f: &dyn Fn(&HistoryRow) -> &str| {
-        Arc::new(StringArray::from_iter_values(rows.iter().map(f))) as Arc<dyn Array>
-    };
-    let n = |f: &dyn Fn(&HistoryRow) -> Option<f64>| {
-        Arc::new(rows.iter().map(f).collect::<Float64Array>()) as Arc<dyn Array>
-    };
+    let s = |f: &dyn Fn(&HistoryRow) -> &str| text_array(rows, f);
+    let n = |f: &dyn Fn(&HistoryRow) -> Option<f64>| number_array(rows, f);
     let batch = RecordBatch::try_new(
         schema(),
         vec![
@@ -137,30 +131,11 @@ fn from_parquet(bytes: bytes::Bytes) -> Result<Vec<HistoryRow>, IndicatorError> 
     let mut out = Vec::new();
     for batch in reader {
         let b = batch.map_err(data_err)?;
-        let col = |name: &str| {
-            b.column_by_name(name)
-                .cloned()
-                .ok_or_else(|| data_err(format!("no column {name}")))
-        };
-        let s = |name: &str| -> Result<Vec<String>, IndicatorError> {
-            let c = col(name)?;
-            let a = c
-                .as_string_opt::<i32>()
-                .ok_or_else(|| data_err(format!("{name} is not text")))?;
-            Ok((0..a.len()).map(|i| a.value(i).to_string()).collect())
-        };
-        let f = |name: &str| -> Result<Vec<Option<f64>>, IndicatorError> {
-            let c = col(name)?;
-            let a = c
-                .as_primitive_opt::<Float64Type>()
-                .ok_or_else(|| data_err(format!("{name} is not numeric")))?;
-            Ok((0..a.len())
-                .map(|i| (!a.is_null(i)).then(|| a.value(i)))
-                .collect())
-        };
-        let removed = col("removed")?;
-        let removed = removed
-            .as_boolean_opt()
+        let s = |name: &str| text_column(&b, name).map_err(data_err);
+        let f = |name: &str| number_column(&b, name).map_err(data_err);
+        let removed = b
+            .column_by_name("removed")
+            .and_then(|c| c.as_boolean_opt().cloned())
             .ok_or_else(|| data_err("removed is not boolean"))?;
         let (run, at, ind, ter, per, gra, st, def, exp) = (
             s("run_id")?,

@@ -58,13 +58,43 @@ pub fn tidy(x: f64) -> f64 {
     format!("{x:.9}").parse().unwrap_or(x)
 }
 
+/// A text column of `rows`, for a record batch.
+pub(super) fn text_array<T>(rows: &[T], f: &dyn Fn(&T) -> &str) -> Arc<dyn Array> {
+    Arc::new(StringArray::from_iter_values(rows.iter().map(f)))
+}
+
+/// A nullable number column of `rows`, for a record batch.
+pub(super) fn number_array<T>(rows: &[T], f: &dyn Fn(&T) -> Option<f64>) -> Arc<dyn Array> {
+    Arc::new(rows.iter().map(f).collect::<Float64Array>())
+}
+
+/// The text column `name` of a batch read back, or why it cannot be.
+pub(super) fn text_column(batch: &RecordBatch, name: &str) -> Result<Vec<String>, String> {
+    let c = batch
+        .column_by_name(name)
+        .ok_or_else(|| format!("no column {name}"))?;
+    let a = c
+        .as_string_opt::<i32>()
+        .ok_or_else(|| format!("column {name} is not text"))?;
+    Ok((0..a.len()).map(|i| a.value(i).to_string()).collect())
+}
+
+/// The nullable number column `name` of a batch read back, or why it cannot be.
+pub(super) fn number_column(batch: &RecordBatch, name: &str) -> Result<Vec<Option<f64>>, String> {
+    let c = batch
+        .column_by_name(name)
+        .ok_or_else(|| format!("no column {name}"))?;
+    let a = c
+        .as_primitive_opt::<Float64Type>()
+        .ok_or_else(|| format!("column {name} is not numeric"))?;
+    Ok((0..a.len())
+        .map(|i| (!a.is_null(i)).then(|| a.value(i)))
+        .collect())
+}
+
 fn to_batch(rows: &[OutputRow]) -> Result<RecordBatch, IndicatorError> {
-    let s = |f: &dyn Fn(&OutputRow) -> &str| {
-        Arc::new(StringArray::from_iter_values(rows.iter().map(f))) as Arc<dyn Array>
-    };
-    let n = |f: &dyn Fn(&OutputRow) -> Option<f64>| {
-        Arc::new(rows.iter().map(f).collect::<Float64Array>()) as Arc<dyn Array>
-    };
+    let s = |f: &dyn Fn(&OutputRow) -> &str| text_array(rows, f);
+    let n = |f: &dyn Fn(&OutputRow) -> Option<f64>| number_array(rows, f);
     RecordBatch::try_new(
         schema(),
         vec![
@@ -170,27 +200,8 @@ pub fn read(dir: &Path) -> Result<Vec<OutputRow>, IndicatorError> {
     let mut out = Vec::new();
     for batch in reader {
         let batch = batch.map_err(|e| io_err(&path, e))?;
-        let col = |name: &str| {
-            batch
-                .column_by_name(name)
-                .ok_or_else(|| io_err(&path, format!("no column {name}")))
-        };
-        let s = |name: &str| -> Result<Vec<String>, IndicatorError> {
-            let c = col(name)?;
-            let a = c
-                .as_string_opt::<i32>()
-                .ok_or_else(|| io_err(&path, format!("column {name} is not text")))?;
-            Ok((0..a.len()).map(|i| a.value(i).to_string()).collect())
-        };
-        let f = |name: &str| -> Result<Vec<Option<f64>>, IndicatorError> {
-            let c = col(name)?;
-            let a = c
-                .as_primitive_opt::<Float64Type>()
-                .ok_or_else(|| io_err(&path, format!("column {name} is not numeric")))?;
-            Ok((0..a.len())
-                .map(|i| (!a.is_null(i)).then(|| a.value(i)))
-                .collect())
-        };
+        let s = |name: &str| text_column(&batch, name).map_err(|e| io_err(&path, e));
+        let f = |name: &str| number_column(&batch, name).map_err(|e| io_err(&path, e));
         let (ind, ter, lev, per, gra, st, run) = (
             s("indicator")?,
             s("territory")?,

@@ -46,15 +46,18 @@ pub struct SourceBar {
 }
 
 impl SourceBar {
+    /// Called once per downloaded chunk; indicatif redraws at most a few times a second.
     pub fn bytes(&self, bytes: u64) {
-        if bytes % (1 << 20) < 65_536 {
+        if !self.bar.is_hidden() {
             self.bar
                 .set_message(format!("{:.1} MB downloaded", bytes as f64 / 1e6));
         }
     }
 
     pub fn rows(&self, rows: u64) {
-        self.bar.set_message(format!("{rows} rows read"));
+        if !self.bar.is_hidden() {
+            self.bar.set_message(format!("{rows} rows read"));
+        }
     }
 
     pub fn finish(&self, status: &str, rows: u64) {

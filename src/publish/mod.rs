@@ -60,17 +60,6 @@ impl PublishedFigures {
             period.to_string(),
         ))
     }
-
-    /// How many figures are hidden, as (primary, secondary).
-    pub fn suppressed_counts(&self) -> (usize, usize) {
-        let count = |s| {
-            self.by_key
-                .values()
-                .filter(|f| f.suppression == Some(s))
-                .count()
-        };
-        (count(Suppression::Primary), count(Suppression::Secondary))
-    }
 }
 
 /// The published figures of every indicator: rows of indicators with `small_cells: suppress` pass

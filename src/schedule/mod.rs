@@ -61,6 +61,49 @@ fn manual() -> String {
     "manual".into()
 }
 
+/// Each source's published export checksum, from the manifests (in project source order).
+fn export_checksums(
+    project: &Project,
+    manifests: &[Option<crate::warehouse::manifest::SourceManifest>],
+) -> std::collections::BTreeMap<String, String> {
+    project
+        .sources
+        .iter()
+        .zip(manifests)
+        .filter_map(|(s, m)| {
+            let p = m.as_ref()?.published.as_ref()?;
+            Some((s.name.clone(), p.sha256.clone()))
+        })
+        .collect()
+}
+
+/// What the manifests record of the deliveries of each source with a cadence and a territory.
+fn deliveries(
+    project: &Project,
+    manifests: &[Option<crate::warehouse::manifest::SourceManifest>],
+) -> Vec<crate::indicators::deliveries::Deliveries> {
+    project
+        .sources
+        .iter()
+        .zip(manifests)
+        .filter_map(|(s, m)| {
+            let (Some(cadence), Some(territory)) = (s.expected, &s.territory) else {
+                return None;
+            };
+            Some(crate::indicators::deliveries::Deliveries {
+                source: s.name.clone(),
+                territory: territory.clone(),
+                cadence,
+                grace_days: s.grace_days,
+                periods_seen: m
+                    .as_ref()
+                    .map(|m| m.periods_seen.clone())
+                    .unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
 /// Where compute leaves what the indicator table was computed from.
 const COMPUTE_STATE: &str = "compute-inputs.json";
 
@@ -107,6 +150,7 @@ impl<'a> Job<'a> {
         pipelines: &[String],
         opts: &crate::ingest::IngestOptions,
     ) -> Vec<SourceOutcome> {
+        self.report.pipelines = pipelines.to_vec();
         let out =
             crate::ingest::ingest(self.project, &self.warehouse, &self.run_id, pipelines, opts)
                 .await;
@@ -119,8 +163,9 @@ impl<'a> Job<'a> {
         &mut self,
         only: &[String],
     ) -> Result<Vec<IndicatorOutcome>, crate::indicators::IndicatorError> {
-        let exports = self.export_checksums().await?;
-        let deliveries = self.deliveries().await?;
+        let manifests = self.manifests().await?;
+        let exports = export_checksums(self.project, &manifests);
+        let deliveries = deliveries(self.project, &manifests);
         let inputs = self.compute_inputs(&exports, &deliveries);
         let state_path = self.project.settings.output.join(COMPUTE_STATE);
         let output_exists = crate::indicators::table_path(self.project).exists();
@@ -283,43 +328,17 @@ impl<'a> Job<'a> {
         Some(out)
     }
 
-    /// What the manifests record of the deliveries of each source with a cadence and a territory.
-    async fn deliveries(
+    /// Each source's manifest (None when it has never been ingested), read once per compute.
+    async fn manifests(
         &self,
-    ) -> Result<Vec<crate::indicators::deliveries::Deliveries>, WarehouseError> {
+    ) -> Result<Vec<Option<crate::warehouse::manifest::SourceManifest>>, WarehouseError> {
         let mut out = Vec::new();
         for s in &self.project.sources {
-            let (Some(cadence), Some(territory)) = (s.expected, &s.territory) else {
-                continue;
-            };
-            let m: Option<crate::warehouse::manifest::SourceManifest> = self
-                .warehouse
-                .get_json(&self.warehouse.manifest_path(&s.name))
-                .await?;
-            out.push(crate::indicators::deliveries::Deliveries {
-                source: s.name.clone(),
-                territory: territory.clone(),
-                cadence,
-                grace_days: s.grace_days,
-                periods_seen: m.map(|m| m.periods_seen).unwrap_or_default(),
-            });
-        }
-        Ok(out)
-    }
-
-    /// Each source's published export checksum, from the manifests.
-    async fn export_checksums(
-        &self,
-    ) -> Result<std::collections::BTreeMap<String, String>, WarehouseError> {
-        let mut out = std::collections::BTreeMap::new();
-        for s in &self.project.sources {
-            let m: Option<crate::warehouse::manifest::SourceManifest> = self
-                .warehouse
-                .get_json(&self.warehouse.manifest_path(&s.name))
-                .await?;
-            if let Some(p) = m.and_then(|m| m.published) {
-                out.insert(s.name.clone(), p.sha256);
-            }
+            out.push(
+                self.warehouse
+                    .get_json(&self.warehouse.manifest_path(&s.name))
+                    .await?,
+            );
         }
         Ok(out)
     }
@@ -569,7 +588,6 @@ async fn scheduled_run(
     };
     let mut job = Job::start(project, "schedule")?;
     job.report.trigger = trigger.to_string();
-    job.report.pipelines = pipelines.to_vec();
     let mut stopping = false;
     let mut abandoned = false;
     {
