@@ -2,11 +2,13 @@
 //! static reports out. Modules follow the data: config → ingest → warehouse → indicators → publish →
 //! render.
 
+#![warn(missing_docs)]
+
 pub mod cli;
 pub mod config;
-pub mod indicators;
+pub(crate) mod indicators;
 pub mod ingest;
-pub mod publish;
-pub mod render;
-pub mod schedule;
-pub mod warehouse;
+pub(crate) mod publish;
+pub(crate) mod render;
+pub(crate) mod schedule;
+pub(crate) mod warehouse;

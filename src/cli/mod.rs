@@ -192,6 +192,7 @@ enum Command {
 const FAILED: u8 = 1;
 const INVALID: u8 = 2;
 
+/// Runs the command line: parses the arguments, runs the command, and says how it ended.
 pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(c) => c,

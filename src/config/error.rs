@@ -4,9 +4,13 @@ use std::path::{Path, PathBuf};
 /// One problem in one configuration file, with the place to fix it.
 #[derive(Debug, Clone)]
 pub struct ConfigError {
+    /// The file, relative to the project.
     pub file: PathBuf,
+    /// The line of the key, when it is known.
     pub line: Option<usize>,
+    /// The YAML path of the key (e.g. `sources[2].url`).
     pub key: String,
+    /// What is wrong and how to fix it.
     pub message: String,
 }
 
@@ -38,6 +42,7 @@ impl fmt::Display for ConfigErrors {
 }
 
 impl ConfigErrors {
+    /// Records a problem.
     pub fn push(
         &mut self,
         file: &Path,
@@ -53,7 +58,16 @@ impl ConfigErrors {
         });
     }
 
+    /// Whether no problem was found.
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
+}
+
+/// A header names an environment variable (`env:NAME`) that is not set where osservatorio runs.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the environment variable {variable} is not set")]
+pub struct UnsetVariable {
+    /// The variable's name.
+    pub variable: String,
 }

@@ -13,6 +13,7 @@ pub struct LineIndex {
 }
 
 impl LineIndex {
+    /// Indexes a YAML text's keys by line.
     pub fn build(text: &str) -> Self {
         let mut recv = Receiver::default();
         let mut parser = Parser::new_from_str(text);

@@ -6,13 +6,17 @@ use std::path::PathBuf;
 use super::period::{Grain, Period};
 use super::raw::Text;
 
+/// The language of pages, charts and messages meant for readers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Locale {
+    /// Italian, the default.
     It,
+    /// English.
     En,
 }
 
 impl Locale {
+    /// The ISO 639-1 code (`it`, `en`).
     pub fn code(self) -> &'static str {
         match self {
             Locale::It => "it",
@@ -34,32 +38,47 @@ impl Locale {
     }
 }
 
+/// `osservatorio.yaml`, checked.
 #[derive(Debug, Clone)]
 pub struct Settings {
+    /// The project's name, shown on every page.
     pub name: String,
+    /// The language pages are written in.
     pub locale: Locale,
+    /// The time zone schedules fire in and run times are shown in.
     pub timezone: chrono_tz::Tz,
     /// A folder path (already resolved against the project) or an object-store URL.
     pub warehouse: String,
+    /// The folder the report is rendered to (resolved against the project).
     pub output: PathBuf,
+    /// The smallest count a published figure may show about people (`privacy.min_cell`).
     pub min_cell: u32,
+    /// The plan periods (e.g. 2025-2027) that `plan` grains and roll-ups use.
     pub plan_periods: Vec<Period>,
 }
 
+/// One line of `territories.csv`.
 #[derive(Debug, Clone)]
 pub struct Territory {
+    /// The code every export and figure uses (e.g. an ISTAT code).
     pub code: String,
+    /// The name pages show.
     pub name: String,
+    /// The level (e.g. region, province, ambito), as `level:` selectors name it.
     pub level: String,
+    /// The territory this one belongs to; none for the root.
     pub parent: Option<String>,
 }
 
+/// Every territory by code, forming one tree.
 #[derive(Debug, Clone, Default)]
 pub struct Territories {
+    /// The territories, keyed by code.
     pub by_code: BTreeMap<String, Territory>,
 }
 
 impl Territories {
+    /// The territory with this code, if any.
     pub fn get(&self, code: &str) -> Option<&Territory> {
         self.by_code.get(code)
     }
@@ -78,6 +97,7 @@ impl Territories {
         out
     }
 
+    /// The codes of the territories whose parent is `code`.
     pub fn children_of(&self, code: &str) -> Vec<String> {
         self.by_code
             .values()
@@ -86,6 +106,7 @@ impl Territories {
             .collect()
     }
 
+    /// The codes of the territories at `level`.
     pub fn at_level(&self, level: &str) -> Vec<String> {
         self.by_code
             .values()
@@ -94,6 +115,7 @@ impl Territories {
             .collect()
     }
 
+    /// The territory's name, or its code when it is unknown.
     pub fn name_of(&self, code: &str) -> String {
         self.by_code
             .get(code)
@@ -102,13 +124,20 @@ impl Territories {
     }
 }
 
+/// The canonical type of a table column.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ColumnType {
+    /// Text, kept as written (codes keep their leading zeros).
     String,
+    /// A whole number, parsed exactly.
     Int,
+    /// A decimal number in the source's convention.
     Float,
+    /// A yes/no value (`sì`, `no`, `true`, `1`, ...).
     Bool,
+    /// A calendar date.
     Date,
+    /// A date and time.
     Timestamp,
 }
 
@@ -125,6 +154,7 @@ impl ColumnType {
         }
     }
 
+    /// The type named in YAML (`string`, `int`, ...), if it is one.
     pub fn parse(s: &str) -> Option<ColumnType> {
         match s {
             "string" => Some(ColumnType::String),
@@ -138,26 +168,38 @@ impl ColumnType {
     }
 }
 
+/// A canonical column of a table.
 #[derive(Debug, Clone)]
 pub struct Column {
+    /// The column's name in the warehouse.
     pub name: String,
+    /// Its type.
     pub ty: ColumnType,
+    /// Whether a row without it is rejected.
     pub required: bool,
 }
 
+/// What a broken check does to the source.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Severity {
+    /// The rows are reported as findings; the source is ingested.
     Warning,
+    /// The rows are counted as errors and the run exits non-zero.
     Error,
 }
 
+/// A row-level rule a table's rows must meet.
 #[derive(Debug, Clone)]
 pub struct Check {
+    /// The name findings and reports show.
     pub name: String,
+    /// The SQL condition every row must satisfy.
     pub rule: String,
+    /// Whether a breach is a warning or an error.
     pub severity: Severity,
     /// Where the rule is written, for errors found when it is planned.
     pub key: String,
+    /// The line of the rule in its YAML file.
     pub line: Option<usize>,
 }
 
@@ -165,63 +207,99 @@ pub struct Check {
 /// `threshold` are reported as outliers.
 #[derive(Debug, Clone)]
 pub struct OutlierRule {
+    /// The numeric columns to watch.
     pub columns: Vec<String>,
+    /// The column that splits rows into series (e.g. the facility); none for one series.
     pub by: Option<String>,
+    /// The robust z-score above which a value is an outlier.
     pub threshold: f64,
 }
 
+/// A table of the warehouse, declared in one pipeline.
 #[derive(Debug, Clone)]
 pub struct Table {
+    /// The table's name, as indicator SQL reads it.
     pub name: String,
+    /// Its canonical columns.
     pub columns: Vec<Column>,
+    /// Row rules checked at ingest.
     pub checks: Vec<Check>,
+    /// Outlier rules checked at ingest.
     pub outliers: Vec<OutlierRule>,
+    /// The pipeline that declares it.
     pub pipeline: String,
+    /// The pipeline file that declares it.
     pub file: PathBuf,
 }
 
+/// A pipeline file: a schedule and the tables and sources it declares.
 #[derive(Debug, Clone)]
 pub struct Pipeline {
+    /// The pipeline's name.
     pub name: String,
+    /// The cron expression that runs it unattended, if any.
     pub schedule: Option<String>,
+    /// The YAML file it is declared in.
     pub file: PathBuf,
 }
 
 /// Number formats and layout of a source's text cells.
 #[derive(Debug, Clone)]
 pub struct TextFormat {
+    /// The decimal separator numbers are written with (`.` or `,`).
     pub decimal: char,
+    /// The strftime format dates are written in; ISO dates when none.
     pub date_format: Option<String>,
 }
 
+/// A source's file format and its layout options.
 #[derive(Debug, Clone)]
 pub enum Format {
+    /// Delimited text.
     Csv {
+        /// The field delimiter byte.
         delimiter: u8,
+        /// The text encoding of the file.
         encoding: &'static encoding_rs::Encoding,
+        /// The 1-based row holding the header.
         header_row: usize,
+        /// How numbers and dates are written.
         text: TextFormat,
     },
+    /// An Excel workbook (xlsx, or xls sniffed from the bytes).
     Xlsx {
+        /// The sheet to read; the first when none.
         sheet: Option<String>,
+        /// The 1-based row holding the header.
         header_row: usize,
+        /// How numbers and dates in text cells are written.
         text: TextFormat,
     },
+    /// An OpenDocument spreadsheet.
     Ods {
+        /// The sheet to read; the first when none.
         sheet: Option<String>,
+        /// The 1-based row holding the header.
         header_row: usize,
+        /// How numbers and dates in text cells are written.
         text: TextFormat,
     },
+    /// A JSON array of objects, or one object per line.
     Json {
+        /// The text encoding of the file.
         encoding: &'static encoding_rs::Encoding,
+        /// How numbers and dates in string values are written.
         text: TextFormat,
     },
+    /// A Parquet file, already typed.
     Parquet {
+        /// How numbers and dates in string columns are written.
         text: TextFormat,
     },
 }
 
 impl Format {
+    /// The format's name as YAML writes it.
     pub fn name(&self) -> &'static str {
         match self {
             Format::Csv { .. } => "csv",
@@ -232,6 +310,7 @@ impl Format {
         }
     }
 
+    /// How the format writes numbers and dates in text.
     pub fn text(&self) -> &TextFormat {
         match self {
             Format::Csv { text, .. }
@@ -243,13 +322,17 @@ impl Format {
     }
 }
 
+/// How many rejected rows a source may have before it fails.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum RejectLimit {
+    /// A share of the rows, in percent.
     Percent(f64),
+    /// A number of rows.
     Rows(u64),
 }
 
 impl RejectLimit {
+    /// Whether `rejected` of `total` rows is more than the limit allows.
     pub fn exceeded(self, rejected: u64, total: u64) -> bool {
         match self {
             RejectLimit::Percent(p) => total > 0 && (rejected as f64) * 100.0 > p * (total as f64),
@@ -258,16 +341,23 @@ impl RejectLimit {
     }
 }
 
+/// How often a source is expected to deliver.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Cadence {
+    /// Every day.
     Daily,
+    /// Every week.
     Weekly,
+    /// Every month.
     Monthly,
+    /// Every quarter.
     Quarterly,
+    /// Every year.
     Yearly,
 }
 
 impl Cadence {
+    /// The cadence named in YAML (`monthly`, ...), if it is one.
     pub fn parse(s: &str) -> Option<Cadence> {
         match s {
             "daily" => Some(Cadence::Daily),
@@ -289,6 +379,7 @@ impl Cadence {
         }
     }
 
+    /// The longest a delivery period lasts, in days, before grace counts.
     pub fn days(self) -> i64 {
         match self {
             Cadence::Daily => 1,
@@ -303,6 +394,7 @@ impl Cadence {
 /// A canonical column and where a source finds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ColumnMap {
+    /// The canonical column.
     pub column: String,
     /// The header in the export (matched ignoring case and spaces).
     pub header: String,
@@ -315,6 +407,7 @@ pub struct ColumnMap {
 /// Where an HTTP header's value comes from.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum HeaderValue {
+    /// The value as written in YAML.
     Literal(String),
     /// An environment variable: credentials never live in YAML.
     Env(String),
@@ -323,34 +416,47 @@ pub enum HeaderValue {
 /// An HTTP header of a source.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Header {
+    /// The header's name.
     pub name: String,
+    /// Where its value comes from.
     pub value: HeaderValue,
+    /// The line of the header in its YAML file.
     pub line: Option<usize>,
 }
 
 impl Header {
-    /// The value to send, or the name of the environment variable that is not set.
-    pub fn resolve(&self) -> Result<String, String> {
+    /// The value to send, or which environment variable is not set.
+    pub fn resolve(&self) -> Result<String, super::UnsetVariable> {
         match &self.value {
             HeaderValue::Literal(v) => Ok(v.clone()),
             HeaderValue::Env(var) => std::env::var(var)
                 .ok()
                 .filter(|v| !v.is_empty())
-                .ok_or_else(|| var.clone()),
+                .ok_or_else(|| super::UnsetVariable {
+                    variable: var.clone(),
+                }),
         }
     }
 }
 
+/// A source: one export that feeds one table.
 #[derive(Debug, Clone)]
 pub struct Source {
+    /// The source's name, unique in the project.
     pub name: String,
+    /// The pipeline that declares it.
     pub pipeline: String,
+    /// The table it feeds.
     pub table: String,
+    /// The territory all its rows belong to, when the export has no territory column.
     pub territory: Option<String>,
+    /// A local path (resolved against the project), `file://`, `http(s)://` or `s3://` address.
     pub url: String,
+    /// Its format and layout.
     pub format: Format,
     /// Every canonical column of the table, with where the export holds it.
     pub columns: Vec<ColumnMap>,
+    /// How many rejected rows fail the source.
     pub max_rejected: RejectLimit,
     /// The largest drop in rows, in percent of the last good data, taken without a person's check.
     pub max_shrink: f64,
@@ -364,32 +470,50 @@ pub struct Source {
     pub timeout: std::time::Duration,
     /// How many times a transient remote error is retried.
     pub retries: usize,
+    /// How often a delivery is expected, for completeness and timeliness.
     pub expected: Option<Cadence>,
+    /// Days after a period's end a delivery still counts as on time.
     pub grace_days: i64,
+    /// The pipeline file it is declared in.
     pub file: PathBuf,
+    /// The line of the source in that file.
     pub line: Option<usize>,
 }
 
+/// The typology of an indicator, as the plans' monitoring tables group them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
+    /// What was done or delivered (services, places, hours).
     Output,
+    /// How the work goes (timeliness, coverage, inspections).
     Process,
+    /// What changed for people (employment, autonomy, exits).
     Outcome,
 }
 
+/// The unit of an indicator's value.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Unit {
+    /// A count of people or things.
     Count,
+    /// A share in percent (numerator / denominator × 100).
     Percent,
+    /// A plain ratio (numerator / denominator).
     Ratio,
+    /// A rate per 1,000.
     Per1000,
+    /// Hours.
     Hours,
+    /// Days.
     Days,
+    /// Euro.
     Euro,
+    /// A score on the indicator's own scale.
     Score,
 }
 
 impl Unit {
+    /// The unit named in YAML (`count`, `per_1000`, ...), if it is one.
     pub fn parse(s: &str) -> Option<Unit> {
         Some(match s {
             "count" => Unit::Count,
@@ -414,51 +538,81 @@ impl Unit {
     }
 }
 
+/// Which way an indicator improves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Direction {
+    /// Higher is better.
     Up,
+    /// Lower is better.
     Down,
 }
 
+/// How an indicator's values combine over time into coarser periods.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TimeRollup {
+    /// Numerators and denominators add up.
     Sum,
+    /// The last period's value stands for the whole (stocks, such as places).
     Last,
+    /// The mean of the periods' values.
     Mean,
+    /// No roll-up over time: only the grain's own periods.
     None,
 }
 
+/// An expected value for an indicator.
 #[derive(Debug, Clone)]
 pub struct Target {
+    /// The territory it applies to; every territory when none.
     pub territory: Option<String>,
+    /// The period it applies to; every period when none.
     pub period: Option<Period>,
+    /// The grain it applies to; the indicator's own when none.
     pub grain: Option<Grain>,
+    /// The value expected.
     pub value: f64,
 }
 
+/// An indicator, checked.
 #[derive(Debug, Clone)]
 pub struct Indicator {
+    /// The indicator's id, as dashboards name it.
     pub id: String,
+    /// The title pages show.
     pub title: Text,
+    /// What it measures, in words.
     pub description: Option<Text>,
+    /// Output, process or outcome.
     pub kind: Kind,
+    /// The unit of its value.
     pub unit: Unit,
+    /// The finest period its SQL returns.
     pub grain: Grain,
+    /// Which way it improves.
     pub direction: Direction,
+    /// The SQL returning territory, period, numerator and optionally denominator.
     pub sql: String,
+    /// How values combine over time.
     pub time_rollup: TimeRollup,
+    /// Whether values add up from children to parents.
     pub territory_rollup: bool,
+    /// Targets written in YAML.
     pub targets: Vec<Target>,
+    /// A SQL query returning targets instead of `targets`.
     pub targets_sql: Option<String>,
+    /// The share of the target (in percent) from which a value counts as on track.
     pub on_track: f64,
     /// Whether published figures with small counts are hidden (`small_cells: suppress`, the default).
     pub suppress_small_cells: bool,
     /// A figure osservatorio computes itself from the deliveries, not from SQL.
     pub builtin: Option<Builtin>,
+    /// The indicators file it is declared in.
     pub file: PathBuf,
     /// The YAML path of the definition (`indicators[3]`) and the lines of the item and its `sql`.
     pub key: String,
+    /// The line of the definition.
     pub line: Option<usize>,
+    /// The line of its `sql`.
     pub sql_line: Option<usize>,
 }
 
@@ -472,6 +626,7 @@ pub enum Builtin {
 }
 
 impl Builtin {
+    /// The id dashboards name it by (`_completeness`, `_timeliness`).
     pub fn id(self) -> &'static str {
         match self {
             Builtin::Completeness => "_completeness",
@@ -529,14 +684,19 @@ impl Builtin {
     }
 }
 
+/// Which territories a chart shows.
 #[derive(Debug, Clone)]
 pub enum TerritorySelector {
+    /// These codes, in this order.
     List(Vec<String>),
+    /// The children of this territory.
     ChildrenOf(String),
+    /// Every territory at this level.
     Level(String),
 }
 
 impl TerritorySelector {
+    /// The codes selected, in the order charts show them.
     pub fn resolve(&self, territories: &Territories) -> Vec<String> {
         match self {
             TerritorySelector::List(v) => v.clone(),
@@ -546,67 +706,109 @@ impl TerritorySelector {
     }
 }
 
+/// A chart of a dashboard section.
 #[derive(Debug, Clone)]
 pub enum Chart {
+    /// One line per territory over time.
     Trend {
+        /// The indicator shown.
         indicator: String,
+        /// The territories, one line each.
         territories: TerritorySelector,
+        /// The periods of the x axis.
         grain: Grain,
+        /// A title replacing the indicator's.
         title: Option<Text>,
     },
+    /// One bar per territory for one period.
     Bar {
+        /// The indicator shown.
         indicator: String,
+        /// The territories, one bar each.
         territories: TerritorySelector,
+        /// The period; the latest with data when none.
         period: Option<Period>,
+        /// A title replacing the indicator's.
         title: Option<Text>,
     },
+    /// Several indicators of one territory against their targets.
     Target {
+        /// The indicators shown.
         indicators: Vec<String>,
+        /// The territory.
         territory: String,
+        /// The period; the latest with data when none.
         period: Option<Period>,
+        /// A title for the chart.
         title: Option<Text>,
     },
+    /// A table of indicators by territory.
     Table {
+        /// The indicators, one row group each.
         indicators: Vec<String>,
+        /// The territories, one row each.
         territories: TerritorySelector,
+        /// The period; the latest with data when none.
         period: Option<Period>,
+        /// A title for the table.
         title: Option<Text>,
     },
 }
 
+/// A section of a dashboard: a heading, a text and its charts.
 #[derive(Debug, Clone)]
 pub struct Section {
+    /// The heading.
     pub title: Text,
+    /// An introduction under the heading.
     pub text: Option<Text>,
+    /// The charts, in order.
     pub charts: Vec<Chart>,
 }
 
+/// A dashboard: one report page.
 #[derive(Debug, Clone)]
 pub struct Dashboard {
+    /// The id, which names its folder under the output.
     pub id: String,
+    /// The page's title.
     pub title: Text,
+    /// The first and last period shown; everything when none.
     pub period: Option<(Period, Period)>,
+    /// The sections, in order.
     pub sections: Vec<Section>,
+    /// The dashboard file.
     pub file: PathBuf,
 }
 
+/// A validated project: every stage after configuration reads only this.
 #[derive(Debug, Clone)]
 pub struct Project {
+    /// The project folder.
     pub root: PathBuf,
+    /// `osservatorio.yaml`.
     pub settings: Settings,
+    /// `territories.csv`.
     pub territories: Territories,
+    /// Every table, by name.
     pub tables: BTreeMap<String, Table>,
+    /// Every pipeline.
     pub pipelines: Vec<Pipeline>,
+    /// Every source.
     pub sources: Vec<Source>,
+    /// Every indicator, the built-in ones first.
     pub indicators: Vec<Indicator>,
+    /// Every dashboard.
     pub dashboards: Vec<Dashboard>,
 }
 
 impl Project {
+    /// The indicator with this id, if any.
     pub fn indicator(&self, id: &str) -> Option<&Indicator> {
         self.indicators.iter().find(|i| i.id == id)
     }
 
+    /// The source with this name, if any.
     pub fn source(&self, name: &str) -> Option<&Source> {
         self.sources.iter().find(|s| s.name == name)
     }

@@ -4,15 +4,21 @@ use std::fmt;
 
 use chrono::{Datelike, NaiveDate};
 
+/// The size of a period.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Grain {
+    /// A calendar month.
     Month,
+    /// A calendar quarter.
     Quarter,
+    /// A calendar year.
     Year,
+    /// A plan period of several years (e.g. a three-year Piano di Zona).
     Plan,
 }
 
 impl Grain {
+    /// The grain named in YAML (`month`, `quarter`, `year`, `plan`), if it is one.
     pub fn parse(s: &str) -> Option<Grain> {
         match s {
             "month" => Some(Grain::Month),
@@ -23,6 +29,7 @@ impl Grain {
         }
     }
 
+    /// The grain's name as YAML writes it.
     pub fn as_str(self) -> &'static str {
         match self {
             Grain::Month => "month",
@@ -48,15 +55,36 @@ impl fmt::Display for Grain {
     }
 }
 
+/// A period a figure refers to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Period {
-    Month { year: i32, month: u32 },
-    Quarter { year: i32, quarter: u32 },
+    /// A calendar month.
+    Month {
+        /// The year.
+        year: i32,
+        /// The month, 1 to 12.
+        month: u32,
+    },
+    /// A calendar quarter.
+    Quarter {
+        /// The year.
+        year: i32,
+        /// The quarter, 1 to 4.
+        quarter: u32,
+    },
+    /// A calendar year.
     Year(i32),
-    Plan { from: i32, to: i32 },
+    /// A plan period, from its first to its last year.
+    Plan {
+        /// The first year.
+        from: i32,
+        /// The last year.
+        to: i32,
+    },
 }
 
 impl Period {
+    /// The grain of this period.
     pub fn grain(self) -> Grain {
         match self {
             Period::Month { .. } => Grain::Month,

@@ -29,24 +29,6 @@ impl Pair {
     }
 }
 
-/// Key of an output cell: territory code and period. Periods order by start, then grain.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct Key {
-    pub territory: String,
-    pub period: (i32, u32, Grain),
-    pub label: String,
-}
-
-impl Key {
-    pub fn new(territory: &str, period: Period) -> Key {
-        Key {
-            territory: territory.to_string(),
-            period: period.sort_key(),
-            label: period.to_string(),
-        }
-    }
-}
-
 /// Sums rows that share territory and period (the SQL may return several).
 pub fn merge_base(
     rows: impl IntoIterator<Item = (String, Period, Pair)>,

@@ -7,12 +7,19 @@ use crate::config::{ColumnType, TextFormat};
 /// A cell as read from an export, before it meets its canonical type.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Cell {
+    /// An empty cell.
     Empty,
+    /// Text, as written.
     Text(String),
+    /// A whole number typed by the file format.
     Int(i64),
+    /// A decimal number typed by the file format.
     Float(f64),
+    /// A boolean typed by the file format.
     Bool(bool),
+    /// A date typed by the file format.
     Date(NaiveDate),
+    /// A date and time typed by the file format.
     DateTime(NaiveDateTime),
 }
 
@@ -34,12 +41,19 @@ impl Cell {
 /// A cell converted to its canonical type.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
+    /// No value.
     Null,
+    /// A string column's value.
     Str(String),
+    /// An int column's value.
     Int(i64),
+    /// A float column's value.
     Float(f64),
+    /// A bool column's value.
     Bool(bool),
+    /// A date column's value.
     Date(NaiveDate),
+    /// A timestamp column's value.
     Timestamp(NaiveDateTime),
 }
 
@@ -296,14 +310,15 @@ fn parse_bool(t: &str) -> Option<bool> {
     }
 }
 
+/// A date written in the source's `date_format`, or in ISO form, or as a month (`2024-03`).
 pub fn parse_date(t: &str, fmt: &TextFormat) -> Option<NaiveDate> {
     if let Some(f) = &fmt.date_format {
-        if let Some(d) = crate::config::parse_date_with(t, f) {
+        if let Some(d) = parse_date_with(t, f) {
             return Some(d);
         }
         // Months are often written without the day ("03/2024" beside "15/03/2024"): the first of the month.
         if let Some(month_only) = without_day(f)
-            && let Some(d) = crate::config::parse_date_with(t, &month_only)
+            && let Some(d) = parse_date_with(t, &month_only)
         {
             return Some(d);
         }
@@ -311,7 +326,7 @@ pub fn parse_date(t: &str, fmt: &TextFormat) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(t, "%Y-%m-%d")
         .ok()
         .or_else(|| parse_iso_datetime(t).map(|dt| dt.date()))
-        .or_else(|| crate::config::parse_date_with(t, "%Y-%m"))
+        .or_else(|| parse_date_with(t, "%Y-%m"))
 }
 
 /// The format with its day field and the separator after it removed: `%d/%m/%Y` → `%m/%Y`.
@@ -345,6 +360,18 @@ fn parse_timestamp(t: &str, fmt: &TextFormat) -> Option<NaiveDateTime> {
         }
     }
     parse_iso_datetime(t).or_else(|| parse_date(t, fmt).map(|d| d.and_time(chrono::NaiveTime::MIN)))
+}
+
+/// Parses a date with a strftime format; a format without a day (such as `%m/%Y`) names the first of the month.
+pub fn parse_date_with(s: &str, format: &str) -> Option<chrono::NaiveDate> {
+    if let Ok(d) = chrono::NaiveDate::parse_from_str(s, format) {
+        return Some(d);
+    }
+    let has_day = ["%d", "%e", "%j"].iter().any(|d| format.contains(d));
+    if has_day {
+        return None;
+    }
+    chrono::NaiveDate::parse_from_str(&format!("01 {s}"), &format!("%d {format}")).ok()
 }
 
 #[cfg(test)]

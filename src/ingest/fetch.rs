@@ -57,7 +57,7 @@ impl RemoteOptions {
     pub fn of(source: &Source) -> Result<RemoteOptions, IngestError> {
         let mut headers = Vec::new();
         for h in &source.headers {
-            let value = h.resolve().map_err(|var| {
+            let value = h.resolve().map_err(|crate::config::UnsetVariable { variable: var }| {
                 fetch_err(
                     &source.url,
                     format!(

@@ -20,7 +20,9 @@ const MIN_SERIES: usize = 5;
 /// One finding: where it is, what it is, and why it was raised.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Finding {
+    /// The source whose export holds the row.
     pub source: String,
+    /// The table it feeds.
     pub table: String,
     /// The line (or sheet row) in the export.
     pub line: i64,
@@ -28,10 +30,13 @@ pub struct Finding {
     pub kind: String,
     /// The rule's name, or `outlier`.
     pub name: String,
+    /// The column the finding is about.
     pub column: String,
+    /// The value found.
     pub value: String,
     /// The row's identifying values (its required columns), e.g. `struttura=PD001`.
     pub keys: String,
+    /// Why it was raised, in words.
     pub reason: String,
 }
 

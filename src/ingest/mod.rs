@@ -37,58 +37,92 @@ const BATCH_ROWS: usize = 8192;
 /// Rejection details kept per source; past this only the count grows.
 const MAX_REJECTION_DETAILS: usize = 100_000;
 
+/// Why a source could not be ingested.
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
+    /// The export could not be read or parsed.
     #[error("{file}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
     Read {
+        /// The export.
         file: String,
+        /// The line, when the problem has one.
         line: Option<u64>,
+        /// What is wrong.
         message: String,
     },
     #[error("{url}: {message}")]
-    Fetch { url: String, message: String },
+    /// The remote export could not be fetched.
+    Fetch {
+        /// The address.
+        url: String,
+        /// What went wrong.
+        message: String,
+    },
     #[error(
         "{file}: column '{column}' is mapped to the header '{header}', which the export does not have (headers: {found})"
     )]
+    /// A mapped header is not in the export.
     MissingColumn {
+        /// The export.
         file: String,
+        /// The canonical column.
         column: String,
+        /// The header it is mapped to.
         header: String,
+        /// The headers the export has.
         found: String,
     },
     #[error(
         "{file}: {rejected} of {total} rows rejected, more than max_rejected allows; first: {first}; every rejected line is in _rejected/, the last good data is kept"
     )]
+    /// More rows were rejected than `max_rejected` allows.
     TooManyRejected {
+        /// The export.
         file: String,
+        /// Rows rejected.
         rejected: u64,
+        /// Rows read.
         total: u64,
+        /// The first rejection, with its line.
         first: String,
     },
     #[error(
         "{file}: held back: the new export has {rows} row(s) where the last good data has {previous} (a drop of {drop:.0}%, more than max_shrink {max_shrink}% allows); the last good data is kept. Check the export, then take it with: osservatorio ingest --accept {name}"
     )]
+    /// The export shrank more than `max_shrink` allows; it is held back.
     Shrunk {
+        /// The export.
         file: String,
+        /// The source, as `--accept` names it.
         name: String,
+        /// Rows in the new export.
         rows: u64,
+        /// Rows in the last good data.
         previous: u64,
+        /// The drop, in percent.
         drop: f64,
+        /// The largest drop allowed, in percent.
         max_shrink: f64,
     },
+    /// The warehouse could not be read or written.
     #[error(transparent)]
     Warehouse(#[from] WarehouseError),
+    /// Any other failure, described.
     #[error("{0}")]
     Other(String),
 }
 
+/// How a source's ingest ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SourceStatus {
+    /// New data was written.
     Ingested,
+    /// The export and its definition are as last time: nothing was written.
     Unchanged,
     /// The new export has far fewer rows than the last good data: kept back until a person accepts it.
     HeldBack,
+    /// The source failed; its last good data is kept.
     Failed,
 }
 
@@ -104,20 +138,29 @@ impl SourceStatus {
     }
 }
 
+/// What ingesting one source did, for the summary and the run record.
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct SourceOutcome {
+    /// The source's name.
     pub source: String,
+    /// The table it feeds.
     pub table: String,
+    /// How it ended.
     pub status: SourceStatus,
+    /// Rows written.
     pub rows: u64,
+    /// Rows rejected (each in `_rejected/`).
     pub rejected: u64,
     /// Total and footer rows skipped (`skip_totals`).
     #[serde(default)]
     pub skipped: u64,
+    /// Why it failed, when it did.
     pub error: Option<String>,
+    /// Warnings (checks of severity warning, skipped totals, ...).
     pub warnings: Vec<String>,
     /// Rows breaking checks of severity `error`.
     pub check_errors: u64,
+    /// Seconds it took.
     #[serde(default)]
     pub seconds: f64,
     /// Requests made for a remote export (more than one when a transient error was retried; 0

@@ -17,10 +17,13 @@ use crate::config::Format;
 
 /// A row of an export: its line (CSV, NDJSON), sheet row (XLSX) or record number (JSON array, Parquet).
 pub struct RawRow {
+    /// The line, sheet row or record number, for messages.
     pub line: u64,
+    /// The row's cells, in the header's order.
     pub cells: Vec<Cell>,
 }
 
+/// The rows of an export, read lazily; an unreadable row is an error with its line.
 pub type Rows = Box<dyn Iterator<Item = Result<RawRow, IngestError>> + Send>;
 
 /// Opens a fetched export and returns its headers and a stream of rows.

@@ -1,0 +1,209 @@
+//! `dashboards/*.yaml`: the sections and charts of each report page.
+
+use super::is_identifier;
+use super::raw::{ChartFile, DashboardFile, SelectorFile, TerritoriesFile};
+use super::{
+    Chart, ConfigErrors, Dashboard, FileCtx, Grain, Period, Section, TerritorySelector, Validation,
+};
+
+impl Validation {
+    /// One dashboard: its period and the charts of each section, against the known indicators.
+    pub(super) fn check_dashboard(&mut self, f: DashboardFile, ctx: &FileCtx) -> Option<Dashboard> {
+        let indicators = self.indicators.as_slice();
+        let all_indicators_read = self.all_indicators_read;
+        let territories = &self.territories;
+        let errs = &mut self.errs;
+        let before = errs.0.len();
+        if !is_identifier(&f.id.replace('-', "_")) {
+            ctx.err(
+                errs,
+                "id",
+                "a dashboard id is lower-case letters, digits, - and _ (it names a folder)",
+            );
+        }
+        let parse_period = |p: &str, key: &str, errs: &mut ConfigErrors| -> Option<Period> {
+            let parsed = Period::parse(p);
+            if parsed.is_none() {
+                ctx.err(
+                    errs,
+                    key,
+                    format!("'{p}' is not a period; write 2024-03, 2024-Q1, 2024 or 2025-2027"),
+                );
+            }
+            parsed
+        };
+        let period = f.period.as_ref().and_then(|r| {
+            let from = parse_period(&r.from, "period.from", errs)?;
+            let to = parse_period(&r.to, "period.to", errs)?;
+            Some((from, to))
+        });
+        let indicator = |id: &str, key: &str, errs: &mut ConfigErrors| {
+            // When an indicators file did not parse, its ids are unknown: say nothing rather than cascade.
+            if all_indicators_read && !indicators.iter().any(|i| i.id == id) {
+                ctx.err(
+                    errs,
+                    key,
+                    format!("indicator '{id}' is not defined in indicators/"),
+                );
+            }
+        };
+        let territory = |code: &str, key: &str, errs: &mut ConfigErrors| {
+            if territories.get(code).is_none() {
+                ctx.err(
+                    errs,
+                    key,
+                    format!("territory '{code}' is not in territories.csv"),
+                );
+            }
+        };
+        let selector =
+            |sel: TerritoriesFile, key: &str, errs: &mut ConfigErrors| -> TerritorySelector {
+                match sel {
+                    TerritoriesFile::List(v) => {
+                        for (i, c) in v.iter().enumerate() {
+                            territory(c, &format!("{key}[{i}]"), errs);
+                        }
+                        TerritorySelector::List(v)
+                    }
+                    TerritoriesFile::Selector(SelectorFile {
+                        children_of: Some(c),
+                        level: None,
+                    }) => {
+                        territory(&c, &format!("{key}.children_of"), errs);
+                        TerritorySelector::ChildrenOf(c)
+                    }
+                    TerritoriesFile::Selector(SelectorFile {
+                        children_of: None,
+                        level: Some(l),
+                    }) => {
+                        if territories.at_level(&l).is_empty() {
+                            ctx.err(
+                                errs,
+                                &format!("{key}.level"),
+                                format!("no territory has level '{l}' in territories.csv"),
+                            );
+                        }
+                        TerritorySelector::Level(l)
+                    }
+                    TerritoriesFile::Selector(_) => {
+                        ctx.err(
+                            errs,
+                            key,
+                            "write a list of codes, { children_of: CODE } or { level: LEVEL }",
+                        );
+                        TerritorySelector::List(Vec::new())
+                    }
+                }
+            };
+        let mut sections = Vec::new();
+        for (si, s) in f.sections.into_iter().enumerate() {
+            let mut charts = Vec::new();
+            for (ci, c) in s.charts.into_iter().enumerate() {
+                let key = format!("sections[{si}].charts[{ci}]");
+                let chart = match c {
+                    ChartFile::Trend {
+                        indicator: id,
+                        territories: t,
+                        grain,
+                        title,
+                    } => {
+                        indicator(&id, &format!("{key}.indicator"), errs);
+                        let own = indicators
+                            .iter()
+                            .find(|i| i.id == id)
+                            .map(|i| i.grain)
+                            .unwrap_or(Grain::Month);
+                        let grain = match grain.as_deref() {
+                            None => own,
+                            Some(g) => Grain::parse(g).unwrap_or_else(|| {
+                                ctx.err(
+                                    errs,
+                                    &format!("{key}.grain"),
+                                    format!(
+                                        "'{g}' is not a grain; use month, quarter, year or plan"
+                                    ),
+                                );
+                                own
+                            }),
+                        };
+                        Chart::Trend {
+                            indicator: id,
+                            territories: selector(t, &format!("{key}.territories"), errs),
+                            grain,
+                            title,
+                        }
+                    }
+                    ChartFile::Bar {
+                        indicator: id,
+                        territories: t,
+                        period,
+                        title,
+                    } => {
+                        indicator(&id, &format!("{key}.indicator"), errs);
+                        let period =
+                            period.and_then(|p| parse_period(&p, &format!("{key}.period"), errs));
+                        Chart::Bar {
+                            indicator: id,
+                            territories: selector(t, &format!("{key}.territories"), errs),
+                            period,
+                            title,
+                        }
+                    }
+                    ChartFile::Target {
+                        indicators: ids,
+                        territory: t,
+                        period,
+                        title,
+                    } => {
+                        for (i, id) in ids.iter().enumerate() {
+                            indicator(id, &format!("{key}.indicators[{i}]"), errs);
+                        }
+                        territory(&t, &format!("{key}.territory"), errs);
+                        let period =
+                            period.and_then(|p| parse_period(&p, &format!("{key}.period"), errs));
+                        Chart::Target {
+                            indicators: ids,
+                            territory: t,
+                            period,
+                            title,
+                        }
+                    }
+                    ChartFile::Table {
+                        indicators: ids,
+                        territories: t,
+                        period,
+                        title,
+                    } => {
+                        for (i, id) in ids.iter().enumerate() {
+                            indicator(id, &format!("{key}.indicators[{i}]"), errs);
+                        }
+                        let period =
+                            period.and_then(|p| parse_period(&p, &format!("{key}.period"), errs));
+                        Chart::Table {
+                            indicators: ids,
+                            territories: selector(t, &format!("{key}.territories"), errs),
+                            period,
+                            title,
+                        }
+                    }
+                };
+                charts.push(chart);
+            }
+            sections.push(Section {
+                title: s.title,
+                text: s.text,
+                charts,
+            });
+        }
+        if errs.0.len() > before {
+            return None;
+        }
+        Some(Dashboard {
+            id: f.id,
+            title: f.title,
+            period,
+            sections,
+            file: ctx.shown.clone(),
+        })
+    }
+}

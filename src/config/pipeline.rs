@@ -1,0 +1,174 @@
+//! `pipelines/*.yaml`: schedules and tables (columns, required, checks, outliers).
+
+use super::raw::{PipelineFile, SourceFile};
+use super::{
+    Check, Column, ColumnType, FileCtx, OutlierRule, Pipeline, Severity, Table, Validation,
+};
+
+/// A source waiting for every table to be declared: its YAML, file, key and pipeline.
+pub(super) type PendingSource = (SourceFile, std::rc::Rc<FileCtx>, String, String);
+
+impl Validation {
+    /// A pipeline's schedule and tables; its sources wait in `pending` until every table is known.
+    pub(super) fn check_pipeline(&mut self, f: PipelineFile, ctx: FileCtx) {
+        let errs = &mut self.errs;
+        let tables = &mut self.tables;
+        let pipelines = &mut self.pipelines;
+        let pending = &mut self.pending;
+        if let Some(s) = &f.schedule
+            && let Err(e) = s.parse::<cron::Schedule>()
+        {
+            ctx.err(errs, "schedule", format!("'{s}' is not a cron expression ({e}); write six fields with seconds first, e.g. \"0 30 6 * * *\""));
+        }
+        if pipelines.iter().any(|p: &Pipeline| p.name == f.name) {
+            ctx.err(
+                errs,
+                "name",
+                format!("pipeline '{}' is declared twice", f.name),
+            );
+        }
+        for (name, t) in f.tables {
+            let key = format!("tables.{name}");
+            if let Some(existing) = tables.get(&name) {
+                ctx.err(errs, &key, format!("table '{name}' is already declared in {}; a table is declared once in the project", existing.file.display()));
+                continue;
+            }
+            if !is_identifier(&name) {
+                ctx.err(
+                    errs,
+                    &key,
+                    "a table name is lower-case letters, digits and _, starting with a letter",
+                );
+            }
+            let mut columns = Vec::new();
+            for (c, ty) in &t.columns {
+                if !is_identifier(c) || c.starts_with('_') {
+                    ctx.err(
+                        errs,
+                        &format!("{key}.columns.{c}"),
+                        "a column name is lower-case letters, digits and _, starting with a letter",
+                    );
+                }
+                match ColumnType::parse(ty) {
+                Some(ty) => columns.push(Column { name: c.clone(), ty, required: t.required.contains(c) }),
+                None => ctx.err(errs, &format!("{key}.columns.{c}"), format!("'{ty}' is not a column type; use string, int, float, bool, date or timestamp")),
+            }
+            }
+            for (i, r) in t.required.iter().enumerate() {
+                if !t.columns.contains_key(r) {
+                    ctx.err(
+                        errs,
+                        &format!("{key}.required[{i}]"),
+                        format!("'{r}' is not a column of table '{name}'"),
+                    );
+                }
+            }
+            let mut checks = Vec::new();
+            for (i, c) in t.checks.into_iter().enumerate() {
+                let severity = match c.severity.as_deref() {
+                    None | Some("warning") => Severity::Warning,
+                    Some("error") => Severity::Error,
+                    Some(s) => {
+                        ctx.err(
+                            errs,
+                            &format!("{key}.checks[{i}].severity"),
+                            format!("'{s}' is not a severity; use warning or error"),
+                        );
+                        Severity::Warning
+                    }
+                };
+                if c.rule.trim().is_empty() {
+                    ctx.err(
+                        errs,
+                        &format!("{key}.checks[{i}].rule"),
+                        "a check needs a SQL condition, e.g. \"presenti <= posti\"",
+                    );
+                }
+                let check_key = format!("{key}.checks[{i}].rule");
+                checks.push(Check {
+                    name: c.name,
+                    rule: c.rule,
+                    severity,
+                    line: ctx.index.line_of(&check_key),
+                    key: check_key,
+                });
+            }
+            let mut outliers = Vec::new();
+            for (i, o) in t.outliers.into_iter().enumerate() {
+                let okey = format!("{key}.outliers[{i}]");
+                let numeric = |c: &str| {
+                    columns.iter().any(|x: &Column| {
+                        x.name == c && matches!(x.ty, ColumnType::Int | ColumnType::Float)
+                    })
+                };
+                if o.columns.is_empty() {
+                    ctx.err(
+                        errs,
+                        &format!("{okey}.columns"),
+                        "name the numeric columns to watch, e.g. [presenti]",
+                    );
+                }
+                for (j, c) in o.columns.iter().enumerate() {
+                    if !numeric(c) {
+                        ctx.err(
+                            errs,
+                            &format!("{okey}.columns[{j}]"),
+                            format!("'{c}' is not an int or float column of table '{name}'"),
+                        );
+                    }
+                }
+                if let Some(b) = &o.by
+                    && !columns.iter().any(|x| &x.name == b)
+                {
+                    ctx.err(
+                        errs,
+                        &format!("{okey}.by"),
+                        format!("'{b}' is not a column of table '{name}'"),
+                    );
+                }
+                let threshold = o.threshold.unwrap_or(3.5);
+                if !(threshold > 0.0 && threshold <= 100.0) {
+                    ctx.err(
+                    errs,
+                    &format!("{okey}.threshold"),
+                    "a robust z-score threshold is a number above 0 and at most 100 (3.5 is usual)",
+                );
+                }
+                outliers.push(OutlierRule {
+                    columns: o.columns,
+                    by: o.by,
+                    threshold,
+                });
+            }
+            tables.insert(
+                name.clone(),
+                Table {
+                    name,
+                    columns,
+                    checks,
+                    outliers,
+                    pipeline: f.name.clone(),
+                    file: ctx.shown.clone(),
+                },
+            );
+        }
+        let ctx = std::rc::Rc::new(ctx);
+        for (i, s) in f.sources.into_iter().enumerate() {
+            pending.push((s, ctx.clone(), format!("sources[{i}]"), f.name.clone()));
+        }
+        pipelines.push(Pipeline {
+            name: f.name,
+            schedule: f.schedule,
+            file: ctx.shown.clone(),
+        });
+    }
+}
+
+/// Whether a name is lower-case letters, digits and `_`, starting with a letter or `_`.
+pub(super) fn is_identifier(s: &str) -> bool {
+    let mut chars = s.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_lowercase() || c == '_')
+        && chars.all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_')
+}

@@ -1,0 +1,85 @@
+//! `osservatorio.yaml`: name, locale, time zone, warehouse, output, privacy and plan periods.
+
+use std::path::{Path, PathBuf};
+
+use super::raw::ProjectFile;
+use super::{FileCtx, LineIndex, Locale, Period, Settings, Validation};
+
+/// The context of a file that is absent or did not parse: problems name it without a line.
+pub(super) fn no_ctx(name: &str) -> FileCtx {
+    FileCtx {
+        shown: PathBuf::from(name),
+        index: LineIndex::default(),
+    }
+}
+
+/// A path from a YAML file, relative to the project unless absolute.
+pub(super) fn resolve(root: &Path, p: &str) -> PathBuf {
+    let path = Path::new(p);
+    if path.is_absolute() {
+        path.to_path_buf()
+    } else {
+        root.join(path)
+    }
+}
+
+impl Validation {
+    /// The project's settings, and the territories file they name.
+    pub(super) fn check_settings(&mut self, f: ProjectFile, ctx: &FileCtx) -> (Settings, PathBuf) {
+        let root = self.root.as_path();
+        let errs = &mut self.errs;
+        let locale = match f.locale.as_deref() {
+            None | Some("it") => Locale::It,
+            Some("en") => Locale::En,
+            Some(other) => {
+                ctx.err(
+                    errs,
+                    "locale",
+                    format!("'{other}' is not a supported locale; use it or en"),
+                );
+                Locale::It
+            }
+        };
+        let timezone = match f.timezone.as_deref() {
+            None => chrono_tz::Europe::Rome,
+            Some(tz) => tz.parse().unwrap_or_else(|_| {
+                ctx.err(
+                    errs,
+                    "timezone",
+                    format!("'{tz}' is not an IANA time zone; use a name such as Europe/Rome"),
+                );
+                chrono_tz::Europe::Rome
+            }),
+        };
+        let warehouse = f.warehouse.unwrap_or_else(|| "warehouse/".to_string());
+        let warehouse = if warehouse.contains("://") {
+            warehouse
+        } else {
+            resolve(root, &warehouse).to_string_lossy().into_owned()
+        };
+        let mut plan_periods = Vec::new();
+        for (i, p) in f.plan_periods.unwrap_or_default().iter().enumerate() {
+            match Period::parse(p) {
+                Some(pp @ Period::Plan { .. }) => plan_periods.push(pp),
+                _ => ctx.err(
+                    errs,
+                    &format!("plan_periods[{i}]"),
+                    format!("'{p}' is not a plan period; write it as \"2025-2027\""),
+                ),
+            }
+        }
+        let settings = Settings {
+            name: f.name.unwrap_or_else(|| "osservatorio".to_string()),
+            locale,
+            timezone,
+            warehouse,
+            output: resolve(root, f.output.as_deref().unwrap_or("out/")),
+            min_cell: f.privacy.and_then(|p| p.min_cell).unwrap_or(5),
+            plan_periods,
+        };
+        (
+            settings,
+            resolve(root, f.territories.as_deref().unwrap_or("territories.csv")),
+        )
+    }
+}
