@@ -137,6 +137,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     write_verona(&samples.join("prefetture/verona"), &facilities, &mut rng)?;
     write_lodi(&samples.join("ambiti/lodi"), &mut rng)?;
     write_crema(&samples.join("ambiti/crema"), &mut rng)?;
+    // The desk network has its own seed, so the exports above stay as they were.
+    let mut rng = ChaCha8Rng::seed_from_u64(20_140_624);
+    fs::create_dir_all(samples.join("rete"))?;
+    write_network(&samples.join("rete"), &mut rng)?;
     println!("samples written under {}", samples.display());
     Ok(())
 }
@@ -172,6 +176,10 @@ fn write_territories(path: &Path, facilities: &[Facility]) -> std::io::Result<()
     }
     s.push_str("LO,Provincia di Lodi,provincia,LOM\n");
     s.push_str("CR,Provincia di Cremona,provincia,LOM\n");
+    s.push_str("ER,Emilia-Romagna,regione,IT\n");
+    for (code, name, _) in NETWORK {
+        s.push_str(&format!("{code},{name},provincia,ER\n"));
+    }
     s.push_str("LODI,Ambito di Lodi,ambito,LO\n");
     s.push_str("CREMA,Ambito di Crema,ambito,CR\n");
     for p in &PROVINCES {
@@ -1054,5 +1062,164 @@ fn write_crema(dir: &Path, rng: &mut ChaCha8Rng) -> Result<(), Box<dyn std::erro
         }
     }
     wb.save(dir.join("ambito_crema.xlsx"))?;
+    Ok(())
+}
+
+/// The regional network of desks for foreign citizens (SISTER's model): first-level desks
+/// (social desks, URP), second-level centres for foreigners, and third-level thematic hubs.
+const NETWORK: [(&str, &str, Option<&str>); 4] = [
+    (
+        "RA",
+        "Provincia di Ravenna",
+        Some("prestazioni sociali e anagrafe"),
+    ),
+    ("FE", "Provincia di Ferrara", Some("salute")),
+    (
+        "RE",
+        "Provincia di Reggio Emilia",
+        Some("titoli di soggiorno"),
+    ),
+    ("BO", "Provincia di Bologna", None),
+];
+
+const NETWORK_TOPICS: [&str; 6] = [
+    "documenti e permessi",
+    "lavoro",
+    "casa",
+    "salute",
+    "lingua",
+    "legale",
+];
+
+struct Desk {
+    code: String,
+    name: String,
+    level: u8,
+    hub: &'static str,
+    province: &'static str,
+    since: NaiveDate,
+}
+
+fn desks() -> Vec<Desk> {
+    let mut out = Vec::new();
+    for (p, (code, name, hub)) in NETWORK.iter().enumerate() {
+        let town = name.trim_start_matches("Provincia di ");
+        let (first, second) = if *code == "BO" { (6, 3) } else { (5, 2) };
+        for i in 0..first {
+            out.push(Desk {
+                code: format!("{code}1{:02}", i + 1),
+                name: format!("Sportello sociale {town} {}", i + 1),
+                level: 1,
+                hub: "",
+                province: code,
+                // One first-level desk per province opens in 2025.
+                since: NaiveDate::from_ymd_opt(
+                    if i + 1 == first { 2025 } else { 2024 },
+                    1 + p as u32,
+                    1,
+                )
+                .unwrap_or_default(),
+            });
+        }
+        for i in 0..second {
+            out.push(Desk {
+                code: format!("{code}2{:02}", i + 1),
+                name: format!("Centro stranieri {town} {}", i + 1),
+                level: 2,
+                hub: "",
+                province: code,
+                since: NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default(),
+            });
+        }
+        if let Some(topic) = hub {
+            out.push(Desk {
+                code: format!("{code}301"),
+                name: format!("Hub {topic} {town}"),
+                level: 3,
+                hub: topic,
+                province: code,
+                since: NaiveDate::from_ymd_opt(2024, 6, 1).unwrap_or_default(),
+            });
+        }
+    }
+    out
+}
+
+/// The registry of desks and, per province, a monthly export of contacts; Reggio Emilia's desks
+/// did not send two months, which the completeness heatmap shows.
+fn write_network(dir: &Path, rng: &mut ChaCha8Rng) -> std::io::Result<()> {
+    let desks = desks();
+    let mut s = String::from("Codice;Sportello;Livello;Hub tematico;Provincia;Attivo dal\n");
+    for d in &desks {
+        s.push_str(&format!(
+            "{};{};{};{};{};{}\n",
+            d.code,
+            d.name,
+            d.level,
+            d.hub,
+            d.province,
+            it_date(d.since)
+        ));
+    }
+    fs::write(dir.join("sportelli.csv"), s)?;
+    let missing = [(2025, 3), (2025, 8)];
+    for (p, (code, _, _)) in NETWORK.iter().enumerate() {
+        let mut s = String::from(
+            "Data contatto;Sportello;Livello;Tema;Inviato al 2° livello;Esito invio;Giorni per la risposta\n",
+        );
+        // Each province resolves referrals at its own rate.
+        let resolved = [0.78, 0.66, 0.72, 0.7][p];
+        for year in [2024, 2025] {
+            for month in 1..=12 {
+                if *code == "RE" && missing.contains(&(year, month)) {
+                    continue;
+                }
+                let Some(first) = NaiveDate::from_ymd_opt(year, month, 1) else {
+                    continue;
+                };
+                let open: Vec<&Desk> = desks
+                    .iter()
+                    .filter(|d| d.province == *code && d.since <= first)
+                    .collect();
+                let n = rng.random_range(40..=90) + 10 * open.len();
+                for _ in 0..n {
+                    let d = open[rng.random_range(0..open.len())];
+                    let date = first + Duration::days(rng.random_range(0..days_in_month(first)));
+                    let topic = if d.level == 3 && rng.random_bool(0.7) {
+                        match d.hub {
+                            "salute" => "salute",
+                            "titoli di soggiorno" => "documenti e permessi",
+                            _ => "casa",
+                        }
+                    } else {
+                        NETWORK_TOPICS[rng.random_range(0..NETWORK_TOPICS.len())]
+                    };
+                    let referred = d.level == 1 && rng.random_bool(0.22);
+                    let outcome = if !referred {
+                        ""
+                    } else if rng.random_bool(resolved) {
+                        "risolto"
+                    } else if rng.random_bool(0.5) {
+                        "in corso"
+                    } else {
+                        "non risolto"
+                    };
+                    let days = match d.level {
+                        1 => rng.random_range(0..=4),
+                        2 => rng.random_range(2..=14),
+                        _ => rng.random_range(3..=21),
+                    };
+                    s.push_str(&format!(
+                        "{};{};{};{topic};{};{outcome};{days}\n",
+                        it_date(date),
+                        d.code,
+                        d.level,
+                        if referred { "Sì" } else { "No" },
+                    ));
+                }
+            }
+        }
+        fs::write(dir.join(format!("contatti_{}.csv", code.to_lowercase())), s)?;
+    }
     Ok(())
 }

@@ -191,19 +191,19 @@ fn bundled_project_runs_end_to_end_with_independently_computed_figures() {
         "freshness lists the sources"
     );
     let page = std::fs::read_to_string(p.join("out/pilotaggio/index.html")).unwrap();
-    assert!(page.contains("chart-01.svg") && page.contains("lang=\"it\""));
+    assert!(page.contains("chart-02.svg") && page.contains("lang=\"it\""));
     assert!(
-        std::fs::read_to_string(p.join("out/pilotaggio/chart-01.svg"))
+        std::fs::read_to_string(p.join("out/pilotaggio/chart-02.svg"))
             .unwrap()
             .contains("<svg")
     );
     assert!(
-        std::fs::read(p.join("out/pilotaggio/chart-01.png"))
+        std::fs::read(p.join("out/pilotaggio/chart-02.png"))
             .unwrap()
             .starts_with(b"\x89PNG")
     );
-    assert!(p.join("out/pilotaggio/chart-07.xlsx").exists());
-    let csv = std::fs::read_to_string(p.join("out/pilotaggio/chart-07.csv")).unwrap();
+    assert!(p.join("out/pilotaggio/chart-09.xlsx").exists());
+    let csv = std::fs::read_to_string(p.join("out/pilotaggio/chart-09.csv")).unwrap();
     assert!(csv.contains("Veneto"), "{csv}");
     assert!(
         !page.contains("http://") && !page.contains("https://"),

@@ -86,6 +86,9 @@ enum Command {
         /// Only this dashboard (repeatable)
         #[arg(long = "dashboard")]
         dashboards: Vec<String>,
+        /// Also print each dashboard to OUTPUT/DASHBOARD/DASHBOARD.pdf (A4) with headless Chromium
+        #[arg(long)]
+        pdf: bool,
     },
     /// Validate every file of the project; indicator SQL is planned, not run
     Check {
@@ -578,13 +581,26 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             lock.release().await;
             code
         }
-        Command::Render { p, dashboards } => {
+        Command::Render { p, dashboards, pdf } => {
             let project = match load_selecting(&p, Selects::Dashboard, &dashboards) {
                 Ok(x) => x,
                 Err(c) => return Ok(c),
             };
             let mut job = Job::start(&project, "render")?;
-            job.render(&dashboards).await.context("rendering")?;
+            let outcomes = job.render(&dashboards).await.context("rendering")?;
+            if pdf {
+                match crate::render::pdf::print_dashboards(&project, &outcomes) {
+                    Ok(printed) => {
+                        for p in printed {
+                            println!("pdf: {}", p.display());
+                        }
+                    }
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        job.report.failed = true;
+                    }
+                }
+            }
             finish(job, &project, Some(("report", "index.html"))).await
         }
     }

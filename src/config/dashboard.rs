@@ -95,6 +95,25 @@ impl Validation {
                     }
                 }
             };
+        // A chart's periods: its own grain when given, else the indicator's.
+        let grain_of = |id: &str, given: Option<&str>, key: &str, errs: &mut ConfigErrors| {
+            let own = indicators
+                .iter()
+                .find(|i| i.id == id)
+                .map(|i| i.grain)
+                .unwrap_or(Grain::Month);
+            match given {
+                None => own,
+                Some(g) => Grain::parse(g).unwrap_or_else(|| {
+                    ctx.err(
+                        errs,
+                        &format!("{key}.grain"),
+                        format!("'{g}' is not a grain; use month, quarter, year or plan"),
+                    );
+                    own
+                }),
+            }
+        };
         let mut sections = Vec::new();
         for (si, s) in f.sections.into_iter().enumerate() {
             let mut charts = Vec::new();
@@ -108,28 +127,57 @@ impl Validation {
                         title,
                     } => {
                         indicator(&id, &format!("{key}.indicator"), errs);
-                        let own = indicators
-                            .iter()
-                            .find(|i| i.id == id)
-                            .map(|i| i.grain)
-                            .unwrap_or(Grain::Month);
-                        let grain = match grain.as_deref() {
-                            None => own,
-                            Some(g) => Grain::parse(g).unwrap_or_else(|| {
-                                ctx.err(
-                                    errs,
-                                    &format!("{key}.grain"),
-                                    format!(
-                                        "'{g}' is not a grain; use month, quarter, year or plan"
-                                    ),
-                                );
-                                own
-                            }),
-                        };
                         Chart::Trend {
+                            grain: grain_of(&id, grain.as_deref(), &key, errs),
                             indicator: id,
                             territories: selector(t, &format!("{key}.territories"), errs),
-                            grain,
+                            title,
+                        }
+                    }
+                    ChartFile::Heatmap {
+                        indicator: id,
+                        territories: t,
+                        grain,
+                        title,
+                    } => {
+                        indicator(&id, &format!("{key}.indicator"), errs);
+                        Chart::Heatmap {
+                            grain: grain_of(&id, grain.as_deref(), &key, errs),
+                            indicator: id,
+                            territories: selector(t, &format!("{key}.territories"), errs),
+                            title,
+                        }
+                    }
+                    ChartFile::SmallMultiples {
+                        indicator: id,
+                        territories: t,
+                        grain,
+                        title,
+                    } => {
+                        indicator(&id, &format!("{key}.indicator"), errs);
+                        Chart::SmallMultiples {
+                            grain: grain_of(&id, grain.as_deref(), &key, errs),
+                            indicator: id,
+                            territories: selector(t, &format!("{key}.territories"), errs),
+                            title,
+                        }
+                    }
+                    ChartFile::Kpi {
+                        indicators: ids,
+                        territory: t,
+                        period,
+                        title,
+                    } => {
+                        for (i, id) in ids.iter().enumerate() {
+                            indicator(id, &format!("{key}.indicators[{i}]"), errs);
+                        }
+                        territory(&t, &format!("{key}.territory"), errs);
+                        let period =
+                            period.and_then(|p| parse_period(&p, &format!("{key}.period"), errs));
+                        Chart::Kpi {
+                            indicators: ids,
+                            territory: t,
+                            period,
                             title,
                         }
                     }

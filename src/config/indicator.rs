@@ -189,6 +189,8 @@ impl Validation {
             targets,
             targets_sql: f.targets_sql,
             on_track,
+            numerator: f.numerator,
+            denominator: f.denominator,
             suppress_small_cells,
             builtin: None,
             file: ctx.shown.clone(),

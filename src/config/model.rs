@@ -602,6 +602,10 @@ pub struct Indicator {
     pub targets_sql: Option<String>,
     /// The share of the target (in percent) from which a value counts as on track.
     pub on_track: f64,
+    /// What the numerator counts, in words.
+    pub numerator: Option<Text>,
+    /// What the denominator counts, in words.
+    pub denominator: Option<Text>,
     /// Whether published figures with small counts are hidden (`small_cells: suppress`, the default).
     pub suppress_small_cells: bool,
     /// A figure osservatorio computes itself from the deliveries, not from SQL.
@@ -636,29 +640,40 @@ impl Builtin {
 
     /// The definition a project gets for it.
     pub fn indicator(self) -> Indicator {
-        let (it, en, description) = match self {
-            Builtin::Completeness => (
-                "Completezza delle consegne",
-                "Completeness of deliveries",
-                "Periodi con dati ricevuti sui periodi attesi dalle fonti con cadenza dichiarata.",
-            ),
-            Builtin::Timeliness => (
-                "Tempestività delle consegne",
-                "Timeliness of deliveries",
-                "Periodi ricevuti entro cadenza e tolleranza sui periodi ricevuti da quando la fonte è osservata.",
-            ),
-        };
-        Indicator {
-            id: self.id().to_string(),
-            title: super::raw::Text::Localized(
+        let both = |it: &str, en: &str| {
+            super::raw::Text::Localized(
                 [
                     ("it".to_string(), it.to_string()),
                     ("en".to_string(), en.to_string()),
                 ]
                 .into_iter()
                 .collect(),
+            )
+        };
+        let (title, description, numerator, denominator) = match self {
+            Builtin::Completeness => (
+                both("Completezza delle consegne", "Completeness of deliveries"),
+                both(
+                    "Quota dei periodi attesi per cui la fonte ha consegnato i dati.",
+                    "Share of the expected periods for which the source delivered data.",
+                ),
+                both("periodi con dati ricevuti", "periods with data received"),
+                both("periodi attesi", "periods expected"),
             ),
-            description: Some(super::raw::Text::Plain(description.to_string())),
+            Builtin::Timeliness => (
+                both("Tempestività delle consegne", "Timeliness of deliveries"),
+                both(
+                    "Quota dei periodi ricevuti entro cadenza e tolleranza.",
+                    "Share of the periods received within cadence and grace.",
+                ),
+                both("periodi ricevuti in tempo", "periods received on time"),
+                both("periodi ricevuti", "periods received"),
+            ),
+        };
+        Indicator {
+            id: self.id().to_string(),
+            title,
+            description: Some(description),
             kind: Kind::Process,
             unit: Unit::Percent,
             grain: super::period::Grain::Month,
@@ -674,6 +689,8 @@ impl Builtin {
             }],
             targets_sql: None,
             on_track: 90.0,
+            numerator: Some(numerator),
+            denominator: Some(denominator),
             suppress_small_cells: false,
             builtin: Some(self),
             file: PathBuf::from("(built in)"),
@@ -753,6 +770,68 @@ pub enum Chart {
         /// A title for the table.
         title: Option<Text>,
     },
+    /// Big-value tiles: value, target, change against the previous period, status.
+    Kpi {
+        /// The indicators, one tile each.
+        indicators: Vec<String>,
+        /// The territory.
+        territory: String,
+        /// The period; the latest with data when none.
+        period: Option<Period>,
+        /// A title for the tiles.
+        title: Option<Text>,
+    },
+    /// Territories × periods, each cell coloured by its value.
+    Heatmap {
+        /// The indicator shown.
+        indicator: String,
+        /// The territories, one row each.
+        territories: TerritorySelector,
+        /// The periods, one column each.
+        grain: Grain,
+        /// A title replacing the indicator's.
+        title: Option<Text>,
+    },
+    /// One small trend per territory on shared axes.
+    SmallMultiples {
+        /// The indicator shown.
+        indicator: String,
+        /// The territories, one panel each.
+        territories: TerritorySelector,
+        /// The periods of the x axis.
+        grain: Grain,
+        /// A title replacing the indicator's.
+        title: Option<Text>,
+    },
+}
+
+impl Chart {
+    /// The indicators the chart shows.
+    pub fn indicators(&self) -> Vec<&str> {
+        match self {
+            Chart::Trend { indicator, .. }
+            | Chart::Bar { indicator, .. }
+            | Chart::Heatmap { indicator, .. }
+            | Chart::SmallMultiples { indicator, .. } => vec![indicator.as_str()],
+            Chart::Target { indicators, .. }
+            | Chart::Table { indicators, .. }
+            | Chart::Kpi { indicators, .. } => indicators.iter().map(String::as_str).collect(),
+        }
+    }
+
+    /// The territories the chart shows.
+    pub fn territories(&self, all: &Territories) -> Vec<String> {
+        match self {
+            Chart::Trend { territories, .. }
+            | Chart::Bar { territories, .. }
+            | Chart::Table { territories, .. }
+            | Chart::Heatmap { territories, .. }
+            | Chart::SmallMultiples { territories, .. } => territories.resolve(all),
+            Chart::Target { territory, .. } | Chart::Kpi { territory, .. } => {
+                vec![territory.clone()]
+            }
+        }
+    }
 }
 
 /// A section of a dashboard: a heading, a text and its charts.

@@ -173,6 +173,10 @@ pub struct IndicatorFile {
     pub targets_sql: Option<String>,
     pub on_track: Option<f64>,
     pub small_cells: Option<String>,
+    /// What the numerator counts, in words, for the note under each chart.
+    pub numerator: Option<Text>,
+    /// What the denominator counts, in words.
+    pub denominator: Option<Text>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -211,7 +215,7 @@ pub struct SectionFile {
 }
 
 #[derive(Debug, Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ChartFile {
     Trend {
         indicator: String,
@@ -235,6 +239,24 @@ pub enum ChartFile {
         indicators: Vec<String>,
         territories: TerritoriesFile,
         period: Option<String>,
+        title: Option<Text>,
+    },
+    Kpi {
+        indicators: Vec<String>,
+        territory: String,
+        period: Option<String>,
+        title: Option<Text>,
+    },
+    Heatmap {
+        indicator: String,
+        territories: TerritoriesFile,
+        grain: Option<String>,
+        title: Option<Text>,
+    },
+    SmallMultiples {
+        indicator: String,
+        territories: TerritoriesFile,
+        grain: Option<String>,
         title: Option<Text>,
     },
 }

@@ -21,6 +21,33 @@ pub struct Deliveries {
     pub periods_seen: BTreeMap<String, String>,
 }
 
+/// What the manifests record of the deliveries of each source with a cadence and a territory.
+pub fn of_sources(
+    project: &Project,
+    manifests: &[Option<crate::warehouse::manifest::SourceManifest>],
+) -> Vec<Deliveries> {
+    project
+        .sources
+        .iter()
+        .zip(manifests)
+        .filter_map(|(s, m)| {
+            let (Some(cadence), Some(territory)) = (s.expected, &s.territory) else {
+                return None;
+            };
+            Some(Deliveries {
+                source: s.name.clone(),
+                territory: territory.clone(),
+                cadence,
+                grace_days: s.grace_days,
+                periods_seen: m
+                    .as_ref()
+                    .map(|m| m.periods_seen.clone())
+                    .unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
 /// The last day by which a period's data are due: its last day plus the grace.
 fn due(p: Period, grace_days: i64) -> Option<NaiveDate> {
     let (y, m) = p.last_month();

@@ -4,6 +4,7 @@
 
 pub mod deliveries;
 pub mod history;
+pub mod lineage;
 pub mod output;
 pub mod rollup;
 pub mod sql;

@@ -1,5 +1,9 @@
 //! Static charts drawn with plotters, each as SVG and PNG, with an embedded font so that no system
 //! font is needed.
+//!
+//! One visual language for every kind: a light major grid only, legends beside the plot (never
+//! over the data), targets as a dark dashed line or tick, value labels placed past both the bar
+//! and its target so they cannot collide, and status told by colour, symbol and word together.
 
 use std::path::Path;
 use std::sync::Once;
@@ -7,22 +11,30 @@ use std::sync::Once;
 use plotters::coord::Shift;
 use plotters::prelude::*;
 use plotters::style::FontStyle;
+use plotters::style::text_anchor::{HPos, Pos, VPos};
+
+use crate::indicators::targets::Status;
 
 const FONT: &[u8] = include_bytes!("../../assets/fonts/DejaVuSans.ttf");
+/// The width of every chart, in pixels.
 pub const WIDTH: u32 = 900;
-pub const HEIGHT: u32 = 420;
+const HEIGHT: u32 = 400;
+/// Room beside the plot for the legend.
+const LEGEND_WIDTH: u32 = 200;
 
-const PALETTE: [RGBColor; 8] = [
-    RGBColor(31, 94, 160),
-    RGBColor(214, 110, 24),
-    RGBColor(44, 140, 74),
-    RGBColor(170, 48, 56),
-    RGBColor(120, 84, 168),
-    RGBColor(120, 90, 60),
-    RGBColor(200, 80, 160),
-    RGBColor(90, 90, 90),
+/// Okabe and Ito's palette: distinguishable with every common colour-vision deficiency.
+const PALETTE: [RGBColor; 7] = [
+    RGBColor(0, 114, 178),
+    RGBColor(230, 159, 0),
+    RGBColor(0, 158, 115),
+    RGBColor(204, 121, 167),
+    RGBColor(86, 180, 233),
+    RGBColor(213, 94, 0),
+    RGBColor(120, 120, 120),
 ];
-const TARGET: RGBColor = RGBColor(60, 60, 60);
+const TARGET: RGBColor = RGBColor(40, 40, 40);
+const GRID: RGBColor = RGBColor(226, 230, 235);
+const MUTED: RGBColor = RGBColor(90, 100, 112);
 
 static FONTS: Once = Once::new();
 
@@ -35,40 +47,143 @@ fn register_fonts() {
     });
 }
 
+/// The colour a status is drawn in (the page's CSS uses the same).
+pub fn status_color(s: Status) -> RGBColor {
+    match s {
+        Status::Achieved => RGBColor(0, 140, 100),
+        Status::OnTrack => RGBColor(230, 159, 0),
+        Status::OffTrack => RGBColor(213, 94, 0),
+        Status::NoTarget | Status::NoData => RGBColor(150, 150, 150),
+    }
+}
+
+/// Turns a number into its label.
 pub type Formatter = Box<dyn Fn(f64) -> String>;
 
+/// How values are written: `format` for labels (with the unit), `unit` names the axis.
+pub struct Axis {
+    /// A value with its unit, as labels show it.
+    pub format: Formatter,
+    /// The unit, as the value axis is titled.
+    pub unit: String,
+    /// Whether the value axis starts at zero (bars, counts) or follows the data (rates).
+    pub from_zero: bool,
+    /// The natural scale of the unit (0–100 for percentages), which a colour scale spans at least.
+    pub scale: Option<(f64, f64)>,
+}
+
+/// One territory's values over the chart's periods.
 pub struct Series {
+    /// The territory's name.
     pub name: String,
+    /// One value per period; None where missing or suppressed.
     pub values: Vec<Option<f64>>,
+    /// The target of each period, if any.
     pub targets: Vec<Option<f64>>,
 }
 
+/// One cell of a heatmap.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum HeatCell {
+    /// A published value.
+    Value(f64),
+    /// Suppressed: shown as `c` on grey, with no colour of its size.
+    Hidden,
+    /// No figure for this territory and period.
+    Missing,
+}
+
+/// A chart to draw.
 pub enum Chart {
-    /// One line per territory over periods, with its target as a dashed line.
+    /// One line per territory over periods, with targets as dark dashed lines.
     Lines {
+        /// The chart's title.
         title: String,
+        /// The periods.
         labels: Vec<String>,
+        /// One series per territory.
         series: Vec<Series>,
-        format: Formatter,
+        /// How values are written.
+        axis: Axis,
+        /// The legend's word for the target.
         target_label: String,
     },
-    /// One bar per territory, with a marker at each target.
+    /// Horizontal bars, largest first, with each target as a dark tick.
     Bars {
+        /// The chart's title.
         title: String,
+        /// The territories.
         labels: Vec<String>,
+        /// One value per territory; None where missing or suppressed.
         values: Vec<Option<f64>>,
+        /// What to write where there is no bar (`c`, `—`).
+        placeholders: Vec<String>,
+        /// The target of each territory, if any.
         targets: Vec<Option<f64>>,
-        format: Formatter,
+        /// How values are written.
+        axis: Axis,
+        /// The legend's word for the target.
         target_label: String,
     },
-    /// Achievement against target (%) for several indicators, with a line at 100%.
+    /// Achievement against target (%) for several indicators, with the target at 100%.
     Achievement {
+        /// The chart's title.
         title: String,
+        /// The indicators.
         labels: Vec<String>,
+        /// Value as a share of the target, per indicator.
         achievements: Vec<Option<f64>>,
+        /// The status of each indicator (from its own `on_track`).
+        statuses: Vec<Status>,
+        /// `value / target` as written, per indicator.
         notes: Vec<String>,
+        /// The axis title.
         axis: String,
+        /// The legend's word for the target.
+        target_label: String,
     },
+    /// Territories × periods, coloured by value.
+    Heatmap {
+        /// The chart's title.
+        title: String,
+        /// The territories, one row each.
+        rows: Vec<String>,
+        /// The periods, one column each.
+        columns: Vec<String>,
+        /// `cells[row][column]`.
+        cells: Vec<Vec<HeatCell>>,
+        /// How values are written.
+        axis: Axis,
+    },
+    /// One small trend per territory on shared axes.
+    SmallMultiples {
+        /// The chart's title.
+        title: String,
+        /// The periods.
+        labels: Vec<String>,
+        /// One panel per territory.
+        panels: Vec<Series>,
+        /// How values are written.
+        axis: Axis,
+        /// The legend's word for the target.
+        target_label: String,
+    },
+}
+
+impl Chart {
+    /// The chart's size in pixels: tall enough for its rows.
+    fn size(&self) -> (u32, u32) {
+        let h = match self {
+            Chart::Bars { labels, .. } => 90 + 34 * labels.len().max(2) as u32,
+            Chart::Achievement { labels, .. } => 90 + 46 * labels.len().max(2) as u32,
+            Chart::Heatmap { rows, .. } => 100 + 30 * rows.len().max(2) as u32,
+            Chart::SmallMultiples { panels, .. } => {
+                70 + 190 * panels.len().div_ceil(PANEL_COLUMNS).max(1) as u32
+            }
+            Chart::Lines { .. } => HEIGHT,
+        };
+        (WIDTH, h)
+    }
 }
 
 fn err(e: impl std::fmt::Display) -> String {
@@ -78,14 +193,15 @@ fn err(e: impl std::fmt::Display) -> String {
 /// Writes the chart as SVG and PNG.
 pub fn write(chart: &Chart, svg: &Path, png: &Path) -> Result<(), String> {
     register_fonts();
+    let size = chart.size();
     let mut s = String::new();
     {
-        let root = SVGBackend::with_string(&mut s, (WIDTH, HEIGHT)).into_drawing_area();
+        let root = SVGBackend::with_string(&mut s, size).into_drawing_area();
         draw(chart, &root)?;
         root.present().map_err(err)?;
     }
     std::fs::write(svg, s).map_err(|e| format!("{}: {e}", svg.display()))?;
-    let root = BitMapBackend::new(png, (WIDTH, HEIGHT)).into_drawing_area();
+    let root = BitMapBackend::new(png, size).into_drawing_area();
     draw(chart, &root)?;
     root.present()
         .map_err(|e| format!("{}: {e}", png.display()))?;
@@ -99,32 +215,103 @@ fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>) -> Res
             title,
             labels,
             series,
-            format,
+            axis,
             target_label,
-        } => lines(root, title, labels, series, format, target_label),
+        } => lines(root, title, labels, series, axis, target_label),
         Chart::Bars {
             title,
             labels,
             values,
+            placeholders,
             targets,
-            format,
+            axis,
             target_label,
-        } => bars(root, title, labels, values, targets, format, target_label),
+        } => bars(
+            root,
+            title,
+            &Bars {
+                labels,
+                values,
+                placeholders,
+                targets,
+            },
+            axis,
+            target_label,
+        ),
         Chart::Achievement {
             title,
             labels,
             achievements,
+            statuses,
             notes,
             axis,
-        } => achievement(root, title, labels, achievements, notes, axis),
+            target_label,
+        } => achievement(
+            root,
+            title,
+            labels,
+            achievements,
+            statuses,
+            notes,
+            axis,
+            target_label,
+        ),
+        Chart::Heatmap {
+            title,
+            rows,
+            columns,
+            cells,
+            axis,
+        } => heatmap(root, title, rows, columns, cells, axis),
+        Chart::SmallMultiples {
+            title,
+            labels,
+            panels,
+            axis,
+            target_label,
+        } => small_multiples(root, title, labels, panels, axis, target_label),
     }
 }
 
-/// A y range that includes zero and every value, with some headroom.
-fn y_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
-    let (lo, hi) = values.fold((0.0f64, 0.0f64), |(lo, hi), v| (lo.min(v), hi.max(v)));
-    let hi = if hi <= lo { lo + 1.0 } else { hi };
-    (lo, hi + (hi - lo) * 0.1)
+fn font(size: u32) -> TextStyle<'static> {
+    ("sans-serif", size).into_font().color(&BLACK)
+}
+
+fn anchored(size: u32, h: HPos, v: VPos) -> TextStyle<'static> {
+    font(size).pos(Pos::new(h, v))
+}
+
+/// The area below the title.
+fn titled<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+) -> Result<DrawingArea<DB, Shift>, String> {
+    root.titled(title, ("sans-serif", 19).into_font())
+        .map_err(err)
+}
+
+/// A value range covering `values`, from zero when asked, with a little room above and below.
+fn value_range(values: impl Iterator<Item = f64>, from_zero: bool) -> (f64, f64) {
+    let (mut lo, mut hi) = values.fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), v| {
+        (lo.min(v), hi.max(v))
+    });
+    if !lo.is_finite() || !hi.is_finite() {
+        return (0.0, 1.0);
+    }
+    if from_zero {
+        lo = lo.min(0.0);
+        hi = hi.max(0.0);
+    }
+    let span = if hi > lo { hi - lo } else { hi.abs().max(1.0) };
+    let pad = span * 0.08;
+    let lo = if from_zero && lo >= 0.0 {
+        0.0
+    } else if lo >= 0.0 {
+        (lo - pad).max(0.0)
+    } else {
+        lo - pad
+    };
+    (lo, hi + pad)
 }
 
 /// Shows at most about `max` labels along an axis of `n` positions.
@@ -132,63 +319,179 @@ fn label_step(n: usize, max: usize) -> usize {
     n.div_ceil(max).max(1)
 }
 
+/// Shortens a label to `max` characters, with an ellipsis.
+fn clip(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut out: String = s.chars().take(max.saturating_sub(1)).collect();
+        out.push('…');
+        out
+    }
+}
+
 fn no_data<DB: DrawingBackend>(root: &DrawingArea<DB, Shift>, title: &str) -> Result<(), String> {
-    root.draw(&Text::new(
-        title.to_string(),
-        (20, 20),
-        ("sans-serif", 20).into_font(),
-    ))
-    .map_err(err)?;
-    root.draw(&Text::new(
+    let area = titled(root, title)?;
+    let (w, h) = area.dim_in_pixel();
+    area.draw(&Text::new(
         "—",
-        (WIDTH as i32 / 2, HEIGHT as i32 / 2),
-        ("sans-serif", 24).into_font(),
+        (w as i32 / 2, h as i32 / 2),
+        anchored(24, HPos::Center, VPos::Center),
     ))
     .map_err(err)?;
     Ok(())
 }
 
-type CategoryChart<'a, DB> = ChartContext<
+/// One legend line: a sample of how the item is drawn, then its name.
+enum LegendMark {
+    Line(RGBColor),
+    Dashed,
+    Tick,
+}
+
+fn legend<DB: DrawingBackend>(
+    area: &DrawingArea<DB, Shift>,
+    items: &[(LegendMark, String)],
+) -> Result<(), String> {
+    for (i, (mark, name)) in items.iter().enumerate() {
+        let y = 24 + 22 * i as i32;
+        let (x0, x1) = (8, 30);
+        match mark {
+            LegendMark::Line(c) => area
+                .draw(&PathElement::new(vec![(x0, y), (x1, y)], c.stroke_width(3)))
+                .map_err(err)?,
+            LegendMark::Dashed => {
+                for k in 0..3 {
+                    let a = x0 + k * 8;
+                    area.draw(&PathElement::new(
+                        vec![(a, y), (a + 5, y)],
+                        TARGET.stroke_width(2),
+                    ))
+                    .map_err(err)?;
+                }
+            }
+            LegendMark::Tick => area
+                .draw(&PathElement::new(
+                    vec![(x0 + 11, y - 8), (x0 + 11, y + 8)],
+                    TARGET.stroke_width(3),
+                ))
+                .map_err(err)?,
+        }
+        area.draw(&Text::new(
+            clip(name, 24),
+            (x1 + 8, y),
+            anchored(12, HPos::Left, VPos::Center),
+        ))
+        .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// A series' points split where values are missing, so gaps are never drawn as zero.
+fn segments(values: &[Option<f64>]) -> Vec<Vec<(f64, f64)>> {
+    let mut out: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
+    for (i, v) in values.iter().enumerate() {
+        match v {
+            Some(v) => {
+                if let Some(seg) = out.last_mut() {
+                    seg.push((i as f64, *v));
+                }
+            }
+            None => out.push(Vec::new()),
+        }
+    }
+    out.retain(|s| !s.is_empty());
+    out
+}
+
+/// Targets as dashed steps: one level per run of equal targets.
+fn target_runs(targets: &[Option<f64>]) -> Vec<Vec<(f64, f64)>> {
+    let mut out: Vec<Vec<(f64, f64)>> = Vec::new();
+    let mut last: Option<f64> = None;
+    for (i, t) in targets.iter().enumerate() {
+        match t {
+            Some(t) if last == Some(*t) => {
+                if let Some(run) = out.last_mut() {
+                    run.push((i as f64 + 0.5, *t));
+                }
+            }
+            Some(t) => out.push(vec![(i as f64 - 0.5, *t), (i as f64 + 0.5, *t)]),
+            None => {}
+        }
+        last = *t;
+    }
+    out
+}
+
+type Plot<'a, DB> = ChartContext<
     'a,
     DB,
     Cartesian2d<plotters::coord::types::RangedCoordf64, plotters::coord::types::RangedCoordf64>,
 >;
 
-/// A chart with one slot per label along x (every `step`-th labelled) and values on y.
-fn category_chart<'a, DB: DrawingBackend>(
-    root: &'a DrawingArea<DB, Shift>,
-    title: &str,
+/// Periods along x (every `step`-th labelled), values along y with their unit; major grid only.
+fn period_plot<'a, DB: DrawingBackend>(
+    area: &'a DrawingArea<DB, Shift>,
     labels: &[String],
     (lo, hi): (f64, f64),
-    format: &Formatter,
+    axis: &Axis,
     step: usize,
-) -> Result<CategoryChart<'a, DB>, String> {
+    small: bool,
+) -> Result<Plot<'a, DB>, String> {
     let n = labels.len();
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(40)
-        .y_label_area_size(80)
+    let mut chart = ChartBuilder::on(area)
+        .margin(if small { 6 } else { 10 })
+        .margin_right(if small { 26 } else { 16 })
+        .x_label_area_size(if small { 22 } else { 34 })
+        .y_label_area_size(if small { 58 } else { 84 })
         .build_cartesian_2d(-0.5f64..(n as f64 - 0.5), lo..hi)
         .map_err(err)?;
-    chart
-        .configure_mesh()
-        .disable_x_mesh()
+    let x_label = |x: &f64| {
+        let i = x.round() as usize;
+        if (x - x.round()).abs() < 1e-6 && i < n && i.is_multiple_of(step) {
+            labels[i].clone()
+        } else {
+            String::new()
+        }
+    };
+    let y_label = |y: &f64| (axis.format)(*y);
+    let mut mesh = chart.configure_mesh();
+    mesh.disable_x_mesh()
+        .max_light_lines(0)
+        .bold_line_style(GRID)
         .x_labels(n)
-        .x_label_formatter(&|x| {
-            let i = x.round() as usize;
-            if (x - x.round()).abs() < 1e-6 && i < n && i.is_multiple_of(step) {
-                labels[i].clone()
-            } else {
-                String::new()
-            }
-        })
-        .y_label_formatter(&|y| format(*y))
-        .label_style(("sans-serif", 12))
-        .light_line_style(RGBColor(238, 240, 243))
-        .draw()
-        .map_err(err)?;
+        .y_labels(if small { 4 } else { 6 })
+        .x_label_formatter(&x_label)
+        .y_label_formatter(&y_label)
+        .label_style(font(if small { 10 } else { 12 }))
+        .axis_style(MUTED);
+    if !small {
+        mesh.y_desc(axis.unit.as_str())
+            .axis_desc_style(font(12).color(&MUTED));
+    }
+    mesh.draw().map_err(err)?;
     Ok(chart)
+}
+
+fn draw_series<DB: DrawingBackend>(
+    chart: &mut Plot<'_, DB>,
+    s: &Series,
+    color: RGBColor,
+) -> Result<(), String> {
+    for seg in segments(&s.values) {
+        chart
+            .draw_series(LineSeries::new(seg.clone(), color.stroke_width(2)))
+            .map_err(err)?;
+        chart
+            .draw_series(seg.into_iter().map(|p| Circle::new(p, 3, color.filled())))
+            .map_err(err)?;
+    }
+    for run in target_runs(&s.targets) {
+        chart
+            .draw_series(DashedLineSeries::new(run, 6, 4, TARGET.stroke_width(2)))
+            .map_err(err)?;
+    }
+    Ok(())
 }
 
 fn lines<DB: DrawingBackend>(
@@ -196,217 +499,479 @@ fn lines<DB: DrawingBackend>(
     title: &str,
     labels: &[String],
     series: &[Series],
-    format: &Formatter,
+    axis: &Axis,
     target_label: &str,
 ) -> Result<(), String> {
-    let all = series
-        .iter()
-        .flat_map(|s| s.values.iter().chain(&s.targets).flatten().copied());
     if labels.is_empty() || series.iter().all(|s| s.values.iter().all(Option::is_none)) {
         return no_data(root, title);
     }
-    let (lo, hi) = y_range(all);
-    let n = labels.len();
-    // Keep the legend away from where the lines mostly run.
-    let values: Vec<f64> = series
+    let area = titled(root, title)?;
+    let (w, _) = area.dim_in_pixel();
+    let (plot_area, legend_area) = area.split_horizontally(w.saturating_sub(LEGEND_WIDTH));
+    let all = series
         .iter()
-        .flat_map(|s| s.values.iter().flatten().copied())
-        .collect();
-    let mid = values.iter().sum::<f64>() / values.len().max(1) as f64;
-    let legend_at = if mid > (lo + hi) / 2.0 {
-        SeriesLabelPosition::LowerRight
-    } else {
-        SeriesLabelPosition::UpperLeft
-    };
-    let mut chart = category_chart(root, title, labels, (lo, hi), format, label_step(n, 12))?;
+        .flat_map(|s| s.values.iter().chain(&s.targets).flatten().copied());
+    let range = value_range(all, axis.from_zero);
+    let mut chart = period_plot(
+        &plot_area,
+        labels,
+        range,
+        axis,
+        label_step(labels.len(), 8),
+        false,
+    )?;
+    let mut items = Vec::new();
     for (k, s) in series.iter().enumerate() {
         let color = PALETTE[k % PALETTE.len()];
-        // Missing or suppressed periods break the line rather than being drawn as zero.
-        let mut segments: Vec<Vec<(f64, f64)>> = vec![Vec::new()];
-        for (i, v) in s.values.iter().enumerate() {
-            match v {
-                Some(v) => segments
-                    .last_mut()
-                    .map(|seg| seg.push((i as f64, *v)))
-                    .unwrap_or(()),
-                None => segments.push(Vec::new()),
-            }
-        }
-        let mut labelled = false;
-        for seg in segments.into_iter().filter(|s| !s.is_empty()) {
-            let points = seg.clone();
-            let drawn = chart
-                .draw_series(LineSeries::new(seg, color.stroke_width(2)))
-                .map_err(err)?;
-            if !labelled {
-                drawn.label(s.name.clone()).legend(move |(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], color.stroke_width(2))
-                });
-                labelled = true;
-            }
-            chart
-                .draw_series(
-                    points
-                        .into_iter()
-                        .map(|p| Circle::new(p, 2, color.filled())),
-                )
-                .map_err(err)?;
-        }
-        let targets: Vec<(f64, f64)> = s
-            .targets
-            .iter()
-            .enumerate()
-            .filter_map(|(i, t)| t.map(|t| (i as f64, t)))
-            .collect();
-        if !targets.is_empty() {
-            let style = color.mix(0.8).stroke_width(1);
-            let drawn = chart
-                .draw_series(DashedLineSeries::new(targets, 6, 4, style))
-                .map_err(err)?;
-            if k == 0 {
-                drawn.label(target_label.to_string()).legend(|(x, y)| {
-                    PathElement::new(vec![(x, y), (x + 18, y)], TARGET.stroke_width(1))
-                });
-            }
-        }
+        draw_series(&mut chart, s, color)?;
+        items.push((LegendMark::Line(color), s.name.clone()));
     }
+    if series.iter().any(|s| s.targets.iter().any(Option::is_some)) {
+        items.push((LegendMark::Dashed, target_label.to_string()));
+    }
+    legend(&legend_area, &items)
+}
+
+/// What a bar chart shows, one entry per territory.
+struct Bars<'a> {
+    labels: &'a [String],
+    values: &'a [Option<f64>],
+    placeholders: &'a [String],
+    targets: &'a [Option<f64>],
+}
+
+impl Bars<'_> {
+    /// Positions from top to bottom: largest value first, then those without a value.
+    fn order(&self) -> Vec<usize> {
+        let mut idx: Vec<usize> = (0..self.labels.len()).collect();
+        idx.sort_by(|&a, &b| match (self.values[a], self.values[b]) {
+            (Some(x), Some(y)) => y.total_cmp(&x),
+            (Some(_), None) => std::cmp::Ordering::Less,
+            (None, Some(_)) => std::cmp::Ordering::Greater,
+            (None, None) => a.cmp(&b),
+        });
+        idx
+    }
+}
+
+fn bars<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    b: &Bars,
+    axis: &Axis,
+    target_label: &str,
+) -> Result<(), String> {
+    if b.values.iter().all(Option::is_none) {
+        return no_data(root, title);
+    }
+    let area = titled(root, title)?;
+    let (w, _) = area.dim_in_pixel();
+    let has_targets = b.targets.iter().any(Option::is_some);
+    let (plot_area, legend_area) = area.split_horizontally(w.saturating_sub(LEGEND_WIDTH - 40));
+    let order = b.order();
+    let n = order.len();
+    let (lo, hi) = value_range(b.values.iter().chain(b.targets).flatten().copied(), true);
+    // Room past the longest bar or target for its label.
+    let hi = hi + (hi - lo) * 0.22;
+    let names: Vec<String> = order.iter().map(|&i| clip(&b.labels[i], 26)).collect();
+    let mut chart = ChartBuilder::on(&plot_area)
+        .margin(10)
+        .x_label_area_size(40)
+        .y_label_area_size(190)
+        .build_cartesian_2d(lo..hi, -0.5f64..(n as f64 - 0.5))
+        .map_err(err)?;
+    // Row 0 is drawn at the top.
+    let y = |row: usize| (n - 1 - row) as f64;
     chart
-        .configure_series_labels()
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK.mix(0.3))
-        .label_font(("sans-serif", 12))
-        .position(legend_at)
+        .configure_mesh()
+        .disable_y_mesh()
+        .max_light_lines(0)
+        .bold_line_style(GRID)
+        .x_labels(6)
+        .y_labels(n)
+        .y_label_formatter(&|v| {
+            let r = v.round();
+            if (v - r).abs() > 1e-6 || r < 0.0 || r as usize >= n {
+                return String::new();
+            }
+            names[n - 1 - r as usize].clone()
+        })
+        .x_label_formatter(&|x| (axis.format)(*x))
+        .x_desc(axis.unit.as_str())
+        .axis_desc_style(font(12).color(&MUTED))
+        .label_style(font(12))
+        .axis_style(MUTED)
         .draw()
         .map_err(err)?;
+    for (row, &i) in order.iter().enumerate() {
+        let yc = y(row);
+        if let Some(v) = b.values[i] {
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
+                    [(0.0, yc - 0.32), (v, yc + 0.32)],
+                    PALETTE[0].filled(),
+                )))
+                .map_err(err)?;
+        }
+        if let Some(t) = b.targets[i] {
+            chart
+                .draw_series(std::iter::once(PathElement::new(
+                    vec![(t, yc - 0.44), (t, yc + 0.44)],
+                    TARGET.stroke_width(3),
+                )))
+                .map_err(err)?;
+        }
+        // Past both the bar and the target, so the label never touches either.
+        let end = [b.values[i], b.targets[i], Some(0.0)]
+            .into_iter()
+            .flatten()
+            .fold(f64::NEG_INFINITY, f64::max);
+        let text = match b.values[i] {
+            Some(v) => (axis.format)(v),
+            None => b.placeholders[i].clone(),
+        };
+        chart
+            .draw_series(std::iter::once(Text::new(
+                text,
+                (end + (hi - lo) * 0.012, yc),
+                anchored(12, HPos::Left, VPos::Center),
+            )))
+            .map_err(err)?;
+    }
+    if has_targets {
+        legend(
+            &legend_area,
+            &[(LegendMark::Tick, target_label.to_string())],
+        )?;
+    }
     Ok(())
 }
 
 #[allow(clippy::too_many_arguments)]
-fn bars<DB: DrawingBackend>(
-    root: &DrawingArea<DB, Shift>,
-    title: &str,
-    labels: &[String],
-    values: &[Option<f64>],
-    targets: &[Option<f64>],
-    format: &Formatter,
-    target_label: &str,
-) -> Result<(), String> {
-    if values.iter().all(Option::is_none) {
-        return no_data(root, title);
-    }
-    let (lo, hi) = y_range(values.iter().chain(targets).flatten().copied());
-    let mut chart = category_chart(root, title, labels, (lo, hi), format, 1)?;
-    let bars = values.iter().enumerate().filter_map(|(i, v)| {
-        v.map(|v| {
-            Rectangle::new(
-                [(i as f64 - 0.35, 0.0), (i as f64 + 0.35, v)],
-                PALETTE[0].filled(),
-            )
-        })
-    });
-    chart.draw_series(bars).map_err(err)?;
-    let value_labels = values.iter().enumerate().filter_map(|(i, v)| {
-        v.map(|v| {
-            Text::new(
-                format(v),
-                (i as f64 - 0.3, v),
-                ("sans-serif", 12).into_font().color(&BLACK),
-            )
-        })
-    });
-    chart.draw_series(value_labels).map_err(err)?;
-    let marks: Vec<_> = targets
-        .iter()
-        .enumerate()
-        .filter_map(|(i, t)| {
-            t.map(|t| {
-                PathElement::new(
-                    vec![(i as f64 - 0.45, t), (i as f64 + 0.45, t)],
-                    TARGET.stroke_width(3),
-                )
-            })
-        })
-        .collect();
-    if !marks.is_empty() {
-        chart
-            .draw_series(marks)
-            .map_err(err)?
-            .label(target_label.to_string())
-            .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 18, y)], TARGET.stroke_width(3)));
-        chart
-            .configure_series_labels()
-            .background_style(WHITE.mix(0.85))
-            .border_style(BLACK.mix(0.3))
-            .label_font(("sans-serif", 12))
-            .draw()
-            .map_err(err)?;
-    }
-    Ok(())
-}
-
 fn achievement<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     labels: &[String],
     achievements: &[Option<f64>],
+    statuses: &[Status],
     notes: &[String],
     axis: &str,
+    target_label: &str,
 ) -> Result<(), String> {
+    let area = titled(root, title)?;
     let n = labels.len().max(1);
-    let hi = achievements
+    let top = achievements
         .iter()
         .flatten()
-        .fold(120.0f64, |m, v| m.max(*v * 1.1));
-    let mut chart = ChartBuilder::on(root)
-        .caption(title, ("sans-serif", 20))
-        .margin(12)
-        .x_label_area_size(36)
-        .y_label_area_size(10)
+        .fold(100.0f64, |m, v| m.max(*v));
+    // Room past the bar and the 100% line for the label.
+    let hi = top * 1.55;
+    let names: Vec<String> = labels.iter().map(|l| clip(l, 34)).collect();
+    let mut chart = ChartBuilder::on(&area)
+        .margin(10)
+        .x_label_area_size(40)
+        .y_label_area_size(250)
         .build_cartesian_2d(0f64..hi, -0.5f64..(n as f64 - 0.5))
         .map_err(err)?;
+    let y = |i: usize| (n - 1 - i) as f64;
     chart
         .configure_mesh()
         .disable_y_mesh()
-        .y_labels(0)
-        .x_desc(axis)
+        .max_light_lines(0)
+        .bold_line_style(GRID)
+        .x_labels(6)
+        .y_labels(n)
+        .y_label_formatter(&|v| {
+            let r = v.round();
+            if (v - r).abs() > 1e-6 || r < 0.0 || r as usize >= names.len() {
+                return String::new();
+            }
+            names[n - 1 - r as usize].clone()
+        })
         .x_label_formatter(&|x| format!("{x:.0}%"))
-        .label_style(("sans-serif", 12))
+        .x_desc(axis)
+        .axis_desc_style(font(12).color(&MUTED))
+        .label_style(font(12))
+        .axis_style(MUTED)
         .draw()
         .map_err(err)?;
-    let color = |a: f64| {
-        if a >= 100.0 {
-            PALETTE[2]
-        } else if a >= 90.0 {
-            PALETTE[1]
-        } else {
-            PALETTE[3]
-        }
-    };
-    let y = |i: usize| (n - 1 - i) as f64;
-    chart
-        .draw_series(achievements.iter().enumerate().filter_map(|(i, a)| {
-            a.map(|a| {
-                Rectangle::new(
+    for (i, a) in achievements.iter().enumerate() {
+        let status = statuses.get(i).copied().unwrap_or(Status::NoData);
+        if let Some(a) = a {
+            chart
+                .draw_series(std::iter::once(Rectangle::new(
                     [(0.0, y(i) - 0.3), (a.min(hi), y(i) + 0.3)],
-                    color(a).mix(0.85).filled(),
-                )
-            })
-        }))
-        .map_err(err)?;
+                    status_color(status).filled(),
+                )))
+                .map_err(err)?;
+        }
+        let end = a.unwrap_or(0.0).max(100.0);
+        let note = notes.get(i).cloned().unwrap_or_default();
+        chart
+            .draw_series(std::iter::once(Text::new(
+                format!("{} {note}", super::format::status_symbol(status)),
+                (end + hi * 0.012, y(i)),
+                anchored(12, HPos::Left, VPos::Center),
+            )))
+            .map_err(err)?;
+    }
     chart
-        .draw_series(labels.iter().zip(notes).enumerate().map(|(i, (l, note))| {
-            Text::new(
-                format!("{l} — {note}"),
-                (hi * 0.01, y(i) + 0.42),
-                ("sans-serif", 13).into_font().color(&BLACK),
-            )
-        }))
-        .map_err(err)?;
-    chart
-        .draw_series(std::iter::once(PathElement::new(
+        .draw_series(DashedLineSeries::new(
             vec![(100.0, -0.5), (100.0, n as f64 - 0.5)],
+            6,
+            4,
             TARGET.stroke_width(2),
+        ))
+        .map_err(err)?;
+    chart
+        .draw_series(std::iter::once(Text::new(
+            target_label.to_string(),
+            (100.0, n as f64 - 0.5),
+            anchored(11, HPos::Center, VPos::Bottom).color(&MUTED),
         )))
         .map_err(err)?;
     Ok(())
+}
+
+/// A light-to-dark blue ramp (ColorBrewer "Blues"), readable in grey and by colour-blind readers.
+fn ramp(t: f64) -> RGBColor {
+    const STOPS: [(f64, (f64, f64, f64)); 5] = [
+        (0.0, (239.0, 243.0, 255.0)),
+        (0.25, (189.0, 215.0, 231.0)),
+        (0.5, (107.0, 174.0, 214.0)),
+        (0.75, (49.0, 130.0, 189.0)),
+        (1.0, (8.0, 69.0, 148.0)),
+    ];
+    let t = t.clamp(0.0, 1.0);
+    let k = STOPS
+        .windows(2)
+        .position(|w| t <= w[1].0)
+        .unwrap_or(STOPS.len() - 2);
+    let ((t0, a), (t1, b)) = (STOPS[k], STOPS[k + 1]);
+    let f = if t1 > t0 { (t - t0) / (t1 - t0) } else { 0.0 };
+    let mix = |x: f64, y: f64| (x + (y - x) * f).round() as u8;
+    RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+fn heatmap<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    rows: &[String],
+    columns: &[String],
+    cells: &[Vec<HeatCell>],
+    axis: &Axis,
+) -> Result<(), String> {
+    let values: Vec<f64> = cells
+        .iter()
+        .flatten()
+        .filter_map(|c| match c {
+            HeatCell::Value(v) => Some(*v),
+            _ => None,
+        })
+        .collect();
+    if columns.is_empty() || values.is_empty() {
+        return no_data(root, title);
+    }
+    let area = titled(root, title)?;
+    let (w, _) = area.dim_in_pixel();
+    let (lo, hi) = values.iter().fold(
+        axis.scale.unwrap_or((f64::INFINITY, f64::NEG_INFINITY)),
+        |(lo, hi), v| (lo.min(*v), hi.max(*v)),
+    );
+    let (left, top, legend_w) = (190i32, 8i32, 110i32);
+    let cols = columns.len() as i32;
+    let cell_w = ((w as i32 - left - legend_w - 10) / cols).max(4);
+    let cell_h = 30i32;
+    let show_values = cell_w >= 44;
+    for (r, name) in rows.iter().enumerate() {
+        let y0 = top + r as i32 * cell_h;
+        area.draw(&Text::new(
+            clip(name, 26),
+            (left - 8, y0 + cell_h / 2),
+            anchored(12, HPos::Right, VPos::Center),
+        ))
+        .map_err(err)?;
+        for (c, cell) in cells
+            .get(r)
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+            .iter()
+            .enumerate()
+        {
+            let x0 = left + c as i32 * cell_w;
+            let (fill, text, dark) = match cell {
+                HeatCell::Value(v) => {
+                    let t = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
+                    (ramp(t), (axis.format)(*v), t > 0.55)
+                }
+                HeatCell::Hidden => (RGBColor(214, 218, 223), "c".to_string(), false),
+                HeatCell::Missing => (WHITE, "—".to_string(), false),
+            };
+            area.draw(&Rectangle::new(
+                [(x0, y0), (x0 + cell_w, y0 + cell_h)],
+                fill.filled(),
+            ))
+            .map_err(err)?;
+            area.draw(&Rectangle::new(
+                [(x0, y0), (x0 + cell_w, y0 + cell_h)],
+                WHITE.stroke_width(1),
+            ))
+            .map_err(err)?;
+            if show_values || !matches!(cell, HeatCell::Value(_)) {
+                let color = if dark { WHITE } else { BLACK };
+                area.draw(&Text::new(
+                    text,
+                    (x0 + cell_w / 2, y0 + cell_h / 2),
+                    anchored(if show_values { 11 } else { 9 }, HPos::Center, VPos::Center)
+                        .color(&color),
+                ))
+                .map_err(err)?;
+            }
+        }
+    }
+    // Period labels, thinned so they never overlap.
+    let label_px = 62;
+    let step = ((label_px + cell_w - 1) / cell_w).max(1) as usize;
+    let y_labels = top + rows.len() as i32 * cell_h + 14;
+    for (c, label) in columns.iter().enumerate().filter(|(c, _)| c % step == 0) {
+        area.draw(&Text::new(
+            label.clone(),
+            (left + c as i32 * cell_w + cell_w / 2, y_labels),
+            anchored(11, HPos::Center, VPos::Center),
+        ))
+        .map_err(err)?;
+    }
+    // The colour key, beside the grid.
+    let kx = w as i32 - legend_w + 10;
+    let kh = (rows.len() as i32 * cell_h).clamp(60, 160);
+    for k in 0..kh {
+        let t = 1.0 - k as f64 / kh as f64;
+        area.draw(&Rectangle::new(
+            [(kx, top + k), (kx + 14, top + k + 1)],
+            ramp(t).filled(),
+        ))
+        .map_err(err)?;
+    }
+    for (t, v) in [(0, hi), (kh, lo)] {
+        area.draw(&Text::new(
+            (axis.format)(v),
+            (kx + 20, top + t),
+            anchored(11, HPos::Left, VPos::Center),
+        ))
+        .map_err(err)?;
+    }
+    area.draw(&Text::new(
+        axis.unit.clone(),
+        (kx, top + kh + 16),
+        anchored(11, HPos::Left, VPos::Center).color(&MUTED),
+    ))
+    .map_err(err)?;
+    Ok(())
+}
+
+const PANEL_COLUMNS: usize = 3;
+
+fn small_multiples<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    labels: &[String],
+    panels: &[Series],
+    axis: &Axis,
+    target_label: &str,
+) -> Result<(), String> {
+    if labels.is_empty() || panels.iter().all(|s| s.values.iter().all(Option::is_none)) {
+        return no_data(root, title);
+    }
+    let area = titled(root, title)?;
+    let (_, h) = area.dim_in_pixel();
+    let (grid, key) = area.split_vertically(h.saturating_sub(24));
+    let rows = panels.len().div_ceil(PANEL_COLUMNS).max(1);
+    // Shared axes: every panel has the same periods and value range.
+    let range = value_range(
+        panels
+            .iter()
+            .flat_map(|s| s.values.iter().chain(&s.targets).flatten().copied()),
+        axis.from_zero,
+    );
+    let cells = grid.split_evenly((rows, PANEL_COLUMNS));
+    let n = labels.len();
+    // First and last period only: small panels have room for little else.
+    let shown: Vec<String> = labels
+        .iter()
+        .enumerate()
+        .map(|(i, l)| {
+            if i == 0 || i + 1 == n {
+                l.clone()
+            } else {
+                String::new()
+            }
+        })
+        .collect();
+    for (s, cell) in panels.iter().zip(cells.iter()) {
+        let panel = cell
+            .titled(&clip(&s.name, 30), ("sans-serif", 13).into_font())
+            .map_err(err)?;
+        let mut chart = period_plot(&panel, &shown, range, axis, 1, true)?;
+        draw_series(&mut chart, s, PALETTE[0])?;
+    }
+    // One key for every panel: the unit, and how the target is drawn when there is one.
+    let has_targets = panels.iter().any(|s| s.targets.iter().any(Option::is_some));
+    let mut note = axis.unit.clone();
+    if has_targets {
+        for k in 0..3 {
+            let a = 10 + k * 8;
+            key.draw(&PathElement::new(
+                vec![(a, 12), (a + 5, 12)],
+                TARGET.stroke_width(2),
+            ))
+            .map_err(err)?;
+        }
+        note = format!("{target_label} · {note}");
+    }
+    key.draw(&Text::new(
+        note,
+        (if has_targets { 42 } else { 10 }, 12),
+        anchored(12, HPos::Left, VPos::Center).color(&MUTED),
+    ))
+    .map_err(err)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn gaps_split_lines_and_targets_form_steps() {
+        let s = segments(&[Some(1.0), None, Some(2.0), Some(3.0)]);
+        assert_eq!(s, vec![vec![(0.0, 1.0)], vec![(2.0, 2.0), (3.0, 3.0)]]);
+        let t = target_runs(&[Some(90.0), Some(90.0), None, Some(95.0)]);
+        assert_eq!(
+            t,
+            vec![
+                vec![(-0.5, 90.0), (0.5, 90.0), (1.5, 90.0)],
+                vec![(2.5, 95.0), (3.5, 95.0)]
+            ]
+        );
+    }
+
+    #[test]
+    fn bars_sort_largest_first_and_missing_last() {
+        let labels = vec!["a".to_string(), "b".into(), "c".into()];
+        let values = vec![Some(1.0), None, Some(3.0)];
+        let b = Bars {
+            labels: &labels,
+            values: &values,
+            placeholders: &["".into(), "c".into(), "".into()],
+            targets: &[None, None, None],
+        };
+        assert_eq!(b.order(), vec![2, 0, 1]);
+    }
+
+    #[test]
+    fn ranges_start_at_zero_only_when_asked() {
+        assert_eq!(value_range([80.0, 90.0].into_iter(), true).0, 0.0);
+        let (lo, hi) = value_range([80.0, 90.0].into_iter(), false);
+        assert!(lo > 70.0 && lo < 80.0 && hi > 90.0);
+    }
 }

@@ -50,6 +50,28 @@ pub fn value(x: f64, unit: Unit, locale: Locale) -> String {
     }
 }
 
+/// The unit as an axis is titled.
+pub fn unit_name(unit: Unit, locale: Locale) -> &'static str {
+    match (unit, locale) {
+        (Unit::Count, Locale::It) => "numero",
+        (Unit::Percent, Locale::It) => "percentuale (%)",
+        (Unit::Ratio, Locale::It) => "rapporto",
+        (Unit::Per1000, Locale::It) => "per 1.000 (‰)",
+        (Unit::Hours, Locale::It) => "ore",
+        (Unit::Days, Locale::It) => "giorni",
+        (Unit::Euro, Locale::It) => "euro (€)",
+        (Unit::Score, Locale::It) => "punteggio",
+        (Unit::Count, Locale::En) => "number",
+        (Unit::Percent, Locale::En) => "percent (%)",
+        (Unit::Ratio, Locale::En) => "ratio",
+        (Unit::Per1000, Locale::En) => "per 1,000 (‰)",
+        (Unit::Hours, Locale::En) => "hours",
+        (Unit::Days, Locale::En) => "days",
+        (Unit::Euro, Locale::En) => "euro (€)",
+        (Unit::Score, Locale::En) => "score",
+    }
+}
+
 const MONTHS_IT: [&str; 12] = [
     "gen", "feb", "mar", "apr", "mag", "giu", "lug", "ago", "set", "ott", "nov", "dic",
 ];
@@ -76,6 +98,17 @@ pub fn period(p: &str, locale: Locale) -> String {
     }
 }
 
+/// The symbol that tells a status without colour: fuller is better.
+pub fn status_symbol(s: Status) -> &'static str {
+    match s {
+        Status::Achieved => "●",
+        Status::OnTrack => "◐",
+        Status::OffTrack => "○",
+        Status::NoTarget | Status::NoData => "–",
+    }
+}
+
+/// The status in words.
 pub fn status(s: Status, locale: Locale) -> &'static str {
     match (s, locale) {
         (Status::Achieved, Locale::It) => "raggiunto",

@@ -49,6 +49,82 @@ pub struct Labels {
     pub unchanged: &'static str,
     pub no_data_yet: &'static str,
     pub late_detail: &'static str,
+    /// At a glance.
+    pub at_a_glance: &'static str,
+    /// For each territory, the status of this page's indicators in the latest period with data..
+    pub glance_note: &'static str,
+    /// For each territory, the status of every dashboard's indicators in the latest period with data..
+    pub glance_all_note: &'static str,
+    /// Achieved.
+    pub n_achieved: &'static str,
+    /// On track.
+    pub n_on_track: &'static str,
+    /// Off track.
+    pub n_off_track: &'static str,
+    /// No data.
+    pub n_no_data: &'static str,
+    /// No target.
+    pub n_no_target: &'static str,
+    /// Confidential.
+    pub n_hidden: &'static str,
+    /// Largest changes since the previous period.
+    pub movers: &'static str,
+    /// No change comparable with the previous period..
+    pub no_movers: &'static str,
+    /// improving.
+    pub better: &'static str,
+    /// worsening.
+    pub worse: &'static str,
+    /// unchanged.
+    pub steady: &'static str,
+    /// points.
+    pub points: &'static str,
+    /// Previous period.
+    pub previous: &'static str,
+    /// Change.
+    pub change: &'static str,
+    /// vs.
+    pub versus: &'static str,
+    /// Measures.
+    pub measures: &'static str,
+    /// Numerator.
+    pub numerator: &'static str,
+    /// Denominator.
+    pub denominator: &'static str,
+    /// Source tables.
+    pub source_tables: &'static str,
+    /// Definition.
+    pub definition: &'static str,
+    /// About these figures.
+    pub about_figures: &'static str,
+    /// Type.
+    pub typology: &'static str,
+    /// Output indicators.
+    pub kind_output: &'static str,
+    /// Process indicators.
+    pub kind_process: &'static str,
+    /// Outcome indicators.
+    pub kind_outcome: &'static str,
+    /// Data quality by office.
+    pub quality: &'static str,
+    /// Deliveries missing or late against the declared cadence, rows breaking the check rules, and values far from their own facility's or territory's series..
+    pub quality_note: &'static str,
+    /// Office.
+    pub office: &'static str,
+    /// Missing periods.
+    pub missing_periods: &'static str,
+    /// Late deliveries.
+    pub late_periods: &'static str,
+    /// Rule violations.
+    pub rule_violations: &'static str,
+    /// Outliers.
+    pub outliers: &'static str,
+    /// Full list of findings (CSV).
+    pub findings_csv: &'static str,
+    /// Page.
+    pub page: &'static str,
+    /// of.
+    pub of: &'static str,
 }
 
 pub fn labels(locale: Locale) -> Labels {
@@ -97,6 +173,44 @@ pub fn labels(locale: Locale) -> Labels {
             unchanged: "invariata",
             no_data_yet: "nessun dato ancora acquisito",
             late_detail: "nessun nuovo contenuto dal",
+            at_a_glance: "In sintesi",
+            glance_note: "Per ogni territorio, lo stato degli indicatori di questa pagina nell'ultimo periodo con dati.",
+            glance_all_note: "Per ogni territorio, lo stato degli indicatori di tutti i cruscotti nell'ultimo periodo con dati.",
+            n_achieved: "Raggiunti",
+            n_on_track: "In linea",
+            n_off_track: "Non in linea",
+            n_no_data: "Senza dati",
+            n_no_target: "Senza obiettivo",
+            n_hidden: "Riservati",
+            movers: "Variazioni maggiori rispetto al periodo precedente",
+            no_movers: "Nessuna variazione confrontabile con il periodo precedente.",
+            better: "in miglioramento",
+            worse: "in peggioramento",
+            steady: "invariato",
+            points: "punti",
+            previous: "Periodo precedente",
+            change: "Variazione",
+            versus: "rispetto a",
+            measures: "Misura",
+            numerator: "Numeratore",
+            denominator: "Denominatore",
+            source_tables: "Tabelle di origine",
+            definition: "Definizione",
+            about_figures: "Come leggere i dati",
+            typology: "Tipologia",
+            kind_output: "Indicatori di output",
+            kind_process: "Indicatori di processo",
+            kind_outcome: "Indicatori di esito",
+            quality: "Qualità dei dati per ufficio",
+            quality_note: "Consegne mancanti o in ritardo rispetto alla cadenza dichiarata, righe che violano le regole di controllo e valori anomali rispetto alla serie della stessa struttura o territorio.",
+            office: "Ufficio",
+            missing_periods: "Periodi mancanti",
+            late_periods: "Consegne in ritardo",
+            rule_violations: "Regole violate",
+            outliers: "Valori anomali",
+            findings_csv: "Elenco completo delle segnalazioni (CSV)",
+            page: "Pagina",
+            of: "di",
         },
         Locale::En => Labels {
             period: "Period",
@@ -142,6 +256,44 @@ pub fn labels(locale: Locale) -> Labels {
             unchanged: "unchanged",
             no_data_yet: "no data ingested yet",
             late_detail: "no new content since",
+            at_a_glance: "At a glance",
+            glance_note: "For each territory, the status of this page's indicators in the latest period with data.",
+            glance_all_note: "For each territory, the status of every dashboard's indicators in the latest period with data.",
+            n_achieved: "Achieved",
+            n_on_track: "On track",
+            n_off_track: "Off track",
+            n_no_data: "No data",
+            n_no_target: "No target",
+            n_hidden: "Confidential",
+            movers: "Largest changes since the previous period",
+            no_movers: "No change comparable with the previous period.",
+            better: "improving",
+            worse: "worsening",
+            steady: "unchanged",
+            points: "points",
+            previous: "Previous period",
+            change: "Change",
+            versus: "vs",
+            measures: "Measures",
+            numerator: "Numerator",
+            denominator: "Denominator",
+            source_tables: "Source tables",
+            definition: "Definition",
+            about_figures: "About these figures",
+            typology: "Type",
+            kind_output: "Output indicators",
+            kind_process: "Process indicators",
+            kind_outcome: "Outcome indicators",
+            quality: "Data quality by office",
+            quality_note: "Deliveries missing or late against the declared cadence, rows breaking the check rules, and values far from their own facility's or territory's series.",
+            office: "Office",
+            missing_periods: "Missing periods",
+            late_periods: "Late deliveries",
+            rule_violations: "Rule violations",
+            outliers: "Outliers",
+            findings_csv: "Full list of findings (CSV)",
+            page: "Page",
+            of: "of",
         },
     }
 }

@@ -5,6 +5,9 @@ pub mod charts;
 mod data;
 pub mod format;
 pub mod labels;
+pub mod pdf;
+mod quality;
+mod summary;
 mod tables;
 
 use std::cell::RefCell;
@@ -13,8 +16,11 @@ use std::path::Path;
 
 use serde::Serialize;
 
-use crate::config::{Chart, Dashboard, Grain, Indicator, Locale, Period, Project, Unit};
+use crate::config::{Chart, Dashboard, Grain, Indicator, Kind, Locale, Period, Project, Unit};
+use crate::indicators::lineage::Lineage;
 use crate::indicators::output;
+use crate::indicators::targets::Status;
+use crate::ingest::findings::Finding;
 use crate::publish::{CONFIDENTIAL, PublishedFigure, PublishedFigures};
 use crate::warehouse::Warehouse;
 use crate::warehouse::manifest::SourceManifest;
@@ -96,13 +102,32 @@ impl Figures {
         grain: Grain,
         range: Option<(Period, Period)>,
     ) -> Vec<Period> {
+        self.periods_where(indicator, grain, range, |_| true)
+    }
+
+    /// Like `periods`, keeping those whose figures pass `keep`. A plan period counts when it
+    /// overlaps the range: a three-year plan rarely fits inside a report's months.
+    fn periods_where(
+        &self,
+        indicator: &str,
+        grain: Grain,
+        range: Option<(Period, Period)>,
+        keep: impl Fn(&PublishedFigure) -> bool,
+    ) -> Vec<Period> {
+        let in_range = |p: &Period| match (range, p) {
+            (None, _) => true,
+            (Some((from, to)), Period::Plan { .. }) => {
+                p.first_month() <= to.last_month() && p.last_month() >= from.first_month()
+            }
+            (Some((from, to)), _) => p.inside(from, to),
+        };
         let set: BTreeSet<(i32, u32, Grain, String)> = self
             .published
             .by_key
             .values()
-            .filter(|r| r.indicator == indicator && r.grain == grain.as_str())
+            .filter(|r| r.indicator == indicator && r.grain == grain.as_str() && keep(r))
             .filter_map(|r| Period::parse(&r.period))
-            .filter(|p| range.is_none_or(|(from, to)| p.inside(from, to)))
+            .filter(in_range)
             .map(|p| {
                 let (y, m, g) = p.sort_key();
                 (y, m, g, p.to_string())
@@ -113,7 +138,8 @@ impl Figures {
             .collect()
     }
 
-    /// The latest period of the coarsest useful grain: a plan period if asked and present, else a year.
+    /// The latest period with data of the coarsest useful grain: a plan period if asked and
+    /// present, else a year.
     pub fn latest(
         &self,
         indicator: &str,
@@ -125,9 +151,13 @@ impl Figures {
         } else {
             &[Grain::Year, Grain::Plan]
         };
-        order
-            .iter()
-            .find_map(|g| self.periods(indicator, *g, range).last().copied())
+        // A period with data: rows that only carry a target say nothing yet.
+        let has_data = |f: &PublishedFigure| f.value.is_some() || f.suppressed();
+        order.iter().find_map(|g| {
+            self.periods_where(indicator, *g, range, has_data)
+                .last()
+                .copied()
+        })
     }
 }
 
@@ -135,6 +165,12 @@ pub struct Ctx<'a> {
     pub project: &'a Project,
     pub figures: &'a Figures,
     pub locale: Locale,
+    /// What each indicator reads and when that last changed, for the notes under charts.
+    pub lineage: &'a Lineage,
+    /// Each source's manifest, in project order.
+    pub manifests: &'a [Option<SourceManifest>],
+    /// Every data-quality finding of the warehouse.
+    pub findings: &'a [Finding],
 }
 
 impl Ctx<'_> {
@@ -201,8 +237,76 @@ struct PageChart {
     title: String,
     image: Option<String>,
     table: Option<tables::TableView>,
+    tiles: Vec<summary::Tile>,
     caption: Option<String>,
+    definitions: Vec<DefinitionNote>,
     downloads: Vec<Download>,
+}
+
+/// What a chart's indicator measures and where its figures come from.
+#[derive(Serialize)]
+struct DefinitionNote {
+    title: String,
+    kind: String,
+    description: Option<String>,
+    numerator: Option<String>,
+    denominator: Option<String>,
+    tables: String,
+    definition: String,
+    last_data: String,
+}
+
+fn kind_label(kind: Kind, locale: Locale) -> &'static str {
+    let l = labels::labels(locale);
+    match kind {
+        Kind::Output => l.kind_output,
+        Kind::Process => l.kind_process,
+        Kind::Outcome => l.kind_outcome,
+    }
+}
+
+fn definition_notes(ctx: &Ctx, ids: &[&str]) -> Vec<DefinitionNote> {
+    ids.iter()
+        .filter_map(|id| ctx.indicator(id))
+        .map(|ind| DefinitionNote {
+            title: ctx.title(ind),
+            kind: kind_label(ind.kind, ctx.locale).to_string(),
+            description: ctx.description(ind),
+            numerator: ind.numerator.as_ref().map(|t| ctx.locale.pick(t)),
+            denominator: ind.denominator.as_ref().map(|t| ctx.locale.pick(t)),
+            tables: ctx
+                .lineage
+                .tables
+                .get(&ind.id)
+                .map(|t| t.join(", "))
+                .unwrap_or_default(),
+            definition: crate::indicators::definition_hash(ind)
+                .chars()
+                .take(12)
+                .collect(),
+            last_data: ctx
+                .lineage
+                .last_data_of(&ind.id)
+                .map(|t| format::datetime(t, ctx.project.settings.timezone, ctx.locale))
+                .unwrap_or_else(|| "—".into()),
+        })
+        .collect()
+}
+
+/// Every (indicator, territory) a dashboard shows, in the order its charts show them.
+fn dashboard_pairs(project: &Project, d: &Dashboard) -> Vec<(String, String)> {
+    let mut out: Vec<(String, String)> = Vec::new();
+    for c in d.sections.iter().flat_map(|s| &s.charts) {
+        for t in c.territories(&project.territories) {
+            for id in c.indicators() {
+                let pair = (id.to_string(), t.clone());
+                if !out.contains(&pair) {
+                    out.push(pair);
+                }
+            }
+        }
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -218,6 +322,7 @@ fn environment() -> Result<minijinja::Environment<'static>, RenderError> {
     for (name, src) in [
         ("base.html", include_str!("templates/base.html")),
         ("dashboard.html", include_str!("templates/dashboard.html")),
+        ("glance.html", include_str!("templates/glance.html")),
         ("index.html", include_str!("templates/index.html")),
     ] {
         env.add_template(name, src)
@@ -239,10 +344,19 @@ pub async fn render(
         project,
         output::read(out)?,
     ));
+    let manifests = load_manifests(project, wh).await;
+    let lineage = crate::indicators::lineage::lineage(project, &manifests).await;
+    // The data-quality findings of every source, for the office and the report.
+    let found = crate::ingest::findings::read_all(project, wh, None)
+        .await
+        .map_err(|e| RenderError::Io(e.to_string()))?;
     let ctx = Ctx {
         project,
         figures: &figures,
         locale: project.settings.locale,
+        lineage: &lineage,
+        manifests: &manifests,
+        findings: &found,
     };
     let env = environment()?;
     let generated = format::datetime(
@@ -275,12 +389,7 @@ pub async fn render(
         };
         outcomes.push(outcome);
     }
-    let manifests = load_manifests(project, wh).await;
-    render_index(&ctx, &env, &manifests, &outcomes, run_id, &generated)?;
-    // The data-quality findings of every source, for the office and the report.
-    let found = crate::ingest::findings::read_all(project, wh, None)
-        .await
-        .map_err(|e| RenderError::Io(e.to_string()))?;
+    render_index(&ctx, &env, &outcomes, run_id, &generated)?;
     let csv = crate::ingest::findings::to_csv(&found).map_err(|e| io(out, e))?;
     output::write_atomic(&out.join("findings.csv"), &csv)?;
     let record = crate::publish::bundle::RenderRecord {
@@ -305,22 +414,22 @@ pub async fn refresh_index(project: &Project, wh: &Warehouse) -> Result<(), Rend
     let Some(record) = crate::publish::bundle::render_record(out) else {
         return Ok(());
     };
-    let figures = Figures::new(PublishedFigures::default());
+    let figures = Figures::new(crate::publish::published_figures(
+        project,
+        output::read(out)?,
+    ));
+    let manifests = load_manifests(project, wh).await;
+    let lineage = Lineage::default();
     let ctx = Ctx {
         project,
         figures: &figures,
         locale: project.settings.locale,
+        lineage: &lineage,
+        manifests: &manifests,
+        findings: &[],
     };
     let generated = format::datetime(&record.rendered_at, project.settings.timezone, ctx.locale);
-    let manifests = load_manifests(project, wh).await;
-    render_index(
-        &ctx,
-        &environment()?,
-        &manifests,
-        &[],
-        &record.run_id,
-        &generated,
-    )
+    render_index(&ctx, &environment()?, &[], &record.run_id, &generated)
 }
 
 async fn load_manifests(project: &Project, wh: &Warehouse) -> Vec<Option<SourceManifest>> {
@@ -403,6 +512,7 @@ fn fill_dashboard(
             n += 1;
             let _ = ctx.figures.take_chart();
             let mut drawn = chart(ctx, d, c, n, dir)?;
+            drawn.definitions = definition_notes(ctx, &c.indicators());
             // Every chart's figures as data, plain for machines and typed for spreadsheets.
             let name = format!("chart-{n:02}-data");
             data::write_figures(
@@ -420,6 +530,8 @@ fn fill_dashboard(
             charts,
         });
     }
+    let glance = summary::glance(ctx, &dashboard_pairs(ctx.project, d), d.period);
+    let quality = quality::office_rows(ctx, &quality::sources_of(ctx, d));
     let shown = ctx.figures.take_shown();
     data::write_figures(&shown, &ctx.project.territories, dir, "data")?;
     let mut notes = vec![l.rollup_note.to_string()];
@@ -432,6 +544,8 @@ fn fill_dashboard(
         run_id => run_id,
         period_label => period_range_label(ctx, d),
         sections => sections,
+        glance => glance,
+        quality => quality,
         notes => notes,
         data_downloads => downloads("data", &["csv", "xlsx"]),
         labels => l,
@@ -486,8 +600,17 @@ fn chart_title(ctx: &Ctx, given: &Option<crate::config::raw::Text>, default: Str
         .unwrap_or(default)
 }
 
-fn formatter(unit: Unit, locale: Locale) -> charts::Formatter {
-    Box::new(move |x| format::value(x, unit, locale))
+fn axis(unit: Unit, locale: Locale) -> charts::Axis {
+    charts::Axis {
+        format: Box::new(move |x| format::value(x, unit, locale)),
+        unit: format::unit_name(unit, locale).to_string(),
+        // Rates read best around their values; amounts are compared from zero.
+        from_zero: !matches!(
+            unit,
+            Unit::Percent | Unit::Ratio | Unit::Per1000 | Unit::Score
+        ),
+        scale: (unit == Unit::Percent).then_some((0.0, 100.0)),
+    }
 }
 
 fn image(
@@ -506,10 +629,44 @@ fn image(
     Ok(PageChart {
         title,
         image: Some(name.to_string()),
-        table: None,
         caption,
         downloads: downloads(name, &["svg", "png"]),
+        ..PageChart::default()
     })
+}
+
+fn unknown(id: &str) -> RenderError {
+    RenderError::Io(format!("unknown indicator {id}"))
+}
+
+/// One series per territory over `periods`: published values, and targets.
+fn series_of(
+    ctx: &Ctx,
+    indicator: &str,
+    codes: &[String],
+    periods: &[Period],
+) -> Vec<charts::Series> {
+    codes
+        .iter()
+        .map(|t| {
+            let rows: Vec<Option<&PublishedFigure>> = periods
+                .iter()
+                .map(|p| ctx.figures.get(indicator, t, &p.to_string()))
+                .collect();
+            charts::Series {
+                name: ctx.project.territories.name_of(t),
+                values: rows.iter().map(|r| ctx.plotted(*r)).collect(),
+                targets: rows.iter().map(|r| r.and_then(|r| r.target)).collect(),
+            }
+        })
+        .collect()
+}
+
+fn period_labels(ctx: &Ctx, periods: &[Period]) -> Vec<String> {
+    periods
+        .iter()
+        .map(|p| format::period(&p.to_string(), ctx.locale))
+        .collect()
 }
 
 fn chart(
@@ -529,38 +686,70 @@ fn chart(
             grain,
             title,
         } => {
-            let ind = ctx
-                .indicator(indicator)
-                .ok_or_else(|| RenderError::Io(format!("unknown indicator {indicator}")))?;
-            let codes = sel.resolve(territories);
+            let ind = ctx.indicator(indicator).ok_or_else(|| unknown(indicator))?;
             let periods = ctx.figures.periods(indicator, *grain, d.period);
-            let labels: Vec<String> = periods
-                .iter()
-                .map(|p| format::period(&p.to_string(), ctx.locale))
-                .collect();
-            let series = codes
-                .iter()
-                .map(|t| {
-                    let rows: Vec<Option<&PublishedFigure>> = periods
-                        .iter()
-                        .map(|p| ctx.figures.get(indicator, t, &p.to_string()))
-                        .collect();
-                    charts::Series {
-                        name: territories.name_of(t),
-                        values: rows.iter().map(|r| ctx.plotted(*r)).collect(),
-                        targets: rows.iter().map(|r| r.and_then(|r| r.target)).collect(),
-                    }
-                })
-                .collect();
             let title = chart_title(ctx, title, ctx.title(ind));
             let chart = charts::Chart::Lines {
                 title: title.clone(),
-                labels,
-                series,
-                format: formatter(ind.unit, ctx.locale),
+                labels: period_labels(ctx, &periods),
+                series: series_of(ctx, indicator, &sel.resolve(territories), &periods),
+                axis: axis(ind.unit, ctx.locale),
                 target_label: l.target.into(),
             };
-            image(&chart, &name, dir, title, ctx.description(ind))
+            image(&chart, &name, dir, title, None)
+        }
+        Chart::SmallMultiples {
+            indicator,
+            territories: sel,
+            grain,
+            title,
+        } => {
+            let ind = ctx.indicator(indicator).ok_or_else(|| unknown(indicator))?;
+            let periods = ctx.figures.periods(indicator, *grain, d.period);
+            let title = chart_title(ctx, title, ctx.title(ind));
+            let chart = charts::Chart::SmallMultiples {
+                title: title.clone(),
+                labels: period_labels(ctx, &periods),
+                panels: series_of(ctx, indicator, &sel.resolve(territories), &periods),
+                axis: axis(ind.unit, ctx.locale),
+                target_label: l.target.into(),
+            };
+            image(&chart, &name, dir, title, None)
+        }
+        Chart::Heatmap {
+            indicator,
+            territories: sel,
+            grain,
+            title,
+        } => {
+            let ind = ctx.indicator(indicator).ok_or_else(|| unknown(indicator))?;
+            let periods = ctx.figures.periods(indicator, *grain, d.period);
+            let codes = sel.resolve(territories);
+            let cells = codes
+                .iter()
+                .map(|t| {
+                    periods
+                        .iter()
+                        .map(|p| match ctx.figures.get(indicator, t, &p.to_string()) {
+                            Some(f) if f.suppressed() => charts::HeatCell::Hidden,
+                            Some(f) => f
+                                .value
+                                .map(charts::HeatCell::Value)
+                                .unwrap_or(charts::HeatCell::Missing),
+                            None => charts::HeatCell::Missing,
+                        })
+                        .collect()
+                })
+                .collect();
+            let title = chart_title(ctx, title, ctx.title(ind));
+            let chart = charts::Chart::Heatmap {
+                title: title.clone(),
+                rows: codes.iter().map(|t| territories.name_of(t)).collect(),
+                columns: period_labels(ctx, &periods),
+                cells,
+                axis: axis(ind.unit, ctx.locale),
+            };
+            image(&chart, &name, dir, title, None)
         }
         Chart::Bar {
             indicator,
@@ -568,9 +757,7 @@ fn chart(
             period,
             title,
         } => {
-            let ind = ctx
-                .indicator(indicator)
-                .ok_or_else(|| RenderError::Io(format!("unknown indicator {indicator}")))?;
+            let ind = ctx.indicator(indicator).ok_or_else(|| unknown(indicator))?;
             let codes = sel.resolve(territories);
             let period = period.or_else(|| ctx.figures.latest(indicator, d.period, false));
             let rows: Vec<Option<&PublishedFigure>> = codes
@@ -585,11 +772,12 @@ fn chart(
                 title: title.clone(),
                 labels: codes.iter().map(|t| territories.name_of(t)).collect(),
                 values: rows.iter().map(|r| ctx.plotted(*r)).collect(),
+                placeholders: rows.iter().map(|r| ctx.shown(ind, *r)).collect(),
                 targets: rows.iter().map(|r| r.and_then(|r| r.target)).collect(),
-                format: formatter(ind.unit, ctx.locale),
+                axis: axis(ind.unit, ctx.locale),
                 target_label: l.target.into(),
             };
-            image(&chart, &name, dir, title, ctx.description(ind))
+            image(&chart, &name, dir, title, None)
         }
         Chart::Target {
             indicators,
@@ -599,6 +787,7 @@ fn chart(
         } => {
             let mut labels_v = Vec::new();
             let mut ach = Vec::new();
+            let mut statuses = Vec::new();
             let mut notes = Vec::new();
             let mut plabels = BTreeSet::new();
             for id in indicators {
@@ -612,6 +801,11 @@ fn chart(
                 }
                 labels_v.push(ctx.title(ind));
                 ach.push(row.and_then(|r| r.achievement));
+                // A suppressed figure shows neither its status nor its bar.
+                statuses.push(match row {
+                    Some(r) if !r.suppressed() => Status::parse(&r.status),
+                    _ => Status::NoData,
+                });
                 let target = row
                     .and_then(|r| r.target)
                     .map(|t| format::value(t, ind.unit, ctx.locale))
@@ -632,11 +826,34 @@ fn chart(
                 title: title.clone(),
                 labels: labels_v,
                 achievements: ach,
+                statuses,
                 notes,
                 axis: l.achieved_vs_target.into(),
+                target_label: l.target.into(),
             };
-            let caption = Some(format!("{} / {}", l.value, l.target));
+            let caption = Some(format!(
+                "{} / {} · ● {} · ◐ {} · ○ {}",
+                l.value,
+                l.target,
+                format::status(Status::Achieved, ctx.locale),
+                format::status(Status::OnTrack, ctx.locale),
+                format::status(Status::OffTrack, ctx.locale)
+            ));
             image(&chart, &name, dir, title, caption)
+        }
+        Chart::Kpi {
+            indicators,
+            territory,
+            period,
+            title,
+        } => {
+            let tiles = summary::tiles(ctx, indicators, territory, *period, d.period);
+            let default_title = territories.name_of(territory);
+            Ok(PageChart {
+                title: chart_title(ctx, title, default_title),
+                tiles,
+                ..PageChart::default()
+            })
         }
         Chart::Table {
             indicators,
@@ -655,10 +872,9 @@ fn chart(
                 .join(", ");
             Ok(PageChart {
                 title: chart_title(ctx, title, default_title),
-                image: None,
                 table: Some(view),
-                caption: None,
                 downloads: downloads(&name, &["csv", "xlsx"]),
+                ..PageChart::default()
             })
         }
     }
@@ -715,10 +931,28 @@ fn late_since(
     (now > due).then_some(last)
 }
 
+/// A source's state as the reports show it: its word and its CSS class.
+fn source_state(
+    l: &labels::Labels,
+    s: &crate::config::Source,
+    m: Option<&SourceManifest>,
+    now: chrono::DateTime<chrono::Utc>,
+) -> (&'static str, &'static str) {
+    let published = m.and_then(|m| m.published.as_ref());
+    let attempt = m.and_then(|m| m.last_attempt.as_ref());
+    let late = m.and_then(|m| late_since(s, m, now));
+    match (attempt.map(|a| a.status.as_str()), published, &late) {
+        (Some("failed"), _, _) => (l.failed, "failed"),
+        (Some("held_back"), _, _) => (l.held_back, "failed"),
+        (_, None, _) => (l.never, "never"),
+        (_, _, Some(_)) => (l.late, "late"),
+        _ => (l.ok, "ok"),
+    }
+}
+
 fn render_index(
     ctx: &Ctx,
     env: &minijinja::Environment,
-    manifests: &[Option<SourceManifest>],
     outcomes: &[DashboardOutcome],
     run_id: &str,
     generated: &str,
@@ -728,17 +962,11 @@ fn render_index(
     let now = chrono::Utc::now();
     let mut sources = Vec::new();
     let mut problems = Vec::new();
-    for (s, m) in ctx.project.sources.iter().zip(manifests) {
+    for (s, m) in ctx.project.sources.iter().zip(ctx.manifests) {
         let published = m.as_ref().and_then(|m| m.published.as_ref());
         let attempt = m.as_ref().and_then(|m| m.last_attempt.as_ref());
         let late = m.as_ref().and_then(|m| late_since(s, m, now));
-        let (state, class) = match (attempt.map(|a| a.status.as_str()), published, &late) {
-            (Some("failed"), _, _) => (l.failed, "failed"),
-            (Some("held_back"), _, _) => (l.held_back, "failed"),
-            (_, None, _) => (l.never, "never"),
-            (_, _, Some(_)) => (l.late, "late"),
-            _ => (l.ok, "ok"),
-        };
+        let (state, class) = source_state(&l, s, m.as_ref(), now);
         if let Some(e) = attempt.and_then(|a| a.error.clone()) {
             let detail = match published {
                 Some(p) => format!(
@@ -823,9 +1051,19 @@ fn render_index(
             note: m.note.unwrap_or_default(),
         })
         .collect();
+    let mut pairs: Vec<(String, String)> = Vec::new();
+    for d in &ctx.project.dashboards {
+        for pair in dashboard_pairs(ctx.project, d) {
+            if !pairs.contains(&pair) {
+                pairs.push(pair);
+            }
+        }
+    }
+    let glance = summary::glance(ctx, &pairs, None);
     let page = minijinja::context! {
         lang => locale.code(),
         title => ctx.project.settings.name,
+        glance => glance,
         bundles => bundles,
         generated => generated,
         run_id => run_id,

@@ -5,7 +5,7 @@ use std::path::Path;
 use serde::Serialize;
 
 use super::{Ctx, RenderError, format, io, labels};
-use crate::config::{Dashboard, Period};
+use crate::config::{Dashboard, Kind, Period};
 use crate::indicators::targets::Status;
 
 #[derive(Serialize, Clone)]
@@ -33,9 +33,21 @@ pub fn number_format(unit: crate::config::Unit) -> &'static str {
     }
 }
 
+/// A status table: indicators grouped by typology (output, process, outcome), as the plans'
+/// monitoring tables group them.
 #[derive(Serialize)]
 pub struct TableView {
     pub headers: Vec<String>,
+    pub groups: Vec<TableGroup>,
+    /// The typology column's title, for the CSV and XLSX exports.
+    #[serde(skip)]
+    pub group_header: String,
+}
+
+/// The rows of one typology.
+#[derive(Serialize)]
+pub struct TableGroup {
+    pub title: String,
     pub rows: Vec<Vec<TableCell>>,
 }
 
@@ -79,76 +91,117 @@ pub fn status_table(
     ]
     .map(String::from)
     .to_vec();
-    let mut rows = Vec::new();
-    for id in indicators {
-        let Some(ind) = ctx.indicator(id) else {
-            continue;
-        };
-        let p = period.or_else(|| ctx.figures.latest(id, d.period, false));
-        for t in territories {
-            let row = p.and_then(|p| ctx.figures.get(id, t, &p.to_string()));
-            let hidden = row.is_some_and(|r| r.suppressed());
-            let status = row
-                .filter(|r| !r.suppressed())
-                .map(|r| Status::parse(&r.status));
-            let target = row.and_then(|r| r.target);
-            let achievement = row.and_then(|r| r.achievement);
-            rows.push(vec![
-                text(ctx.title(ind)),
-                text(ctx.project.territories.name_of(t)),
-                text(
-                    p.map(|p| format::period(&p.to_string(), ctx.locale))
-                        .unwrap_or_default(),
-                ),
-                num(
-                    ctx.shown(ind, row),
-                    row.and_then(|r| r.value),
-                    number_format(ind.unit),
-                ),
-                num(
-                    target
-                        .map(|v| format::value(v, ind.unit, ctx.locale))
-                        .unwrap_or_else(|| "—".into()),
-                    target,
-                    number_format(ind.unit),
-                ),
-                num(
-                    achievement
-                        .map(|a| format!("{} %", format::number(a, 1, ctx.locale)))
-                        .unwrap_or_else(|| "—".into()),
-                    achievement,
-                    number_format(crate::config::Unit::Percent),
-                ),
-                match status {
-                    Some(status) => TableCell {
-                        text: format::status(status, ctx.locale).into(),
-                        class: String::new(),
-                        badge: Some(status.as_str().into()),
-                        number: None,
-                        number_format: None,
+    let mut groups: Vec<TableGroup> = Vec::new();
+    let kinds = [Kind::Output, Kind::Process, Kind::Outcome];
+    for kind in kinds {
+        let mut rows = Vec::new();
+        for id in indicators {
+            let Some(ind) = ctx.indicator(id).filter(|i| i.kind == kind) else {
+                continue;
+            };
+            let p = period.or_else(|| ctx.figures.latest(id, d.period, false));
+            for t in territories {
+                let row = p.and_then(|p| ctx.figures.get(id, t, &p.to_string()));
+                let hidden = row.is_some_and(|r| r.suppressed());
+                let status = row
+                    .filter(|r| !r.suppressed())
+                    .map(|r| Status::parse(&r.status));
+                let target = row.and_then(|r| r.target);
+                let achievement = row.and_then(|r| r.achievement);
+                rows.push(vec![
+                    text(ctx.title(ind)),
+                    text(ctx.project.territories.name_of(t)),
+                    text(
+                        p.map(|p| format::period(&p.to_string(), ctx.locale))
+                            .unwrap_or_default(),
+                    ),
+                    num(
+                        ctx.shown(ind, row),
+                        row.and_then(|r| r.value),
+                        number_format(ind.unit),
+                    ),
+                    num(
+                        target
+                            .map(|v| format::value(v, ind.unit, ctx.locale))
+                            .unwrap_or_else(|| "—".into()),
+                        target,
+                        number_format(ind.unit),
+                    ),
+                    num(
+                        achievement
+                            .map(|a| format!("{} %", format::number(a, 1, ctx.locale)))
+                            .unwrap_or_else(|| "—".into()),
+                        achievement,
+                        number_format(crate::config::Unit::Percent),
+                    ),
+                    match status {
+                        Some(status) => TableCell {
+                            text: format!(
+                                "{} {}",
+                                format::status_symbol(status),
+                                format::status(status, ctx.locale)
+                            ),
+                            class: String::new(),
+                            badge: Some(status.as_str().into()),
+                            number: None,
+                            number_format: None,
+                        },
+                        // No colour and no word: a status would tell which side of the target it is.
+                        None if hidden => text(l.confidential),
+                        None => TableCell {
+                            text: format!(
+                                "{} {}",
+                                format::status_symbol(Status::NoData),
+                                format::status(Status::NoData, ctx.locale)
+                            ),
+                            class: String::new(),
+                            badge: Some(Status::NoData.as_str().into()),
+                            number: None,
+                            number_format: None,
+                        },
                     },
-                    // No colour and no word: a status would tell which side of the target it is.
-                    None if hidden => text(l.confidential),
-                    None => TableCell {
-                        text: format::status(Status::NoData, ctx.locale).into(),
-                        class: String::new(),
-                        badge: Some(Status::NoData.as_str().into()),
-                        number: None,
-                        number_format: None,
-                    },
-                },
-            ]);
+                ]);
+            }
+        }
+        if !rows.is_empty() {
+            groups.push(TableGroup {
+                title: super::kind_label(kind, ctx.locale).to_string(),
+                rows,
+            });
         }
     }
-    TableView { headers, rows }
+    // Indicators without targets: the target, achievement and status columns would say nothing.
+    let any_target = groups
+        .iter()
+        .flat_map(|g| &g.rows)
+        .any(|r| r.get(4).is_some_and(|c| c.number.is_some()));
+    let mut headers = headers;
+    if !any_target {
+        headers.truncate(4);
+        for g in &mut groups {
+            for r in &mut g.rows {
+                r.truncate(4);
+            }
+        }
+    }
+    TableView {
+        headers,
+        groups,
+        group_header: l.typology.to_string(),
+    }
 }
 
 pub fn write_csv(view: &TableView, path: &Path) -> Result<(), RenderError> {
     let mut w = csv::Writer::from_path(path).map_err(|e| io(path, e))?;
-    w.write_record(&view.headers).map_err(|e| io(path, e))?;
-    for r in &view.rows {
-        w.write_record(r.iter().map(|c| c.text.as_str()))
+    w.write_record(std::iter::once(&view.group_header).chain(&view.headers))
+        .map_err(|e| io(path, e))?;
+    for g in &view.groups {
+        for r in &g.rows {
+            w.write_record(
+                std::iter::once(g.title.as_str()).chain(r.iter().map(|c| c.text.as_str())),
+            )
             .map_err(|e| io(path, e))?;
+        }
     }
     w.flush().map_err(|e| io(path, e))
 }
@@ -158,13 +211,21 @@ pub fn write_xlsx(view: &TableView, path: &Path) -> Result<(), RenderError> {
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let ws = wb.add_worksheet();
     let x = |e: rust_xlsxwriter::XlsxError| io(path, e);
-    for (c, h) in view.headers.iter().enumerate() {
+    for (c, h) in std::iter::once(&view.group_header)
+        .chain(&view.headers)
+        .enumerate()
+    {
         ws.write_string_with_format(0, c as u16, h, &bold)
             .map_err(x)?;
     }
-    for (r, row) in view.rows.iter().enumerate() {
+    let rows = view
+        .groups
+        .iter()
+        .flat_map(|g| g.rows.iter().map(move |r| (g.title.as_str(), r)));
+    for (r, (group, row)) in rows.enumerate() {
+        ws.write_string(r as u32 + 1, 0, group).map_err(x)?;
         for (c, cell) in row.iter().enumerate() {
-            let (r, c) = (r as u32 + 1, c as u16);
+            let (r, c) = (r as u32 + 1, c as u16 + 1);
             match (cell.number, cell.number_format) {
                 (Some(n), Some(f)) => {
                     let format = rust_xlsxwriter::Format::new().set_num_format(f);

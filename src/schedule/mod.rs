@@ -77,33 +77,6 @@ fn export_checksums(
         .collect()
 }
 
-/// What the manifests record of the deliveries of each source with a cadence and a territory.
-fn deliveries(
-    project: &Project,
-    manifests: &[Option<crate::warehouse::manifest::SourceManifest>],
-) -> Vec<crate::indicators::deliveries::Deliveries> {
-    project
-        .sources
-        .iter()
-        .zip(manifests)
-        .filter_map(|(s, m)| {
-            let (Some(cadence), Some(territory)) = (s.expected, &s.territory) else {
-                return None;
-            };
-            Some(crate::indicators::deliveries::Deliveries {
-                source: s.name.clone(),
-                territory: territory.clone(),
-                cadence,
-                grace_days: s.grace_days,
-                periods_seen: m
-                    .as_ref()
-                    .map(|m| m.periods_seen.clone())
-                    .unwrap_or_default(),
-            })
-        })
-        .collect()
-}
-
 /// Where compute leaves what the indicator table was computed from.
 const COMPUTE_STATE: &str = "compute-inputs.json";
 
@@ -165,7 +138,7 @@ impl<'a> Job<'a> {
     ) -> Result<Vec<IndicatorOutcome>, crate::indicators::IndicatorError> {
         let manifests = self.manifests().await?;
         let exports = export_checksums(self.project, &manifests);
-        let deliveries = deliveries(self.project, &manifests);
+        let deliveries = crate::indicators::deliveries::of_sources(self.project, &manifests);
         let inputs = self.compute_inputs(&exports, &deliveries);
         let state_path = self.project.settings.output.join(COMPUTE_STATE);
         let output_exists = crate::indicators::table_path(self.project).exists();

@@ -129,3 +129,15 @@ pub fn stored_file(project: &Path, source: &str) -> Option<PathBuf> {
     let file = m["published"]["file"].as_str()?;
     Some(project.join("warehouse").join(file))
 }
+
+/// The Chromium the PDF and browser tests use, or None where none is installed. Where Chromium
+/// should be present (`CI=true`: `.ci/run` installs it) its absence fails the test instead.
+pub fn chromium() -> Option<PathBuf> {
+    let found = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .flat_map(|d| ["chromium", "chromium-browser", "google-chrome"].map(|n| d.join(n)))
+        .find(|p| p.is_file());
+    if found.is_none() && std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("Chromium is required in CI: .ci/run installs Debian's chromium");
+    }
+    found
+}

@@ -1,0 +1,105 @@
+//! The data-quality section of a dashboard: per office, the deliveries missing or late against the
+//! declared cadence, the rows breaking check rules and the outliers, for the sources that feed the
+//! page's indicators.
+
+use serde::Serialize;
+
+use super::{Ctx, labels, source_state};
+use crate::config::{Builtin, Dashboard, Source};
+use crate::indicators::deliveries;
+
+/// One source's line of the section.
+#[derive(Serialize, Debug)]
+pub struct OfficeRow {
+    office: String,
+    source: String,
+    state: String,
+    class: String,
+    missing: String,
+    late: String,
+    rules: usize,
+    outliers: usize,
+}
+
+/// The sources that feed the dashboard: their table is read by one of its indicators and their
+/// office lies within a territory it shows. In project order.
+pub fn sources_of<'a>(ctx: &Ctx<'a>, d: &Dashboard) -> Vec<&'a Source> {
+    let all = &ctx.project.territories;
+    let mut tables = std::collections::BTreeSet::new();
+    let mut shown = std::collections::BTreeSet::new();
+    for c in d.sections.iter().flat_map(|s| &s.charts) {
+        for id in c.indicators() {
+            if let Some(t) = ctx.lineage.tables.get(id) {
+                tables.extend(t.iter().cloned());
+            }
+        }
+        shown.extend(c.territories(all));
+    }
+    let within = |t: &str| shown.contains(t) || all.ancestors(t).iter().any(|a| shown.contains(a));
+    ctx.project
+        .sources
+        .iter()
+        .filter(|s| tables.contains(&s.table))
+        .filter(|s| s.territory.as_deref().is_none_or(within))
+        .collect()
+}
+
+/// Periods that were due and are missing, and deliveries that came late, for one source; None
+/// when the source declares no cadence (nothing is expected of it).
+fn delivery_counts(ctx: &Ctx, s: &Source) -> Option<(usize, usize)> {
+    let d = deliveries::of_sources(ctx.project, ctx.manifests)
+        .into_iter()
+        .find(|d| d.source == s.name)?;
+    let today = chrono::Utc::now().date_naive();
+    let count_zero = |which| {
+        deliveries::base_rows(which, std::slice::from_ref(&d), today)
+            .iter()
+            .filter(|(_, _, pair)| pair.num == Some(0.0))
+            .count()
+    };
+    Some((
+        count_zero(Builtin::Completeness),
+        count_zero(Builtin::Timeliness),
+    ))
+}
+
+/// One line per source, offices (the source's territory) in project order.
+pub fn office_rows(ctx: &Ctx, sources: &[&Source]) -> Vec<OfficeRow> {
+    let l = labels::labels(ctx.locale);
+    let now = chrono::Utc::now();
+    sources
+        .iter()
+        .map(|s| {
+            let i = ctx.project.sources.iter().position(|x| x.name == s.name);
+            let m = i
+                .and_then(|i| ctx.manifests.get(i))
+                .and_then(Option::as_ref);
+            let (state, class) = source_state(&l, s, m, now);
+            let counts = delivery_counts(ctx, s);
+            let count = |kind: &str| {
+                ctx.findings
+                    .iter()
+                    .filter(|f| f.source == s.name && f.kind == kind)
+                    .count()
+            };
+            OfficeRow {
+                office: s
+                    .territory
+                    .as_deref()
+                    .map(|t| ctx.project.territories.name_of(t))
+                    .unwrap_or_else(|| "—".into()),
+                source: s.name.clone(),
+                state: state.into(),
+                class: class.into(),
+                missing: counts
+                    .map(|c| c.0.to_string())
+                    .unwrap_or_else(|| "—".into()),
+                late: counts
+                    .map(|c| c.1.to_string())
+                    .unwrap_or_else(|| "—".into()),
+                rules: count("rule"),
+                outliers: count("outlier"),
+            }
+        })
+        .collect()
+}
