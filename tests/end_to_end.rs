@@ -536,6 +536,9 @@ fn schedule_runs_a_pipeline_on_its_cron_until_stopped() {
     let veneto = p.join("pipelines/prefetture-veneto.yaml");
     let src = std::fs::read_to_string(&veneto).unwrap();
     std::fs::write(&veneto, src.replace("schedule: \"0 30 6 * * *\"\n", "")).unwrap();
+    let network = p.join("pipelines/rete-sportelli.yaml");
+    let src = std::fs::read_to_string(&network).unwrap();
+    std::fs::write(&network, src.replace("schedule: \"0 0 8 2 * *\"\n", "")).unwrap();
     let mut child = Command::new(BIN)
         .args(["schedule", "--project"])
         .arg(p)

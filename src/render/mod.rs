@@ -293,15 +293,19 @@ fn definition_notes(ctx: &Ctx, ids: &[&str]) -> Vec<DefinitionNote> {
         .collect()
 }
 
-/// Every (indicator, territory) a dashboard shows, in the order its charts show them.
-fn dashboard_pairs(project: &Project, d: &Dashboard) -> Vec<(String, String)> {
-    let mut out: Vec<(String, String)> = Vec::new();
+/// Every (indicator, territory) a dashboard shows, in the order its charts show them, with the
+/// dashboard's period range.
+fn dashboard_pairs(project: &Project, d: &Dashboard) -> Vec<summary::Pair> {
+    let mut out: Vec<summary::Pair> = Vec::new();
     for c in d.sections.iter().flat_map(|s| &s.charts) {
         for t in c.territories(&project.territories) {
             for id in c.indicators() {
-                let pair = (id.to_string(), t.clone());
-                if !out.contains(&pair) {
-                    out.push(pair);
+                if !out.iter().any(|p| p.indicator == id && p.territory == t) {
+                    out.push(summary::Pair {
+                        indicator: id.to_string(),
+                        territory: t.clone(),
+                        range: d.period,
+                    });
                 }
             }
         }
@@ -530,7 +534,7 @@ fn fill_dashboard(
             charts,
         });
     }
-    let glance = summary::glance(ctx, &dashboard_pairs(ctx.project, d), d.period);
+    let glance = summary::glance(ctx, &dashboard_pairs(ctx.project, d));
     let quality = quality::office_rows(ctx, &quality::sources_of(ctx, d));
     let shown = ctx.figures.take_shown();
     data::write_figures(&shown, &ctx.project.territories, dir, "data")?;
@@ -1051,15 +1055,19 @@ fn render_index(
             note: m.note.unwrap_or_default(),
         })
         .collect();
-    let mut pairs: Vec<(String, String)> = Vec::new();
+    // Each figure judged within the period of the first dashboard that shows it.
+    let mut pairs: Vec<summary::Pair> = Vec::new();
     for d in &ctx.project.dashboards {
         for pair in dashboard_pairs(ctx.project, d) {
-            if !pairs.contains(&pair) {
+            if !pairs
+                .iter()
+                .any(|p| p.indicator == pair.indicator && p.territory == pair.territory)
+            {
                 pairs.push(pair);
             }
         }
     }
-    let glance = summary::glance(ctx, &pairs, None);
+    let glance = summary::glance(ctx, &pairs);
     let page = minijinja::context! {
         lang => locale.code(),
         title => ctx.project.settings.name,

@@ -51,6 +51,16 @@ pub struct Glance {
     any_no_target: bool,
 }
 
+/// A figure the summary judges: an indicator in a territory, within a dashboard's period range.
+pub struct Pair {
+    /// The indicator's id.
+    pub indicator: String,
+    /// The territory's code.
+    pub territory: String,
+    /// The dashboard's period range, if it has one.
+    pub range: Option<(Period, Period)>,
+}
+
 /// How many movers the summary lists.
 const MOVERS: usize = 5;
 
@@ -70,12 +80,17 @@ fn status_of(f: Option<&PublishedFigure>) -> Option<Status> {
     }
 }
 
-/// The summary over `pairs` (indicator, territory), territories in first-seen order.
-pub fn glance(ctx: &Ctx, pairs: &[(String, String)], range: Option<(Period, Period)>) -> Glance {
+/// The summary over `pairs`, territories in first-seen order.
+pub fn glance(ctx: &Ctx, pairs: &[Pair]) -> Glance {
     let mut order: Vec<String> = Vec::new();
     let mut rows: BTreeMap<String, GlanceRow> = BTreeMap::new();
     let mut movers = Vec::new();
-    for (id, t) in pairs {
+    for Pair {
+        indicator: id,
+        territory: t,
+        range,
+    } in pairs
+    {
         let Some(ind) = ctx.project.indicator(id) else {
             continue;
         };
@@ -86,7 +101,7 @@ pub fn glance(ctx: &Ctx, pairs: &[(String, String)], range: Option<(Period, Peri
             territory: ctx.project.territories.name_of(t),
             ..GlanceRow::default()
         });
-        let period = judged_period(ctx, ind, range);
+        let period = judged_period(ctx, ind, *range);
         let fig = period.and_then(|p| ctx.figures.get(id, t, &p.to_string()));
         match status_of(fig) {
             None => row.hidden += 1,
