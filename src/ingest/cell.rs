@@ -60,11 +60,7 @@ pub enum Value {
 /// Converts a cell, or says in a few words why it does not fit.
 pub fn convert(cell: &Cell, ty: ColumnType, fmt: &TextFormat) -> Result<Value, String> {
     if let Cell::Text(s) = cell {
-        let t = s.trim();
-        if t.is_empty() {
-            return convert(&Cell::Empty, ty, fmt);
-        }
-        return convert_text(t, ty, fmt);
+        return convert_str(s, ty, fmt);
     }
     match (ty, cell) {
         // A checkbox column: an empty cell means "no", the way offices mark attendance with an x.
@@ -136,6 +132,15 @@ fn type_name(ty: ColumnType) -> &'static str {
         ColumnType::Date => "a date",
         ColumnType::Timestamp => "a date and time",
     }
+}
+
+/// Converts a text cell (as `convert` does a `Cell::Text`), without copying it first.
+pub fn convert_str(s: &str, ty: ColumnType, fmt: &TextFormat) -> Result<Value, String> {
+    let t = s.trim();
+    if t.is_empty() {
+        return convert(&Cell::Empty, ty, fmt);
+    }
+    convert_text(t, ty, fmt)
 }
 
 fn convert_text(t: &str, ty: ColumnType, fmt: &TextFormat) -> Result<Value, String> {
@@ -323,8 +328,8 @@ pub fn parse_date(t: &str, fmt: &TextFormat) -> Option<NaiveDate> {
             return Some(d);
         }
     }
-    NaiveDate::parse_from_str(t, "%Y-%m-%d")
-        .ok()
+    fixed_width_date(t, "%Y-%m-%d")
+        .or_else(|| NaiveDate::parse_from_str(t, "%Y-%m-%d").ok())
         .or_else(|| parse_iso_datetime(t).map(|dt| dt.date()))
         .or_else(|| parse_date_with(t, "%Y-%m"))
 }
@@ -362,8 +367,45 @@ fn parse_timestamp(t: &str, fmt: &TextFormat) -> Option<NaiveDateTime> {
     parse_iso_datetime(t).or_else(|| parse_date(t, fmt).map(|d| d.and_time(chrono::NaiveTime::MIN)))
 }
 
+/// The common all-digit layouts (`31/12/2024`, `31-12-2024`, `31.12.2024`, `2024-12-31`) read
+/// without interpreting the format string each time: exports carry millions of dates. Anything
+/// else, and any impossible date, is left to chrono, which reads these layouts the same way.
+fn fixed_width_date(s: &str, format: &str) -> Option<chrono::NaiveDate> {
+    let b = s.as_bytes();
+    if b.len() != 10 {
+        return None;
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u32> {
+        b[r].iter().try_fold(0u32, |n, c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    // Matched byte by byte: this runs for every date cell of an export.
+    let (day, month, year) = match *format.as_bytes() {
+        [b'%', b'd', sep, b'%', b'm', sep2, b'%', b'Y']
+            if sep == sep2 && matches!(sep, b'/' | b'-' | b'.') =>
+        {
+            if b[2] != sep || b[5] != sep {
+                return None;
+            }
+            (num(0..2)?, num(3..5)?, num(6..10)?)
+        }
+        [b'%', b'Y', b'-', b'%', b'm', b'-', b'%', b'd'] => {
+            if b[4] != b'-' || b[7] != b'-' {
+                return None;
+            }
+            (num(8..10)?, num(5..7)?, num(0..4)?)
+        }
+        _ => return None,
+    };
+    chrono::NaiveDate::from_ymd_opt(year as i32, month, day)
+}
+
 /// Parses a date with a strftime format; a format without a day (such as `%m/%Y`) names the first of the month.
 pub fn parse_date_with(s: &str, format: &str) -> Option<chrono::NaiveDate> {
+    if let Some(d) = fixed_width_date(s, format) {
+        return Some(d);
+    }
     if let Ok(d) = chrono::NaiveDate::parse_from_str(s, format) {
         return Some(d);
     }
@@ -544,6 +586,18 @@ mod tests {
     }
 
     proptest::proptest! {
+        #[test]
+        fn fixed_width_dates_read_as_chrono_reads_them(
+            s in "[0-9]{2}[/.-][0-9]{2}[/.-][0-9]{4}|[0-9]{4}-[0-9]{2}-[0-9]{2}|[0-9/ -]{10}",
+            format in proptest::sample::select(vec!["%d/%m/%Y", "%d-%m-%Y", "%d.%m.%Y", "%Y-%m-%d"]),
+        ) {
+            let chrono = chrono::NaiveDate::parse_from_str(&s, format).ok();
+            proptest::prop_assert_eq!(parse_date_with(&s, format), chrono);
+            if let Some(fast) = fixed_width_date(&s, format) {
+                proptest::prop_assert_eq!(Some(fast), chrono);
+            }
+        }
+
         #[test]
         fn numbers_written_in_the_convention_read_back_exactly(
             cents in -1_000_000_000_000i64..1_000_000_000_000,

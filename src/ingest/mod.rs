@@ -3,10 +3,12 @@
 
 mod batch;
 pub mod cell;
+mod chunks;
 mod fetch;
 pub mod findings;
 mod progress;
 pub mod readers;
+mod rows;
 
 use std::sync::Arc;
 
@@ -31,7 +33,6 @@ pub fn s3_store(bucket: &str) -> Result<object_store::aws::AmazonS3, object_stor
         .build()
 }
 use crate::warehouse::{Warehouse, WarehouseError};
-use cell::{Cell, Value, convert};
 
 const BATCH_ROWS: usize = 8192;
 /// Rejection details kept per source; past this only the count grows.
@@ -640,6 +641,14 @@ pub fn definition_hash(source: &Source, table: &Table) -> String {
 
 /// Whether a cell's text labels a total or footer row (`Totale`, `TOTALE GENERALE`, `Total:`).
 fn is_total_label(text: &str) -> bool {
+    // Every label starts with "tot": most cells are settled without building a lowered copy.
+    let start = text.trim_start();
+    if !start
+        .get(..3)
+        .is_some_and(|p| p.eq_ignore_ascii_case("tot"))
+    {
+        return false;
+    }
     let t = text
         .trim()
         .trim_end_matches([':', '.'])
@@ -658,18 +667,6 @@ fn is_total_label(text: &str) -> bool {
     )
 }
 
-/// Whether the row's first non-empty cell is a total label.
-fn is_total_row(cells: &[Cell]) -> bool {
-    match cells.iter().find(|c| match c {
-        Cell::Empty => false,
-        Cell::Text(t) => !t.trim().is_empty(),
-        _ => true,
-    }) {
-        Some(Cell::Text(t)) => is_total_label(t),
-        _ => false,
-    }
-}
-
 fn normalize_header(h: &str) -> String {
     h.chars()
         .filter(|c| !c.is_whitespace() && *c != '\u{feff}')
@@ -677,20 +674,17 @@ fn normalize_header(h: &str) -> String {
         .collect()
 }
 
-/// Reads the export row by row, converting and batching; batches go to `tx` as they fill up.
-fn parse_export(
-    path: &std::path::Path,
+/// For each canonical column, the position of its cell in the export's header (None: not
+/// exported), and a warning for each optional column the export lacks.
+fn column_positions(
+    headers: &[String],
     shown: &str,
     source: &Source,
     table: &Table,
-    tx: tokio::sync::mpsc::Sender<RecordBatch>,
-    bar: &progress::SourceBar,
-) -> Result<ParseStats, IngestError> {
-    let (headers, rows) = readers::open(path, shown, &source.format)?;
+) -> Result<(Vec<Option<usize>>, Vec<String>), IngestError> {
     let normalized: Vec<String> = headers.iter().map(|h| normalize_header(h)).collect();
-    let mut stats = ParseStats::default();
-    // For each canonical column, the position of its cell in the export row (None: not exported).
     let mut positions = Vec::new();
+    let mut warnings = Vec::new();
     for (col, map) in table.columns.iter().zip(&source.columns) {
         let pos = normalized
             .iter()
@@ -704,102 +698,85 @@ fn parse_export(
             });
         }
         if pos.is_none() {
-            stats.warnings.push(format!(
+            warnings.push(format!(
                 "column '{}' is not in the export: stored as empty",
                 col.name
             ));
         }
         positions.push(pos);
     }
-    let text = source.format.text();
-    let mut builder = batch::BatchBuilder::new(table, &source.name, source.territory.as_deref());
-    let mut values = Vec::with_capacity(table.columns.len());
-    // Rows holding characters the declared encoding could not decode, and the first such line.
-    let mut undecodable = (0u64, 0u64);
+    Ok((positions, warnings))
+}
+
+/// Reads the export row by row, converting and batching; batches go to `tx` as they fill up. A
+/// large CSV export is read by one thread per core, each on its own range of lines.
+fn parse_export(
+    path: &std::path::Path,
+    shown: &str,
+    source: &Source,
+    table: &Table,
+    tx: tokio::sync::mpsc::Sender<RecordBatch>,
+    bar: &progress::SourceBar,
+) -> Result<ParseStats, IngestError> {
+    let progress = rows::Progress::new(bar);
+    if let Format::Csv {
+        delimiter,
+        encoding,
+        header_row,
+        ..
+    } = &source.format
+    {
+        let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let plan = chunks::plan(
+            path,
+            shown,
+            *delimiter,
+            encoding,
+            *header_row,
+            threads,
+            chunks::MIN_PARALLEL_BYTES,
+        )?;
+        if let Some(plan) = plan {
+            let (positions, warnings) = column_positions(&plan.headers, shown, source, table)?;
+            let parts = std::thread::scope(|s| {
+                let handles: Vec<_> = plan
+                    .chunks
+                    .iter()
+                    .map(|chunk| {
+                        let (tx, plan, positions, progress) =
+                            (tx.clone(), &plan, &positions, &progress);
+                        s.spawn(move || {
+                            let mut parser =
+                                rows::RowParser::new(source, table, positions, tx, progress);
+                            chunks::parse(path, shown, *delimiter, plan, chunk, |line, cells| {
+                                parser.push(line, cells)
+                            })?;
+                            parser.finish()
+                        })
+                    })
+                    .collect();
+                handles
+                    .into_iter()
+                    .map(|h| {
+                        h.join().unwrap_or_else(|_| {
+                            Err(IngestError::Other("a parsing thread stopped".into()))
+                        })
+                    })
+                    .collect::<Result<Vec<_>, _>>()
+            })?;
+            return Ok(rows::merge(parts, warnings));
+        }
+    }
+    let (headers, rows) = readers::open(path, shown, &source.format)?;
+    let (positions, warnings) = column_positions(&headers, shown, source, table)?;
+    let mut parser = rows::RowParser::new(source, table, &positions, tx, &progress);
     for row in rows {
         let row = row?;
-        if source.skip_totals && is_total_row(&row.cells) {
-            stats.skipped += 1;
-            continue;
-        }
-        stats.total += 1;
-        if row
-            .cells
-            .iter()
-            .any(|c| matches!(c, Cell::Text(t) if t.contains('\u{FFFD}')))
-        {
-            if undecodable.0 == 0 {
-                undecodable.1 = row.line;
-            }
-            undecodable.0 += 1;
-        }
-        values.clear();
-        let mut bad = false;
-        for ((col, map), pos) in table.columns.iter().zip(&source.columns).zip(&positions) {
-            let cell = pos.and_then(|p| row.cells.get(p)).unwrap_or(&Cell::Empty);
-            let converted = convert(cell, col.ty, text)
-                .and_then(|v| match map.pad {
-                    Some(width) => cell::pad_code(v, width),
-                    None => Ok(v),
-                })
-                .and_then(|v| match v {
-                    Value::Null if col.required => Err("required value missing".to_string()),
-                    v => Ok(v),
-                });
-            match converted {
-                Ok(v) => values.push(v),
-                Err(reason) => {
-                    bad = true;
-                    values.push(Value::Null);
-                    if stats.rejections.len() < MAX_REJECTION_DETAILS {
-                        stats.rejections.push(Rejection {
-                            line: row.line,
-                            column: col.name.clone(),
-                            value: cell.shown(),
-                            reason,
-                        });
-                    }
-                }
-            }
-        }
-        if bad {
-            stats.rejected += 1;
-        } else {
-            builder.push(row.line, &values);
-            stats.written += 1;
-        }
-        if builder.len() >= BATCH_ROWS {
-            send(&mut builder, &tx)?;
-        }
-        if stats.total.is_multiple_of(4096) {
-            bar.rows(stats.total);
-        }
+        parser.push(row.line, row.cells.as_slice())?;
     }
-    if !builder.is_empty() {
-        send(&mut builder, &tx)?;
-    }
-    if undecodable.0 > 0 {
-        stats.warnings.push(format!(
-            "{} row(s) hold characters that are not valid in the declared encoding, first at line {}: check options.encoding (e.g. windows-1252)",
-            undecodable.0, undecodable.1
-        ));
-    }
-    Ok(stats)
+    Ok(rows::merge(vec![parser.finish()?], warnings))
 }
 
-fn send(
-    builder: &mut batch::BatchBuilder,
-    tx: &tokio::sync::mpsc::Sender<RecordBatch>,
-) -> Result<(), IngestError> {
-    let batch = builder
-        .finish()
-        .map_err(|e| IngestError::Other(e.to_string()))?;
-    tx.blocking_send(batch)
-        .map_err(|_| IngestError::Other("the warehouse writer stopped".into()))
-}
-
-/// Counts the new file's rows that break each check, with a few of their line numbers. Rules are
-/// planned read-only, like indicator SQL.
 async fn run_checks(
     wh: &Warehouse,
     table: &Table,

@@ -67,6 +67,75 @@ fn decoded(
         .build(BufReader::with_capacity(1 << 16, file)))
 }
 
+/// The bytes a CSV reader has pulled so far, kept until the records they hold are numbered: the
+/// csv crate's own line numbers skip blank lines, so a rejected row's line would be wrong.
+#[derive(Default)]
+struct Pulled {
+    /// Blocks not yet passed by a numbered record, with their offset in the stream.
+    blocks: std::collections::VecDeque<(u64, Vec<u8>)>,
+    /// Line breaks in the blocks already dropped.
+    newlines_dropped: u64,
+}
+
+impl Pulled {
+    /// Line breaks in the stream before byte `end`, and the byte just before it.
+    fn newlines_before(&mut self, end: u64) -> (u64, Option<u8>) {
+        while let Some((at, block)) = self.blocks.front() {
+            // The block holding the byte before `end` stays: its last byte tells the terminator.
+            if at + block.len() as u64 >= end {
+                break;
+            }
+            self.newlines_dropped += memchr::memchr_iter(b'\n', block).count() as u64;
+            self.blocks.pop_front();
+        }
+        let mut count = self.newlines_dropped;
+        let mut last = None;
+        if let Some((at, block)) = self.blocks.front() {
+            let upto = (end.saturating_sub(*at) as usize).min(block.len());
+            count += memchr::memchr_iter(b'\n', &block[..upto]).count() as u64;
+            last = upto.checked_sub(1).map(|i| block[i]);
+        }
+        (count, last)
+    }
+}
+
+/// A reader that keeps what it hands on in `Pulled`.
+struct Recording<R> {
+    inner: R,
+    offset: u64,
+    pulled: std::sync::Arc<std::sync::Mutex<Pulled>>,
+}
+
+impl<R: Read> Read for Recording<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        if n > 0 {
+            let mut pulled = self
+                .pulled
+                .lock()
+                .map_err(|_| std::io::Error::other("line counter poisoned"))?;
+            pulled.blocks.push_back((self.offset, buf[..n].to_vec()));
+            self.offset += n as u64;
+        }
+        Ok(n)
+    }
+}
+
+/// The line a record starts on, from the byte its reader has consumed after it: the line breaks
+/// before that point, less the record's own terminator and the breaks inside its quoted fields.
+fn record_line(pulled: &std::sync::Mutex<Pulled>, end: u64, record: &csv::StringRecord) -> u64 {
+    let Ok(mut pulled) = pulled.lock() else {
+        return 0;
+    };
+    let (newlines, last) = pulled.newlines_before(end);
+    let inside: u64 = record
+        .iter()
+        .map(|f| memchr::memchr_iter(b'\n', f.as_bytes()).count() as u64)
+        .sum();
+    let terminator = u64::from(last == Some(b'\n'));
+    (newlines + 1).saturating_sub(terminator + inside)
+}
+
 fn open_csv(
     path: &Path,
     shown: &str,
@@ -74,7 +143,12 @@ fn open_csv(
     encoding: &'static encoding_rs::Encoding,
     header_row: usize,
 ) -> Result<(Vec<String>, Rows), IngestError> {
-    let reader = decoded(path, shown, encoding)?;
+    let pulled = std::sync::Arc::new(std::sync::Mutex::new(Pulled::default()));
+    let reader = Recording {
+        inner: decoded(path, shown, encoding)?,
+        offset: 0,
+        pulled: pulled.clone(),
+    };
     // Records end at "\n" only: with the default CR/LF handling a Windows line ending leaves its "\n"
     // to the next record and every line number comes out one short. The stray "\r" is trimmed with the cell.
     let mut csv = csv::ReaderBuilder::new()
@@ -105,21 +179,25 @@ fn open_csv(
         }
     };
     let shown = shown.to_string();
-    let rows = csv.into_records().filter_map(move |r| match r {
-        Ok(rec) => {
-            if rec.iter().all(|c| c.trim().is_empty()) {
-                return None;
+    let rows = std::iter::from_fn(move || {
+        loop {
+            match csv.read_record(&mut record) {
+                Ok(false) => return None,
+                Ok(true) => {}
+                Err(e) => return Some(Err(csv_err(&shown, e))),
             }
-            let line = rec.position().map(|p| p.line()).unwrap_or(0);
-            Some(Ok(RawRow {
+            if record.iter().all(|c| c.trim().is_empty()) {
+                continue;
+            }
+            let line = record_line(&pulled, csv.position().byte(), &record);
+            return Some(Ok(RawRow {
                 line,
-                cells: rec
+                cells: record
                     .iter()
                     .map(|c| Cell::Text(c.strip_suffix('\r').unwrap_or(c).to_string()))
                     .collect(),
-            }))
+            }));
         }
-        Err(e) => Some(Err(csv_err(&shown, e))),
     });
     Ok((headers, Box::new(rows)))
 }
@@ -649,6 +727,34 @@ fn arrow_cells(a: &dyn Array) -> Vec<Cell> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn csv_lines(text: &str) -> Vec<(u64, String)> {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("x.csv");
+        std::fs::write(&p, text).expect("write");
+        let (_, rows) = open_csv(&p, "x.csv", b';', encoding_rs::UTF_8, 1).expect("open");
+        rows.map(|r| {
+            let r = r.expect("row");
+            (r.line, r.cells[0].shown())
+        })
+        .collect()
+    }
+
+    #[test]
+    fn rows_after_blank_lines_and_quoted_line_breaks_keep_their_true_line() {
+        // Lines: 1 header, 2 a, 3-4 blank, 5 x.
+        assert_eq!(
+            csv_lines("h;h\na;1\n\n\nx;1\n"),
+            vec![(2, "a".to_string()), (5, "x".to_string())]
+        );
+        // Lines: 1 header, 2 blank (CR only), 3-4 a quoted break, 5 blank, 6 y without a final newline.
+        assert_eq!(
+            csv_lines("h;h\r\n\r\nx;\"1\n2\"\n\ny;3"),
+            vec![(3, "x".to_string()), (6, "y".to_string())]
+        );
+        // Blank lines before the header count too.
+        assert_eq!(csv_lines("\n\nh;h\na;1\n"), vec![(4, "a".to_string())]);
+    }
     use datafusion::arrow::array::{
         Float32Array, Int32Array, StringArray, TimestampMillisecondArray,
     };

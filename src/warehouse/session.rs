@@ -24,8 +24,10 @@ fn df_err(table: &str, e: impl std::fmt::Display) -> WarehouseError {
 }
 
 fn new_context() -> SessionContext {
+    // One partition per core: scans, joins and aggregations use the whole machine.
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
     let config = SessionConfig::new()
-        .with_target_partitions(2)
+        .with_target_partitions(cores)
         .with_information_schema(true);
     SessionContext::new_with_config(config)
 }

@@ -1,0 +1,393 @@
+//! Large CSV exports parsed in parallel: the data after the header is cut into byte ranges that
+//! start at a line start, and each range is read by its own thread, its lines numbered from the
+//! line breaks before it. Only where every record is one line: a file with a quote character
+//! anywhere (a quoted field may hold a line break) is read by the one-thread reader, as are small
+//! files and encodings that are not ASCII-compatible (UTF-16).
+
+use std::borrow::Cow;
+use std::fs::File;
+use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::path::Path;
+
+use super::IngestError;
+use super::rows::{CellRef, Cells};
+
+/// Below this size one thread reads the file as fast as several would start.
+pub(super) const MIN_PARALLEL_BYTES: u64 = 8 << 20;
+
+/// How a CSV export is split: its headers, its encoding and the byte ranges of its data.
+#[derive(Debug)]
+pub(super) struct Plan {
+    pub(super) headers: Vec<String>,
+    pub(super) encoding: &'static encoding_rs::Encoding,
+    pub(super) chunks: Vec<Chunk>,
+}
+
+/// A byte range of the data starting at a line start, and how many line breaks come before it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) struct Chunk {
+    pub(super) start: u64,
+    pub(super) end: u64,
+    pub(super) lines_before: u64,
+}
+
+fn read_err(shown: &str, e: impl std::fmt::Display) -> IngestError {
+    IngestError::Read {
+        file: shown.to_string(),
+        line: None,
+        message: e.to_string(),
+    }
+}
+
+fn csv_reader<R: Read>(delimiter: u8, r: R) -> csv::Reader<R> {
+    // The same settings as the one-thread reader, so both see the same records and lines.
+    csv::ReaderBuilder::new()
+        .delimiter(delimiter)
+        .has_headers(false)
+        .flexible(true)
+        .terminator(csv::Terminator::Any(b'\n'))
+        .from_reader(r)
+}
+
+/// Per range: whether it holds a quote, and how many line breaks it has.
+fn scan(path: &Path, start: u64, end: u64) -> std::io::Result<(bool, u64)> {
+    let mut f = File::open(path)?;
+    f.seek(SeekFrom::Start(start))?;
+    let mut r = f.take(end - start);
+    let mut buf = vec![0u8; 1 << 20];
+    let (mut quoted, mut lines) = (false, 0u64);
+    loop {
+        let n = r.read(&mut buf)?;
+        if n == 0 {
+            return Ok((quoted, lines));
+        }
+        quoted |= memchr::memchr(b'"', &buf[..n]).is_some();
+        lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+    }
+}
+
+/// The first line start at or after `from`, or None when no line break follows.
+fn next_line_start(path: &Path, from: u64, len: u64) -> std::io::Result<Option<u64>> {
+    let mut f = File::open(path)?;
+    f.seek(SeekFrom::Start(from))?;
+    let mut r = BufReader::with_capacity(1 << 16, f.take(len - from));
+    let mut buf = [0u8; 1 << 16];
+    let mut at = from;
+    loop {
+        let n = r.read(&mut buf)?;
+        if n == 0 {
+            return Ok(None);
+        }
+        if let Some(i) = memchr::memchr(b'\n', &buf[..n]) {
+            return Ok(Some(at + i as u64 + 1));
+        }
+        at += n as u64;
+    }
+}
+
+/// How to read `path` in `parts` ranges, or None when it must be read by one thread.
+pub(super) fn plan(
+    path: &Path,
+    shown: &str,
+    delimiter: u8,
+    encoding: &'static encoding_rs::Encoding,
+    header_row: usize,
+    parts: usize,
+    min_bytes: u64,
+) -> Result<Option<Plan>, IngestError> {
+    let len = std::fs::metadata(path)
+        .map_err(|e| read_err(shown, e))?
+        .len();
+    if parts < 2 || len < min_bytes {
+        return Ok(None);
+    }
+    let mut head = [0u8; 3];
+    let got = File::open(path)
+        .and_then(|mut f| f.read(&mut head))
+        .map_err(|e| read_err(shown, e))?;
+    let head = &head[..got];
+    // A byte-order mark overrides the label, as in the one-thread reader.
+    let (encoding, bom) = if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        (encoding_rs::UTF_8, 3u64)
+    } else if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
+        return Ok(None);
+    } else {
+        (encoding, 0)
+    };
+    if !encoding.is_ascii_compatible() {
+        return Ok(None);
+    }
+    // The header, read the way the one-thread reader reads it; the data start where it ends.
+    let mut f = File::open(path).map_err(|e| read_err(shown, e))?;
+    f.seek(SeekFrom::Start(bom))
+        .map_err(|e| read_err(shown, e))?;
+    let mut csv = csv_reader(delimiter, BufReader::new(f));
+    let mut record = csv::ByteRecord::new();
+    for _ in 0..header_row {
+        match csv.read_byte_record(&mut record) {
+            Ok(true) => {}
+            // Let the one-thread reader say what is wrong with the file's start.
+            _ => return Ok(None),
+        }
+    }
+    let headers = record
+        .iter()
+        .map(|h| decode(encoding, h).trim().to_string())
+        .collect();
+    let data_start = bom + csv.position().byte();
+    if data_start >= len {
+        return Ok(None);
+    }
+    // Nominal cuts, scanned in parallel for quotes and line breaks.
+    let cuts: Vec<u64> = (0..=parts).map(|k| len * k as u64 / parts as u64).collect();
+    let scans: Vec<std::io::Result<(bool, u64)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = cuts
+            .windows(2)
+            .map(|w| {
+                let (a, b) = (w[0], w[1]);
+                s.spawn(move || scan(path, a, b))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(std::io::Error::other("a scanning thread failed")))
+            })
+            .collect()
+    });
+    let mut lines_upto = vec![0u64];
+    for s in scans {
+        let (quoted, lines) = s.map_err(|e| read_err(shown, e))?;
+        if quoted {
+            return Ok(None);
+        }
+        let before = lines_upto.last().copied().unwrap_or(0);
+        lines_upto.push(before + lines);
+    }
+    let header_lines = scan(path, 0, data_start).map_err(|e| read_err(shown, e))?.1;
+    let mut starts = vec![(data_start, header_lines)];
+    for k in 1..parts {
+        let Some(start) = next_line_start(path, cuts[k], len).map_err(|e| read_err(shown, e))?
+        else {
+            break;
+        };
+        // Line breaks before the cut, and the one the range starts after.
+        let lines_before = lines_upto[k] + 1;
+        if start > starts.last().map_or(0, |s| s.0) && start < len {
+            starts.push((start, lines_before));
+        }
+    }
+    let chunks = starts
+        .iter()
+        .enumerate()
+        .map(|(i, &(start, lines_before))| Chunk {
+            start,
+            end: starts.get(i + 1).map_or(len, |s| s.0),
+            lines_before,
+        })
+        .collect();
+    Ok(Some(Plan {
+        headers,
+        encoding,
+        chunks,
+    }))
+}
+
+fn decode<'a>(encoding: &'static encoding_rs::Encoding, bytes: &'a [u8]) -> Cow<'a, str> {
+    if encoding == encoding_rs::UTF_8 {
+        // Valid text (nearly always) is borrowed as it is; only broken bytes take the slow path.
+        match std::str::from_utf8(bytes) {
+            Ok(s) => Cow::Borrowed(s),
+            Err(_) => String::from_utf8_lossy(bytes),
+        }
+    } else {
+        encoding.decode_without_bom_handling(bytes).0
+    }
+}
+
+/// One line's fields, decoded on demand, each without its trailing carriage return.
+struct Line<'a> {
+    bytes: &'a [u8],
+    /// Where each field starts and ends in `bytes`.
+    fields: &'a [(usize, usize)],
+    encoding: &'static encoding_rs::Encoding,
+}
+
+impl Cells for Line<'_> {
+    fn count(&self) -> usize {
+        self.fields.len()
+    }
+
+    fn cell(&self, i: usize) -> CellRef<'_> {
+        let (a, b) = self.fields[i];
+        let bytes = &self.bytes[a..b];
+        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
+        CellRef::Text(decode(self.encoding, bytes))
+    }
+}
+
+/// Reads one range line by line, handing each non-blank line to `each` with its line in the file.
+/// Without quotes a CSV record is exactly one line split at the delimiter, which is how the CSV
+/// reader of the one-thread path reads it too.
+pub(super) fn parse(
+    path: &Path,
+    shown: &str,
+    delimiter: u8,
+    plan: &Plan,
+    chunk: &Chunk,
+    mut each: impl FnMut(u64, &dyn Cells) -> Result<(), IngestError>,
+) -> Result<(), IngestError> {
+    use std::io::BufRead;
+    let mut f = File::open(path).map_err(|e| read_err(shown, e))?;
+    f.seek(SeekFrom::Start(chunk.start))
+        .map_err(|e| read_err(shown, e))?;
+    let mut reader = BufReader::with_capacity(1 << 20, f.take(chunk.end - chunk.start));
+    let mut buf = Vec::with_capacity(256);
+    let mut fields = Vec::with_capacity(16);
+    let mut line = chunk.lines_before;
+    loop {
+        buf.clear();
+        let n = reader
+            .read_until(b'\n', &mut buf)
+            .map_err(|e| read_err(shown, e))?;
+        if n == 0 {
+            return Ok(());
+        }
+        line += 1;
+        let bytes = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        fields.clear();
+        let mut start = 0;
+        for end in memchr::memchr_iter(delimiter, bytes) {
+            fields.push((start, end));
+            start = end + 1;
+        }
+        fields.push((start, bytes.len()));
+        let row = Line {
+            bytes,
+            fields: &fields,
+            encoding: plan.encoding,
+        };
+        // Blank lines, and lines of empty cells, are not rows (as in the one-thread reader).
+        if (0..row.count()).all(|i| match row.cell(i) {
+            CellRef::Text(t) => t.trim().is_empty(),
+            CellRef::Cell(_) => false,
+        }) {
+            continue;
+        }
+        each(line, &row)?;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ingest::readers;
+    use proptest::prelude::*;
+
+    /// Every (line, cells) the parallel reader yields, in line order.
+    fn parallel_rows(
+        path: &Path,
+        header_row: usize,
+        parts: usize,
+    ) -> Option<Vec<(u64, Vec<String>)>> {
+        let plan = plan(
+            path,
+            "x.csv",
+            b';',
+            encoding_rs::UTF_8,
+            header_row,
+            parts,
+            0,
+        )
+        .expect("a plan")?;
+        let mut out = Vec::new();
+        for c in &plan.chunks {
+            parse(path, "x.csv", b';', &plan, c, |line, cells| {
+                let texts = (0..cells.count())
+                    .map(|i| match cells.cell(i) {
+                        CellRef::Text(t) => t.into_owned(),
+                        CellRef::Cell(c) => c.shown(),
+                    })
+                    .collect();
+                out.push((line, texts));
+                Ok(())
+            })
+            .expect("parsed");
+        }
+        out.sort_by_key(|r| r.0);
+        Some(out)
+    }
+
+    fn sequential_rows(path: &Path, header_row: usize) -> Vec<(u64, Vec<String>)> {
+        let format = crate::config::Format::Csv {
+            delimiter: b';',
+            encoding: encoding_rs::UTF_8,
+            header_row,
+            text: crate::config::TextFormat {
+                decimal: '.',
+                date_format: None,
+            },
+        };
+        let (_, rows) = readers::open(path, "x.csv", &format).expect("opened");
+        rows.map(|r| {
+            let r = r.expect("a row");
+            (r.line, r.cells.iter().map(|c| c.shown()).collect())
+        })
+        .collect()
+    }
+
+    #[test]
+    fn a_quote_anywhere_keeps_one_thread() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("x.csv");
+        std::fs::write(&p, "a;b\n1;2\n3;\"4\n5\"\n6;7\n").expect("write");
+        assert!(parallel_rows(&p, 1, 3).is_none());
+    }
+
+    #[test]
+    fn title_rows_bom_crlf_and_blank_lines_number_as_one_thread_does() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("x.csv");
+        let mut s = String::from("\u{feff}Titolo;;\r\n\r\nData;Nome;Valore\r\n");
+        for i in 0..500 {
+            s.push_str(&format!("0{}/01/2025;Città {i};{i}\r\n", i % 9 + 1));
+            if i % 37 == 0 {
+                s.push_str("\r\n;;\r\n");
+            }
+        }
+        std::fs::write(&p, s).expect("write");
+        // The header is the third record: the title, the CR-only line, then the column names.
+        let seq = sequential_rows(&p, 3);
+        assert_eq!(
+            seq.first().map(|r| r.0),
+            Some(4),
+            "the first data row is on line 4"
+        );
+        assert_eq!(seq.len(), 500);
+        for parts in [2, 3, 7] {
+            assert_eq!(
+                parallel_rows(&p, 3, parts).as_ref(),
+                Some(&seq),
+                "{parts} parts"
+            );
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+        #[test]
+        fn any_quote_free_csv_reads_the_same_in_any_number_of_parts(
+            lines in proptest::collection::vec("[a-z0-9 ;\r]{0,12}", 1..60),
+            parts in 2usize..6,
+        ) {
+            let dir = tempfile::tempdir().expect("tmp");
+            let p = dir.path().join("x.csv");
+            std::fs::write(&p, format!("h1;h2\n{}", lines.join("\n"))).expect("write");
+            let seq = sequential_rows(&p, 1);
+            if let Some(par) = parallel_rows(&p, 1, parts) {
+                prop_assert_eq!(par, seq);
+            }
+        }
+    }
+}

@@ -1,0 +1,276 @@
+//! Export rows into canonical rows: the total-row rule, each cell converted to its column's type
+//! (with padding and required values), rejections with their line, and batches for the warehouse
+//! writer. One `RowParser` per thread: the chunks of a large CSV export each have their own, and
+//! their results are merged in line order.
+
+use std::borrow::Cow;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use datafusion::arrow::record_batch::RecordBatch;
+
+use super::cell::{self, Cell, Value};
+use super::{
+    BATCH_ROWS, IngestError, MAX_REJECTION_DETAILS, ParseStats, Rejection, batch, is_total_label,
+    progress,
+};
+use crate::config::{ColumnType, Source, Table, TextFormat};
+
+/// A cell as the row parser sees it: one a reader built, or text straight from a CSV record.
+pub(super) enum CellRef<'a> {
+    Cell(&'a Cell),
+    Text(Cow<'a, str>),
+}
+
+impl CellRef<'_> {
+    fn is_blank(&self) -> bool {
+        match self {
+            CellRef::Cell(Cell::Empty) => true,
+            CellRef::Cell(Cell::Text(t)) => t.trim().is_empty(),
+            CellRef::Cell(_) => false,
+            CellRef::Text(t) => t.trim().is_empty(),
+        }
+    }
+
+    fn text(&self) -> Option<&str> {
+        match self {
+            CellRef::Cell(Cell::Text(t)) => Some(t),
+            CellRef::Text(t) => Some(t),
+            CellRef::Cell(_) => None,
+        }
+    }
+
+    fn convert(&self, ty: ColumnType, fmt: &TextFormat) -> Result<Value, String> {
+        match self {
+            CellRef::Cell(c) => cell::convert(c, ty, fmt),
+            CellRef::Text(t) => cell::convert_str(t, ty, fmt),
+        }
+    }
+
+    fn shown(&self) -> String {
+        match self {
+            CellRef::Cell(c) => c.shown(),
+            CellRef::Text(t) => t.to_string(),
+        }
+    }
+}
+
+/// The cells of one row, by position.
+pub(super) trait Cells {
+    /// How many cells the row has.
+    fn count(&self) -> usize;
+    /// The cell at `i`.
+    fn cell(&self, i: usize) -> CellRef<'_>;
+}
+
+impl Cells for [Cell] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+
+    fn cell(&self, i: usize) -> CellRef<'_> {
+        CellRef::Cell(&self[i])
+    }
+}
+
+/// Rows read so far by every thread of one source, for its progress line.
+pub(super) struct Progress<'a> {
+    bar: &'a progress::SourceBar,
+    rows: AtomicU64,
+}
+
+impl<'a> Progress<'a> {
+    pub(super) fn new(bar: &'a progress::SourceBar) -> Progress<'a> {
+        Progress {
+            bar,
+            rows: AtomicU64::new(0),
+        }
+    }
+
+    fn add(&self, rows: u64) {
+        let total = self.rows.fetch_add(rows, Ordering::Relaxed) + rows;
+        self.bar.rows(total);
+    }
+}
+
+/// How often a parser reports its rows to the progress line.
+const REPORT_EVERY: u64 = 4096;
+
+/// What one parser found: its counts and rejections, and the rows it could not decode.
+pub(super) struct Parsed {
+    stats: ParseStats,
+    /// Rows holding characters the declared encoding could not decode, and the first such line.
+    undecodable: (u64, u64),
+}
+
+/// Turns rows into canonical rows and batches for one source.
+pub(super) struct RowParser<'a> {
+    source: &'a Source,
+    table: &'a Table,
+    /// For each canonical column, the position of its cell in the export row.
+    positions: &'a [Option<usize>],
+    text: &'a TextFormat,
+    builder: batch::BatchBuilder,
+    values: Vec<Value>,
+    parsed: Parsed,
+    tx: tokio::sync::mpsc::Sender<RecordBatch>,
+    progress: &'a Progress<'a>,
+    unreported: u64,
+}
+
+impl<'a> RowParser<'a> {
+    pub(super) fn new(
+        source: &'a Source,
+        table: &'a Table,
+        positions: &'a [Option<usize>],
+        tx: tokio::sync::mpsc::Sender<RecordBatch>,
+        progress: &'a Progress<'a>,
+    ) -> RowParser<'a> {
+        RowParser {
+            source,
+            table,
+            positions,
+            text: source.format.text(),
+            builder: batch::BatchBuilder::new(table, &source.name, source.territory.as_deref()),
+            values: Vec::with_capacity(table.columns.len()),
+            parsed: Parsed {
+                stats: ParseStats::default(),
+                undecodable: (0, 0),
+            },
+            tx,
+            progress,
+            unreported: 0,
+        }
+    }
+
+    /// Takes one export row (blank rows are the reader's to drop).
+    pub(super) fn push<C: Cells + ?Sized>(
+        &mut self,
+        line: u64,
+        cells: &C,
+    ) -> Result<(), IngestError> {
+        let stats = &mut self.parsed.stats;
+        if self.source.skip_totals && is_total_row(cells) {
+            stats.skipped += 1;
+            return Ok(());
+        }
+        stats.total += 1;
+        if (0..cells.count()).any(|i| cells.cell(i).text().is_some_and(has_replacement_char)) {
+            if self.parsed.undecodable.0 == 0 {
+                self.parsed.undecodable.1 = line;
+            }
+            self.parsed.undecodable.0 += 1;
+        }
+        self.values.clear();
+        let mut bad = false;
+        let columns = self.table.columns.iter().zip(&self.source.columns);
+        for ((col, map), pos) in columns.zip(self.positions) {
+            let cell = match pos {
+                Some(p) if *p < cells.count() => cells.cell(*p),
+                _ => CellRef::Cell(&Cell::Empty),
+            };
+            let converted = cell
+                .convert(col.ty, self.text)
+                .and_then(|v| match map.pad {
+                    Some(width) => cell::pad_code(v, width),
+                    None => Ok(v),
+                })
+                .and_then(|v| match v {
+                    Value::Null if col.required => Err("required value missing".to_string()),
+                    v => Ok(v),
+                });
+            match converted {
+                Ok(v) => self.values.push(v),
+                Err(reason) => {
+                    bad = true;
+                    self.values.push(Value::Null);
+                    if stats.rejections.len() < MAX_REJECTION_DETAILS {
+                        stats.rejections.push(Rejection {
+                            line,
+                            column: col.name.clone(),
+                            value: cell.shown(),
+                            reason,
+                        });
+                    }
+                }
+            }
+        }
+        if bad {
+            stats.rejected += 1;
+        } else {
+            self.builder.push(line, &self.values);
+            stats.written += 1;
+        }
+        if self.builder.len() >= BATCH_ROWS {
+            self.send()?;
+        }
+        self.unreported += 1;
+        if self.unreported >= REPORT_EVERY {
+            self.progress.add(self.unreported);
+            self.unreported = 0;
+        }
+        Ok(())
+    }
+
+    fn send(&mut self) -> Result<(), IngestError> {
+        let batch = self
+            .builder
+            .finish()
+            .map_err(|e| IngestError::Other(e.to_string()))?;
+        self.tx
+            .blocking_send(batch)
+            .map_err(|_| IngestError::Other("the warehouse writer stopped".into()))
+    }
+
+    /// Sends the last rows and returns what the parser found.
+    pub(super) fn finish(mut self) -> Result<Parsed, IngestError> {
+        if !self.builder.is_empty() {
+            self.send()?;
+        }
+        self.progress.add(self.unreported);
+        Ok(self.parsed)
+    }
+}
+
+/// Whether a text holds U+FFFD, the mark of bytes the declared encoding could not decode.
+fn has_replacement_char(t: &str) -> bool {
+    // Searched as bytes: most cells have no 0xEF byte at all.
+    memchr::memchr(0xEF, t.as_bytes()).is_some() && t.contains('\u{FFFD}')
+}
+
+/// Whether the row's first non-empty cell is a total label.
+fn is_total_row<C: Cells + ?Sized>(cells: &C) -> bool {
+    (0..cells.count())
+        .map(|i| cells.cell(i))
+        .find(|c| !c.is_blank())
+        .is_some_and(|c| c.text().is_some_and(is_total_label))
+}
+
+/// The parsers' results as one: counts added up, rejections in line order (as one parser reading
+/// the whole export would have kept them), warnings after `warnings`.
+pub(super) fn merge(parts: Vec<Parsed>, warnings: Vec<String>) -> ParseStats {
+    let mut out = ParseStats {
+        warnings,
+        ..ParseStats::default()
+    };
+    let mut undecodable = (0u64, u64::MAX);
+    for p in parts {
+        out.total += p.stats.total;
+        out.written += p.stats.written;
+        out.rejected += p.stats.rejected;
+        out.skipped += p.stats.skipped;
+        out.rejections.extend(p.stats.rejections);
+        if p.undecodable.0 > 0 {
+            undecodable.0 += p.undecodable.0;
+            undecodable.1 = undecodable.1.min(p.undecodable.1);
+        }
+    }
+    out.rejections.sort_by_key(|r| r.line);
+    out.rejections.truncate(MAX_REJECTION_DETAILS);
+    if undecodable.0 > 0 {
+        out.warnings.push(format!(
+            "{} row(s) hold characters that are not valid in the declared encoding, first at line {}: check options.encoding (e.g. windows-1252)",
+            undecodable.0, undecodable.1
+        ));
+    }
+    out
+}
