@@ -49,8 +49,14 @@ fn csv_reader<R: Read>(delimiter: u8, r: R) -> csv::Reader<R> {
         .from_reader(r)
 }
 
-/// Per range: whether it holds a quote, and how many line breaks it has.
-fn scan(path: &Path, start: u64, end: u64) -> std::io::Result<(bool, u64)> {
+/// Per range: whether it holds a quote, and how many line breaks it has. Stops early, as if
+/// quoted, once `stopped` says the ingest was given up.
+fn scan(
+    path: &Path,
+    start: u64,
+    end: u64,
+    stopped: &(dyn Fn() -> bool + Sync),
+) -> std::io::Result<(bool, u64)> {
     let mut f = File::open(path)?;
     f.seek(SeekFrom::Start(start))?;
     let mut r = f.take(end - start);
@@ -61,7 +67,7 @@ fn scan(path: &Path, start: u64, end: u64) -> std::io::Result<(bool, u64)> {
         if n == 0 {
             return Ok((quoted, lines));
         }
-        quoted |= memchr::memchr(b'"', &buf[..n]).is_some();
+        quoted |= memchr::memchr(b'"', &buf[..n]).is_some() || stopped();
         lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
     }
 }
@@ -85,16 +91,28 @@ fn next_line_start(path: &Path, from: u64, len: u64) -> std::io::Result<Option<u
     }
 }
 
+/// How a CSV export is written: its delimiter, its declared encoding and its header's row.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Layout {
+    pub(super) delimiter: u8,
+    pub(super) encoding: &'static encoding_rs::Encoding,
+    pub(super) header_row: usize,
+}
+
 /// How to read `path` in `parts` ranges, or None when it must be read by one thread.
 pub(super) fn plan(
     path: &Path,
     shown: &str,
-    delimiter: u8,
-    encoding: &'static encoding_rs::Encoding,
-    header_row: usize,
+    layout: Layout,
     parts: usize,
     min_bytes: u64,
+    stopped: &(dyn Fn() -> bool + Sync),
 ) -> Result<Option<Plan>, IngestError> {
+    let Layout {
+        delimiter,
+        encoding,
+        header_row,
+    } = layout;
     let len = std::fs::metadata(path)
         .map_err(|e| read_err(shown, e))?
         .len();
@@ -145,7 +163,7 @@ pub(super) fn plan(
             .windows(2)
             .map(|w| {
                 let (a, b) = (w[0], w[1]);
-                s.spawn(move || scan(path, a, b))
+                s.spawn(move || scan(path, a, b, stopped))
             })
             .collect();
         handles
@@ -165,7 +183,9 @@ pub(super) fn plan(
         let before = lines_upto.last().copied().unwrap_or(0);
         lines_upto.push(before + lines);
     }
-    let header_lines = scan(path, 0, data_start).map_err(|e| read_err(shown, e))?.1;
+    let header_lines = scan(path, 0, data_start, &|| false)
+        .map_err(|e| read_err(shown, e))?
+        .1;
     let mut starts = vec![(data_start, header_lines)];
     for k in 1..parts {
         let Some(start) = next_line_start(path, cuts[k], len).map_err(|e| read_err(shown, e))?
@@ -291,16 +311,12 @@ mod tests {
         header_row: usize,
         parts: usize,
     ) -> Option<Vec<(u64, Vec<String>)>> {
-        let plan = plan(
-            path,
-            "x.csv",
-            b';',
-            encoding_rs::UTF_8,
+        let layout = Layout {
+            delimiter: b';',
+            encoding: encoding_rs::UTF_8,
             header_row,
-            parts,
-            0,
-        )
-        .expect("a plan")?;
+        };
+        let plan = plan(path, "x.csv", layout, parts, 0, &|| false).expect("a plan")?;
         let mut out = Vec::new();
         for c in &plan.chunks {
             parse(path, "x.csv", b';', &plan, c, |line, cells| {

@@ -209,9 +209,6 @@ fn explain(url: &str, e: object_store::Error, remote: bool) -> IngestError {
 /// The ETag of a remote export, without downloading it; None for local files or when the server
 /// gives none.
 pub async fn remote_etag(url: &str, remote: &RemoteOptions) -> Option<String> {
-    if !(url.starts_with("http") || url.starts_with("s3://")) {
-        return None;
-    }
     let (store, path, _) = locate(url, remote).ok()?;
     store.head(&path).await.ok()?.e_tag
 }
@@ -236,13 +233,20 @@ pub async fn fetch(
     match got.payload {
         object_store::GetResultPayload::File(file, local) => {
             let url = url.to_string();
+            // A file modified in the last seconds may be rewritten again within the same tick of a
+            // coarse file-system clock (network shares): its tag is not trusted, the next run hashes.
+            let settled =
+                chrono::Utc::now() - got.meta.last_modified > chrono::Duration::seconds(3);
+            let etag = etag.filter(|_| settled);
             tokio::task::spawn_blocking(move || {
                 let (sha256, bytes) = hash(file).map_err(|e| fetch_err(&url, e.to_string()))?;
                 Ok(Fetched {
                     path: local,
                     sha256,
                     bytes,
-                    etag: None,
+                    // A local file's tag is its inode, modification time (µs) and size, as web
+                    // servers tag files: while it stands, the file has not been rewritten.
+                    etag,
                     attempts: 1,
                     _spool: None,
                 })

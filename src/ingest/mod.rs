@@ -727,14 +727,19 @@ fn parse_export(
     } = &source.format
     {
         let threads = std::thread::available_parallelism().map_or(1, usize::from);
+        let layout = chunks::Layout {
+            delimiter: *delimiter,
+            encoding,
+            header_row: *header_row,
+        };
         let plan = chunks::plan(
             path,
             shown,
-            *delimiter,
-            encoding,
-            *header_row,
+            layout,
             threads,
             chunks::MIN_PARALLEL_BYTES,
+            // A run given up (the receiver gone) stops the scan rather than reading on.
+            &|| tx.is_closed(),
         )?;
         if let Some(plan) = plan {
             let (positions, warnings) = column_positions(&plan.headers, shown, source, table)?;
