@@ -226,12 +226,11 @@ fn decode<'a>(encoding: &'static encoding_rs::Encoding, bytes: &'a [u8]) -> Cow<
     }
 }
 
-/// One line's fields, decoded on demand, each without its trailing carriage return.
+/// One line, decoded once, and where its fields are.
 struct Line<'a> {
-    bytes: &'a [u8],
-    /// Where each field starts and ends in `bytes`.
+    text: &'a str,
+    /// Where each field starts and ends in `text`.
     fields: &'a [(usize, usize)],
-    encoding: &'static encoding_rs::Encoding,
 }
 
 impl Cells for Line<'_> {
@@ -241,9 +240,12 @@ impl Cells for Line<'_> {
 
     fn cell(&self, i: usize) -> CellRef<'_> {
         let (a, b) = self.fields[i];
-        let bytes = &self.bytes[a..b];
-        let bytes = bytes.strip_suffix(b"\r").unwrap_or(bytes);
-        CellRef::Text(decode(self.encoding, bytes))
+        let field = &self.text[a..b];
+        CellRef::Text(Cow::Borrowed(field.strip_suffix('\r').unwrap_or(field)))
+    }
+
+    fn has_replacement_char(&self) -> bool {
+        super::rows::has_replacement_char(self.text)
     }
 }
 
@@ -276,25 +278,23 @@ pub(super) fn parse(
         }
         line += 1;
         let bytes = buf.strip_suffix(b"\n").unwrap_or(&buf);
+        // Decoded once per line; the delimiter is ASCII, so it splits the decoded text too.
+        let text = decode(plan.encoding, bytes);
         fields.clear();
         let mut start = 0;
-        for end in memchr::memchr_iter(delimiter, bytes) {
+        for end in memchr::memchr_iter(delimiter, text.as_bytes()) {
             fields.push((start, end));
             start = end + 1;
         }
-        fields.push((start, bytes.len()));
-        let row = Line {
-            bytes,
-            fields: &fields,
-            encoding: plan.encoding,
-        };
+        fields.push((start, text.len()));
         // Blank lines, and lines of empty cells, are not rows (as in the one-thread reader).
-        if (0..row.count()).all(|i| match row.cell(i) {
-            CellRef::Text(t) => t.trim().is_empty(),
-            CellRef::Cell(_) => false,
-        }) {
+        if fields.iter().all(|&(a, b)| text[a..b].trim().is_empty()) {
             continue;
         }
+        let row = Line {
+            text: &text,
+            fields: &fields,
+        };
         each(line, &row)?;
     }
 }

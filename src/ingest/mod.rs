@@ -370,6 +370,15 @@ async fn ingest_source(
     {
         let mut out = unchanged(source, p);
         out.attempts = fetched.attempts;
+        // Same content under a new tag (a file touched or copied again): remember the new tag,
+        // so the next run is spared the checksum.
+        if fetched.etag.is_some() && fetched.etag != p.etag {
+            let mut m = manifest.clone();
+            if let Some(published) = m.published.as_mut() {
+                published.etag = fetched.etag.clone();
+            }
+            wh.put_json(&wh.manifest_path(&source.name), &m).await?;
+        }
         return Ok(out);
     }
 

@@ -60,6 +60,10 @@ pub(super) trait Cells {
     fn count(&self) -> usize;
     /// The cell at `i`.
     fn cell(&self, i: usize) -> CellRef<'_>;
+    /// Whether a cell holds U+FFFD, the mark of bytes the declared encoding could not decode.
+    fn has_replacement_char(&self) -> bool {
+        (0..self.count()).any(|i| self.cell(i).text().is_some_and(has_replacement_char))
+    }
 }
 
 impl Cells for [Cell] {
@@ -154,7 +158,7 @@ impl<'a> RowParser<'a> {
             return Ok(());
         }
         stats.total += 1;
-        if (0..cells.count()).any(|i| cells.cell(i).text().is_some_and(has_replacement_char)) {
+        if cells.has_replacement_char() {
             if self.parsed.undecodable.0 == 0 {
                 self.parsed.undecodable.1 = line;
             }
@@ -232,7 +236,7 @@ impl<'a> RowParser<'a> {
 }
 
 /// Whether a text holds U+FFFD, the mark of bytes the declared encoding could not decode.
-fn has_replacement_char(t: &str) -> bool {
+pub(super) fn has_replacement_char(t: &str) -> bool {
     // Searched as bytes: most cells have no 0xEF byte at all.
     memchr::memchr(0xEF, t.as_bytes()).is_some() && t.contains('\u{FFFD}')
 }
