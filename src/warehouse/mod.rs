@@ -1,6 +1,7 @@
 //! The warehouse: where each source's rows live as Parquet, addressed through object_store so that
 //! a folder today can be a bucket tomorrow, with the manifests that make every figure traceable.
 
+pub mod functions;
 pub mod manifest;
 pub mod session;
 

@@ -29,7 +29,9 @@ fn new_context() -> SessionContext {
     let config = SessionConfig::new()
         .with_target_partitions(cores)
         .with_information_schema(true);
-    SessionContext::new_with_config(config)
+    let ctx = SessionContext::new_with_config(config);
+    ctx.register_udf(super::functions::date_trunc());
+    ctx
 }
 
 /// A session that can read the warehouse's files (its object store registered), with no tables.
