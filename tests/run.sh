@@ -9,5 +9,6 @@ if ! python3 -c "import moto.server, flask" >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check 'moto[server]'
 fi
 
-echo "== cargo test"
-cargo test --locked "$@"
+# The Ballista test runs the bundled project on an in-process cluster: the suite is built with it.
+echo "== cargo test --features ballista"
+cargo test --locked --features ballista "$@"

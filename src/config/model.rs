@@ -55,6 +55,18 @@ pub struct Settings {
     pub min_cell: u32,
     /// The plan periods (e.g. 2025-2027) that `plan` grains and roll-ups use.
     pub plan_periods: Vec<Period>,
+    /// Where the indicator SQL runs.
+    pub engine: Engine,
+}
+
+/// Where the indicator SQL runs; the figures are the same either way.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Engine {
+    /// In this process, with DataFusion.
+    Local,
+    /// On an Apache DataFusion Ballista cluster: its scheduler's `host:port`, or `standalone` for a
+    /// scheduler and an executor started inside this process.
+    Ballista(String),
 }
 
 /// One line of `territories.csv`.

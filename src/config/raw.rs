@@ -24,6 +24,7 @@ pub struct ProjectFile {
     pub territories: Option<String>,
     pub privacy: Option<PrivacyFile>,
     pub plan_periods: Option<Vec<String>>,
+    pub engine: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize)]

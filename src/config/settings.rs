@@ -3,7 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use super::raw::ProjectFile;
-use super::{FileCtx, LineIndex, Locale, Period, Settings, Validation};
+use super::{ConfigErrors, Engine, FileCtx, LineIndex, Locale, Period, Settings, Validation};
 
 /// The context of a file that is absent or did not parse: problems name it without a line.
 pub(super) fn no_ctx(name: &str) -> FileCtx {
@@ -76,10 +76,48 @@ impl Validation {
             output: resolve(root, f.output.as_deref().unwrap_or("out/")),
             min_cell: f.privacy.and_then(|p| p.min_cell).unwrap_or(5),
             plan_periods,
+            engine: check_engine(f.engine.as_deref(), ctx, errs),
         };
         (
             settings,
             resolve(root, f.territories.as_deref().unwrap_or("territories.csv")),
         )
     }
+}
+
+/// `engine: local` or `engine: ballista://HOST:PORT` (`ballista://standalone` starts a scheduler and
+/// an executor in this process).
+fn check_engine(given: Option<&str>, ctx: &FileCtx, errs: &mut ConfigErrors) -> Engine {
+    let Some(given) = given.map(str::trim).filter(|g| *g != "local") else {
+        return Engine::Local;
+    };
+    let Some(target) = given.strip_prefix("ballista://") else {
+        ctx.err(
+            errs,
+            "engine",
+            format!("'{given}' is not an engine; write local or ballista://HOST:PORT"),
+        );
+        return Engine::Local;
+    };
+    let valid = target == "standalone"
+        || target
+            .rsplit_once(':')
+            .is_some_and(|(host, port)| !host.is_empty() && port.parse::<u16>().is_ok());
+    if !valid {
+        ctx.err(
+            errs,
+            "engine",
+            format!("'{given}' names no scheduler; write ballista://HOST:PORT, e.g. ballista://scheduler:50050"),
+        );
+        return Engine::Local;
+    }
+    if !cfg!(feature = "ballista") {
+        ctx.err(
+            errs,
+            "engine",
+            "this build of osservatorio runs indicators locally only; build it with `cargo build --release --features ballista` to use a Ballista cluster",
+        );
+        return Engine::Local;
+    }
+    Engine::Ballista(target.to_string())
 }

@@ -166,7 +166,7 @@ impl<'a> Job<'a> {
             },
             (None, true) => Vec::new(),
         };
-        let ctx = crate::warehouse::session::session(self.project, &self.warehouse).await?;
+        let ctx = crate::warehouse::session::compute_session(self.project, &self.warehouse).await?;
         let out =
             crate::indicators::compute(self.project, &ctx, &self.run_id, &selected, &deliveries)
                 .await?;

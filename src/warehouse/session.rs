@@ -86,7 +86,50 @@ async fn current_files(
 /// A session with every declared table registered: stored data where there is some, else an empty
 /// table of the declared schema, so that SQL over a table not yet delivered still plans and runs.
 pub async fn session(project: &Project, wh: &Warehouse) -> Result<SessionContext, WarehouseError> {
-    let ctx = warehouse_context(wh)?;
+    with_tables(warehouse_context(wh)?, project, wh).await
+}
+
+/// The session indicators are computed in: this process's, or one whose plans run on the Ballista
+/// cluster `engine` names, with the same tables (its executors read the same warehouse files).
+pub async fn compute_session(
+    project: &Project,
+    wh: &Warehouse,
+) -> Result<SessionContext, WarehouseError> {
+    match &project.settings.engine {
+        crate::config::Engine::Local => session(project, wh).await,
+        #[cfg(feature = "ballista")]
+        crate::config::Engine::Ballista(target) => {
+            use ballista::prelude::SessionContextExt;
+            let ctx = if target == "standalone" {
+                SessionContext::standalone().await
+            } else {
+                SessionContext::remote(&format!("df://{target}")).await
+            }
+            .map_err(|e| df_err(&format!("ballista://{target}"), e))?;
+            let base = url::Url::parse(&format!(
+                "{}://{}",
+                wh.url.scheme(),
+                wh.url.host_str().unwrap_or("")
+            ))
+            .map_err(|e| df_err("warehouse", e))?;
+            ctx.register_object_store(&base, wh.store.clone());
+            with_tables(ctx, project, wh).await
+        }
+        // Validation refuses a Ballista engine in a build without it.
+        #[cfg(not(feature = "ballista"))]
+        crate::config::Engine::Ballista(target) => Err(df_err(
+            &format!("ballista://{target}"),
+            "this build has no Ballista support",
+        )),
+    }
+}
+
+/// Registers every declared table in `ctx`.
+async fn with_tables(
+    ctx: SessionContext,
+    project: &Project,
+    wh: &Warehouse,
+) -> Result<SessionContext, WarehouseError> {
     let files = current_files(project, wh).await?;
     for table in project.tables.values() {
         let schema = table_schema(table);
