@@ -114,9 +114,19 @@ fn every_chart_kind_draws_its_labels_in_svg_and_png() {
     let out = osservatorio(p, &["run"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let d = p.join("out/prova");
-    // chart-01 is the kpi tiles (HTML only); 02 trend, 03 bar, 04 target, 05 table, 06 heatmap,
-    // 07 small multiples.
-    let expected: [(&str, &[&str]); 5] = [
+    // 01 kpi tiles (text on the page, drawn for the downloads), 02 trend, 03 bar, 04 target,
+    // 05 table (CSV and XLSX), 06 heatmap, 07 small multiples.
+    let expected: [(&str, &[&str]); 6] = [
+        (
+            "chart-01",
+            &[
+                "Visite effettuate",
+                "720",
+                "Valore atteso 1.000",
+                "▲ +120 rispetto a 2024",
+                "in miglioramento",
+            ],
+        ),
         (
             "chart-02",
             &[

@@ -93,8 +93,29 @@ pub enum HeatCell {
     Missing,
 }
 
+/// One big-value tile as drawn: its texts, and how its status and change read.
+pub struct TileView {
+    /// The indicator's title.
+    pub title: String,
+    /// The value, as published (`c` when suppressed).
+    pub value: String,
+    /// The period, and the target when there is one.
+    pub meta: String,
+    /// The status in words with its symbol, and the status it colours.
+    pub status: Option<(String, Status)>,
+    /// The change against the previous period, what it means in words, and whether it is good news.
+    pub change: Option<(String, String, Option<bool>)>,
+}
+
 /// A chart to draw.
 pub enum Chart {
+    /// Big-value tiles, four to a row.
+    Tiles {
+        /// The chart's title.
+        title: String,
+        /// One tile per indicator.
+        tiles: Vec<TileView>,
+    },
     /// One line per territory over periods, with targets as dark dashed lines.
     Lines {
         /// The chart's title.
@@ -181,6 +202,9 @@ impl Chart {
                 70 + 190 * panels.len().div_ceil(PANEL_COLUMNS).max(1) as u32
             }
             Chart::Lines { .. } => HEIGHT,
+            Chart::Tiles { tiles, .. } => {
+                44 + 178 * tiles.len().div_ceil(TILE_COLUMNS).max(1) as u32
+            }
         };
         (WIDTH, h)
     }
@@ -211,6 +235,7 @@ pub fn write(chart: &Chart, svg: &Path, png: &Path) -> Result<(), String> {
 fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
     root.fill(&WHITE).map_err(err)?;
     match chart {
+        Chart::Tiles { title, tiles } => draw_tiles(root, title, tiles),
         Chart::Lines {
             title,
             labels,
@@ -870,6 +895,54 @@ fn heatmap<DB: DrawingBackend>(
 }
 
 const PANEL_COLUMNS: usize = 3;
+const TILE_COLUMNS: usize = 4;
+
+fn draw_tiles<DB: DrawingBackend>(
+    root: &DrawingArea<DB, Shift>,
+    title: &str,
+    tiles: &[TileView],
+) -> Result<(), String> {
+    let area = titled(root, title)?;
+    let (w, _) = area.dim_in_pixel();
+    let columns = tiles.len().clamp(1, TILE_COLUMNS) as i32;
+    let gap = 10;
+    let tile_w = (w as i32 - gap * (columns + 1)) / columns;
+    let tile_h = 168;
+    // About seven pixels per character at 12 px.
+    let chars = (tile_w / 7).max(8) as usize;
+    for (i, t) in tiles.iter().enumerate() {
+        let (c, r) = (i as i32 % columns, i as i32 / columns);
+        let (x, y) = (gap + c * (tile_w + gap), 4 + r * (tile_h + gap));
+        area.draw(&Rectangle::new(
+            [(x, y), (x + tile_w, y + tile_h)],
+            GRID.stroke_width(1),
+        ))
+        .map_err(err)?;
+        let text = |s: &str, dy: i32, size: u32, color: RGBColor| {
+            area.draw(&Text::new(
+                clip(s, chars),
+                (x + 10, y + dy),
+                anchored(size, HPos::Left, VPos::Center).color(&color),
+            ))
+        };
+        text(&t.title, 16, 12, MUTED).map_err(err)?;
+        text(&t.value, 52, 28, BLACK).map_err(err)?;
+        text(&t.meta, 84, 11, MUTED).map_err(err)?;
+        if let Some((s, status)) = &t.status {
+            text(s, 106, 12, status_color(*status)).map_err(err)?;
+        }
+        if let Some((s, word, good)) = &t.change {
+            let color = match good {
+                Some(true) => status_color(Status::Achieved),
+                Some(false) => status_color(Status::OffTrack),
+                None => MUTED,
+            };
+            text(s, 130, 11, color).map_err(err)?;
+            text(word, 150, 11, color).map_err(err)?;
+        }
+    }
+    Ok(())
+}
 
 fn small_multiples<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,

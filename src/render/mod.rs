@@ -852,10 +852,22 @@ fn chart(
             title,
         } => {
             let tiles = summary::tiles(ctx, indicators, territory, *period, d.period);
-            let default_title = territories.name_of(territory);
+            let title = chart_title(ctx, title, territories.name_of(territory));
+            // The page shows the tiles as text; the same tiles as SVG and PNG, to hand around.
+            let chart = charts::Chart::Tiles {
+                title: title.clone(),
+                tiles: tiles.iter().map(|t| t.view(l.versus, l.target)).collect(),
+            };
+            charts::write(
+                &chart,
+                &dir.join(format!("{name}.svg")),
+                &dir.join(format!("{name}.png")),
+            )
+            .map_err(RenderError::Io)?;
             Ok(PageChart {
-                title: chart_title(ctx, title, default_title),
+                title,
                 tiles,
+                downloads: downloads(&name, &["svg", "png"]),
                 ..PageChart::default()
             })
         }

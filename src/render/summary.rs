@@ -227,6 +227,37 @@ pub struct Tile {
     previous_period: String,
 }
 
+impl Tile {
+    /// The tile as the SVG and PNG draw it.
+    pub fn view(&self, versus: &str, target: &str) -> super::charts::TileView {
+        super::charts::TileView {
+            title: self.title.clone(),
+            value: self.value.clone(),
+            meta: match &self.target {
+                Some(t) => format!("{} · {target} {t}", self.period),
+                None => self.period.clone(),
+            },
+            status: self.status.as_ref().map(|s| {
+                (
+                    format!("{} {s}", self.symbol),
+                    Status::parse(&self.status_class),
+                )
+            }),
+            change: self.change.as_ref().map(|c| {
+                (
+                    format!("{} {c} {versus} {}", self.arrow, self.previous_period),
+                    self.change_word.to_string(),
+                    match self.change_class {
+                        "better" => Some(true),
+                        "worse" => Some(false),
+                        _ => None,
+                    },
+                )
+            }),
+        }
+    }
+}
+
 /// One tile per indicator for `territory`, at `period` or each indicator's latest.
 pub fn tiles(
     ctx: &Ctx,
