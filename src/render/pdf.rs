@@ -63,6 +63,9 @@ pub fn print(chromium: &Path, page: &Path, pdf: &Path) -> Result<(), PdfError> {
     let url = url::Url::from_file_path(&page).map_err(|_| fail("not a local path".into()))?;
     let staging = pdf.with_extension("pdf.part");
     let profile = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    // To a file, not a pipe: a chatty Chromium could fill a pipe nobody reads while it prints.
+    let log_path = profile.path().join("chromium.log");
+    let log = std::fs::File::create(&log_path).map_err(|e| fail(e.to_string()))?;
     let mut child = Command::new(chromium)
         .args([
             "--headless",
@@ -78,7 +81,7 @@ pub fn print(chromium: &Path, page: &Path, pdf: &Path) -> Result<(), PdfError> {
         .arg(format!("--print-to-pdf={}", staging.display()))
         .arg(url.as_str())
         .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::piped())
+        .stderr(log)
         .spawn()
         .map_err(|e| fail(e.to_string()))?;
     let started = std::time::Instant::now();
@@ -96,11 +99,7 @@ pub fn print(chromium: &Path, page: &Path, pdf: &Path) -> Result<(), PdfError> {
     };
     let printed = std::fs::metadata(&staging).is_ok_and(|m| m.len() > 0);
     if !status.success() || !printed {
-        let mut stderr = String::new();
-        if let Some(mut e) = child.stderr.take() {
-            use std::io::Read;
-            let _ = e.read_to_string(&mut stderr);
-        }
+        let stderr = std::fs::read_to_string(&log_path).unwrap_or_default();
         let _ = std::fs::remove_file(&staging);
         let last = stderr.lines().last().unwrap_or("no output").to_string();
         return Err(fail(format!("{status}: {last}")));
