@@ -398,6 +398,11 @@ async fn ingest_source(
     };
     let props = WriterProperties::builder()
         .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        // Every line number is distinct: a dictionary would be built only to be given up.
+        .set_column_dictionary_enabled(
+            datafusion::parquet::schema::types::ColumnPath::from("_line"),
+            false,
+        )
         .set_created_by(format!("osservatorio {}", env!("CARGO_PKG_VERSION")))
         .build();
     let schema = crate::warehouse::table_schema(table);
