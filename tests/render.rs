@@ -204,7 +204,7 @@ fn every_chart_kind_draws_its_labels_in_svg_and_png() {
     // Tables group by typology: the output indicator comes first although listed second.
     let first = table.lines().nth(1).unwrap_or("");
     assert!(first.starts_with("Indicatori di output,Visite"), "{table}");
-    // The summary counts per territory: REG, Uno and Due each have visits and saturation judged.
+    // The page opens with the summary and its list of changes.
     assert!(page.contains("In sintesi") && page.contains("Variazioni maggiori"));
     // Under each chart: numerator, source table and definition hash.
     assert!(page.contains("Numeratore: visite registrate"));

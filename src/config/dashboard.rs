@@ -119,65 +119,67 @@ impl Validation {
             let mut charts = Vec::new();
             for (ci, c) in s.charts.into_iter().enumerate() {
                 let key = format!("sections[{si}].charts[{ci}]");
+                // The checks of a chart's keys, each naming the key it checks.
+                let one = |id: &str, errs: &mut ConfigErrors| {
+                    indicator(id, &format!("{key}.indicator"), errs)
+                };
+                let many = |ids: &[String], errs: &mut ConfigErrors| {
+                    for (i, id) in ids.iter().enumerate() {
+                        indicator(id, &format!("{key}.indicators[{i}]"), errs);
+                    }
+                };
+                let place = |t: &str, errs: &mut ConfigErrors| {
+                    territory(t, &format!("{key}.territory"), errs)
+                };
+                let places = |t: TerritoriesFile, errs: &mut ConfigErrors| {
+                    selector(t, &format!("{key}.territories"), errs)
+                };
+                let when = |p: Option<String>, errs: &mut ConfigErrors| {
+                    p.and_then(|p| parse_period(&p, &format!("{key}.period"), errs))
+                };
+                let grain = |id: &str, g: Option<String>, errs: &mut ConfigErrors| {
+                    grain_of(id, g.as_deref(), &key, errs)
+                };
                 let chart = match c {
                     ChartFile::Trend {
                         indicator: id,
                         territories: t,
-                        grain,
+                        grain: g,
                         title,
                     } => {
-                        indicator(&id, &format!("{key}.indicator"), errs);
+                        one(&id, errs);
                         Chart::Trend {
-                            grain: grain_of(&id, grain.as_deref(), &key, errs),
+                            grain: grain(&id, g, errs),
+                            territories: places(t, errs),
                             indicator: id,
-                            territories: selector(t, &format!("{key}.territories"), errs),
                             title,
                         }
                     }
                     ChartFile::Heatmap {
                         indicator: id,
                         territories: t,
-                        grain,
+                        grain: g,
                         title,
                     } => {
-                        indicator(&id, &format!("{key}.indicator"), errs);
+                        one(&id, errs);
                         Chart::Heatmap {
-                            grain: grain_of(&id, grain.as_deref(), &key, errs),
+                            grain: grain(&id, g, errs),
+                            territories: places(t, errs),
                             indicator: id,
-                            territories: selector(t, &format!("{key}.territories"), errs),
                             title,
                         }
                     }
                     ChartFile::SmallMultiples {
                         indicator: id,
                         territories: t,
-                        grain,
+                        grain: g,
                         title,
                     } => {
-                        indicator(&id, &format!("{key}.indicator"), errs);
+                        one(&id, errs);
                         Chart::SmallMultiples {
-                            grain: grain_of(&id, grain.as_deref(), &key, errs),
+                            grain: grain(&id, g, errs),
+                            territories: places(t, errs),
                             indicator: id,
-                            territories: selector(t, &format!("{key}.territories"), errs),
-                            title,
-                        }
-                    }
-                    ChartFile::Kpi {
-                        indicators: ids,
-                        territory: t,
-                        period,
-                        title,
-                    } => {
-                        for (i, id) in ids.iter().enumerate() {
-                            indicator(id, &format!("{key}.indicators[{i}]"), errs);
-                        }
-                        territory(&t, &format!("{key}.territory"), errs);
-                        let period =
-                            period.and_then(|p| parse_period(&p, &format!("{key}.period"), errs));
-                        Chart::Kpi {
-                            indicators: ids,
-                            territory: t,
-                            period,
                             title,
                         }
                     }
@@ -187,13 +189,26 @@ impl Validation {
                         period,
                         title,
                     } => {
-                        indicator(&id, &format!("{key}.indicator"), errs);
-                        let period =
-                            period.and_then(|p| parse_period(&p, &format!("{key}.period"), errs));
+                        one(&id, errs);
                         Chart::Bar {
                             indicator: id,
-                            territories: selector(t, &format!("{key}.territories"), errs),
-                            period,
+                            territories: places(t, errs),
+                            period: when(period, errs),
+                            title,
+                        }
+                    }
+                    ChartFile::Kpi {
+                        indicators: ids,
+                        territory: t,
+                        period,
+                        title,
+                    } => {
+                        many(&ids, errs);
+                        place(&t, errs);
+                        Chart::Kpi {
+                            indicators: ids,
+                            territory: t,
+                            period: when(period, errs),
                             title,
                         }
                     }
@@ -203,16 +218,12 @@ impl Validation {
                         period,
                         title,
                     } => {
-                        for (i, id) in ids.iter().enumerate() {
-                            indicator(id, &format!("{key}.indicators[{i}]"), errs);
-                        }
-                        territory(&t, &format!("{key}.territory"), errs);
-                        let period =
-                            period.and_then(|p| parse_period(&p, &format!("{key}.period"), errs));
+                        many(&ids, errs);
+                        place(&t, errs);
                         Chart::Target {
                             indicators: ids,
                             territory: t,
-                            period,
+                            period: when(period, errs),
                             title,
                         }
                     }
@@ -222,15 +233,11 @@ impl Validation {
                         period,
                         title,
                     } => {
-                        for (i, id) in ids.iter().enumerate() {
-                            indicator(id, &format!("{key}.indicators[{i}]"), errs);
-                        }
-                        let period =
-                            period.and_then(|p| parse_period(&p, &format!("{key}.period"), errs));
+                        many(&ids, errs);
                         Chart::Table {
                             indicators: ids,
-                            territories: selector(t, &format!("{key}.territories"), errs),
-                            period,
+                            territories: places(t, errs),
+                            period: when(period, errs),
                             title,
                         }
                     }

@@ -519,6 +519,19 @@ fn draw_series<DB: DrawingBackend>(
     Ok(())
 }
 
+/// Whether series over periods have nothing to draw.
+fn nothing_over_time(labels: &[String], series: &[Series]) -> bool {
+    labels.is_empty() || series.iter().all(|s| s.values.iter().all(Option::is_none))
+}
+
+/// The value range that holds every value and target of `series`.
+fn series_range(series: &[Series], axis: &Axis) -> (f64, f64) {
+    let all = series
+        .iter()
+        .flat_map(|s| s.values.iter().chain(&s.targets).flatten().copied());
+    value_range(all, axis.from_zero)
+}
+
 fn lines<DB: DrawingBackend>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
@@ -527,16 +540,13 @@ fn lines<DB: DrawingBackend>(
     axis: &Axis,
     target_label: &str,
 ) -> Result<(), String> {
-    if labels.is_empty() || series.iter().all(|s| s.values.iter().all(Option::is_none)) {
+    if nothing_over_time(labels, series) {
         return no_data(root, title);
     }
     let area = titled(root, title)?;
     let (w, _) = area.dim_in_pixel();
     let (plot_area, legend_area) = area.split_horizontally(w.saturating_sub(LEGEND_WIDTH));
-    let all = series
-        .iter()
-        .flat_map(|s| s.values.iter().chain(&s.targets).flatten().copied());
-    let range = value_range(all, axis.from_zero);
+    let range = series_range(series, axis);
     let mut chart = period_plot(
         &plot_area,
         labels,
@@ -952,7 +962,7 @@ fn small_multiples<DB: DrawingBackend>(
     axis: &Axis,
     target_label: &str,
 ) -> Result<(), String> {
-    if labels.is_empty() || panels.iter().all(|s| s.values.iter().all(Option::is_none)) {
+    if nothing_over_time(labels, panels) {
         return no_data(root, title);
     }
     let area = titled(root, title)?;
@@ -960,12 +970,7 @@ fn small_multiples<DB: DrawingBackend>(
     let (grid, key) = area.split_vertically(h.saturating_sub(24));
     let rows = panels.len().div_ceil(PANEL_COLUMNS).max(1);
     // Shared axes: every panel has the same periods and value range.
-    let range = value_range(
-        panels
-            .iter()
-            .flat_map(|s| s.values.iter().chain(&s.targets).flatten().copied()),
-        axis.from_zero,
-    );
+    let range = series_range(panels, axis);
     let cells = grid.split_evenly((rows, PANEL_COLUMNS));
     let n = labels.len();
     // First and last period only: small panels have room for little else.

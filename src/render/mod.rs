@@ -689,20 +689,8 @@ fn chart(
             territories: sel,
             grain,
             title,
-        } => {
-            let ind = ctx.indicator(indicator).ok_or_else(|| unknown(indicator))?;
-            let periods = ctx.figures.periods(indicator, *grain, d.period);
-            let title = chart_title(ctx, title, ctx.title(ind));
-            let chart = charts::Chart::Lines {
-                title: title.clone(),
-                labels: period_labels(ctx, &periods),
-                series: series_of(ctx, indicator, &sel.resolve(territories), &periods),
-                axis: axis(ind.unit, ctx.locale),
-                target_label: l.target.into(),
-            };
-            image(&chart, &name, dir, title, None)
         }
-        Chart::SmallMultiples {
+        | Chart::SmallMultiples {
             indicator,
             territories: sel,
             grain,
@@ -711,12 +699,27 @@ fn chart(
             let ind = ctx.indicator(indicator).ok_or_else(|| unknown(indicator))?;
             let periods = ctx.figures.periods(indicator, *grain, d.period);
             let title = chart_title(ctx, title, ctx.title(ind));
-            let chart = charts::Chart::SmallMultiples {
-                title: title.clone(),
-                labels: period_labels(ctx, &periods),
-                panels: series_of(ctx, indicator, &sel.resolve(territories), &periods),
-                axis: axis(ind.unit, ctx.locale),
-                target_label: l.target.into(),
+            let (labels, series) = (
+                period_labels(ctx, &periods),
+                series_of(ctx, indicator, &sel.resolve(territories), &periods),
+            );
+            let (axis, target_label) = (axis(ind.unit, ctx.locale), l.target.to_string());
+            let chart = if matches!(c, Chart::Trend { .. }) {
+                charts::Chart::Lines {
+                    title: title.clone(),
+                    labels,
+                    series,
+                    axis,
+                    target_label,
+                }
+            } else {
+                charts::Chart::SmallMultiples {
+                    title: title.clone(),
+                    labels,
+                    panels: series,
+                    axis,
+                    target_label,
+                }
             };
             image(&chart, &name, dir, title, None)
         }

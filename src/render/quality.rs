@@ -46,13 +46,14 @@ pub fn sources_of<'a>(ctx: &Ctx<'a>, d: &Dashboard) -> Vec<&'a Source> {
 
 /// Periods that were due and are missing, and deliveries that came late, for one source; None
 /// when the source declares no cadence (nothing is expected of it).
-fn delivery_counts(ctx: &Ctx, s: &Source) -> Option<(usize, usize)> {
-    let d = deliveries::of_sources(ctx.project, ctx.manifests)
-        .into_iter()
-        .find(|d| d.source == s.name)?;
-    let today = chrono::Utc::now().date_naive();
+fn delivery_counts(
+    all: &[deliveries::Deliveries],
+    s: &Source,
+    today: chrono::NaiveDate,
+) -> Option<(usize, usize)> {
+    let d = all.iter().find(|d| d.source == s.name)?;
     let count_zero = |which| {
-        deliveries::base_rows(which, std::slice::from_ref(&d), today)
+        deliveries::base_rows(which, std::slice::from_ref(d), today)
             .iter()
             .filter(|(_, _, pair)| pair.num == Some(0.0))
             .count()
@@ -67,6 +68,7 @@ fn delivery_counts(ctx: &Ctx, s: &Source) -> Option<(usize, usize)> {
 pub fn office_rows(ctx: &Ctx, sources: &[&Source]) -> Vec<OfficeRow> {
     let l = labels::labels(ctx.locale);
     let now = chrono::Utc::now();
+    let all = deliveries::of_sources(ctx.project, ctx.manifests);
     sources
         .iter()
         .map(|s| {
@@ -75,7 +77,7 @@ pub fn office_rows(ctx: &Ctx, sources: &[&Source]) -> Vec<OfficeRow> {
                 .and_then(|i| ctx.manifests.get(i))
                 .and_then(Option::as_ref);
             let (state, class) = source_state(&l, s, m, now);
-            let counts = delivery_counts(ctx, s);
+            let counts = delivery_counts(&all, s, now.date_naive());
             let count = |kind: &str| {
                 ctx.findings
                     .iter()
