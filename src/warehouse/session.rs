@@ -132,7 +132,7 @@ async fn with_tables(
 ) -> Result<SessionContext, WarehouseError> {
     let files = current_files(project, wh).await?;
     for table in project.tables.values() {
-        let schema = table_schema(table);
+        let schema = query_schema(table);
         if let Some(files) = files.get(&table.name) {
             let urls = files
                 .iter()
@@ -163,12 +163,29 @@ pub fn planning_session(project: &Project) -> Result<SessionContext, WarehouseEr
     Ok(ctx)
 }
 
+/// A table's schema as queries see it: text read as string views, which point into the Parquet
+/// pages instead of copying every value, and which joins and GROUP BY compare without reading
+/// the text when it is short (codes, dates, provinces all are).
+fn query_schema(table: &crate::config::Table) -> datafusion::arrow::datatypes::SchemaRef {
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+    let stored = table_schema(table);
+    let fields: Vec<Field> = stored
+        .fields()
+        .iter()
+        .map(|f| match f.data_type() {
+            DataType::Utf8 => f.as_ref().clone().with_data_type(DataType::Utf8View),
+            _ => f.as_ref().clone(),
+        })
+        .collect();
+    Arc::new(Schema::new(fields))
+}
+
 fn register_empty(
     ctx: &SessionContext,
     table: &crate::config::Table,
 ) -> Result<(), WarehouseError> {
     let mem =
-        MemTable::try_new(table_schema(table), vec![vec![]]).map_err(|e| df_err(&table.name, e))?;
+        MemTable::try_new(query_schema(table), vec![vec![]]).map_err(|e| df_err(&table.name, e))?;
     ctx.register_table(table.name.as_str(), Arc::new(mem))
         .map_err(|e| df_err(&table.name, e))?;
     Ok(())
