@@ -465,3 +465,37 @@ fn ods_exports_are_read_like_xlsx() {
         vec![vec!["024116", "1234.5"]]
     );
 }
+
+#[test]
+fn an_export_rewritten_the_same_is_unchanged_and_any_edit_is_read() {
+    let dir = project(&[
+        ("pipelines/prova.yaml", pipeline(",", "").as_bytes()),
+        ("spese.csv", b"Voce;Importo;Quota\nvitto;1;1\n"),
+    ]);
+    let p = dir.path();
+    let status = |p: &std::path::Path| {
+        let out = osservatorio(p, &["ingest"]);
+        let t = text(&out);
+        t.lines()
+            .find(|l| l.starts_with("spese-pd"))
+            .map(|l| l.split_whitespace().nth(1).unwrap_or("").to_string())
+            .unwrap_or_else(|| panic!("no summary line in {t}"))
+    };
+    assert_eq!(status(p), "ingested");
+    let stored = common::stored_file(p, "spese-pd");
+    // Written again, byte for byte: a new modification time, the same content.
+    write(p, "spese.csv", b"Voce;Importo;Quota\nvitto;1;1\n");
+    assert_eq!(status(p), "unchanged");
+    assert_eq!(common::stored_file(p, "spese-pd"), stored);
+    // The same size, one figure changed: read, not taken for the old content.
+    write(p, "spese.csv", b"Voce;Importo;Quota\nvitto;2;1\n");
+    assert_eq!(status(p), "ingested");
+    assert_eq!(query(p, "SELECT importo FROM spese"), vec![vec!["2.0"]]);
+    // Another size.
+    write(p, "spese.csv", b"Voce;Importo;Quota\nvitto;2;1\nluce;3;1\n");
+    assert_eq!(status(p), "ingested");
+    assert_eq!(
+        query(p, "SELECT importo FROM spese ORDER BY _line"),
+        vec![vec!["2.0"], vec!["3.0"]]
+    );
+}

@@ -26,7 +26,6 @@ use crate::config::Source;
 /// An export ready to be read from the local disk.
 pub struct Fetched {
     pub path: PathBuf,
-    pub sha256: String,
     pub bytes: u64,
     /// The ETag a remote server gave, to tell an unchanged export without downloading it next time.
     pub etag: Option<String>,
@@ -34,6 +33,35 @@ pub struct Fetched {
     pub attempts: usize,
     /// Holds a downloaded copy alive until the export has been read.
     _spool: Option<tempfile::TempPath>,
+}
+
+/// An export's SHA-256: computed while it was downloaded, or being computed from a local file on
+/// a thread of its own while the file is parsed.
+pub enum Checksum {
+    /// Already known.
+    Known(String),
+    /// Being computed.
+    Pending(tokio::task::JoinHandle<Result<String, IngestError>>),
+}
+
+impl Checksum {
+    /// The checksum, once known.
+    pub fn known(&self) -> Option<&str> {
+        match self {
+            Checksum::Known(s) => Some(s),
+            Checksum::Pending(_) => None,
+        }
+    }
+
+    /// Waits for the checksum.
+    pub async fn resolve(self) -> Result<String, IngestError> {
+        match self {
+            Checksum::Known(s) => Ok(s),
+            Checksum::Pending(job) => job
+                .await
+                .map_err(|e| IngestError::Other(format!("checksum: {e}")))?,
+        }
+    }
 }
 
 fn fetch_err(url: &str, message: impl Into<String>) -> IngestError {
@@ -213,11 +241,15 @@ pub async fn remote_etag(url: &str, remote: &RemoteOptions) -> Option<String> {
     store.head(&path).await.ok()?.e_tag
 }
 
+/// Brings the export at `url` within reach. A local file is read where it is; its checksum is
+/// computed before this returns when its size is `same_size_as` (likely the same content touched
+/// again, which is then not parsed at all), else on a thread of its own while the caller parses.
 pub async fn fetch(
     url: &str,
     remote: &RemoteOptions,
     on_bytes: &(dyn Fn(u64) + Sync),
-) -> Result<Fetched, IngestError> {
+    same_size_as: Option<u64>,
+) -> Result<(Fetched, Checksum), IngestError> {
     let (store, path, requests) = locate(url, remote)?;
     let is_remote = requests.is_some();
     let got = store
@@ -232,27 +264,44 @@ pub async fn fetch(
     };
     match got.payload {
         object_store::GetResultPayload::File(file, local) => {
-            let url = url.to_string();
             // A file modified in the last seconds may be rewritten again within the same tick of a
             // coarse file-system clock (network shares): its tag is not trusted, the next run hashes.
             let settled =
                 chrono::Utc::now() - got.meta.last_modified > chrono::Duration::seconds(3);
-            let etag = etag.filter(|_| settled);
-            tokio::task::spawn_blocking(move || {
-                let (sha256, bytes) = hash(file).map_err(|e| fetch_err(&url, e.to_string()))?;
-                Ok(Fetched {
-                    path: local,
-                    sha256,
-                    bytes,
-                    // A local file's tag is its inode, modification time (µs) and size, as web
-                    // servers tag files: while it stands, the file has not been rewritten.
-                    etag,
-                    attempts: 1,
-                    _spool: None,
+            let bytes = got.meta.size;
+            let job = {
+                let url = url.to_string();
+                tokio::task::spawn_blocking(move || {
+                    let (sha256, read) = hash(file).map_err(|e| fetch_err(&url, e.to_string()))?;
+                    if read != bytes {
+                        return Err(fetch_err(
+                            &url,
+                            format!(
+                                "the file changed while it was read ({bytes} bytes, then {read}): run again once it is written"
+                            ),
+                        ));
+                    }
+                    Ok(sha256)
                 })
-            })
-            .await
-            .map_err(|e| IngestError::Other(e.to_string()))?
+            };
+            let checksum = if same_size_as == Some(bytes) {
+                Checksum::Known(
+                    job.await
+                        .map_err(|e| IngestError::Other(format!("checksum: {e}")))??,
+                )
+            } else {
+                Checksum::Pending(job)
+            };
+            let fetched = Fetched {
+                path: local,
+                bytes,
+                // A local file's tag is its inode, modification time (µs) and size, as web
+                // servers tag files: while it stands, the file has not been rewritten.
+                etag: etag.filter(|_| settled),
+                attempts: 1,
+                _spool: None,
+            };
+            Ok((fetched, checksum))
         }
         object_store::GetResultPayload::Stream(mut stream) => {
             use futures::StreamExt;
@@ -273,14 +322,14 @@ pub async fn fetch(
                     .map_err(|e| fetch_err(url, e.to_string()))?;
             }
             file.flush().map_err(|e| fetch_err(url, e.to_string()))?;
-            Ok(Fetched {
+            let fetched = Fetched {
                 path: temp.to_path_buf(),
-                sha256: hex::encode(hasher.finalize()),
                 bytes,
                 etag,
                 attempts: attempts(),
                 _spool: Some(temp),
-            })
+            };
+            Ok((fetched, Checksum::Known(hex::encode(hasher.finalize()))))
         }
     }
 }

@@ -4,6 +4,7 @@
 mod batch;
 pub mod cell;
 mod chunks;
+mod encode;
 mod fetch;
 pub mod findings;
 mod progress;
@@ -15,7 +16,8 @@ use std::sync::Arc;
 use datafusion::arrow::array::{Int64Array, StringArray};
 use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
-use datafusion::parquet::arrow::{ArrowWriter, AsyncArrowWriter};
+use datafusion::parquet::arrow::ArrowWriter;
+use datafusion::parquet::arrow::arrow_writer::ArrowRowGroupWriterFactory;
 use datafusion::parquet::basic::{Compression, Encoding, ZstdLevel};
 use datafusion::parquet::file::properties::WriterProperties;
 use datafusion::parquet::schema::types::ColumnPath;
@@ -335,6 +337,28 @@ fn unchanged(source: &Source, p: &Published) -> SourceOutcome {
 /// and stores every code in full, three times the bytes to compress and later to read.
 const DICTIONARY_PAGE_BYTES: usize = 4 << 20;
 
+/// The outcome of a source whose export holds the content already published. A new tag for the
+/// same content (a file touched or copied again) is remembered, so the next run is spared the
+/// checksum.
+async fn still_published(
+    wh: &Warehouse,
+    source: &Source,
+    manifest: &SourceManifest,
+    published: &Published,
+    fetched: &fetch::Fetched,
+) -> Result<SourceOutcome, IngestError> {
+    let mut out = unchanged(source, published);
+    out.attempts = fetched.attempts;
+    if fetched.etag.is_some() && fetched.etag != published.etag {
+        let mut m = manifest.clone();
+        if let Some(p) = m.published.as_mut() {
+            p.etag = fetched.etag.clone();
+        }
+        wh.put_json(&wh.manifest_path(&source.name), &m).await?;
+    }
+    Ok(out)
+}
+
 #[allow(clippy::too_many_arguments)]
 async fn ingest_source(
     project: &Project,
@@ -370,28 +394,41 @@ async fn ingest_source(
     {
         return Ok(unchanged(source, p));
     }
-    let fetched = fetch::fetch(&source.url, &remote, &|b| bar.bytes(b)).await?;
+    // A local file of the size last published is likely the same content touched again: it is
+    // hashed first and not parsed when it is. Any other is hashed while it is parsed.
+    let (fetched, checksum) = fetch::fetch(
+        &source.url,
+        &remote,
+        &|b| bar.bytes(b),
+        reusable.map(|p| p.bytes),
+    )
+    .await?;
     if let Some(p) = reusable
-        && p.sha256 == fetched.sha256
+        && checksum.known() == Some(p.sha256.as_str())
     {
-        let mut out = unchanged(source, p);
-        out.attempts = fetched.attempts;
-        // Same content under a new tag (a file touched or copied again): remember the new tag,
-        // so the next run is spared the checksum.
-        if fetched.etag.is_some() && fetched.etag != p.etag {
-            let mut m = manifest.clone();
-            if let Some(published) = m.published.as_mut() {
-                published.etag = fetched.etag.clone();
-            }
-            wh.put_json(&wh.manifest_path(&source.name), &m).await?;
-        }
-        return Ok(out);
+        return still_published(wh, source, &manifest, p, &fetched).await;
     }
 
     // Written under a key of its own; nothing reads it until the manifest names it.
     let data_file = wh.new_data_file(&table.name, &source.name, run_id);
     let data_path = wh.path(&data_file);
-    let (tx, mut rx) = tokio::sync::mpsc::channel::<RecordBatch>(2);
+    let props = WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_max_row_group_row_count(Some(encode::ROW_GROUP_ROWS))
+        // Every line number is distinct, and each is the one before plus one or a little more:
+        // stored as differences they take a few bits a row, and ZSTD has next to nothing to do.
+        .set_column_dictionary_enabled(ColumnPath::from("_line"), false)
+        .set_column_encoding(ColumnPath::from("_line"), Encoding::DELTA_BINARY_PACKED)
+        .set_dictionary_page_size_limit(DICTIONARY_PAGE_BYTES)
+        .set_created_by(format!("osservatorio {}", env!("CARGO_PKG_VERSION")))
+        .build();
+    let (mut writer, factory) = encode::FileWriter::new(
+        crate::warehouse::table_schema(table),
+        props,
+        BufWriter::new(wh.store.clone(), data_path.clone()),
+    )
+    .map_err(|e| IngestError::Other(e.to_string()))?;
+    let (parts, parts_rx) = tokio::sync::mpsc::unbounded_channel();
     let parse = {
         let (path, shown, source, table, bar) = (
             fetched.path.clone(),
@@ -400,46 +437,42 @@ async fn ingest_source(
             table.clone(),
             bar.clone(),
         );
-        tokio::task::spawn_blocking(move || parse_export(&path, &shown, &source, &table, tx, &bar))
+        tokio::task::spawn_blocking(move || {
+            let output = Output { parts, factory };
+            parse_export(&path, &shown, &source, &table, output, &bar)
+        })
     };
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::default()))
-        // Every line number is distinct, and each is the one before plus one or a little more:
-        // stored as differences they take a few bits a row, and ZSTD has next to nothing to do.
-        .set_column_dictionary_enabled(ColumnPath::from("_line"), false)
-        .set_column_encoding(ColumnPath::from("_line"), Encoding::DELTA_BINARY_PACKED)
-        .set_dictionary_page_size_limit(DICTIONARY_PAGE_BYTES)
-        .set_created_by(format!("osservatorio {}", env!("CARGO_PKG_VERSION")))
-        .build();
-    let schema = crate::warehouse::table_schema(table);
-    let mut writer = AsyncArrowWriter::try_new(
-        BufWriter::new(wh.store.clone(), data_path.clone()),
-        schema,
-        Some(props),
-    )
-    .map_err(|e| IngestError::Other(e.to_string()))?;
-    let mut write_error = None;
-    while let Some(batch) = rx.recv().await {
-        if let Err(e) = writer.write(&batch).await {
-            write_error = Some(e.to_string());
-            break;
-        }
-    }
-    drop(rx);
+    // A failed write drops the parts' channels, which stops the parsers.
+    let write_error = writer.write_parts(parts_rx).await.err();
     let parsed = parse.await.map_err(|e| IngestError::Other(e.to_string()))?;
     let discard = |writer| async {
         drop(writer);
         let _ = wh.store.delete(&data_path).await;
     };
-    let stats = match (parsed, write_error) {
-        (Ok(stats), None) => stats,
-        (Err(e), _) => {
+    // Parsed for nothing when the checksum, computed meanwhile, shows the content published.
+    let sha256 = match checksum.resolve().await {
+        Ok(sha) => sha,
+        Err(e) => {
             discard(writer).await;
             return Err(e);
         }
-        (Ok(_), Some(e)) => {
+    };
+    if let Some(p) = reusable
+        && p.sha256 == sha256
+    {
+        discard(writer).await;
+        return still_published(wh, source, &manifest, p, &fetched).await;
+    }
+    let stats = match (parsed, write_error) {
+        (Ok(stats), None) => stats,
+        // The parsers stop when the writer does: its error is the cause.
+        (_, Some(e)) => {
             discard(writer).await;
             return Err(IngestError::Other(format!("writing the warehouse: {e}")));
+        }
+        (Err(e), None) => {
+            discard(writer).await;
+            return Err(e);
         }
     };
     if source.max_rejected.exceeded(stats.rejected, stats.total) {
@@ -515,7 +548,7 @@ async fn ingest_source(
     }
     m.published = Some(Published {
         url: shown,
-        sha256: fetched.sha256.clone(),
+        sha256,
         file: Some(data_file.clone()),
         etag: fetched.etag.clone(),
         definition: Some(definition),
@@ -730,12 +763,37 @@ fn column_positions(
 
 /// Reads the export row by row, converting and batching; batches go to `tx` as they fill up. A
 /// large CSV export is read by one thread per core, each on its own range of lines.
+/// Where a parse puts its rows: the parts it opens, and how their row groups are encoded.
+struct Output {
+    parts: encode::PartSender,
+    factory: std::sync::Arc<ArrowRowGroupWriterFactory>,
+}
+
+impl Output {
+    /// A parser for the next part of the export.
+    fn parser<'a>(
+        &self,
+        source: &'a Source,
+        table: &'a Table,
+        positions: &'a [Option<usize>],
+        progress: &'a rows::Progress<'a>,
+    ) -> Result<rows::RowParser<'a>, IngestError> {
+        let tx = encode::open_part(&self.parts)
+            .ok_or_else(|| IngestError::Other("the warehouse writer stopped".into()))?;
+        let encoder =
+            encode::GroupEncoder::new(self.factory.clone(), crate::warehouse::table_schema(table));
+        Ok(rows::RowParser::new(
+            source, table, positions, encoder, tx, progress,
+        ))
+    }
+}
+
 fn parse_export(
     path: &std::path::Path,
     shown: &str,
     source: &Source,
     table: &Table,
-    tx: tokio::sync::mpsc::Sender<RecordBatch>,
+    output: Output,
     bar: &progress::SourceBar,
 ) -> Result<ParseStats, IngestError> {
     let progress = rows::Progress::new(bar);
@@ -758,21 +816,25 @@ fn parse_export(
             layout,
             threads,
             chunks::MIN_PARALLEL_BYTES,
-            // A run given up (the receiver gone) stops the scan rather than reading on.
-            &|| tx.is_closed(),
+            // A run given up (the writer gone) stops the scan rather than reading on.
+            &|| output.parts.is_closed(),
         )?;
         if let Some(plan) = plan {
             let (positions, warnings) = column_positions(&plan.headers, shown, source, table)?;
+            // Opened in export order, before any thread starts: the file follows this order.
+            let parsers = plan
+                .chunks
+                .iter()
+                .map(|_| output.parser(source, table, &positions, &progress))
+                .collect::<Result<Vec<_>, _>>()?;
             let parts = std::thread::scope(|s| {
                 let handles: Vec<_> = plan
                     .chunks
                     .iter()
-                    .map(|chunk| {
-                        let (tx, plan, positions, progress) =
-                            (tx.clone(), &plan, &positions, &progress);
+                    .zip(parsers)
+                    .map(|(chunk, mut parser)| {
+                        let plan = &plan;
                         s.spawn(move || {
-                            let mut parser =
-                                rows::RowParser::new(source, table, positions, tx, progress);
                             chunks::parse(path, shown, *delimiter, plan, chunk, |line, cells| {
                                 parser.push(line, cells)
                             })?;
@@ -794,7 +856,7 @@ fn parse_export(
     }
     let (headers, rows) = readers::open(path, shown, &source.format)?;
     let (positions, warnings) = column_positions(&headers, shown, source, table)?;
-    let mut parser = rows::RowParser::new(source, table, &positions, tx, &progress);
+    let mut parser = output.parser(source, table, &positions, &progress)?;
     for row in rows {
         let row = row?;
         parser.push(row.line, row.cells.as_slice())?;

@@ -6,12 +6,10 @@
 use std::borrow::Cow;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use datafusion::arrow::record_batch::RecordBatch;
-
 use super::cell::{self, Cell, Value};
 use super::{
-    BATCH_ROWS, IngestError, MAX_REJECTION_DETAILS, ParseStats, Rejection, batch, is_total_label,
-    progress,
+    BATCH_ROWS, IngestError, MAX_REJECTION_DETAILS, ParseStats, Rejection, batch, encode,
+    is_total_label, progress,
 };
 use crate::config::{ColumnType, Source, Table, TextFormat};
 
@@ -116,7 +114,8 @@ pub(super) struct RowParser<'a> {
     builder: batch::BatchBuilder,
     values: Vec<Value>,
     parsed: Parsed,
-    tx: tokio::sync::mpsc::Sender<RecordBatch>,
+    encoder: encode::GroupEncoder,
+    tx: encode::GroupSender,
     progress: &'a Progress<'a>,
     unreported: u64,
 }
@@ -126,7 +125,8 @@ impl<'a> RowParser<'a> {
         source: &'a Source,
         table: &'a Table,
         positions: &'a [Option<usize>],
-        tx: tokio::sync::mpsc::Sender<RecordBatch>,
+        encoder: encode::GroupEncoder,
+        tx: encode::GroupSender,
         progress: &'a Progress<'a>,
     ) -> RowParser<'a> {
         RowParser {
@@ -140,6 +140,7 @@ impl<'a> RowParser<'a> {
                 stats: ParseStats::default(),
                 undecodable: (0, 0),
             },
+            encoder,
             tx,
             progress,
             unreported: 0,
@@ -215,13 +216,22 @@ impl<'a> RowParser<'a> {
         Ok(())
     }
 
+    /// Encodes the rows built so far, and sends the row groups they fill to the writer.
     fn send(&mut self) -> Result<(), IngestError> {
         let batch = self
             .builder
             .finish()
             .map_err(|e| IngestError::Other(e.to_string()))?;
+        let filled = self
+            .encoder
+            .write(&batch)
+            .map_err(|e| IngestError::Other(format!("encoding the warehouse file: {e}")))?;
+        filled.into_iter().try_for_each(|g| self.send_group(g))
+    }
+
+    fn send_group(&self, group: encode::Encoded) -> Result<(), IngestError> {
         self.tx
-            .blocking_send(batch)
+            .blocking_send(group)
             .map_err(|_| IngestError::Other("the warehouse writer stopped".into()))
     }
 
@@ -229,6 +239,13 @@ impl<'a> RowParser<'a> {
     pub(super) fn finish(mut self) -> Result<Parsed, IngestError> {
         if !self.builder.is_empty() {
             self.send()?;
+        }
+        if let Some(group) = self
+            .encoder
+            .finish()
+            .map_err(|e| IngestError::Other(format!("encoding the warehouse file: {e}")))?
+        {
+            self.send_group(group)?;
         }
         self.progress.add(self.unreported);
         Ok(self.parsed)
