@@ -231,6 +231,8 @@ struct Line<'a> {
     text: &'a str,
     /// Where each field starts and ends in `text`.
     fields: &'a [(usize, usize)],
+    /// Whether the line may hold U+FFFD (its block has the byte it starts with).
+    may_hold_replacement: bool,
 }
 
 impl Cells for Line<'_> {
@@ -245,9 +247,12 @@ impl Cells for Line<'_> {
     }
 
     fn has_replacement_char(&self) -> bool {
-        super::rows::has_replacement_char(self.text)
+        self.may_hold_replacement && super::rows::has_replacement_char(self.text)
     }
 }
+
+/// Bytes read at a time: many lines per read, each line handed on from where it lies.
+const BLOCK_BYTES: usize = 1 << 20;
 
 /// Reads one range line by line, handing each non-blank line to `each` with its line in the file.
 /// Without quotes a CSV record is exactly one line split at the delimiter, which is how the CSV
@@ -258,44 +263,123 @@ pub(super) fn parse(
     delimiter: u8,
     plan: &Plan,
     chunk: &Chunk,
+    each: impl FnMut(u64, &dyn Cells) -> Result<(), IngestError>,
+) -> Result<(), IngestError> {
+    parse_in_blocks(path, shown, delimiter, plan, chunk, BLOCK_BYTES, each)
+}
+
+fn parse_in_blocks(
+    path: &Path,
+    shown: &str,
+    delimiter: u8,
+    plan: &Plan,
+    chunk: &Chunk,
+    block: usize,
     mut each: impl FnMut(u64, &dyn Cells) -> Result<(), IngestError>,
 ) -> Result<(), IngestError> {
-    use std::io::BufRead;
     let mut f = File::open(path).map_err(|e| read_err(shown, e))?;
     f.seek(SeekFrom::Start(chunk.start))
         .map_err(|e| read_err(shown, e))?;
-    let mut reader = BufReader::with_capacity(1 << 20, f.take(chunk.end - chunk.start));
-    let mut buf = Vec::with_capacity(256);
-    let mut fields = Vec::with_capacity(16);
-    let mut line = chunk.lines_before;
+    let mut reader = f.take(chunk.end - chunk.start);
+    let mut buf = vec![0u8; block.max(1)];
+    let mut filled = 0;
+    let mut lines = Lines {
+        delimiter,
+        encoding: plan.encoding,
+        line: chunk.lines_before,
+        fields: Vec::with_capacity(16),
+    };
     loop {
-        buf.clear();
+        if filled == buf.len() {
+            // A line longer than the buffer: room for all of it.
+            buf.resize(buf.len() * 2, 0);
+        }
         let n = reader
-            .read_until(b'\n', &mut buf)
+            .read(&mut buf[filled..])
             .map_err(|e| read_err(shown, e))?;
+        filled += n;
+        let whole = if n == 0 {
+            filled
+        } else {
+            match memchr::memrchr(b'\n', &buf[..filled]) {
+                Some(i) => i + 1,
+                None => continue,
+            }
+        };
+        lines.each_in(&buf[..whole], &mut each)?;
+        buf.copy_within(whole..filled, 0);
+        filled -= whole;
         if n == 0 {
             return Ok(());
         }
-        line += 1;
-        let bytes = buf.strip_suffix(b"\n").unwrap_or(&buf);
-        // Decoded once per line; the delimiter is ASCII, so it splits the decoded text too.
-        let text = decode(plan.encoding, bytes);
-        fields.clear();
+    }
+}
+
+/// Splits blocks of whole lines into fields, numbering the lines.
+struct Lines {
+    delimiter: u8,
+    encoding: &'static encoding_rs::Encoding,
+    /// The line the last one handed on was.
+    line: u64,
+    fields: Vec<(usize, usize)>,
+}
+
+impl Lines {
+    /// Hands on every line of `block`, which ends at a line end or at the end of the range.
+    fn each_in(
+        &mut self,
+        block: &[u8],
+        each: &mut impl FnMut(u64, &dyn Cells) -> Result<(), IngestError>,
+    ) -> Result<(), IngestError> {
+        let may_hold_replacement = memchr::memchr(0xEF, block).is_some();
+        // Valid UTF-8 (nearly always) is checked once for the whole block, not line by line.
+        let text = (self.encoding == encoding_rs::UTF_8)
+            .then(|| std::str::from_utf8(block).ok())
+            .flatten();
         let mut start = 0;
-        for end in memchr::memchr_iter(delimiter, text.as_bytes()) {
-            fields.push((start, end));
+        while start < block.len() {
+            let end = memchr::memchr(b'\n', &block[start..]).map_or(block.len(), |i| start + i);
+            self.line += 1;
+            match text {
+                // Line ends are ASCII: slicing at them keeps valid text valid.
+                Some(t) => self.hand_on(&t[start..end], may_hold_replacement, each)?,
+                None => {
+                    let decoded = decode(self.encoding, &block[start..end]);
+                    self.hand_on(&decoded, true, each)?
+                }
+            }
             start = end + 1;
         }
-        fields.push((start, text.len()));
+        Ok(())
+    }
+
+    fn hand_on(
+        &mut self,
+        text: &str,
+        may_hold_replacement: bool,
+        each: &mut impl FnMut(u64, &dyn Cells) -> Result<(), IngestError>,
+    ) -> Result<(), IngestError> {
+        self.fields.clear();
+        let mut start = 0;
+        for end in memchr::memchr_iter(self.delimiter, text.as_bytes()) {
+            self.fields.push((start, end));
+            start = end + 1;
+        }
+        self.fields.push((start, text.len()));
         // Blank lines, and lines of empty cells, are not rows (as in the one-thread reader).
-        if fields.iter().all(|&(a, b)| text[a..b].trim().is_empty()) {
-            continue;
+        if self
+            .fields
+            .iter()
+            .all(|&(a, b)| text[a..b].trim().is_empty())
+        {
+            return Ok(());
         }
         let row = Line {
-            text: &text,
-            fields: &fields,
+            text,
+            fields: &self.fields,
+            may_hold_replacement,
         };
-        each(line, &row)?;
+        each(self.line, &row)
     }
 }
 
@@ -311,6 +395,16 @@ mod tests {
         header_row: usize,
         parts: usize,
     ) -> Option<Vec<(u64, Vec<String>)>> {
+        parallel_rows_in_blocks(path, header_row, parts, BLOCK_BYTES)
+    }
+
+    /// The same, read `block` bytes at a time.
+    fn parallel_rows_in_blocks(
+        path: &Path,
+        header_row: usize,
+        parts: usize,
+        block: usize,
+    ) -> Option<Vec<(u64, Vec<String>)>> {
         let layout = Layout {
             delimiter: b';',
             encoding: encoding_rs::UTF_8,
@@ -319,7 +413,7 @@ mod tests {
         let plan = plan(path, "x.csv", layout, parts, 0, &|| false).expect("a plan")?;
         let mut out = Vec::new();
         for c in &plan.chunks {
-            parse(path, "x.csv", b';', &plan, c, |line, cells| {
+            parse_in_blocks(path, "x.csv", b';', &plan, c, block, |line, cells| {
                 let texts = (0..cells.count())
                     .map(|i| match cells.cell(i) {
                         CellRef::Text(t) => t.into_owned(),
@@ -390,18 +484,44 @@ mod tests {
         }
     }
 
+    #[test]
+    fn broken_bytes_read_as_one_thread_reads_them_whatever_the_block() {
+        let dir = tempfile::tempdir().expect("tmp");
+        let p = dir.path().join("x.csv");
+        let mut bytes = b"Nome;Valore\n".to_vec();
+        for i in 0..200 {
+            bytes.extend_from_slice(format!("Citt\u{e0} {i};{i}\n").as_bytes());
+            if i % 50 == 7 {
+                // Latin-1 bytes in a UTF-8 export, and a lone continuation byte.
+                bytes.extend_from_slice(b"Citt\xe0;\x80\n");
+            }
+        }
+        std::fs::write(&p, &bytes).expect("write");
+        let seq = sequential_rows(&p, 1);
+        assert_eq!(seq.len(), 204);
+        assert!(seq.iter().any(|r| r.1[0] == "Citt\u{fffd}"));
+        for block in [7, 64, 1 << 20] {
+            assert_eq!(
+                parallel_rows_in_blocks(&p, 1, 3, block).as_ref(),
+                Some(&seq),
+                "blocks of {block}"
+            );
+        }
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(200))]
         #[test]
-        fn any_quote_free_csv_reads_the_same_in_any_number_of_parts(
-            lines in proptest::collection::vec("[a-z0-9 ;\r]{0,12}", 1..60),
+        fn any_quote_free_csv_reads_the_same_in_any_number_of_parts_and_blocks(
+            lines in proptest::collection::vec("[a-z0-9 ;\ré€]{0,12}", 1..60),
             parts in 2usize..6,
+            block in 1usize..64,
         ) {
             let dir = tempfile::tempdir().expect("tmp");
             let p = dir.path().join("x.csv");
             std::fs::write(&p, format!("h1;h2\n{}", lines.join("\n"))).expect("write");
             let seq = sequential_rows(&p, 1);
-            if let Some(par) = parallel_rows(&p, 1, parts) {
+            if let Some(par) = parallel_rows_in_blocks(&p, 1, parts, block) {
                 prop_assert_eq!(par, seq);
             }
         }
