@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use datafusion::arrow::array::{
     ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
     TimestampMicrosecondBuilder,
@@ -11,7 +11,8 @@ use datafusion::arrow::datatypes::SchemaRef;
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::RecordBatch;
 
-use super::cell::Value;
+use super::cell::{self, Value};
+use super::rows::{Cells, Slot};
 use crate::config::{ColumnType, Table};
 use crate::warehouse::table_schema;
 
@@ -54,6 +55,14 @@ impl Col {
         }
     }
 
+    /// Appends a string column's text (anything else is given no text, so stored as null).
+    fn push_text(&mut self, text: &str) {
+        match self {
+            Col::Str(b) => b.append_value(text),
+            other => other.push(&Value::Null),
+        }
+    }
+
     fn finish(&mut self) -> ArrayRef {
         match self {
             Col::Str(b) => Arc::new(b.finish()),
@@ -67,7 +76,8 @@ impl Col {
 }
 
 fn days_since_epoch(d: NaiveDate) -> i32 {
-    (d - NaiveDate::default()).num_days() as i32
+    // 1970-01-01 is day 719,163 counted from 0001-01-01 (day 1).
+    d.num_days_from_ce() - 719_163
 }
 
 pub struct BatchBuilder {
@@ -99,10 +109,13 @@ impl BatchBuilder {
         self.len == 0
     }
 
-    /// Appends one row: `values` in the table's column order.
-    pub fn push(&mut self, line: u64, values: &[Value]) {
+    /// Appends one row: `values` in the table's column order, texts taken from `cells`.
+    pub(super) fn push<C: Cells + ?Sized>(&mut self, line: u64, values: &[Slot], cells: &C) {
         for (c, v) in self.cols.iter_mut().zip(values) {
-            c.push(v);
+            match v {
+                Slot::Value(v) => c.push(v),
+                Slot::Text(p) => c.push_text(cell::trimmed(cells.cell(*p).text().unwrap_or(""))),
+            }
         }
         self.lines.append_value(line as i64);
         self.len += 1;
@@ -139,5 +152,13 @@ mod tests {
             days_since_epoch(NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()),
             19723
         );
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn epoch_days_are_the_days_between(days in -800_000i64..3_000_000) {
+            let d = NaiveDate::default() + chrono::Duration::days(days);
+            proptest::prop_assert_eq!(i64::from(days_since_epoch(d)), (d - NaiveDate::default()).num_days());
+        }
     }
 }

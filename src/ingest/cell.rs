@@ -136,11 +136,25 @@ fn type_name(ty: ColumnType) -> &'static str {
 
 /// Converts a text cell (as `convert` does a `Cell::Text`), without copying it first.
 pub fn convert_str(s: &str, ty: ColumnType, fmt: &TextFormat) -> Result<Value, String> {
-    let t = s.trim();
+    let t = trimmed(s);
     if t.is_empty() {
         return convert(&Cell::Empty, ty, fmt);
     }
     convert_text(t, ty, fmt)
+}
+
+/// The text without surrounding white space, as `str::trim` gives it. Most cells start and end
+/// with a printable ASCII character, which is never white space: they are settled by two bytes.
+pub(crate) fn trimmed(s: &str) -> &str {
+    match s.as_bytes() {
+        [first, .., last] if is_printable_ascii(*first) && is_printable_ascii(*last) => s,
+        [only] if is_printable_ascii(*only) => s,
+        _ => s.trim(),
+    }
+}
+
+fn is_printable_ascii(b: u8) -> bool {
+    (0x21..0x7F).contains(&b)
 }
 
 fn convert_text(t: &str, ty: ColumnType, fmt: &TextFormat) -> Result<Value, String> {
@@ -414,6 +428,18 @@ pub fn parse_date_with(s: &str, format: &str) -> Option<chrono::NaiveDate> {
         return None;
     }
     chrono::NaiveDate::parse_from_str(&format!("01 {s}"), &format!("%d {format}")).ok()
+}
+
+#[cfg(test)]
+mod trimmed_tests {
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn trimmed_is_str_trim(s in "[ \t\r\u{a0}\u{3000}a-z;.,\u{1f}\u{7f}é]{0,8}") {
+            prop_assert_eq!(super::trimmed(&s), s.trim());
+        }
+    }
 }
 
 #[cfg(test)]

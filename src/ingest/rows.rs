@@ -29,7 +29,7 @@ impl CellRef<'_> {
         }
     }
 
-    fn text(&self) -> Option<&str> {
+    pub(super) fn text(&self) -> Option<&str> {
         match self {
             CellRef::Cell(Cell::Text(t)) => Some(t),
             CellRef::Text(t) => Some(t),
@@ -50,6 +50,13 @@ impl CellRef<'_> {
             CellRef::Text(t) => t.to_string(),
         }
     }
+}
+
+/// A value of a canonical row: converted, or the text of the row's cell at a position, for a
+/// string column (copied once, into the batch, rather than first into a value of its own).
+pub(super) enum Slot {
+    Value(Value),
+    Text(usize),
 }
 
 /// The cells of one row, by position.
@@ -112,7 +119,7 @@ pub(super) struct RowParser<'a> {
     positions: &'a [Option<usize>],
     text: &'a TextFormat,
     builder: batch::BatchBuilder,
-    values: Vec<Value>,
+    values: Vec<Slot>,
     parsed: Parsed,
     encoder: encode::GroupEncoder,
     tx: encode::GroupSender,
@@ -173,6 +180,14 @@ impl<'a> RowParser<'a> {
                 Some(p) if *p < cells.count() => cells.cell(*p),
                 _ => CellRef::Cell(&Cell::Empty),
             };
+            if col.ty == ColumnType::String
+                && map.pad.is_none()
+                && let (Some(p), Some(text)) = (pos, cell.text())
+                && !cell::trimmed(text).is_empty()
+            {
+                self.values.push(Slot::Text(*p));
+                continue;
+            }
             let converted = cell
                 .convert(col.ty, self.text)
                 .and_then(|v| match map.pad {
@@ -184,10 +199,10 @@ impl<'a> RowParser<'a> {
                     v => Ok(v),
                 });
             match converted {
-                Ok(v) => self.values.push(v),
+                Ok(v) => self.values.push(Slot::Value(v)),
                 Err(reason) => {
                     bad = true;
-                    self.values.push(Value::Null);
+                    self.values.push(Slot::Value(Value::Null));
                     if stats.rejections.len() < MAX_REJECTION_DETAILS {
                         stats.rejections.push(Rejection {
                             line,
@@ -202,7 +217,7 @@ impl<'a> RowParser<'a> {
         if bad {
             stats.rejected += 1;
         } else {
-            self.builder.push(line, &self.values);
+            self.builder.push(line, &self.values, cells);
             stats.written += 1;
         }
         if self.builder.len() >= BATCH_ROWS {
