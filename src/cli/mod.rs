@@ -541,7 +541,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 eprintln!("error: computing indicators: {e}");
                 job.mark_failed();
             }
-            if let Err(e) = job.render(&[]).await {
+            if let Err(e) = job.render_if_changed().await {
                 eprintln!("error: rendering: {e}");
                 job.mark_failed();
             }
@@ -636,6 +636,11 @@ fn summarize(project: &Project, report: &crate::schedule::RunReport) {
     if report.compute_skipped {
         println!(
             "indicators: nothing they read or how they are defined changed, so they were not recomputed"
+        );
+    }
+    if report.render_skipped {
+        println!(
+            "report: nothing it shows changed since it was rendered, so it was not drawn again (osservatorio render redraws it)"
         );
     }
     println!(

@@ -225,23 +225,40 @@ pub fn read(dir: &Path) -> Result<Vec<OutputRow>, IndicatorError> {
             f("target")?,
             f("achievement")?,
         );
-        for i in 0..batch.num_rows() {
+        // Each text moved into its row, not copied again.
+        let texts = ind
+            .into_iter()
+            .zip(ter)
+            .zip(lev)
+            .zip(per)
+            .zip(gra)
+            .zip(st)
+            .zip(run)
+            .zip(definition);
+        for (
+            i,
+            (
+                ((((((indicator, territory), territory_level), period), grain), status), run_id),
+                definition,
+            ),
+        ) in texts.enumerate()
+        {
             out.push(OutputRow {
-                indicator: ind[i].clone(),
-                territory: ter[i].clone(),
-                territory_level: lev[i].clone(),
-                period: per[i].clone(),
-                grain: gra[i].clone(),
+                indicator,
+                territory,
+                territory_level,
+                period,
+                grain,
                 numerator: nu[i],
                 denominator: de[i],
                 value: va[i],
                 target: ta[i],
                 achievement: ac[i],
-                status: st[i].clone(),
-                run_id: run[i].clone(),
+                status,
+                run_id,
                 previous: previous[i],
                 change: change[i],
-                definition: definition[i].clone(),
+                definition,
             });
         }
     }

@@ -4,6 +4,7 @@
 pub mod charts;
 mod data;
 pub mod format;
+mod inputs;
 pub mod labels;
 pub mod pdf;
 mod quality;
@@ -349,6 +350,7 @@ pub async fn render(
         output::read(out)?,
     ));
     let manifests = load_manifests(project, wh).await;
+    let drawn_from = inputs::fingerprint(project, &manifests);
     let lineage = crate::indicators::lineage::lineage(project, &manifests).await;
     // The data-quality findings of every source, for the office and the report.
     let found = crate::ingest::findings::read_all(project, wh, None)
@@ -408,7 +410,16 @@ pub async fn render(
     };
     let json = serde_json::to_vec_pretty(&record).map_err(|e| io(out, e))?;
     output::write_atomic(&out.join(crate::publish::bundle::RENDER_RECORD), &json)?;
+    let full = only.is_empty() && outcomes.iter().all(|o| o.error.is_none());
+    inputs::record(project, full.then_some(drawn_from.as_str())).map_err(RenderError::Io)?;
     Ok(outcomes)
+}
+
+/// Whether nothing the report is drawn from changed since it was last rendered in full, and the
+/// report is still all there: then rendering it again would draw the same pages.
+pub async fn unchanged_since_last_render(project: &Project, wh: &Warehouse) -> bool {
+    let manifests = load_manifests(project, wh).await;
+    inputs::unchanged(project, &inputs::fingerprint(project, &manifests))
 }
 
 /// Rewrites the index page alone (after a sign-off, so it lists the new bundle), keeping the run

@@ -42,6 +42,9 @@ pub struct RunReport {
     /// Nothing the indicators are computed from had changed: they were not recomputed.
     #[serde(default)]
     pub compute_skipped: bool,
+    /// Nothing the report is drawn from had changed since it was rendered: it was not redrawn.
+    #[serde(default)]
+    pub render_skipped: bool,
     /// What started the run: `manual`, `schedule` or `catch-up`.
     #[serde(default = "manual")]
     pub trigger: String,
@@ -218,6 +221,19 @@ impl<'a> Job<'a> {
         self.report.failed |= out.iter().any(|o| o.error.is_some());
         self.report.dashboards = out.clone();
         Ok(out)
+    }
+
+    /// Renders every dashboard and the index, unless nothing the report is drawn from changed since
+    /// it was last rendered in full: a run that finds no new exports then costs no drawing.
+    pub async fn render_if_changed(
+        &mut self,
+    ) -> Result<Vec<DashboardOutcome>, crate::render::RenderError> {
+        if crate::render::unchanged_since_last_render(self.project, &self.warehouse).await {
+            tracing::info!("nothing the report shows changed since it was rendered: not redrawn");
+            self.report.render_skipped = true;
+            return Ok(Vec::new());
+        }
+        self.render(&[]).await
     }
 
     /// What the indicator table is computed from, to tell what changed since the last compute.
@@ -571,7 +587,7 @@ async fn scheduled_run(
                 tracing::error!("computing indicators: {e}");
                 job.mark_failed();
             }
-            if let Err(e) = job.render(&[]).await {
+            if let Err(e) = job.render_if_changed().await {
                 tracing::error!("rendering: {e}");
                 job.mark_failed();
             }
