@@ -10,6 +10,7 @@ pub mod rollup;
 pub mod sql;
 pub mod targets;
 
+use futures::StreamExt;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
@@ -49,6 +50,9 @@ struct Computed {
     warnings: Vec<String>,
 }
 
+/// Indicator queries run at the same time.
+const CONCURRENT_QUERIES: usize = 2;
+
 /// Computes the selected indicators (all when `only` is empty) and rewrites the indicator table.
 pub async fn compute(
     project: &Project,
@@ -62,19 +66,34 @@ pub async fn compute(
     let mut rows: Vec<OutputRow> = Vec::new();
     let mut outcomes = Vec::new();
     let mut keep_previous: BTreeSet<String> = BTreeSet::new();
-    for ind in &project.indicators {
-        if !only.is_empty() && !only.contains(&ind.id) {
-            keep_previous.insert(ind.id.clone());
-            continue;
-        }
+    let selected: Vec<&Indicator> = project
+        .indicators
+        .iter()
+        .filter(|ind| {
+            let wanted = only.is_empty() || only.contains(&ind.id);
+            if !wanted {
+                keep_previous.insert(ind.id.clone());
+            }
+            wanted
+        })
+        .collect();
+    // Two queries at a time: while one is in a step that runs on one core (planning, a join's
+    // build side, a final aggregation), the other keeps the rest of the machine busy.
+    let results: Vec<_> = futures::stream::iter(selected.into_iter().map(|ind| async move {
         let started = std::time::Instant::now();
         let computed = match ind.builtin {
             Some(which) => compute_builtin(project, ind, which, deliveries, run_id),
             None => compute_one(project, ctx, ind, run_id).await,
         };
+        (ind, started.elapsed(), computed)
+    }))
+    .buffered(CONCURRENT_QUERIES)
+    .collect()
+    .await;
+    for (ind, elapsed, computed) in results {
         match computed {
             Ok(c) => {
-                tracing::info!(indicator = %ind.id, rows = c.rows.len(), ms = started.elapsed().as_millis() as u64, "indicator done");
+                tracing::info!(indicator = %ind.id, rows = c.rows.len(), ms = elapsed.as_millis() as u64, "indicator done");
                 outcomes.push(IndicatorOutcome {
                     indicator: ind.id.clone(),
                     ok: true,

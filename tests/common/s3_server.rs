@@ -72,8 +72,21 @@ impl S3Server {
         server
     }
 
-    /// One plain request (moto does not check signatures); returns the status code.
+    /// One plain request (moto does not check signatures); returns the status code. A server
+    /// that listens before it answers (the connection closes with no reply) is asked again for a
+    /// few seconds.
     fn request(&self, method: &str, path: &str, body: &[u8]) -> u16 {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            let status = self.request_once(method, path, body);
+            if status != 0 || Instant::now() > deadline {
+                return status;
+            }
+            std::thread::sleep(Duration::from_millis(200));
+        }
+    }
+
+    fn request_once(&self, method: &str, path: &str, body: &[u8]) -> u16 {
         let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) else {
             return 0;
         };
