@@ -761,8 +761,6 @@ fn column_positions(
     Ok((positions, warnings))
 }
 
-/// Reads the export row by row, converting and batching; batches go to `tx` as they fill up. A
-/// large CSV export is read by one thread per core, each on its own range of lines.
 /// Where a parse puts its rows: the parts it opens, and how their row groups are encoded.
 struct Output {
     parts: encode::PartSender,
@@ -788,6 +786,9 @@ impl Output {
     }
 }
 
+/// Reads the export row by row, converting, batching and encoding; row groups go to the writer as
+/// they fill up. A large CSV export is read by one thread per core, each on its own range of lines
+/// and encoding its own row groups.
 fn parse_export(
     path: &std::path::Path,
     shown: &str,
