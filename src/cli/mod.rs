@@ -643,16 +643,23 @@ fn summarize(project: &Project, report: &crate::schedule::RunReport) {
             "report: nothing it shows changed since it was rendered, so it was not drawn again (osservatorio render redraws it)"
         );
     }
+    // What was skipped for having nothing new is counted as unchanged, not as zero done.
+    let indicators = if report.compute_skipped {
+        format!("indicators {} unchanged", project.indicators.len())
+    } else {
+        format!("indicators {}/{ni} ok", ni - fi)
+    };
+    let dashboards = if report.render_skipped {
+        format!("dashboards {} unchanged", project.dashboards.len())
+    } else {
+        format!("dashboards {}/{nd} ok", nd - fd)
+    };
     println!(
-        "{}: run {} — sources {}/{} ok, indicators {}/{} ok, dashboards {}/{} ok",
+        "{}: run {} — sources {}/{} ok, {indicators}, {dashboards}",
         project.settings.name,
         report.run_id,
         ns - fs,
         ns,
-        ni - fi,
-        ni,
-        nd - fd,
-        nd
     );
 }
 
