@@ -250,7 +250,7 @@ mod tests {
             .iter()
             .map(|g| g.num_rows())
             .collect();
-        assert!(24 > AHEAD);
+        const { assert!(24 > AHEAD) };
         assert_eq!(groups, vec![25; 72]);
         let mut n = Vec::new();
         let mut s = Vec::new();
