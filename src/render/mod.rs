@@ -351,6 +351,8 @@ pub async fn render(
     ));
     let manifests = load_manifests(project, wh).await;
     let drawn_from = inputs::fingerprint(project, &manifests);
+    // Forgotten while the pages are redrawn: a render that stops halfway is never taken as done.
+    inputs::record(project, None).map_err(RenderError::Io)?;
     let lineage = crate::indicators::lineage::lineage(project, &manifests).await;
     // The data-quality findings of every source, for the office and the report.
     let found = crate::ingest::findings::read_all(project, wh, None)
