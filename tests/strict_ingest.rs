@@ -25,6 +25,16 @@ sources:
     )
 }
 
+/// Ingests the project and returns the status its summary gives the source `spese-pd`.
+fn status(p: &std::path::Path) -> String {
+    let out = osservatorio(p, &["ingest"]);
+    let t = text(&out);
+    t.lines()
+        .find(|l| l.starts_with("spese-pd"))
+        .map(|l| l.split_whitespace().nth(1).unwrap_or("").to_string())
+        .unwrap_or_else(|| panic!("no summary line in {t}"))
+}
+
 #[test]
 fn a_number_in_the_other_convention_is_rejected_with_its_line_never_stored() {
     // Dot source: "40076,52" once stored 4007652 and "12,5" 125.
@@ -86,14 +96,6 @@ fn changing_a_mapping_or_an_option_re_ingests_without_full() {
         ("spese.csv", csv.as_bytes()),
     ]);
     let p = dir.path();
-    let status = |p: &std::path::Path| {
-        let out = osservatorio(p, &["ingest"]);
-        let t = text(&out);
-        t.lines()
-            .find(|l| l.starts_with("spese-pd"))
-            .map(|l| l.split_whitespace().nth(1).unwrap_or("").to_string())
-            .unwrap_or_else(|| panic!("no summary line in {t}"))
-    };
     assert_eq!(status(p), "ingested");
     assert_eq!(status(p), "unchanged");
     // The mapping now reads Quota into importo: a different definition, the same export.
@@ -473,14 +475,6 @@ fn an_export_rewritten_the_same_is_unchanged_and_any_edit_is_read() {
         ("spese.csv", b"Voce;Importo;Quota\nvitto;1;1\n"),
     ]);
     let p = dir.path();
-    let status = |p: &std::path::Path| {
-        let out = osservatorio(p, &["ingest"]);
-        let t = text(&out);
-        t.lines()
-            .find(|l| l.starts_with("spese-pd"))
-            .map(|l| l.split_whitespace().nth(1).unwrap_or("").to_string())
-            .unwrap_or_else(|| panic!("no summary line in {t}"))
-    };
     assert_eq!(status(p), "ingested");
     let stored = common::stored_file(p, "spese-pd");
     // Written again, byte for byte: a new modification time, the same content.

@@ -449,7 +449,7 @@ async fn ingest_source(
         drop(writer);
         let _ = wh.store.delete(&data_path).await;
     };
-    // Parsed for nothing when the checksum, computed meanwhile, shows the content published.
+    // A checksum still pending is of an export whose size changed: new content, not compared.
     let sha256 = match checksum.resolve().await {
         Ok(sha) => sha,
         Err(e) => {
@@ -457,12 +457,6 @@ async fn ingest_source(
             return Err(e);
         }
     };
-    if let Some(p) = reusable
-        && p.sha256 == sha256
-    {
-        discard(writer).await;
-        return still_published(wh, source, &manifest, p, &fetched).await;
-    }
     let stats = match (parsed, write_error) {
         (Ok(stats), None) => stats,
         // The parsers stop when the writer does: its error is the cause.

@@ -37,6 +37,12 @@ fn new_context() -> SessionContext {
 /// A session that can read the warehouse's files (its object store registered), with no tables.
 pub fn warehouse_context(wh: &Warehouse) -> Result<SessionContext, WarehouseError> {
     let ctx = new_context();
+    register_store(&ctx, wh)?;
+    Ok(ctx)
+}
+
+/// Lets `ctx` read the warehouse's files through its object store.
+fn register_store(ctx: &SessionContext, wh: &Warehouse) -> Result<(), WarehouseError> {
     let base = url::Url::parse(&format!(
         "{}://{}",
         wh.url.scheme(),
@@ -44,7 +50,7 @@ pub fn warehouse_context(wh: &Warehouse) -> Result<SessionContext, WarehouseErro
     ))
     .map_err(|e| df_err("warehouse", e))?;
     ctx.register_object_store(&base, wh.store.clone());
-    Ok(ctx)
+    Ok(())
 }
 
 /// A session over one data file of the warehouse, registered as the table `staged`: how checks,
@@ -106,13 +112,7 @@ pub async fn compute_session(
                 SessionContext::remote(&format!("df://{target}")).await
             }
             .map_err(|e| df_err(&format!("ballista://{target}"), e))?;
-            let base = url::Url::parse(&format!(
-                "{}://{}",
-                wh.url.scheme(),
-                wh.url.host_str().unwrap_or("")
-            ))
-            .map_err(|e| df_err("warehouse", e))?;
-            ctx.register_object_store(&base, wh.store.clone());
+            register_store(&ctx, wh)?;
             with_tables(ctx, project, wh).await
         }
         // Validation refuses a Ballista engine in a build without it.
