@@ -158,6 +158,18 @@ enum Command {
         #[arg(long, value_enum, default_value = "table")]
         format: inspect::QueryFormat,
     },
+    /// Every delivery (file) of the sources, with its state, rows, rejected and skipped rows and
+    /// periods; each one's outcome file for its sender is under OUTPUT/deliveries/SOURCE/
+    Deliveries {
+        #[command(flatten)]
+        p: ProjectArg,
+        /// Only this source's deliveries
+        #[arg(long)]
+        source: Option<String>,
+        /// How to print them
+        #[arg(long, value_enum, default_value = "table")]
+        format: inspect::DeliveriesFormat,
+    },
     /// Sign off the last run's reports: an immutable, dated bundle under OUTPUT/published/
     Publish {
         #[command(flatten)]
@@ -496,6 +508,18 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 Err(c) => Ok(c),
             }
         }
+        Command::Deliveries { p, source, format } => {
+            match load(&p).and_then(|x| known_sources(x, source.as_slice())) {
+                Ok(project) => {
+                    print!(
+                        "{}",
+                        inspect::deliveries(&project, source.as_deref(), format).await?
+                    );
+                    Ok(0)
+                }
+                Err(c) => Ok(c),
+            }
+        }
         Command::Publish { p, by, note, run } => match load(&p) {
             Ok(project) => publish(&project, &by, note.as_deref(), run.as_deref()).await,
             Err(c) => Ok(c),
@@ -632,6 +656,19 @@ fn summarize(project: &Project, report: &crate::schedule::RunReport) {
         .chain(report.dashboards.iter().filter_map(|d| d.error.as_ref()));
     for e in errors {
         println!("FAILED {e}");
+    }
+    for (indicator, codes) in &report.unknown_territories {
+        let shown: Vec<&str> = codes.iter().take(20).map(String::as_str).collect();
+        let more = codes.len().saturating_sub(shown.len());
+        println!(
+            "FAILED indicator {indicator}: territories not in the territory list: {}{}. Their rows are kept but not rolled up, so every figure above them (province, region) misses them: add them to the territories (code,name,level,parent), or set unknown_territories: ignore on the indicator",
+            shown.join(", "),
+            if more > 0 {
+                format!(" and {more} more")
+            } else {
+                String::new()
+            }
+        );
     }
     if report.compute_skipped {
         println!(

@@ -164,6 +164,18 @@ impl Validation {
                 true
             }
         };
+        let ignore_unknown_territories = match f.unknown_territories.as_deref() {
+            None | Some("fail") => false,
+            Some("ignore") => true,
+            Some(other) => {
+                ctx.err(
+                    errs,
+                    &format!("{key}.unknown_territories"),
+                    format!("'{other}' is not a choice here; use fail (the default: the run exits 1 naming the codes) or ignore"),
+                );
+                false
+            }
+        };
         let on_track = f.on_track.unwrap_or(90.0);
         if !(0.0..=100.0).contains(&on_track) {
             ctx.err(
@@ -192,6 +204,7 @@ impl Validation {
             numerator: f.numerator,
             denominator: f.denominator,
             suppress_small_cells,
+            ignore_unknown_territories,
             builtin: None,
             file: ctx.shown.clone(),
             key: key.to_string(),

@@ -244,6 +244,15 @@ pub struct Table {
     pub file: PathBuf,
 }
 
+impl Table {
+    /// The column a row's period is read from: the first date or timestamp column.
+    pub fn period_column(&self) -> Option<&Column> {
+        self.columns
+            .iter()
+            .find(|c| matches!(c.ty, ColumnType::Date | ColumnType::Timestamp))
+    }
+}
+
 /// A pipeline file: a schedule and the tables and sources it declares.
 #[derive(Debug, Clone)]
 pub struct Pipeline {
@@ -486,10 +495,53 @@ pub struct Source {
     pub expected: Option<Cadence>,
     /// Days after a period's end a delivery still counts as on time.
     pub grace_days: i64,
+    /// Which files `url` names: one, every file of a listing, or one per period of a template.
+    pub locator: Locator,
+    /// The first period expected (and filled into a template): completeness counts from here.
+    pub since: Option<super::period::Period>,
+    /// A newer delivery covering a territory and period replaces an older one's rows there.
+    pub supersede_by_period: bool,
+    /// The rows of a delivery whose file disappears are dropped (else kept).
+    pub drop_removed: bool,
     /// The pipeline file it is declared in.
     pub file: PathBuf,
     /// The line of the source in that file.
     pub line: Option<usize>,
+}
+
+impl Source {
+    /// The period a delivery covers (by its cadence; a month when none is set).
+    pub fn delivery_grain(&self) -> super::period::Grain {
+        self.expected
+            .map_or(super::period::Grain::Month, Cadence::grain)
+    }
+}
+
+/// Which files a source's `url` names: each is one delivery.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Locator {
+    /// The url names one file: the single-file form.
+    File,
+    /// Every file under `base` (a folder, or `s3://bucket/prefix/`) whose path below it matches
+    /// `pattern` (a glob: `*` within a folder, `**` across folders).
+    Listing {
+        /// The folder or prefix listed, ending in `/`.
+        base: String,
+        /// The glob the path below `base` must match.
+        pattern: String,
+    },
+    /// One file per period from `since`: `{yyyy}`, `{mm}`, `{q}` in the url filled in.
+    Template {
+        /// The period a file covers: month with `{mm}`, quarter with `{q}`, else year.
+        grain: super::period::Grain,
+    },
+}
+
+impl Locator {
+    /// Whether the url names many deliveries.
+    pub fn is_many(&self) -> bool {
+        !matches!(self, Locator::File)
+    }
 }
 
 /// The typology of an indicator, as the plans' monitoring tables group them.
@@ -620,6 +672,8 @@ pub struct Indicator {
     pub denominator: Option<Text>,
     /// Whether published figures with small counts are hidden (`small_cells: suppress`, the default).
     pub suppress_small_cells: bool,
+    /// Whether result rows of territories not in the territories are let through without failing the run.
+    pub ignore_unknown_territories: bool,
     /// A figure osservatorio computes itself from the deliveries, not from SQL.
     pub builtin: Option<Builtin>,
     /// The indicators file it is declared in.
@@ -704,6 +758,7 @@ impl Builtin {
             numerator: Some(numerator),
             denominator: Some(denominator),
             suppress_small_cells: false,
+            ignore_unknown_territories: false,
             builtin: Some(self),
             file: PathBuf::from("(built in)"),
             key: self.id().to_string(),

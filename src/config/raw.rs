@@ -94,8 +94,15 @@ pub struct SourceFile {
     pub headers: IndexMap<String, String>,
     pub timeout: Option<String>,
     pub retries: Option<u64>,
-    pub expected: Option<String>,
+    /// A cadence (`monthly`) or `{ every: monthly, since: 2026-01 }`.
+    pub expected: Option<serde_yaml_ng::Value>,
     pub grace: Option<String>,
+    /// The first period a URL template is filled in for; also where completeness starts.
+    pub since: Option<serde_yaml_ng::Value>,
+    /// `by_period`: a newer delivery covering a territory and period replaces an older one's rows there.
+    pub supersede: Option<String>,
+    /// `keep` (default) | `drop`: what happens to the rows of a delivery whose file disappears.
+    pub removed: Option<String>,
 }
 
 /// Where a canonical column comes from: the export's header, or `{ header, pad }`.
@@ -178,6 +185,8 @@ pub struct IndicatorFile {
     pub numerator: Option<Text>,
     /// What the denominator counts, in words.
     pub denominator: Option<Text>,
+    /// `fail` (default) | `ignore`: what a result row of a territory not in the territories does.
+    pub unknown_territories: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

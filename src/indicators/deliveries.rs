@@ -19,6 +19,8 @@ pub struct Deliveries {
     pub grace_days: i64,
     /// Period label → when its rows were first received.
     pub periods_seen: BTreeMap<String, String>,
+    /// The first period due (`expected: { since }`); else the first period received.
+    pub since: Option<Period>,
 }
 
 /// What the manifests record of the deliveries of each source with a cadence and a territory.
@@ -43,6 +45,11 @@ pub fn of_sources(
                     .as_ref()
                     .map(|m| m.periods_seen.clone())
                     .unwrap_or_default(),
+                // The delivery period holding the first day of the declared start.
+                since: s.since.and_then(|p| {
+                    let (year, month) = p.first_month();
+                    Period::containing(NaiveDate::from_ymd_opt(year, month, 1)?, cadence.grain())
+                }),
             })
         })
         .collect()
@@ -97,7 +104,11 @@ pub fn base_rows(
             })
             .filter(|(p, _)| p.grain() == d.cadence.grain())
             .collect();
-        let Some(first) = seen.keys().min_by_key(|p| p.sort_key()).copied() else {
+        // Due from the declared start, received or not; else from the first period received.
+        let Some(first) = d
+            .since
+            .or_else(|| seen.keys().min_by_key(|p| p.sort_key()).copied())
+        else {
             continue;
         };
         // Deliveries due before the source was first ingested cannot be judged on time or late.
@@ -163,6 +174,29 @@ pub fn cells(
 mod tests {
     use super::*;
 
+    #[test]
+    fn a_declared_start_makes_months_before_the_first_delivery_missing() {
+        // Expected monthly since January 2024; the first file (covering April) came in May.
+        let mut d = monthly(&[("2024-04", "2024-05-05")]);
+        d.since = Some(Period::Month {
+            year: 2024,
+            month: 1,
+        });
+        let got: Vec<(String, f64)> = base_rows(Builtin::Completeness, &[d], day(2024, 6, 5))
+            .iter()
+            .map(|(_, p, pair)| (p.to_string(), pair.num.unwrap_or(-1.0)))
+            .collect();
+        assert_eq!(
+            got,
+            vec![
+                ("2024-01".into(), 0.0),
+                ("2024-02".into(), 0.0),
+                ("2024-03".into(), 0.0),
+                ("2024-04".into(), 1.0)
+            ]
+        );
+    }
+
     fn monthly(seen: &[(&str, &str)]) -> Deliveries {
         Deliveries {
             source: "s".into(),
@@ -173,6 +207,7 @@ mod tests {
                 .iter()
                 .map(|(p, at)| (p.to_string(), format!("{at}T08:00:00+00:00")))
                 .collect(),
+            since: None,
         }
     }
 

@@ -154,6 +154,29 @@ pub async fn compute(
     Ok(outcomes)
 }
 
+/// Per indicator (those that do not ignore them), the territory codes of its figures that are
+/// not in the project's territories, sorted.
+pub fn unknown_territories(project: &Project, rows: &[OutputRow]) -> BTreeMap<String, Vec<String>> {
+    let checked: BTreeSet<&str> = project
+        .indicators
+        .iter()
+        .filter(|i| !i.ignore_unknown_territories)
+        .map(|i| i.id.as_str())
+        .collect();
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for r in rows {
+        if checked.contains(r.indicator.as_str()) && project.territories.get(&r.territory).is_none()
+        {
+            out.entry(r.indicator.clone())
+                .or_default()
+                .insert(r.territory.clone());
+        }
+    }
+    out.into_iter()
+        .map(|(k, v)| (k, v.into_iter().collect()))
+        .collect()
+}
+
 fn grain_rank(g: &str) -> u8 {
     match g {
         "month" => 0,

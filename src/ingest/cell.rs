@@ -80,6 +80,8 @@ pub fn convert(cell: &Cell, ty: ColumnType, fmt: &TextFormat) -> Result<Value, S
         (ColumnType::Float, Cell::Float(f)) if f.is_finite() => Ok(Value::Float(*f)),
         (ColumnType::Bool, Cell::Bool(b)) => Ok(Value::Bool(*b)),
         (ColumnType::Bool, Cell::Int(i @ (0 | 1))) => Ok(Value::Bool(*i == 1)),
+        // Spreadsheets store every number as a float: a 0/1 flag reads as the text 0/1 does.
+        (ColumnType::Bool, Cell::Float(f)) if *f == 0.0 || *f == 1.0 => Ok(Value::Bool(*f == 1.0)),
         (ColumnType::Date, Cell::Date(d)) => Ok(Value::Date(*d)),
         (ColumnType::Date, Cell::DateTime(t)) => Ok(Value::Date(t.date())),
         (ColumnType::Timestamp, Cell::DateTime(t)) => Ok(Value::Timestamp(*t)),

@@ -199,6 +199,15 @@ fn locate(url: &str, remote: &RemoteOptions) -> Result<Located, IngestError> {
     Ok((Arc::new(LocalFileSystem::new()), path, None))
 }
 
+/// The store and prefix a listing reads: a local folder, `file://` folder or `s3://bucket/prefix/`.
+pub(super) fn listing_store(
+    base: &str,
+    remote: &RemoteOptions,
+) -> Result<(Arc<dyn ObjectStore>, StorePath), IngestError> {
+    let (store, path, _) = locate(base, remote)?;
+    Ok((store, path))
+}
+
 /// A builder for the bucket from the standard AWS variables (`AWS_ENDPOINT_URL`, `AWS_REGION`,
 /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_ALLOW_HTTP`, ...), with a request timeout.
 pub fn s3_builder(bucket: &str, timeout: Duration) -> AmazonS3Builder {
@@ -219,7 +228,7 @@ fn authority(u: &url::Url) -> String {
 }
 
 /// Explains an object_store error the way an office's IT person needs it.
-fn explain(url: &str, e: object_store::Error, remote: bool) -> IngestError {
+pub(super) fn explain(url: &str, e: object_store::Error, remote: bool) -> IngestError {
     let message = match &e {
         object_store::Error::NotFound { .. } if remote => "not found on the server (404)".to_string(),
         object_store::Error::NotFound { .. } => "no such file".to_string(),

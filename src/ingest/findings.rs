@@ -38,6 +38,9 @@ pub struct Finding {
     pub keys: String,
     /// Why it was raised, in words.
     pub reason: String,
+    /// The delivery (file) of the source that holds the row.
+    #[serde(default)]
+    pub delivery: String,
 }
 
 fn df_err(e: impl std::fmt::Display) -> IngestError {
@@ -119,6 +122,7 @@ pub async fn find(
         value,
         keys,
         reason,
+        delivery: String::new(),
     };
 
     for check in &table.checks {
@@ -215,13 +219,13 @@ pub async fn find(
 }
 
 /// The columns of `findings.csv` and of `osservatorio findings`.
-pub const COLUMNS: [&str; 9] = [
-    "source", "table", "line", "kind", "name", "column", "value", "keys", "reason",
+pub const COLUMNS: [&str; 10] = [
+    "source", "table", "line", "kind", "name", "column", "value", "keys", "reason", "delivery",
 ];
 
 impl Finding {
     /// The finding's cells in the order of [`COLUMNS`].
-    pub fn record(&self) -> [String; 9] {
+    pub fn record(&self) -> [String; 10] {
         [
             self.source.clone(),
             self.table.clone(),
@@ -232,6 +236,7 @@ impl Finding {
             self.value.clone(),
             self.keys.clone(),
             self.reason.clone(),
+            self.delivery.clone(),
         ]
     }
 }
@@ -248,8 +253,22 @@ pub async fn read_all(
         .iter()
         .filter(|s| only.is_none_or(|o| s.name == o))
     {
-        let found: Option<Vec<Finding>> = wh.get_json(&wh.findings_path(&s.name)).await?;
-        out.extend(found.unwrap_or_default());
+        let manifest: Option<crate::warehouse::manifest::SourceManifest> =
+            wh.get_json(&wh.manifest_path(&s.name)).await?;
+        let files: Vec<String> = match &manifest {
+            Some(m) if !m.deliveries.is_empty() => m
+                .deliveries
+                .iter()
+                .filter(|d| d.published.is_some())
+                .filter_map(|d| d.findings_file.clone())
+                .collect(),
+            // A manifest from before deliveries: one findings file per source.
+            _ => vec![format!("_findings/{}.json", s.name)],
+        };
+        for f in files {
+            let found: Option<Vec<Finding>> = wh.get_json(&wh.path(&f)).await?;
+            out.extend(found.unwrap_or_default());
+        }
     }
     Ok(out)
 }

@@ -4,9 +4,12 @@
 mod batch;
 pub mod cell;
 mod chunks;
+mod delivery;
 mod encode;
+mod feedback;
 mod fetch;
 pub mod findings;
+mod locate;
 mod progress;
 pub mod readers;
 mod rows;
@@ -18,15 +21,17 @@ use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::arrow::arrow_writer::ArrowRowGroupWriterFactory;
-use datafusion::parquet::basic::{Compression, Encoding, ZstdLevel};
-use datafusion::parquet::file::properties::WriterProperties;
-use datafusion::parquet::schema::types::ColumnPath;
 use object_store::ObjectStoreExt;
-use object_store::buffered::BufWriter;
 use serde::Serialize;
 
 use crate::config::{Format, Project, Severity, Source, Table};
-use crate::warehouse::manifest::{Attempt, CheckResult, Published, SourceManifest};
+use crate::warehouse::manifest::{Attempt, CheckResult, Delivery, Published, SourceManifest};
+
+/// The file name (without extension) of a delivery's outcome files under
+/// `OUTPUT/deliveries/SOURCE/`.
+pub fn feedback_stem(key: &str) -> String {
+    feedback::stem(key)
+}
 
 /// An S3 store for `bucket` from the standard AWS variables, with the same timeout and retries as
 /// remote sources.
@@ -171,6 +176,33 @@ pub struct SourceOutcome {
     /// when an unchanged ETag spared the download).
     #[serde(default)]
     pub attempts: usize,
+    /// For a source of many deliveries: what each did this run.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deliveries: Vec<DeliveryOutcome>,
+}
+
+/// What one delivery of a many-delivery source did in a run.
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
+pub struct DeliveryOutcome {
+    /// The delivery's key (its path below the source's folder, or its period).
+    pub key: String,
+    /// How it ended.
+    pub status: SourceStatus,
+    /// Rows it has published.
+    pub rows: u64,
+    /// Why it failed, when it did.
+    pub error: Option<String>,
+}
+
+impl DeliveryOutcome {
+    fn of(d: &Delivery, status: SourceStatus, error: Option<String>) -> DeliveryOutcome {
+        DeliveryOutcome {
+            key: d.key.clone(),
+            status,
+            rows: d.published.as_ref().map_or(0, |p| p.rows),
+            error,
+        }
+    }
 }
 
 impl SourceOutcome {
@@ -193,6 +225,7 @@ impl SourceOutcome {
             check_errors: 0,
             seconds: 0.0,
             attempts: 0,
+            deliveries: Vec::new(),
         }
     }
 }
@@ -222,6 +255,8 @@ struct ParseStats {
     skipped: u64,
     rejections: Vec<Rejection>,
     warnings: Vec<String>,
+    /// Some row held bytes the declared encoding could not decode.
+    undecodable: bool,
 }
 
 /// Ingests every source of the selected pipelines (all when `pipelines` is empty), one after another.
@@ -283,6 +318,7 @@ async fn load_manifest(wh: &Warehouse, source: &Source) -> Result<SourceManifest
             table: source.table.clone(),
             pipeline: source.pipeline.clone(),
             published: None,
+            deliveries: Vec::new(),
             last_attempt: None,
             periods_seen: Default::default(),
         }))
@@ -308,28 +344,12 @@ async fn record_attempt(
     wh.put_json(&wh.manifest_path(&source.name), &m).await
 }
 
-fn shown_url(project: &Project, source: &Source) -> String {
-    std::path::Path::new(&source.url)
+/// A path as messages show it: relative to the project folder when inside it.
+fn shown_path(project: &Project, url: &str) -> String {
+    std::path::Path::new(url)
         .strip_prefix(&project.root)
         .map(|p| p.display().to_string())
-        .unwrap_or_else(|_| source.url.clone())
-}
-
-/// What a source that has not changed reports: its published rows.
-fn unchanged(source: &Source, p: &Published) -> SourceOutcome {
-    SourceOutcome {
-        source: source.name.clone(),
-        table: source.table.clone(),
-        status: SourceStatus::Unchanged,
-        rows: p.rows,
-        rejected: p.rejected_rows,
-        skipped: p.skipped_rows,
-        error: None,
-        warnings: p.warnings.clone(),
-        check_errors: 0,
-        seconds: 0.0,
-        attempts: 0,
-    }
+        .unwrap_or_else(|_| url.to_string())
 }
 
 /// Room for a dictionary of a national register's codes (140,000 guest codes take 1.7 MB): with
@@ -337,29 +357,26 @@ fn unchanged(source: &Source, p: &Published) -> SourceOutcome {
 /// and stores every code in full, three times the bytes to compress and later to read.
 const DICTIONARY_PAGE_BYTES: usize = 4 << 20;
 
-/// The outcome of a source whose export holds the content already published. A new tag for the
-/// same content (a file touched or copied again) is remembered, so the next run is spared the
-/// checksum.
-async fn still_published(
-    wh: &Warehouse,
-    source: &Source,
-    manifest: &SourceManifest,
-    published: &Published,
-    fetched: &fetch::Fetched,
-) -> Result<SourceOutcome, IngestError> {
-    let mut out = unchanged(source, published);
-    out.attempts = fetched.attempts;
-    if fetched.etag.is_some() && fetched.etag != published.etag {
-        let mut m = manifest.clone();
-        if let Some(p) = m.published.as_mut() {
-            p.etag = fetched.etag.clone();
-        }
-        wh.put_json(&wh.manifest_path(&source.name), &m).await?;
-    }
-    Ok(out)
+/// Deliveries committed together: a run killed halfway loses at most this many reads, and a
+/// folder of a thousand files does not rewrite its manifest a thousand times.
+const COMMIT_EVERY: usize = 32;
+
+/// What the deliveries read in one run add up to, for the source's outcome.
+#[derive(Default)]
+struct Tally {
+    rows: u64,
+    rejected: u64,
+    skipped: u64,
+    read: usize,
+    failed: Vec<(SourceStatus, String)>,
+    warnings: Vec<String>,
+    check_errors: u64,
+    attempts: usize,
+    deliveries: Vec<DeliveryOutcome>,
 }
 
-#[allow(clippy::too_many_arguments)]
+/// Ingests one source: each of its deliveries is read (a few at a time), and the manifest is
+/// rewritten after each group, so readers see every delivery either as it was or as it is now.
 async fn ingest_source(
     project: &Project,
     wh: &Warehouse,
@@ -369,269 +386,387 @@ async fn ingest_source(
     opts: &IngestOptions,
     bar: &progress::SourceBar,
 ) -> Result<SourceOutcome, IngestError> {
-    let shown = shown_url(project, source);
+    use futures::StreamExt;
     let remote = fetch::RemoteOptions::of(source)?;
-    let manifest = load_manifest(wh, source).await?;
+    let mut manifest = load_manifest(wh, source).await?;
     let definition = definition_hash(source, table);
-    let accepted = opts.accept.contains(&source.name);
-    // The published data is reusable when its definition is today's and its file is still there.
-    let reusable = match &manifest.published {
-        Some(p) if !opts.full && !accepted => {
-            let same_definition = p.definition.as_deref() == Some(definition.as_str());
-            let stored = wh
-                .store
-                .head(&wh.path(&p.data_file(&table.name, &source.name)))
-                .await
-                .is_ok();
-            (same_definition && stored).then_some(p)
-        }
-        _ => None,
+    let today = chrono::Utc::now()
+        .with_timezone(&project.settings.timezone)
+        .date_naive();
+    let found = locate::deliveries(source, &remote, today).await?;
+    let now = chrono::Utc::now().to_rfc3339();
+    let shown = |url: &str| shown_path(project, url);
+    let cx = delivery::Context {
+        wh,
+        source,
+        table,
+        run_id,
+        definition: &definition,
+        remote: &remote,
+        bar,
+        full: opts.full,
+        accepted: opts.accept.contains(&source.name),
+        shown: &shown,
     };
-    // A remote export whose ETag has not moved is not downloaded again.
-    if let Some(p) = reusable
-        && let Some(etag) = &p.etag
-        && fetch::remote_etag(&source.url, &remote).await.as_ref() == Some(etag)
-    {
-        return Ok(unchanged(source, p));
-    }
-    // A local file of the size last published is likely the same content touched again: it is
-    // hashed first and not parsed when it is. Any other is hashed while it is parsed.
-    let (fetched, checksum) = fetch::fetch(
-        &source.url,
-        &remote,
-        &|b| bar.bytes(b),
-        reusable.map(|p| p.bytes),
-    )
-    .await?;
-    if let Some(p) = reusable
-        && checksum.known() == Some(p.sha256.as_str())
-    {
-        return still_published(wh, source, &manifest, p, &fetched).await;
-    }
-
-    // Written under a key of its own; nothing reads it until the manifest names it.
-    let data_file = wh.new_data_file(&table.name, &source.name, run_id);
-    let data_path = wh.path(&data_file);
-    let props = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::default()))
-        .set_max_row_group_row_count(Some(encode::ROW_GROUP_ROWS))
-        // Every line number is distinct, and each is the one before plus one or a little more:
-        // stored as differences they take a few bits a row, and ZSTD has next to nothing to do.
-        .set_column_dictionary_enabled(ColumnPath::from("_line"), false)
-        .set_column_encoding(ColumnPath::from("_line"), Encoding::DELTA_BINARY_PACKED)
-        .set_dictionary_page_size_limit(DICTIONARY_PAGE_BYTES)
-        .set_created_by(format!("osservatorio {}", env!("CARGO_PKG_VERSION")))
-        .build();
-    let (mut writer, factory) = encode::FileWriter::new(
-        crate::warehouse::table_schema(table),
-        props,
-        BufWriter::new(wh.store.clone(), data_path.clone()),
-    )
-    .map_err(|e| IngestError::Other(e.to_string()))?;
-    let (parts, parts_rx) = tokio::sync::mpsc::unbounded_channel();
-    let parse = {
-        let (path, shown, source, table, bar) = (
-            fetched.path.clone(),
-            shown.clone(),
-            source.clone(),
-            table.clone(),
-            bar.clone(),
-        );
-        tokio::task::spawn_blocking(move || {
-            let output = Output { parts, factory };
-            parse_export(&path, &shown, &source, &table, output, &bar)
-        })
-    };
-    // A failed write drops the parts' channels, which stops the parsers.
-    let write_error = writer.write_parts(parts_rx).await.err();
-    let parsed = parse.await.map_err(|e| IngestError::Other(e.to_string()))?;
-    let discard = |writer| async {
-        drop(writer);
-        let _ = wh.store.delete(&data_path).await;
-    };
-    // A checksum still pending is of an export whose size changed: new content, not compared.
-    let sha256 = match checksum.resolve().await {
-        Ok(sha) => sha,
-        Err(e) => {
-            discard(writer).await;
-            return Err(e);
+    mark_removed(source, &mut manifest, &found, &now);
+    let parallel = std::thread::available_parallelism().map_or(1, usize::from);
+    let mut tally = Tally::default();
+    for group in found.chunks(COMMIT_EVERY) {
+        let reads: Vec<delivery::Outcome> = futures::stream::iter(group.iter().map(|f| {
+            let previous = manifest.delivery(&f.key).cloned();
+            let cx = &cx;
+            async move { delivery::read(cx, f, previous.as_ref(), today).await }
+        }))
+        .buffered(parallel)
+        .collect()
+        .await;
+        let mut staged = Vec::new();
+        for (f, read) in group.iter().zip(reads) {
+            apply(
+                project,
+                &cx,
+                &mut manifest,
+                f,
+                read,
+                &now,
+                &mut tally,
+                &mut staged,
+            );
         }
-    };
-    let stats = match (parsed, write_error) {
-        (Ok(stats), None) => stats,
-        // The parsers stop when the writer does: its error is the cause.
-        (_, Some(e)) => {
-            discard(writer).await;
-            return Err(IngestError::Other(format!("writing the warehouse: {e}")));
+        manifest.published = summary(source, &manifest, &definition, &shown(&source.url));
+        wh.put_json(&wh.manifest_path(&source.name), &manifest)
+            .await?;
+        for s in staged {
+            s.commit();
         }
-        (Err(e), None) => {
-            discard(writer).await;
-            return Err(e);
-        }
-    };
-    if source.max_rejected.exceeded(stats.rejected, stats.total) {
-        discard(writer).await;
-        // The office is told every line to fix, even though nothing of this export is published.
-        write_rejected(wh, table, source, &stats.rejections).await?;
-        let first = stats
-            .rejections
-            .first()
-            .map(|r| format!("line {}, column {}: {}", r.line, r.column, r.reason))
-            .unwrap_or_default();
-        return Err(IngestError::TooManyRejected {
-            file: shown,
-            rejected: stats.rejected,
-            total: stats.total,
-            first,
-        });
     }
-    if !accepted
-        && let Some(p) = &manifest.published
-        && shrank_too_much(p.rows, stats.written, source.max_shrink)
-    {
-        discard(writer).await;
-        return Err(IngestError::Shrunk {
-            file: shown,
-            name: source.name.clone(),
-            rows: stats.written,
-            previous: p.rows,
-            drop: 100.0 - stats.written as f64 * 100.0 / p.rows as f64,
-            max_shrink: source.max_shrink,
-        });
+    if found.is_empty() {
+        manifest.published = summary(source, &manifest, &definition, &shown(&source.url));
+        wh.put_json(&wh.manifest_path(&source.name), &manifest)
+            .await?;
     }
-    if let Err(e) = writer.close().await {
-        let _ = wh.store.delete(&data_path).await;
-        return Err(IngestError::Other(format!("writing the warehouse: {e}")));
-    }
-
-    let checks = match run_checks(wh, table, &data_file).await {
-        Ok(c) => c,
-        Err(e) => {
-            let _ = wh.store.delete(&data_path).await;
-            return Err(e);
-        }
-    };
-    let found = match findings::find(wh, table, source, &data_file).await {
-        Ok(f) => f,
-        Err(e) => {
-            let _ = wh.store.delete(&data_path).await;
-            return Err(e);
-        }
-    };
-    let mut warnings = stats.warnings.clone();
-    for c in checks.iter().filter(|c| c.violations > 0) {
-        warnings.push(format!(
-            "check {} ({}): {} row(s) break \"{}\", e.g. lines {:?}",
-            c.name, c.severity, c.violations, c.rule, c.sample_lines
-        ));
-    }
-    let check_errors = checks
-        .iter()
-        .filter(|c| c.severity == "error")
-        .map(|c| c.violations)
-        .sum();
-    let mut m = manifest;
-    match delivery_periods(wh, table, source, &data_file).await {
-        Ok(periods) => {
-            let now = chrono::Utc::now().to_rfc3339();
-            for p in periods {
-                m.periods_seen.entry(p).or_insert_with(|| now.clone());
-            }
-        }
-        Err(e) => warnings.push(format!("delivery periods not recorded: {e}")),
-    }
-    m.published = Some(Published {
-        url: shown,
-        sha256,
-        file: Some(data_file.clone()),
-        etag: fetched.etag.clone(),
-        definition: Some(definition),
-        bytes: fetched.bytes,
-        rows: stats.written,
-        rejected_rows: stats.rejected,
-        skipped_rows: stats.skipped,
-        ingested_at: chrono::Utc::now().to_rfc3339(),
-        run_id: run_id.to_string(),
-        warnings: warnings.clone(),
-        checks,
-    });
-    // Findings first, then the pointer: published data never lack theirs.
-    wh.put_json(&wh.findings_path(&source.name), &found).await?;
-    // Publish: one small object, written whole, moves the pointer to the new file.
-    wh.put_json(&wh.manifest_path(&source.name), &m).await?;
-    write_rejected(wh, table, source, &stats.rejections).await?;
     // Only now can superseded files (and any a killed run left) go.
-    if let Err(e) = wh
-        .remove_all_but(&wh.partition(&table.name, &source.name), &data_file)
-        .await
-    {
+    if let Err(e) = remove_unnamed(wh, table, source, &manifest).await {
         tracing::warn!(source = %source.name, "old data files stay until the next run: {e}");
     }
-    Ok(SourceOutcome {
-        source: source.name.clone(),
-        table: table.name.clone(),
-        status: SourceStatus::Ingested,
-        rows: stats.written,
-        rejected: stats.rejected,
-        skipped: stats.skipped,
-        error: None,
-        warnings,
-        check_errors,
-        seconds: 0.0,
-        attempts: fetched.attempts,
+    Ok(outcome_of(source, tally))
+}
+
+/// Notes the deliveries whose file is gone from the listing: their rows are kept, or dropped
+/// under `removed: drop`.
+fn mark_removed(
+    source: &Source,
+    manifest: &mut SourceManifest,
+    found: &[locate::Found],
+    now: &str,
+) {
+    if !matches!(source.locator, crate::config::Locator::Listing { .. }) {
+        return;
+    }
+    let present: std::collections::HashSet<&str> = found.iter().map(|f| f.key.as_str()).collect();
+    if source.drop_removed {
+        manifest
+            .deliveries
+            .retain(|d| present.contains(d.key.as_str()));
+        return;
+    }
+    for d in manifest
+        .deliveries
+        .iter_mut()
+        .filter(|d| !present.contains(d.key.as_str()))
+    {
+        d.removed_at.get_or_insert_with(|| now.to_string());
+    }
+}
+
+/// Records in the manifest how reading one delivery ended, keeps what it staged to commit, and
+/// writes the delivery's outcome file for its sender.
+#[allow(clippy::too_many_arguments)]
+fn apply(
+    project: &Project,
+    cx: &delivery::Context<'_>,
+    manifest: &mut SourceManifest,
+    found: &locate::Found,
+    read: delivery::Outcome,
+    now: &str,
+    tally: &mut Tally,
+    staged: &mut Vec<delivery::Staged>,
+) {
+    use delivery::Outcome;
+    let modified = found.modified.map(|t| t.to_rfc3339());
+    let index = match manifest.deliveries.iter().position(|d| d.key == found.key) {
+        Some(i) => i,
+        None => {
+            if matches!(read, Outcome::NotYetThere) {
+                return;
+            }
+            manifest.deliveries.push(Delivery {
+                key: found.key.clone(),
+                url: (cx.shown)(&found.url),
+                published: None,
+                periods: Vec::new(),
+                covers: Vec::new(),
+                modified: modified.clone(),
+                arrived_at: now.to_string(),
+                rejected_file: None,
+                findings_file: None,
+                failure: None,
+                removed_at: None,
+            });
+            manifest.deliveries.sort_by(|a, b| a.key.cmp(&b.key));
+            manifest
+                .deliveries
+                .iter()
+                .position(|d| d.key == found.key)
+                .unwrap_or_default()
+        }
+    };
+    let d = &mut manifest.deliveries[index];
+    d.removed_at = None;
+    match read {
+        Outcome::NotYetThere => {}
+        Outcome::Unchanged { etag } => {
+            if let (Some(p), Some(etag)) = (d.published.as_mut(), etag) {
+                p.etag = Some(etag);
+            }
+            d.failure = None;
+            if let Some(p) = &d.published {
+                tally.rows += p.rows;
+                tally.rejected += p.rejected_rows;
+                tally.skipped += p.skipped_rows;
+                tally.warnings.extend(p.warnings.iter().cloned());
+            }
+            tally
+                .deliveries
+                .push(DeliveryOutcome::of(d, SourceStatus::Unchanged, None));
+        }
+        Outcome::Read(r) => {
+            let r = *r;
+            tally.read += 1;
+            tally.attempts += r.attempts;
+            tally.rows += r.stats.written;
+            tally.rejected += r.stats.rejected;
+            tally.skipped += r.stats.skipped;
+            tally.check_errors += r.check_errors;
+            tally.warnings.extend(r.published.warnings.iter().cloned());
+            for p in &r.periods {
+                manifest
+                    .periods_seen
+                    .entry(p.clone())
+                    .or_insert_with(|| now.to_string());
+            }
+            let d = &mut manifest.deliveries[index];
+            feedback::write(
+                project,
+                cx.source,
+                d.key.as_str(),
+                &feedback::Report::read(&r),
+            );
+            d.published = Some(r.published);
+            d.periods = r.periods;
+            d.covers = r.covers;
+            d.modified = modified;
+            d.failure = None;
+            d.rejected_file = r.rejected.as_ref().map(|s| s.rel.clone());
+            d.findings_file = r.findings.as_ref().map(|s| s.rel.clone());
+            staged.push(r.data);
+            staged.extend(r.rejected);
+            staged.extend(r.findings);
+            tally
+                .deliveries
+                .push(DeliveryOutcome::of(d, SourceStatus::Ingested, None));
+        }
+        Outcome::Failed {
+            error,
+            rejected,
+            stats,
+        } => {
+            let status = match error {
+                IngestError::Shrunk { .. } => SourceStatus::HeldBack,
+                _ => SourceStatus::Failed,
+            };
+            let message = error.to_string();
+            feedback::write(
+                project,
+                cx.source,
+                d.key.as_str(),
+                &feedback::Report::failed(&message, stats.as_ref()),
+            );
+            d.failure = Some(Attempt {
+                at: now.to_string(),
+                run_id: cx.run_id.to_string(),
+                status: match status {
+                    SourceStatus::HeldBack => "held_back".into(),
+                    _ => "failed".into(),
+                },
+                rows: None,
+                error: Some(message.clone()),
+            });
+            if let Some(r) = rejected {
+                d.rejected_file = Some(r.rel.clone());
+                staged.push(r);
+            }
+            if let Some(s) = &stats {
+                tally.rejected += s.rejected;
+            }
+            tally
+                .deliveries
+                .push(DeliveryOutcome::of(d, status, Some(message.clone())));
+            tally.failed.push((status, message));
+        }
+    }
+}
+
+/// The source as a whole: its one file's content, or (for many deliveries) the sum of theirs
+/// under one checksum of every delivery's.
+fn summary(
+    source: &Source,
+    manifest: &SourceManifest,
+    definition: &str,
+    shown: &str,
+) -> Option<Published> {
+    use sha2::{Digest, Sha256};
+    let published: Vec<(&Delivery, &Published)> = manifest
+        .deliveries
+        .iter()
+        .filter_map(|d| Some((d, d.published.as_ref()?)))
+        .collect();
+    if !source.locator.is_many() {
+        return published.first().map(|(_, p)| (*p).clone());
+    }
+    let latest = published
+        .iter()
+        .map(|(_, p)| p)
+        .max_by_key(|p| &p.ingested_at)?;
+    let mut hasher = Sha256::new();
+    for (d, p) in &published {
+        hasher.update(format!("{}\t{}\n", d.key, p.sha256).as_bytes());
+    }
+    let mut checks: Vec<crate::warehouse::manifest::CheckResult> = Vec::new();
+    for (_, p) in &published {
+        for c in &p.checks {
+            match checks.iter_mut().find(|x| x.name == c.name) {
+                Some(x) => x.violations += c.violations,
+                None => checks.push(c.clone()),
+            }
+        }
+    }
+    Some(Published {
+        url: shown.to_string(),
+        sha256: hex::encode(hasher.finalize()),
+        file: None,
+        etag: None,
+        definition: Some(definition.to_string()),
+        bytes: published.iter().map(|(_, p)| p.bytes).sum(),
+        rows: published.iter().map(|(_, p)| p.rows).sum(),
+        rejected_rows: published.iter().map(|(_, p)| p.rejected_rows).sum(),
+        skipped_rows: published.iter().map(|(_, p)| p.skipped_rows).sum(),
+        ingested_at: latest.ingested_at.clone(),
+        run_id: latest.run_id.clone(),
+        warnings: published
+            .iter()
+            .flat_map(|(d, p)| p.warnings.iter().map(move |w| format!("{}: {w}", d.key)))
+            .take(MAX_SUMMARY_WARNINGS)
+            .collect(),
+        checks,
     })
 }
 
-/// The delivery periods (months, quarters or years, by the source's cadence) its data cover, read
-/// from the table's first date column; none when the source has no cadence or the table no date.
-async fn delivery_periods(
+/// Warnings a many-delivery source's summary keeps (each delivery keeps all of its own).
+const MAX_SUMMARY_WARNINGS: usize = 50;
+
+/// The source's outcome from what its deliveries did this run: failed when one failed (the
+/// others are published all the same), ingested when one was read, else unchanged.
+fn outcome_of(source: &Source, tally: Tally) -> SourceOutcome {
+    let status = if tally.failed.iter().any(|(s, _)| *s == SourceStatus::Failed) {
+        SourceStatus::Failed
+    } else if !tally.failed.is_empty() {
+        SourceStatus::HeldBack
+    } else if tally.read > 0 {
+        SourceStatus::Ingested
+    } else {
+        SourceStatus::Unchanged
+    };
+    let error = match tally.failed.len() {
+        0 => None,
+        n if n <= MAX_NAMED_FAILURES => Some(
+            tally
+                .failed
+                .iter()
+                .map(|(_, e)| e.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        n => Some(format!(
+            "{}; and {} more deliveries failed (osservatorio deliveries --source {} lists them)",
+            tally.failed[..MAX_NAMED_FAILURES]
+                .iter()
+                .map(|(_, e)| e.as_str())
+                .collect::<Vec<_>>()
+                .join("; "),
+            n - MAX_NAMED_FAILURES,
+            source.name
+        )),
+    };
+    let (rows, skipped) = if status == SourceStatus::Failed && !source.locator.is_many() {
+        (0, 0)
+    } else {
+        (tally.rows, tally.skipped)
+    };
+    SourceOutcome {
+        source: source.name.clone(),
+        table: source.table.clone(),
+        status,
+        rows,
+        rejected: tally.rejected,
+        skipped,
+        error,
+        warnings: tally.warnings,
+        check_errors: tally.check_errors,
+        seconds: 0.0,
+        attempts: tally.attempts,
+        deliveries: if source.locator.is_many() {
+            tally.deliveries
+        } else {
+            Vec::new()
+        },
+    }
+}
+
+/// Failed deliveries named one by one in a source's error; past this they are counted.
+const MAX_NAMED_FAILURES: usize = 5;
+
+/// Removes the source's data, rejected and findings files that its manifest does not name:
+/// superseded ones, and any a killed run left behind.
+async fn remove_unnamed(
     wh: &Warehouse,
     table: &Table,
     source: &Source,
-    data_file: &str,
-) -> Result<Vec<String>, IngestError> {
-    use crate::config::{ColumnType, Period};
-    let Some(cadence) = source.expected else {
-        return Ok(Vec::new());
-    };
-    let Some(column) = table
-        .columns
-        .iter()
-        .find(|c| matches!(c.ty, ColumnType::Date | ColumnType::Timestamp))
-    else {
-        return Ok(Vec::new());
-    };
-    let grain = cadence.grain();
-    let ctx = crate::warehouse::session::staged_file_context(wh, data_file).await?;
-    let sql = format!(
-        "SELECT DISTINCT CAST(\"{}\" AS DATE) AS d FROM staged WHERE \"{}\" IS NOT NULL",
-        column.name, column.name
-    );
-    let df = crate::indicators::sql::plan_read_only(&ctx, &sql)
-        .await
-        .map_err(IngestError::Other)?;
-    let batches = df
-        .collect()
-        .await
-        .map_err(|e| IngestError::Other(e.to_string()))?;
-    let mut out = std::collections::BTreeSet::new();
-    for b in batches {
-        if let Some(days) = b
-            .column(0)
-            .as_any()
-            .downcast_ref::<datafusion::arrow::array::Date32Array>()
-        {
-            for i in 0..days.len() {
-                if let Some(p) = days
-                    .value_as_date(i)
-                    .and_then(|d| Period::containing(d, grain))
-                {
-                    out.insert(p.to_string());
-                }
-            }
-        }
+    manifest: &SourceManifest,
+) -> Result<(), WarehouseError> {
+    let mut named = std::collections::BTreeSet::new();
+    for d in &manifest.deliveries {
+        named.extend(d.published.as_ref().and_then(|p| p.file.clone()));
+        named.extend(d.rejected_file.clone());
+        named.extend(d.findings_file.clone());
     }
-    Ok(out.into_iter().collect())
+    wh.remove_all_but(&wh.partition(&table.name, &source.name), &named)
+        .await?;
+    wh.remove_all_but(
+        &format!("_rejected/{}/source={}", table.name, source.name),
+        &named,
+    )
+    .await?;
+    wh.remove_all_but(&format!("_findings/{}", source.name), &named)
+        .await?;
+    // The single findings file of manifests before deliveries.
+    match wh.store.delete(&wh.findings_path(&source.name)).await {
+        Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+        Err(source) => Err(WarehouseError::Store {
+            path: "_findings".into(),
+            source,
+        }),
+    }
 }
 
 /// Whether `rows` is a larger drop from the last good `previous` rows than `max_shrink` percent.
@@ -905,38 +1040,33 @@ async fn run_checks(
     Ok(out)
 }
 
-/// Replaces the source's rejected rows with this run's (or removes them when none were rejected).
-async fn write_rejected(
-    wh: &Warehouse,
-    table: &Table,
-    source: &Source,
-    rejections: &[Rejection],
-) -> Result<(), IngestError> {
-    let path = wh.rejected_path(&table.name, &source.name);
-    if rejections.is_empty() {
-        return match wh.store.delete(&path).await {
-            Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
-            Err(source) => Err(WarehouseError::Store {
-                path: path.to_string(),
-                source,
-            }
-            .into()),
-        };
-    }
-    let schema = Arc::new(Schema::new(vec![
-        Field::new("_source", DataType::Utf8, false),
+/// The schema of rejected rows, as `query` reads them from the table `_rejected`.
+pub(crate) fn rejected_schema() -> datafusion::arrow::datatypes::SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("source", DataType::Utf8, false),
+        Field::new("table", DataType::Utf8, false),
+        Field::new("delivery", DataType::Utf8, false),
         Field::new("line", DataType::Int64, false),
         Field::new("column", DataType::Utf8, false),
         Field::new("value", DataType::Utf8, false),
         Field::new("reason", DataType::Utf8, false),
-    ]));
+    ]))
+}
+
+/// A delivery's rejected rows as a Parquet file.
+fn rejected_parquet(
+    source: &str,
+    table: &str,
+    delivery: &str,
+    rejections: &[Rejection],
+) -> Result<Vec<u8>, IngestError> {
+    let n = rejections.len();
     let batch = RecordBatch::try_new(
-        schema.clone(),
+        rejected_schema(),
         vec![
-            Arc::new(StringArray::from(vec![
-                source.name.as_str();
-                rejections.len()
-            ])),
+            Arc::new(StringArray::from(vec![source; n])),
+            Arc::new(StringArray::from(vec![table; n])),
+            Arc::new(StringArray::from(vec![delivery; n])),
             Arc::new(Int64Array::from_iter_values(
                 rejections.iter().map(|r| r.line as i64),
             )),
@@ -953,17 +1083,71 @@ async fn write_rejected(
     )
     .map_err(|e| IngestError::Other(e.to_string()))?;
     let mut buf = Vec::new();
-    let mut w = ArrowWriter::try_new(&mut buf, schema, None)
+    let mut w = ArrowWriter::try_new(&mut buf, rejected_schema(), None)
         .map_err(|e| IngestError::Other(e.to_string()))?;
     w.write(&batch)
         .map_err(|e| IngestError::Other(e.to_string()))?;
     w.close().map_err(|e| IngestError::Other(e.to_string()))?;
-    wh.store
-        .put(&path, buf.into())
-        .await
-        .map_err(|source| WarehouseError::Store {
-            path: path.to_string(),
-            source,
-        })?;
-    Ok(())
+    Ok(buf)
+}
+
+/// For a text export read as UTF-8 whose rows held undecodable bytes: the failure naming the
+/// first bad byte, its line and the setting that likely reads it. Such bytes are never stored
+/// as U+FFFD.
+fn undecodable_utf8(
+    path: &std::path::Path,
+    shown: &str,
+    format: &Format,
+    stats: &ParseStats,
+) -> Option<IngestError> {
+    let encoding = match format {
+        Format::Csv { encoding, .. } | Format::Json { encoding, .. } => *encoding,
+        _ => return None,
+    };
+    if encoding != encoding_rs::UTF_8 || !stats.undecodable {
+        return None;
+    }
+    let (line, offset, byte) = first_invalid_utf8(path).ok()??;
+    Some(IngestError::Read {
+        file: shown.to_string(),
+        line: Some(line),
+        message: format!(
+            "byte 0x{byte:02X} (at byte {offset} of the file) is not valid UTF-8, so the export is in another encoding; nothing of it was stored. Declare it in the source's options, most often encoding: windows-1252 (Excel on Windows), or save the export as UTF-8"
+        ),
+    })
+}
+
+/// The line, byte offset and value of the first byte of `path` that is not valid UTF-8.
+fn first_invalid_utf8(path: &std::path::Path) -> std::io::Result<Option<(u64, u64, u8)>> {
+    use std::io::Read;
+    let mut file = std::fs::File::open(path)?;
+    let mut buf = vec![0u8; 1 << 20];
+    // Bytes of a character cut by the end of the last read, carried into the next.
+    let mut carry = 0usize;
+    let (mut offset, mut line) = (0u64, 1u64);
+    loop {
+        let n = file.read(&mut buf[carry..])?;
+        let len = carry + n;
+        let chunk = &buf[..len];
+        match std::str::from_utf8(chunk) {
+            Ok(_) if n == 0 => return Ok(None),
+            Ok(_) => {
+                line += memchr::memchr_iter(b'\n', chunk).count() as u64;
+                offset += len as u64;
+                carry = 0;
+            }
+            Err(e) => {
+                let good = e.valid_up_to();
+                if e.error_len().is_some() || n == 0 {
+                    line += memchr::memchr_iter(b'\n', &chunk[..good]).count() as u64;
+                    return Ok(Some((line, offset + good as u64, chunk[good])));
+                }
+                // A character cut by the read: keep its bytes for the next.
+                line += memchr::memchr_iter(b'\n', &chunk[..good]).count() as u64;
+                offset += good as u64;
+                buf.copy_within(good..len, 0);
+                carry = len - good;
+            }
+        }
+    }
 }

@@ -302,6 +302,7 @@ pub(super) fn merge(parts: Vec<Parsed>, warnings: Vec<String>) -> ParseStats {
     }
     out.rejections.sort_by_key(|r| r.line);
     out.rejections.truncate(MAX_REJECTION_DETAILS);
+    out.undecodable = undecodable.0 > 0;
     if undecodable.0 > 0 {
         out.warnings.push(format!(
             "{} row(s) hold characters that are not valid in the declared encoding, first at line {}: check options.encoding (e.g. windows-1252)",

@@ -107,6 +107,12 @@ pub struct Labels {
     pub kind_outcome: &'static str,
     /// Data quality by office.
     pub quality: &'static str,
+    /// Heading of the warning about figures of territories not in the territory list.
+    pub unknown_territories: &'static str,
+    /// Column: rows rejected.
+    pub rejected_rows: &'static str,
+    /// Column: the deliveries' outcome files.
+    pub delivery_outcomes: &'static str,
     /// Deliveries missing or late against the declared cadence, rows breaking the check rules, and values far from their own facility's or territory's series..
     pub quality_note: &'static str,
     /// Office.
@@ -202,6 +208,9 @@ pub fn labels(locale: Locale) -> Labels {
             kind_process: "Indicatori di processo",
             kind_outcome: "Indicatori di esito",
             quality: "Qualità dei dati per ufficio",
+            unknown_territories: "Territori sconosciuti.",
+            rejected_rows: "Righe scartate",
+            delivery_outcomes: "Esito delle consegne",
             quality_note: "Consegne mancanti o in ritardo rispetto alla cadenza dichiarata, righe che violano le regole di controllo e valori anomali rispetto alla serie della stessa struttura o territorio.",
             office: "Ufficio",
             missing_periods: "Periodi mancanti",
@@ -285,6 +294,9 @@ pub fn labels(locale: Locale) -> Labels {
             kind_process: "Process indicators",
             kind_outcome: "Outcome indicators",
             quality: "Data quality by office",
+            unknown_territories: "Unknown territories.",
+            rejected_rows: "Rows rejected",
+            delivery_outcomes: "Delivery outcomes",
             quality_note: "Deliveries missing or late against the declared cadence, rows breaking the check rules, and values far from their own facility's or territory's series.",
             office: "Office",
             missing_periods: "Missing periods",

@@ -172,6 +172,8 @@ pub struct Ctx<'a> {
     pub manifests: &'a [Option<SourceManifest>],
     /// Every data-quality finding of the warehouse.
     pub findings: &'a [Finding],
+    /// Per indicator, its figures' territories that are not in the territories.
+    pub unknown: &'a std::collections::BTreeMap<String, Vec<String>>,
 }
 
 impl Ctx<'_> {
@@ -345,10 +347,9 @@ pub async fn render(
 ) -> Result<Vec<DashboardOutcome>, RenderError> {
     let out = &project.settings.output;
     std::fs::create_dir_all(out).map_err(|e| io(out, e))?;
-    let figures = Figures::new(crate::publish::published_figures(
-        project,
-        output::read(out)?,
-    ));
+    let rows = output::read(out)?;
+    let unknown = crate::indicators::unknown_territories(project, &rows);
+    let figures = Figures::new(crate::publish::published_figures(project, rows));
     let manifests = load_manifests(project, wh).await;
     let drawn_from = inputs::fingerprint(project, &manifests);
     // Forgotten while the pages are redrawn: a render that stops halfway is never taken as done.
@@ -365,6 +366,7 @@ pub async fn render(
         lineage: &lineage,
         manifests: &manifests,
         findings: &found,
+        unknown: &unknown,
     };
     let env = environment()?;
     let generated = format::datetime(
@@ -444,6 +446,7 @@ pub async fn refresh_index(project: &Project, wh: &Warehouse) -> Result<(), Rend
         lineage: &lineage,
         manifests: &manifests,
         findings: &[],
+        unknown: &Default::default(),
     };
     let generated = format::datetime(&record.rendered_at, project.settings.timezone, ctx.locale);
     render_index(&ctx, &environment()?, &[], &record.run_id, &generated)
@@ -549,6 +552,7 @@ fn fill_dashboard(
     }
     let glance = summary::glance(ctx, &dashboard_pairs(ctx.project, d));
     let quality = quality::office_rows(ctx, &quality::sources_of(ctx, d));
+    let unknown = quality::unknown_territories(ctx, d);
     let shown = ctx.figures.take_shown();
     data::write_figures(&shown, &ctx.project.territories, dir, "data")?;
     let mut notes = vec![l.rollup_note.to_string()];
@@ -563,6 +567,7 @@ fn fill_dashboard(
         sections => sections,
         glance => glance,
         quality => quality,
+        unknown => unknown,
         notes => notes,
         data_downloads => downloads("data", &["csv", "xlsx"]),
         labels => l,

@@ -19,6 +19,86 @@ pub struct OfficeRow {
     late: String,
     rules: usize,
     outliers: usize,
+    rejected: u64,
+    /// The outcome files of its deliveries that have something to hand back.
+    outcomes: Vec<Link>,
+}
+
+/// A link to a file beside the pages.
+#[derive(Serialize, Debug)]
+pub struct Link {
+    href: String,
+    label: String,
+}
+
+/// Outcome files linked per source; past this the section says how many more there are.
+const MAX_OUTCOME_LINKS: usize = 12;
+
+/// The outcome files of a source's deliveries with rejected rows or a failure, for its sender.
+fn outcome_links(
+    ctx: &Ctx,
+    s: &Source,
+    m: Option<&crate::warehouse::manifest::SourceManifest>,
+) -> (u64, Vec<Link>) {
+    let Some(m) = m else {
+        return (0, Vec::new());
+    };
+    let mut rejected = 0;
+    let mut links = Vec::new();
+    let wanted = m.deliveries.iter().filter(|d| {
+        d.failure.is_some() || d.published.as_ref().is_some_and(|p| p.rejected_rows > 0)
+    });
+    for d in wanted {
+        rejected += d.published.as_ref().map_or(0, |p| p.rejected_rows);
+        let stem = crate::ingest::feedback_stem(&d.key);
+        let file = ctx
+            .project
+            .settings
+            .output
+            .join("deliveries")
+            .join(&s.name)
+            .join(format!("{stem}.xlsx"));
+        if links.len() < MAX_OUTCOME_LINKS && file.exists() {
+            links.push(Link {
+                href: format!("../deliveries/{}/{stem}.xlsx", s.name),
+                label: d.key.clone(),
+            });
+        }
+    }
+    (rejected, links)
+}
+
+/// Sentences naming, for each indicator on the page, the territories of its figures that are
+/// not in the territories: the figures above them miss their rows.
+pub fn unknown_territories(ctx: &Ctx, d: &Dashboard) -> Vec<String> {
+    let mut ids: Vec<&str> = d
+        .sections
+        .iter()
+        .flat_map(|s| &s.charts)
+        .flat_map(|c| c.indicators())
+        .collect();
+    ids.dedup();
+    let mut seen = std::collections::BTreeSet::new();
+    ids.into_iter()
+        .filter(|id| seen.insert(*id))
+        .filter_map(|id| {
+            let codes = ctx.unknown.get(id)?;
+            let title = ctx
+                .project
+                .indicator(id)
+                .map_or_else(|| id.to_string(), |i| ctx.locale.pick(&i.title));
+            Some(match ctx.locale {
+                crate::config::Locale::It => format!(
+                    "{title}: righe di territori che non sono nell'elenco dei territori ({}). Non sono sommate nei totali: le cifre dei territori sopra di loro (provincia, regione) non le contano.",
+                    codes.join(", ")
+                ),
+                crate::config::Locale::En => format!(
+                    "{title}: rows of territories not in the territory list ({}). They are not rolled up: the figures of the territories above them (province, region) miss them.",
+                    codes.join(", ")
+                ),
+            })
+        })
+        .collect()
 }
 
 /// The sources that feed the dashboard: their table is read by one of its indicators and their
@@ -78,6 +158,7 @@ pub fn office_rows(ctx: &Ctx, sources: &[&Source]) -> Vec<OfficeRow> {
                 .and_then(Option::as_ref);
             let (state, class) = source_state(&l, s, m, now);
             let counts = delivery_counts(&all, s, now.date_naive());
+            let (rejected, outcomes) = outcome_links(ctx, s, m);
             let count = |kind: &str| {
                 ctx.findings
                     .iter()
@@ -101,6 +182,8 @@ pub fn office_rows(ctx: &Ctx, sources: &[&Source]) -> Vec<OfficeRow> {
                     .unwrap_or_else(|| "—".into()),
                 rules: count("rule"),
                 outliers: count("outlier"),
+                rejected,
+                outcomes,
             }
         })
         .collect()

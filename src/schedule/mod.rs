@@ -30,6 +30,10 @@ pub struct RunReport {
     pub indicators: Vec<IndicatorOutcome>,
     pub dashboards: Vec<DashboardOutcome>,
     pub failed: bool,
+    /// Per indicator, the territories of its figures that are not in the territories: their
+    /// rows are kept but not rolled up, so every figure above them misses them.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub unknown_territories: std::collections::BTreeMap<String, Vec<String>>,
     /// Each source's export checksum as the run left the warehouse.
     #[serde(default)]
     pub exports: std::collections::BTreeMap<String, String>,
@@ -159,6 +163,8 @@ impl<'a> Job<'a> {
                     );
                     self.report.compute_skipped = true;
                     self.report.exports = exports;
+                    let rows = crate::indicators::output::read(&self.project.settings.output)?;
+                    self.note_unknown_territories(&rows);
                     return Ok(Vec::new());
                 }
                 Some(ids) => {
@@ -199,6 +205,7 @@ impl<'a> Job<'a> {
             })
             .collect();
         let rows = crate::indicators::output::read(&self.project.settings.output)?;
+        self.note_unknown_territories(&rows);
         self.report.history_rows =
             crate::indicators::history::record(&self.warehouse, &self.run_id, &rows, &recomputed)
                 .await?;
@@ -211,6 +218,14 @@ impl<'a> Job<'a> {
             .collect();
         self.report.indicators = out.clone();
         Ok(out)
+    }
+
+    /// Records the indicators with figures of territories not in the territories (unless they
+    /// say `unknown_territories: ignore`): the run fails, naming them.
+    fn note_unknown_territories(&mut self, rows: &[crate::indicators::output::OutputRow]) {
+        let unknown = crate::indicators::unknown_territories(self.project, rows);
+        self.report.failed |= !unknown.is_empty();
+        self.report.unknown_territories = unknown;
     }
 
     pub async fn render(

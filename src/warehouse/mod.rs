@@ -176,11 +176,16 @@ impl Warehouse {
         }
     }
 
-    /// Removes every object under `rel` except `keep` (relative paths): superseded files and
-    /// those a killed run left behind, which no manifest names.
-    pub async fn remove_all_but(&self, rel: &str, keep: &str) -> Result<(), WarehouseError> {
+    /// Removes every object under `rel` except those in `keep` (relative paths): superseded
+    /// files and those a killed run left behind, which no manifest names.
+    pub async fn remove_all_but(
+        &self,
+        rel: &str,
+        keep: &std::collections::BTreeSet<String>,
+    ) -> Result<(), WarehouseError> {
         use futures::StreamExt;
-        let keep = self.path(keep);
+        let keep: std::collections::BTreeSet<StorePath> =
+            keep.iter().map(|k| self.path(k)).collect();
         let prefix = self.path(rel);
         let mut stale = Vec::new();
         let mut list = self.store.list(Some(&prefix));
@@ -189,7 +194,7 @@ impl Warehouse {
                 path: prefix.to_string(),
                 source,
             })?;
-            if meta.location != keep {
+            if !keep.contains(&meta.location) {
                 stale.push(meta.location);
             }
         }

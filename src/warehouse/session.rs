@@ -70,23 +70,180 @@ pub async fn staged_file_context(
     Ok(ctx)
 }
 
-/// The data files each table reads now: exactly those the manifests of the project's sources
-/// name. A file being written, a superseded one, or one of a source no longer in the YAML is never
-/// read.
+/// What one table reads now: exactly the files the manifests of the project's sources name (a
+/// file being written, a superseded one, or one of a source no longer in the YAML is never
+/// read), and the rows of a file that a newer delivery supersedes.
+#[derive(Default)]
+struct TableFiles {
+    files: Vec<String>,
+    /// A file, and the `TERRITORY|PERIOD` pairs of its rows that readers leave out.
+    superseded: Vec<(String, Vec<String>)>,
+    /// The source whose rows a file holds, for its period column and grain.
+    source_of: BTreeMap<String, String>,
+}
+
 async fn current_files(
     project: &Project,
     wh: &Warehouse,
-) -> Result<BTreeMap<String, Vec<String>>, WarehouseError> {
-    let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
+) -> Result<BTreeMap<String, TableFiles>, WarehouseError> {
+    let mut out: BTreeMap<String, TableFiles> = BTreeMap::new();
     for s in &project.sources {
-        let m: Option<SourceManifest> = wh.get_json(&wh.manifest_path(&s.name)).await?;
-        if let Some(p) = m.and_then(|m| m.published) {
-            out.entry(s.table.clone())
-                .or_default()
-                .push(p.data_file(&s.table, &s.name));
+        let Some(m): Option<SourceManifest> = wh.get_json(&wh.manifest_path(&s.name)).await? else {
+            continue;
+        };
+        let entry = out.entry(s.table.clone()).or_default();
+        for f in m.data_files(&s.table, &s.name) {
+            entry.source_of.insert(f.clone(), s.name.clone());
+            entry.files.push(f);
+        }
+        if s.supersede_by_period {
+            entry.superseded.extend(m.superseded());
         }
     }
     Ok(out)
+}
+
+/// The rejected-row files the manifests name, for the table `_rejected`.
+async fn rejected_files(project: &Project, wh: &Warehouse) -> Result<Vec<String>, WarehouseError> {
+    let mut out = Vec::new();
+    for s in &project.sources {
+        let m: Option<SourceManifest> = wh.get_json(&wh.manifest_path(&s.name)).await?;
+        out.extend(
+            m.into_iter()
+                .flat_map(|m| m.deliveries)
+                .filter_map(|d| d.rejected_file),
+        );
+    }
+    Ok(out)
+}
+
+/// Registers `_rejected`: every rejected row of every delivery, with its source, table,
+/// delivery, line, column, value and reason.
+pub async fn register_rejected(
+    ctx: &SessionContext,
+    project: &Project,
+    wh: &Warehouse,
+) -> Result<(), WarehouseError> {
+    let files = rejected_files(project, wh).await?;
+    let schema = crate::ingest::rejected_schema();
+    if files.is_empty() {
+        let mem = MemTable::try_new(schema, vec![vec![]]).map_err(|e| df_err("_rejected", e))?;
+        ctx.register_table("_rejected", Arc::new(mem))
+            .map_err(|e| df_err("_rejected", e))?;
+        return Ok(());
+    }
+    let provider = listing(wh, &files, schema, "_rejected")?;
+    ctx.register_table("_rejected", provider)
+        .map_err(|e| df_err("_rejected", e))?;
+    Ok(())
+}
+
+/// A table over exactly `files`.
+fn listing(
+    wh: &Warehouse,
+    files: &[String],
+    schema: datafusion::arrow::datatypes::SchemaRef,
+    name: &str,
+) -> Result<Arc<dyn datafusion::datasource::TableProvider>, WarehouseError> {
+    let urls = files
+        .iter()
+        .map(|f| ListingTableUrl::parse(wh.file_url(f)))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| df_err(name, e))?;
+    let options =
+        ListingOptions::new(Arc::new(ParquetFormat::default())).with_file_extension(".parquet");
+    let config = ListingTableConfig::new_with_multi_paths(urls)
+        .with_listing_options(options)
+        .with_schema(schema);
+    Ok(Arc::new(
+        ListingTable::try_new(config).map_err(|e| df_err(name, e))?,
+    ))
+}
+
+/// The SQL literal of a text.
+fn literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// Registers `table` over files some of whose rows a newer delivery supersedes: the untouched
+/// files as they are, each touched one without its superseded territory and period pairs.
+async fn register_superseding(
+    ctx: &SessionContext,
+    project: &Project,
+    wh: &Warehouse,
+    table: &crate::config::Table,
+    files: &TableFiles,
+) -> Result<(), WarehouseError> {
+    let schema = query_schema(table);
+    let touched: BTreeMap<&str, &Vec<String>> = files
+        .superseded
+        .iter()
+        .map(|(f, pairs)| (f.as_str(), pairs))
+        .collect();
+    let untouched: Vec<String> = files
+        .files
+        .iter()
+        .filter(|f| !touched.contains_key(f.as_str()))
+        .cloned()
+        .collect();
+    let raw = |i: usize| format!("\"__{}_{i}\"", table.name);
+    let mut parts = Vec::new();
+    if !untouched.is_empty() {
+        ctx.register_table(
+            raw(0).trim_matches('"'),
+            listing(wh, &untouched, schema.clone(), &table.name)?,
+        )
+        .map_err(|e| df_err(&table.name, e))?;
+        parts.push(format!("SELECT * FROM {}", raw(0)));
+    }
+    let column = table
+        .period_column()
+        .map(|c| c.name.clone())
+        .unwrap_or_default();
+    for (i, (file, pairs)) in touched.iter().enumerate() {
+        let grain = files
+            .source_of
+            .get(*file)
+            .and_then(|s| project.source(s))
+            .map_or(crate::config::Grain::Month, |s| s.delivery_grain());
+        let unit = match grain {
+            crate::config::Grain::Quarter => "quarter",
+            crate::config::Grain::Year => "year",
+            _ => "month",
+        };
+        let name = raw(i + 1);
+        ctx.register_table(
+            name.trim_matches('"'),
+            listing(wh, &[file.to_string()], schema.clone(), &table.name)?,
+        )
+        .map_err(|e| df_err(&table.name, e))?;
+        let hidden: Vec<String> = pairs
+            .iter()
+            .filter_map(|p| {
+                let (territory, period) = p.split_once('|')?;
+                let start = crate::config::Period::parse(period)?.first_month();
+                Some(format!(
+                    "(COALESCE(_territory, '') = {} AND date_trunc('{unit}', CAST(\"{column}\" AS DATE)) = DATE '{:04}-{:02}-01')",
+                    literal(territory),
+                    start.0,
+                    start.1
+                ))
+            })
+            .collect();
+        parts.push(format!(
+            "SELECT * FROM {name} WHERE \"{column}\" IS NULL OR NOT ({})",
+            hidden.join(" OR ")
+        ));
+    }
+    let sql = parts.join(" UNION ALL ");
+    let view = ctx
+        .sql(&sql)
+        .await
+        .map_err(|e| df_err(&table.name, e))?
+        .into_view();
+    ctx.register_table(table.name.as_str(), view)
+        .map_err(|e| df_err(&table.name, e))?;
+    Ok(())
 }
 
 /// A session with every declared table registered: stored data where there is some, else an empty
@@ -132,23 +289,16 @@ async fn with_tables(
 ) -> Result<SessionContext, WarehouseError> {
     let files = current_files(project, wh).await?;
     for table in project.tables.values() {
-        let schema = query_schema(table);
-        if let Some(files) = files.get(&table.name) {
-            let urls = files
-                .iter()
-                .map(|f| ListingTableUrl::parse(wh.file_url(f)))
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| df_err(&table.name, e))?;
-            let options = ListingOptions::new(Arc::new(ParquetFormat::default()))
-                .with_file_extension(".parquet");
-            let config = ListingTableConfig::new_with_multi_paths(urls)
-                .with_listing_options(options)
-                .with_schema(schema);
-            let provider = ListingTable::try_new(config).map_err(|e| df_err(&table.name, e))?;
-            ctx.register_table(table.name.as_str(), Arc::new(provider))
-                .map_err(|e| df_err(&table.name, e))?;
-        } else {
-            register_empty(&ctx, table)?;
+        match files.get(&table.name) {
+            Some(f) if !f.superseded.is_empty() => {
+                register_superseding(&ctx, project, wh, table, f).await?;
+            }
+            Some(f) if !f.files.is_empty() => {
+                let provider = listing(wh, &f.files, query_schema(table), &table.name)?;
+                ctx.register_table(table.name.as_str(), provider)
+                    .map_err(|e| df_err(&table.name, e))?;
+            }
+            _ => register_empty(&ctx, table)?,
         }
     }
     Ok(ctx)

@@ -64,18 +64,20 @@ pub fn query(project: &Path, sql: &str) -> Vec<Vec<String>> {
 pub fn rejected(project: &Path, table: &str, source: &str) -> Vec<(i64, String, String, String)> {
     use datafusion::arrow::array::{AsArray, Int64Array};
     use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-    let path = project.join(format!(
-        "warehouse/_rejected/{table}/source={source}/rejected.parquet"
-    ));
-    let Ok(file) = std::fs::File::open(&path) else {
+    let folder = project.join(format!("warehouse/_rejected/{table}/source={source}"));
+    let Ok(entries) = std::fs::read_dir(&folder) else {
         return Vec::new();
     };
-    let reader = ParquetRecordBatchReaderBuilder::try_new(file)
-        .expect("a Parquet file")
-        .build()
-        .expect("a reader");
+    // One file per delivery, as the manifest names them; a test project's sources have one.
+    let batches = entries.flatten().flat_map(|e| {
+        let file = std::fs::File::open(e.path()).expect("a rejected-rows file");
+        ParquetRecordBatchReaderBuilder::try_new(file)
+            .expect("a Parquet file")
+            .build()
+            .expect("a reader")
+    });
     let mut out = Vec::new();
-    for batch in reader {
+    for batch in batches {
         let b = batch.expect("a batch");
         let col = |name: &str| b.column(b.schema().index_of(name).expect("column")).clone();
         let lines = col("line");
@@ -93,6 +95,7 @@ pub fn rejected(project: &Path, table: &str, source: &str) -> Vec<(i64, String, 
             ));
         }
     }
+    out.sort_by_key(|r| r.0);
     out
 }
 

@@ -1,0 +1,478 @@
+//! One delivery, from its file to staged warehouse files: fetch → read → map and validate →
+//! stage → quality. Nothing here is published: the source's commit names what it staged.
+
+use datafusion::parquet::basic::{Compression, Encoding, ZstdLevel};
+use datafusion::parquet::file::properties::WriterProperties;
+use datafusion::parquet::schema::types::ColumnPath;
+use object_store::ObjectStoreExt;
+use object_store::buffered::BufWriter;
+
+use super::locate::Found;
+use super::{
+    DICTIONARY_PAGE_BYTES, IngestError, Output, ParseStats, Rejection, encode, fetch, findings,
+    progress,
+};
+use crate::config::{Source, Table};
+use crate::warehouse::Warehouse;
+use crate::warehouse::manifest::{Delivery, Published};
+
+/// What a source's ingest brings to each delivery it reads.
+pub(super) struct Context<'a> {
+    pub wh: &'a Warehouse,
+    pub source: &'a Source,
+    pub table: &'a Table,
+    pub run_id: &'a str,
+    pub definition: &'a str,
+    pub remote: &'a fetch::RemoteOptions,
+    pub bar: &'a progress::SourceBar,
+    /// Re-read even what has not changed.
+    pub full: bool,
+    /// A person checked the source's new exports: taken although they shrank.
+    pub accepted: bool,
+    /// How the project shows a path (relative to the project folder).
+    pub shown: &'a dyn Fn(&str) -> String,
+}
+
+/// A file staged in the warehouse: removed when dropped unless committed, so a delivery that
+/// fails after staging leaves nothing behind for readers or for the next run to clear.
+pub(super) struct Staged {
+    wh: Warehouse,
+    /// The file, relative to the warehouse root.
+    pub rel: String,
+    committed: bool,
+}
+
+impl Staged {
+    fn new(wh: &Warehouse, rel: String) -> Staged {
+        Staged {
+            wh: wh.clone(),
+            rel,
+            committed: false,
+        }
+    }
+
+    /// Keeps the file: the manifest about to be written names it.
+    pub fn commit(mut self) -> String {
+        self.committed = true;
+        std::mem::take(&mut self.rel)
+    }
+}
+
+impl Drop for Staged {
+    fn drop(&mut self) {
+        if self.committed {
+            return;
+        }
+        let (store, path) = (self.wh.store.clone(), self.wh.path(&self.rel));
+        // Removal is best effort: a file no manifest names is cleared by the source's next commit.
+        if let Ok(rt) = tokio::runtime::Handle::try_current() {
+            rt.spawn(async move {
+                let _ = store.delete(&path).await;
+            });
+        }
+    }
+}
+
+/// A delivery read and staged, ready to be named by the manifest.
+pub(super) struct Read {
+    pub published: Published,
+    pub data: Staged,
+    pub rejected: Option<Staged>,
+    pub findings: Option<Staged>,
+    pub periods: Vec<String>,
+    pub covers: Vec<String>,
+    pub stats: ParseStats,
+    pub found: Vec<findings::Finding>,
+    pub check_errors: u64,
+    /// Requests made for a remote export.
+    pub attempts: usize,
+}
+
+/// How reading one delivery ended.
+pub(super) enum Outcome {
+    /// Its file holds what is published: nothing was read. A new tag to remember, if any.
+    Unchanged { etag: Option<String> },
+    /// Read and staged.
+    Read(Box<Read>),
+    /// A template's period not yet on the portal and not yet due.
+    NotYetThere,
+    /// Not read; its rejected rows (too many of them) are staged all the same, for the office.
+    Failed {
+        error: IngestError,
+        rejected: Option<Staged>,
+        stats: Option<ParseStats>,
+    },
+}
+
+/// A short stable name for a delivery's files: its key's hash.
+pub(super) fn key_tag(key: &str) -> String {
+    use sha2::{Digest, Sha256};
+    hex::encode(&Sha256::digest(key.as_bytes())[..8])
+}
+
+/// Whether the published content of `previous` can stand for the file without reading it.
+async fn reusable<'p>(cx: &Context<'_>, previous: Option<&'p Delivery>) -> Option<&'p Published> {
+    let p = previous?.published.as_ref()?;
+    if cx.full || cx.accepted || p.definition.as_deref() != Some(cx.definition) {
+        return None;
+    }
+    let file = p.file.as_ref()?;
+    cx.wh.store.head(&cx.wh.path(file)).await.ok()?;
+    Some(p)
+}
+
+/// Reads one delivery into staged files.
+pub(super) async fn read(
+    cx: &Context<'_>,
+    found: &Found,
+    previous: Option<&Delivery>,
+    today: chrono::NaiveDate,
+) -> Outcome {
+    match read_inner(cx, found, previous, today).await {
+        Ok(o) => o,
+        Err(error) => Outcome::Failed {
+            error,
+            rejected: None,
+            stats: None,
+        },
+    }
+}
+
+async fn read_inner(
+    cx: &Context<'_>,
+    found: &Found,
+    previous: Option<&Delivery>,
+    today: chrono::NaiveDate,
+) -> Result<Outcome, IngestError> {
+    let (wh, source, table) = (cx.wh, cx.source, cx.table);
+    let shown = (cx.shown)(&found.url);
+    let reusable = reusable(cx, previous).await;
+    // A template's period, once read, is not fetched again.
+    if let (Some(p), Some(_)) = (reusable, found.period) {
+        return Ok(Outcome::Unchanged {
+            etag: p.etag.clone(),
+        });
+    }
+    // A tag that has not moved since the last read (a listing's, or a remote export's ETag) means
+    // the same content: nothing is downloaded or read.
+    if let Some(p) = reusable
+        && let Some(etag) = &p.etag
+    {
+        let now = match &found.etag {
+            Some(t) => Some(t.clone()),
+            None if found.size.is_none() => fetch::remote_etag(&found.url, cx.remote).await,
+            None => None,
+        };
+        if now.as_ref() == Some(etag) {
+            return Ok(Outcome::Unchanged { etag: None });
+        }
+    }
+    let fetched = fetch::fetch(
+        &found.url,
+        cx.remote,
+        &|b| cx.bar.bytes(b),
+        reusable.map(|p| p.bytes),
+    )
+    .await;
+    let (fetched, checksum) = match fetched {
+        Ok(f) => f,
+        Err(IngestError::Fetch { .. })
+            if found.period.is_some_and(|p| !is_due(source, p, today)) =>
+        {
+            return Ok(Outcome::NotYetThere);
+        }
+        Err(e) => return Err(e),
+    };
+    if let Some(p) = reusable
+        && checksum.known() == Some(p.sha256.as_str())
+    {
+        let etag = fetched.etag.clone().filter(|t| p.etag.as_ref() != Some(t));
+        return Ok(Outcome::Unchanged { etag });
+    }
+
+    // Written under a key of its own; nothing reads it until the manifest names it.
+    let tag = key_tag(&found.key);
+    let data = Staged::new(
+        wh,
+        format!(
+            "{}/part-{}-{tag}.parquet",
+            wh.partition(&table.name, &source.name),
+            cx.run_id
+        ),
+    );
+    let data_path = wh.path(&data.rel);
+    let (mut writer, factory) = encode::FileWriter::new(
+        crate::warehouse::table_schema(table),
+        writer_properties(),
+        BufWriter::new(wh.store.clone(), data_path.clone()),
+    )
+    .map_err(|e| IngestError::Other(e.to_string()))?;
+    let (parts, parts_rx) = tokio::sync::mpsc::unbounded_channel();
+    let parse = {
+        let (path, shown, source, table, bar) = (
+            fetched.path.clone(),
+            shown.clone(),
+            source.clone(),
+            table.clone(),
+            cx.bar.clone(),
+        );
+        tokio::task::spawn_blocking(move || {
+            let output = Output { parts, factory };
+            super::parse_export(&path, &shown, &source, &table, output, &bar)
+        })
+    };
+    // A failed write drops the parts' channels, which stops the parsers.
+    let write_error = writer.write_parts(parts_rx).await.err();
+    let parsed = parse
+        .await
+        .map_err(|e| IngestError::Other(format!("{shown}: the reader stopped: {e}")))?;
+    // A checksum still pending is of an export whose size changed: new content, not compared.
+    let sha256 = checksum.resolve().await?;
+    let stats = match (parsed, write_error) {
+        (Ok(stats), None) => stats,
+        // The parsers stop when the writer does: its error is the cause.
+        (_, Some(e)) => return Err(IngestError::Other(format!("writing the warehouse: {e}"))),
+        (Err(e), None) => return Err(e),
+    };
+    if let Some(e) = super::undecodable_utf8(&fetched.path, &shown, &source.format, &stats) {
+        return Err(e);
+    }
+    if source.max_rejected.exceeded(stats.rejected, stats.total) {
+        drop(writer);
+        drop(data);
+        // The office is told every line to fix, even though nothing of this export is published.
+        let rejected = stage_rejected(cx, &found.key, &stats.rejections).await?;
+        let first = stats
+            .rejections
+            .first()
+            .map(|r| format!("line {}, column {}: {}", r.line, r.column, r.reason))
+            .unwrap_or_default();
+        return Ok(Outcome::Failed {
+            error: IngestError::TooManyRejected {
+                file: shown,
+                rejected: stats.rejected,
+                total: stats.total,
+                first,
+            },
+            rejected,
+            stats: Some(stats),
+        });
+    }
+    // A re-sent file is compared with the one it replaces.
+    if !cx.accepted
+        && let Some(p) = previous.and_then(|d| d.published.as_ref())
+        && super::shrank_too_much(p.rows, stats.written, source.max_shrink)
+    {
+        return Err(IngestError::Shrunk {
+            file: shown,
+            name: source.name.clone(),
+            rows: stats.written,
+            previous: p.rows,
+            drop: 100.0 - stats.written as f64 * 100.0 / p.rows as f64,
+            max_shrink: source.max_shrink,
+        });
+    }
+    writer
+        .close()
+        .await
+        .map_err(|e| IngestError::Other(format!("writing the warehouse: {e}")))?;
+
+    let checks = super::run_checks(wh, table, &data.rel).await?;
+    let mut found_rows = findings::find(wh, table, source, &data.rel).await?;
+    for f in &mut found_rows {
+        f.delivery = found.key.clone();
+    }
+    let mut warnings = stats.warnings.clone();
+    for c in checks.iter().filter(|c| c.violations > 0) {
+        warnings.push(format!(
+            "check {} ({}): {} row(s) break \"{}\", e.g. lines {:?}",
+            c.name, c.severity, c.violations, c.rule, c.sample_lines
+        ));
+    }
+    let check_errors = checks
+        .iter()
+        .filter(|c| c.severity == "error")
+        .map(|c| c.violations)
+        .sum();
+    let (periods, covers) = match coverage(cx, &data.rel).await {
+        Ok(x) => x,
+        Err(e) => {
+            warnings.push(format!("delivery periods not recorded: {e}"));
+            (Vec::new(), Vec::new())
+        }
+    };
+    let rejected = stage_rejected(cx, &found.key, &stats.rejections).await?;
+    let findings_file = stage_findings(cx, &found.key, &found_rows).await?;
+    let published = Published {
+        url: shown,
+        sha256,
+        file: Some(data.rel.clone()),
+        etag: fetched.etag.clone(),
+        definition: Some(cx.definition.to_string()),
+        bytes: fetched.bytes,
+        rows: stats.written,
+        rejected_rows: stats.rejected,
+        skipped_rows: stats.skipped,
+        ingested_at: chrono::Utc::now().to_rfc3339(),
+        run_id: cx.run_id.to_string(),
+        warnings,
+        checks,
+    };
+    Ok(Outcome::Read(Box::new(Read {
+        published,
+        data,
+        rejected,
+        findings: findings_file,
+        periods,
+        covers,
+        stats,
+        found: found_rows,
+        check_errors,
+        attempts: fetched.attempts,
+    })))
+}
+
+/// Whether a template's period should be on the portal by `today`: its end plus the grace.
+fn is_due(source: &Source, p: crate::config::Period, today: chrono::NaiveDate) -> bool {
+    let (y, m) = p.last_month();
+    let end = if m == 12 {
+        chrono::NaiveDate::from_ymd_opt(y + 1, 1, 1)
+    } else {
+        chrono::NaiveDate::from_ymd_opt(y, m + 1, 1)
+    };
+    end.and_then(|d| d.checked_add_days(chrono::Days::new(source.grace_days.max(0) as u64)))
+        .is_some_and(|due| today >= due)
+}
+
+/// How the warehouse's Parquet files are written.
+fn writer_properties() -> WriterProperties {
+    WriterProperties::builder()
+        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_max_row_group_row_count(Some(encode::ROW_GROUP_ROWS))
+        // Every line number is distinct, and each is the one before plus one or a little more:
+        // stored as differences they take a few bits a row, and ZSTD has next to nothing to do.
+        .set_column_dictionary_enabled(ColumnPath::from("_line"), false)
+        .set_column_encoding(ColumnPath::from("_line"), Encoding::DELTA_BINARY_PACKED)
+        .set_dictionary_page_size_limit(DICTIONARY_PAGE_BYTES)
+        .set_created_by(format!("osservatorio {}", env!("CARGO_PKG_VERSION")))
+        .build()
+}
+
+/// The delivery periods (by the source's cadence) and the `TERRITORY|PERIOD` pairs its rows
+/// cover, read from the table's period column; none when the source needs neither.
+async fn coverage(
+    cx: &Context<'_>,
+    data_file: &str,
+) -> Result<(Vec<String>, Vec<String>), IngestError> {
+    use crate::config::Period;
+    let (source, table) = (cx.source, cx.table);
+    let wanted = source.expected.is_some() || source.supersede_by_period;
+    let Some(column) = table.period_column().filter(|_| wanted) else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let grain = source.delivery_grain();
+    let ctx = crate::warehouse::session::staged_file_context(cx.wh, data_file).await?;
+    let sql = format!(
+        "SELECT DISTINCT _territory AS t, CAST(\"{}\" AS DATE) AS d FROM staged WHERE \"{}\" IS NOT NULL",
+        column.name, column.name
+    );
+    let df = crate::indicators::sql::plan_read_only(&ctx, &sql)
+        .await
+        .map_err(IngestError::Other)?;
+    let batches = df
+        .collect()
+        .await
+        .map_err(|e| IngestError::Other(e.to_string()))?;
+    let mut periods = std::collections::BTreeSet::new();
+    let mut covers = std::collections::BTreeSet::new();
+    for b in batches {
+        let territories = datafusion::arrow::compute::cast(
+            b.column(0),
+            &datafusion::arrow::datatypes::DataType::Utf8,
+        )
+        .map_err(|e| IngestError::Other(e.to_string()))?;
+        let territories = territories
+            .as_any()
+            .downcast_ref::<datafusion::arrow::array::StringArray>();
+        let Some(days) = b
+            .column(1)
+            .as_any()
+            .downcast_ref::<datafusion::arrow::array::Date32Array>()
+        else {
+            continue;
+        };
+        for i in 0..days.len() {
+            let Some(p) = days
+                .value_as_date(i)
+                .and_then(|d| Period::containing(d, grain))
+            else {
+                continue;
+            };
+            periods.insert(p.to_string());
+            if source.supersede_by_period {
+                let t = territories
+                    .filter(|t| datafusion::arrow::array::Array::is_valid(*t, i))
+                    .map_or("", |t| t.value(i));
+                covers.insert(format!("{t}|{p}"));
+            }
+        }
+    }
+    Ok((periods.into_iter().collect(), covers.into_iter().collect()))
+}
+
+/// Stages a delivery's rejected rows (none: nothing staged).
+async fn stage_rejected(
+    cx: &Context<'_>,
+    key: &str,
+    rejections: &[Rejection],
+) -> Result<Option<Staged>, IngestError> {
+    if rejections.is_empty() {
+        return Ok(None);
+    }
+    let staged = Staged::new(
+        cx.wh,
+        format!(
+            "_rejected/{}/source={}/part-{}-{}.parquet",
+            cx.table.name,
+            cx.source.name,
+            cx.run_id,
+            key_tag(key)
+        ),
+    );
+    let bytes = super::rejected_parquet(&cx.source.name, &cx.table.name, key, rejections)?;
+    put(cx.wh, &staged.rel, bytes).await?;
+    Ok(Some(staged))
+}
+
+/// Stages a delivery's findings (none: nothing staged).
+async fn stage_findings(
+    cx: &Context<'_>,
+    key: &str,
+    found: &[findings::Finding],
+) -> Result<Option<Staged>, IngestError> {
+    if found.is_empty() {
+        return Ok(None);
+    }
+    let staged = Staged::new(
+        cx.wh,
+        format!(
+            "_findings/{}/part-{}-{}.json",
+            cx.source.name,
+            cx.run_id,
+            key_tag(key)
+        ),
+    );
+    cx.wh.put_json(&cx.wh.path(&staged.rel), &found).await?;
+    Ok(Some(staged))
+}
+
+async fn put(wh: &Warehouse, rel: &str, bytes: Vec<u8>) -> Result<(), IngestError> {
+    let path = wh.path(rel);
+    wh.store.put(&path, bytes.into()).await.map_err(|source| {
+        crate::warehouse::WarehouseError::Store {
+            path: path.to_string(),
+            source,
+        }
+    })?;
+    Ok(())
+}

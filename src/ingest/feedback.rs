@@ -1,0 +1,247 @@
+//! Feedback to the sender: per delivery, `OUTPUT/deliveries/SOURCE/FILE.csv` and `.xlsx` with
+//! what was read, what was skipped, every rejected row (line, column, value, reason) and the
+//! rule findings of that file, in the project's language, for the office to hand back.
+
+use std::path::PathBuf;
+
+use super::ParseStats;
+use super::delivery::Read;
+use super::findings::Finding;
+use crate::config::{Locale, Project, Source};
+
+/// What one delivery's outcome file says.
+pub(super) struct Report<'a> {
+    error: Option<&'a str>,
+    stats: Option<&'a ParseStats>,
+    findings: &'a [Finding],
+}
+
+impl<'a> Report<'a> {
+    /// The outcome of a delivery that was read.
+    pub fn read(r: &'a Read) -> Report<'a> {
+        Report {
+            error: None,
+            stats: Some(&r.stats),
+            findings: &r.found,
+        }
+    }
+
+    /// The outcome of a delivery that failed (its rows, when it was parsed at all).
+    pub fn failed(error: &'a str, stats: Option<&'a ParseStats>) -> Report<'a> {
+        Report {
+            error: Some(error),
+            stats,
+            findings: &[],
+        }
+    }
+}
+
+/// The folder of a source's outcome files.
+pub fn folder(project: &Project, source: &str) -> PathBuf {
+    project.settings.output.join("deliveries").join(source)
+}
+
+/// The file name (without extension) of a delivery's outcome files: its key, folders joined by
+/// `_`, extension dropped.
+pub fn stem(key: &str) -> String {
+    let flat = key.replace(['/', '\\'], "_");
+    match flat.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem.to_string(),
+        _ => flat,
+    }
+}
+
+struct Words {
+    header: [&'static str; 5],
+    summary: &'static str,
+    rejected: &'static str,
+    outcome: &'static str,
+    read_ok: &'static str,
+    failed: &'static str,
+    rows_read: &'static str,
+    rows_stored: &'static str,
+    skipped: &'static str,
+    rejected_rows: &'static str,
+    error: &'static str,
+}
+
+fn words(locale: Locale) -> Words {
+    match locale {
+        Locale::It => Words {
+            header: ["tipo", "riga", "colonna", "valore", "motivo"],
+            summary: "riepilogo",
+            rejected: "scartata",
+            outcome: "esito",
+            read_ok: "letta",
+            failed: "non letta",
+            rows_read: "righe lette",
+            rows_stored: "righe registrate",
+            skipped: "righe di totale saltate",
+            rejected_rows: "righe scartate",
+            error: "errore",
+        },
+        Locale::En => Words {
+            header: ["kind", "line", "column", "value", "reason"],
+            summary: "summary",
+            rejected: "rejected",
+            outcome: "outcome",
+            read_ok: "read",
+            failed: "not read",
+            rows_read: "rows read",
+            rows_stored: "rows stored",
+            skipped: "total rows skipped",
+            rejected_rows: "rows rejected",
+            error: "error",
+        },
+    }
+}
+
+/// The outcome's rows: the summary first, then each rejected row, then each finding.
+fn rows(report: &Report<'_>, w: &Words) -> Vec<[String; 5]> {
+    let summary = |label: &str, value: String| {
+        [
+            w.summary.to_string(),
+            String::new(),
+            label.to_string(),
+            value,
+            String::new(),
+        ]
+    };
+    let mut out = vec![summary(
+        w.outcome,
+        if report.error.is_some() {
+            w.failed
+        } else {
+            w.read_ok
+        }
+        .to_string(),
+    )];
+    if let Some(e) = report.error {
+        out.push(summary(w.error, e.to_string()));
+    }
+    if let Some(s) = report.stats {
+        out.push(summary(w.rows_read, s.total.to_string()));
+        if report.error.is_none() {
+            out.push(summary(w.rows_stored, s.written.to_string()));
+        }
+        out.push(summary(w.skipped, s.skipped.to_string()));
+        out.push(summary(w.rejected_rows, s.rejected.to_string()));
+        for r in &s.rejections {
+            out.push([
+                w.rejected.to_string(),
+                r.line.to_string(),
+                r.column.clone(),
+                r.value.clone(),
+                r.reason.clone(),
+            ]);
+        }
+    }
+    for f in report.findings {
+        out.push([
+            f.name.clone(),
+            f.line.to_string(),
+            f.column.clone(),
+            f.value.clone(),
+            f.reason.clone(),
+        ]);
+    }
+    out
+}
+
+/// A text cell a spreadsheet would take for a formula, made plain text.
+fn plain(cell: &str) -> std::borrow::Cow<'_, str> {
+    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && cell.parse::<f64>().is_err() {
+        std::borrow::Cow::Owned(format!("'{cell}"))
+    } else {
+        std::borrow::Cow::Borrowed(cell)
+    }
+}
+
+fn csv_bytes(rows: &[[String; 5]], w: &Words) -> Result<Vec<u8>, csv::Error> {
+    let mut out = csv::Writer::from_writer(Vec::new());
+    out.write_record(w.header)?;
+    for r in rows {
+        out.write_record(r.iter().map(|c| plain(c).into_owned()))?;
+    }
+    out.into_inner().map_err(|e| e.into_error().into())
+}
+
+fn xlsx_bytes(rows: &[[String; 5]], w: &Words) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    let bold = rust_xlsxwriter::Format::new().set_bold();
+    for (c, h) in w.header.iter().enumerate() {
+        sheet.write_string_with_format(0, c as u16, *h, &bold)?;
+    }
+    for (r, row) in rows.iter().enumerate() {
+        let at = r as u32 + 1;
+        for (c, cell) in row.iter().enumerate() {
+            // Line numbers and counts as numbers; everything else as text, never a formula.
+            match cell.parse::<u64>() {
+                Ok(n) if c == 1 || c == 3 => sheet.write_number(at, c as u16, n as f64)?,
+                _ => sheet.write_string(at, c as u16, cell)?,
+            };
+        }
+    }
+    sheet.set_column_width(0, 14)?;
+    sheet.set_column_width(2, 24)?;
+    sheet.set_column_width(3, 24)?;
+    sheet.set_column_width(4, 60)?;
+    book.save_to_buffer()
+}
+
+/// Writes a delivery's outcome files; a failure to write them is logged, never fails the delivery.
+pub(super) fn write(project: &Project, source: &Source, key: &str, report: &Report<'_>) {
+    let w = words(project.settings.locale);
+    let rows = rows(report, &w);
+    let dir = folder(project, &source.name);
+    let stem = stem(key);
+    let result = std::fs::create_dir_all(&dir)
+        .map_err(|e| e.to_string())
+        .and_then(|_| csv_bytes(&rows, &w).map_err(|e| e.to_string()))
+        .and_then(|b| write_atomic(&dir.join(format!("{stem}.csv")), &b))
+        .and_then(|_| xlsx_bytes(&rows, &w).map_err(|e| e.to_string()))
+        .and_then(|b| write_atomic(&dir.join(format!("{stem}.xlsx")), &b));
+    if let Err(e) = result {
+        tracing::warn!(source = %source.name, delivery = %key, "the delivery's outcome file was not written: {e}");
+    }
+}
+
+fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let dir = path.parent().ok_or("no folder")?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| e.to_string())?;
+    tmp.write_all(bytes).map_err(|e| e.to_string())?;
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let _ = tmp
+            .as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644));
+    }
+    tmp.persist(path).map_err(|e| e.to_string())?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn stems_keep_the_folders_and_drop_the_extension() {
+        assert_eq!(stem("2026-10.xlsx"), "2026-10");
+        assert_eq!(
+            stem("padova/presenze_2026-10.csv"),
+            "padova_presenze_2026-10"
+        );
+        assert_eq!(stem("2026-Q1"), "2026-Q1");
+    }
+
+    #[test]
+    fn formulas_become_text_and_numbers_stay() {
+        assert_eq!(plain("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+        assert_eq!(plain("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(plain("-3.5"), "-3.5");
+        assert_eq!(plain("PD001"), "PD001");
+    }
+}
