@@ -485,3 +485,221 @@ fn completeness_counts_from_the_declared_start_not_from_the_first_file() {
         .collect();
     assert_eq!(got, expected);
 }
+
+#[path = "common/http_server.rs"]
+mod http_server;
+#[path = "common/s3_server.rs"]
+mod s3_server;
+
+#[test]
+fn a_folder_in_a_bucket_is_read_delivery_by_delivery() {
+    let s3 = s3_server::S3Server::start();
+    s3.create_bucket("uffici");
+    s3.put(
+        "uffici",
+        "padova/presenze/2026-10.csv",
+        month_csv(10, 31, 10).as_bytes(),
+    );
+    s3.put(
+        "uffici",
+        "padova/presenze/2026-11.csv",
+        month_csv(11, 30, 20).as_bytes(),
+    );
+    s3.put("uffici", "padova/altro/note.txt", b"not an export");
+    let dir = project(&[(
+        "pipelines/prova.yaml",
+        pipeline("s3://uffici/padova/presenze/*.csv", "").as_bytes(),
+    )]);
+    let p = dir.path();
+    let env = s3.env();
+    let out = common::osservatorio_env(p, &["ingest"], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let sums = |p: &Path| {
+        let out = common::osservatorio_env(
+            p,
+            &[
+                "query",
+                "SELECT COUNT(*), SUM(presenti) FROM presenze",
+                "--format",
+                "csv",
+            ],
+            &env,
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .nth(1)
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(sums(p), format!("61,{}", total(31, 10) + total(30, 20)));
+    // A third month lands in the bucket: it adds its rows.
+    s3.put(
+        "uffici",
+        "padova/presenze/2026-12.csv",
+        month_csv(12, 31, 30).as_bytes(),
+    );
+    let out = common::osservatorio_env(p, &["ingest"], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        sums(p),
+        format!("92,{}", total(31, 10) + total(30, 20) + total(31, 30))
+    );
+}
+
+/// The first day of the month `back` months before today's, as (year, month).
+fn months_ago(back: i32) -> (i32, u32) {
+    use chrono::Datelike;
+    let today = chrono::Utc::now().date_naive();
+    let index = today.year() * 12 + today.month0() as i32 - back;
+    (index.div_euclid(12), index.rem_euclid(12) as u32 + 1)
+}
+
+fn dated_csv((year, month): (i32, u32), base: i64) -> String {
+    let mut s = String::from("Data,Struttura,Presenti\n");
+    for d in 1..=3 {
+        s.push_str(&format!("{year}-{month:02}-{d:02},S1,{}\n", base + d));
+    }
+    s
+}
+
+#[test]
+fn a_url_template_fetches_each_due_period_once_and_a_period_not_yet_due_is_no_error() {
+    let (two, one) = (months_ago(2), months_ago(1));
+    let path = |(y, m): (i32, u32)| format!("/presenze_{y}-{m:02}.csv");
+    let server = http_server::Server::start(vec![
+        (
+            path(two).as_str(),
+            http_server::Route::File {
+                body: dated_csv(two, 10).into_bytes(),
+                etag: "\"a\"".into(),
+            },
+        ),
+        (
+            path(one).as_str(),
+            http_server::Route::File {
+                body: dated_csv(one, 20).into_bytes(),
+                etag: "\"b\"".into(),
+            },
+        ),
+    ]);
+    let since = format!("    since: \"{}-{:02}\"\n", two.0, two.1);
+    let url = format!("{}/presenze_{{yyyy}}-{{mm}}.csv", server.base);
+    let dir = project(&[("pipelines/prova.yaml", pipeline(&url, &since).as_bytes())]);
+    let p = dir.path();
+    // This month's file is not on the portal yet, and not due: no error.
+    let (code, t) = ingest(p);
+    assert_eq!(code, Some(0), "{t}");
+    assert_eq!(
+        query(p, "SELECT COUNT(*), SUM(presenti) FROM presenze"),
+        vec![vec!["6".to_string(), (10 * 3 + 6 + 20 * 3 + 6).to_string()]]
+    );
+    // Read once: the next run does not ask for those periods again.
+    let (code, t) = ingest(p);
+    assert_eq!(code, Some(0), "{t}");
+    assert_eq!(server.hits(&path(two)), 1);
+    assert_eq!(server.hits(&path(one)), 1);
+
+    // A period that was due and is missing from the portal is an error, named.
+    let (y, m) = months_ago(3);
+    let since = format!("    since: \"{y}-{m:02}\"\n");
+    write(p, "pipelines/prova.yaml", pipeline(&url, &since).as_bytes());
+    let (code, t) = ingest(p);
+    assert_eq!(code, Some(1), "{t}");
+    assert!(t.contains(&format!("presenze_{y}-{m:02}.csv")), "{t}");
+}
+
+mod sequences {
+    //! Any sequence of adding, changing, re-sending and removing delivery files leaves the same
+    //! warehouse as ingesting the final set of files from scratch.
+    use super::*;
+    use proptest::prelude::*;
+
+    /// One change to the folder: file `k` written with figures `v` (added, changed or re-sent:
+    /// files `k` and `k + 3` cover the same month), or file `k` removed.
+    #[derive(Debug, Clone)]
+    enum Op {
+        Write { k: u8, v: u8 },
+        Remove { k: u8 },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => (0u8..6, 0u8..4).prop_map(|(k, v)| Op::Write { k, v }),
+            1 => (0u8..6).prop_map(|k| Op::Remove { k }),
+        ]
+    }
+
+    fn file(k: u8) -> String {
+        format!("exports/f{k}.csv")
+    }
+
+    /// File `k`'s export: month `k % 3 + 1`, a week of rows with figures from `v`.
+    fn content(k: u8, v: u8) -> String {
+        let mut s = String::from("Data,Struttura,Presenti\n");
+        for d in 1..=7 {
+            s.push_str(&format!(
+                "2026-{:02}-{d:02},S1,{}\n",
+                k % 3 + 1,
+                i64::from(v) * 100 + i64::from(k) * 10 + d
+            ));
+        }
+        s
+    }
+
+    /// Writes a file with a modification time of its own: `step` seconds after a fixed start,
+    /// so the newer of two files covering a month is the one written later.
+    fn put(root: &Path, rel: &str, body: &str, step: u64) {
+        write(root, rel, body.as_bytes());
+        let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_780_000_000 + step);
+        std::fs::File::options()
+            .write(true)
+            .open(root.join(rel))
+            .and_then(|f| f.set_modified(when))
+            .expect("set the modification time");
+    }
+
+    fn project_with(extra: &str) -> tempfile::TempDir {
+        let dir = project(&[(
+            "pipelines/prova.yaml",
+            pipeline("exports/*.csv", extra).as_bytes(),
+        )]);
+        std::fs::create_dir_all(dir.path().join("exports")).expect("the folder");
+        dir
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+        #[test]
+        fn any_sequence_of_deliveries_ends_as_the_final_set_read_from_scratch(
+            ops in proptest::collection::vec(op(), 1..6)
+        ) {
+            let extra = "    supersede: by_period\n    removed: drop\n    max_shrink: 100%\n";
+            let live = project_with(extra);
+            let p = live.path();
+            // What the folder holds at the end: file → (content, modification step).
+            let mut last: std::collections::BTreeMap<u8, (String, u64)> = Default::default();
+            for (step, o) in ops.iter().enumerate() {
+                match o {
+                    Op::Write { k, v } => {
+                        let body = content(*k, *v);
+                        put(p, &file(*k), &body, step as u64);
+                        last.insert(*k, (body, step as u64));
+                    }
+                    Op::Remove { k } => {
+                        let _ = std::fs::remove_file(p.join(file(*k)));
+                        last.remove(k);
+                    }
+                }
+                let (code, t) = ingest(p);
+                prop_assert_eq!(code, Some(0), "{}", t);
+            }
+            let scratch = project_with(extra);
+            for (k, (body, step)) in &last {
+                put(scratch.path(), &file(*k), body, *step);
+            }
+            let (code, t) = ingest(scratch.path());
+            prop_assert_eq!(code, Some(0), "{}", t);
+            prop_assert_eq!(sum_by_month(p), sum_by_month(scratch.path()));
+        }
+    }
+}

@@ -166,7 +166,7 @@ fn bundled_project_runs_end_to_end_with_independently_computed_figures() {
     );
 
     // Rows that do not fit are kept aside with their line, column and reason.
-    let rejected = p.join("warehouse/_rejected/presenze/source=padova-presenze/rejected.parquet");
+    let rejected = p.join("warehouse/_rejected/presenze/source=padova-presenze");
     assert_eq!(
         rejected_lines(&rejected),
         vec![
@@ -315,18 +315,20 @@ fn check_passes_on_the_bundled_project_and_names_file_line_and_key_on_a_broken_c
     assert!(!p.join("warehouse").exists());
 }
 
-/// (line, column) of each rejected cell, read straight from the Parquet file.
-fn rejected_lines(path: &Path) -> Vec<(i64, String)> {
+/// (line, column) of each rejected cell, read straight from the Parquet files of a source's
+/// rejected rows (one per delivery).
+fn rejected_lines(folder: &Path) -> Vec<(i64, String)> {
     use datafusion::arrow::array::AsArray;
     use datafusion::arrow::datatypes::Int64Type;
-    let file = std::fs::File::open(path).unwrap();
-    let reader =
+    let batches = std::fs::read_dir(folder).unwrap().flatten().flat_map(|e| {
+        let file = std::fs::File::open(e.path()).unwrap();
         datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder::try_new(file)
             .unwrap()
             .build()
-            .unwrap();
+            .unwrap()
+    });
     let mut out = Vec::new();
-    for batch in reader {
+    for batch in batches {
         let batch = batch.unwrap();
         let lines = batch
             .column_by_name("line")
@@ -502,23 +504,20 @@ fn a_wrong_encoding_is_reported_with_its_first_line() {
         ),
     )
     .unwrap();
+    // Bytes that are not UTF-8 are never stored as U+FFFD: the delivery fails, naming its first
+    // bad line and byte and the setting that reads it; the other sources are read.
     let out = osservatorio(p, &["ingest", "--pipeline", "prefetture-veneto"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "a warning does not fail the source: {}",
-        text(&out)
-    );
-    let manifest: serde_json::Value = serde_json::from_slice(
-        &std::fs::read(p.join("warehouse/_manifests/padova-strutture.json")).unwrap(),
-    )
-    .unwrap();
-    let warnings = manifest["published"]["warnings"].to_string();
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(
-        warnings.contains(
-            "3 row(s) hold characters that are not valid in the declared encoding, first at line 2"
-        ),
-        "{warnings}"
+        t.contains("data-samples/prefetture/padova/strutture.csv:2: byte 0xE0"),
+        "{t}"
+    );
+    assert!(t.contains("encoding: windows-1252"), "{t}");
+    assert!(
+        t.lines()
+            .any(|l| l.starts_with("padova-presenze") && l.contains("ingested")),
+        "{t}"
     );
 }
 

@@ -132,3 +132,92 @@ fn sigkill_during_an_ingest_on_s3_leaves_the_last_good_rows() {
     s3.create_bucket("magazzino");
     kill_at_three_moments("s3://magazzino/prova/", &s3.env());
 }
+
+/// Files in the folder test, and rows in each.
+const FILES: u64 = 100;
+const FILE_ROWS: u64 = 5_000;
+
+/// File `f`'s export: `FILE_ROWS` rows `f{f}-{i}` whose amounts move with `shift`.
+fn folder_export(f: u64, shift: u64) -> (Vec<u8>, u64) {
+    let mut out = String::from("voce,importo\n");
+    let mut total = 0;
+    for i in 0..FILE_ROWS {
+        let v = (i + f) % 100 + shift;
+        total += v;
+        out.push_str(&format!("f{f}-{i},{v}\n"));
+    }
+    (out.into_bytes(), total)
+}
+
+/// Per file, (rows, total) as a reader sees them now.
+fn seen_per_file(p: &Path) -> Vec<(u64, u64)> {
+    let out = run(
+        p,
+        &[],
+        &[
+            "query",
+            "SELECT split_part(voce, '-', 1) AS f, COUNT(*), SUM(importo) FROM spese GROUP BY 1 ORDER BY CAST(substr(split_part(voce, '-', 1), 2) AS BIGINT)",
+            "--format",
+            "csv",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .skip(1)
+        .filter(|l| !l.is_empty())
+        .map(|l| {
+            let mut f = l.split(',').skip(1).map(|x| x.parse::<u64>().unwrap_or(0));
+            (f.next().unwrap_or(0), f.next().unwrap_or(0))
+        })
+        .collect()
+}
+
+#[test]
+fn sigkill_during_a_folder_of_deliveries_leaves_each_one_old_or_new_never_a_mix() {
+    let pipeline = "name: p\ntables:\n  spese:\n    columns: { voce: string, importo: int }\nsources:\n  - { name: cartella, table: spese, territory: PD, url: \"consegne/*.csv\", format: csv }\n";
+    let dir = project(&[("pipelines/p.yaml", pipeline.as_bytes())]);
+    let p = dir.path();
+    let mut old = Vec::new();
+    let mut new = Vec::new();
+    for f in 0..FILES {
+        let (a, ta) = folder_export(f, 0);
+        let (_, tb) = folder_export(f, 7);
+        write(p, &format!("consegne/{f:03}.csv"), &a);
+        old.push((FILE_ROWS, ta));
+        new.push((FILE_ROWS, tb));
+    }
+    let started = Instant::now();
+    let out = run(p, &[], &["ingest"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let took = started.elapsed();
+    assert_eq!(seen_per_file(p), old);
+    for f in 0..FILES {
+        write(p, &format!("consegne/{f:03}.csv"), &folder_export(f, 7).0);
+    }
+    for fraction in [0.3, 0.7] {
+        let mut child = command(p, &[], &["ingest"])
+            .spawn()
+            .expect("spawn the ingest");
+        std::thread::sleep(took.mul_f64(fraction));
+        let _ = child.kill();
+        let _ = child.wait();
+        let after = seen_per_file(p);
+        assert_eq!(after.len(), FILES as usize, "every delivery is still read");
+        for (f, got) in after.iter().enumerate() {
+            assert!(
+                *got == old[f] || *got == new[f],
+                "after SIGKILL at {fraction}, file {f} read {got:?}: neither its old {:?} nor its new {:?}",
+                old[f],
+                new[f]
+            );
+        }
+    }
+    let out = run(p, &[], &["ingest"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(seen_per_file(p), new);
+    let files = std::fs::read_dir(p.join("warehouse/spese/source=cartella"))
+        .map(|d| d.count())
+        .unwrap_or(0);
+    assert_eq!(files, FILES as usize, "one data file per delivery remains");
+}

@@ -21,6 +21,18 @@ pub fn osservatorio(project: &Path, args: &[&str]) -> Output {
         .expect("the osservatorio binary runs")
 }
 
+/// Runs `osservatorio ARGS --project PROJECT` with quiet logs and the variables `env` set.
+pub fn osservatorio_env(project: &Path, args: &[&str], env: &[(&str, String)]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .arg("--project")
+        .arg(project)
+        .env("OSSERVATORIO_LOG", "warn")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .expect("the osservatorio binary runs")
+}
+
 /// Standard output and error together, for assertions and failure messages.
 pub fn text(o: &Output) -> String {
     format!(
