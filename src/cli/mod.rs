@@ -11,6 +11,9 @@ use crate::ingest::{IngestOptions, SourceOutcome};
 use crate::schedule::Job;
 
 mod inspect;
+mod out;
+
+use out::{say, sayln};
 
 #[derive(Parser)]
 #[command(
@@ -379,12 +382,18 @@ fn print_source_table(sources: &[SourceOutcome]) {
         .max()
         .unwrap_or(6)
         .max(6);
-    println!(
+    sayln!(
         "{:<width$}  {:<10} {:>10} {:>9} {:>8} {:>8} {:>8}",
-        "source", "status", "rows", "rejected", "skipped", "seconds", "requests"
+        "source",
+        "status",
+        "rows",
+        "rejected",
+        "skipped",
+        "seconds",
+        "requests"
     );
     for s in sources {
-        println!(
+        sayln!(
             "{:<width$}  {:<10} {:>10} {:>9} {:>8} {:>8.2} {:>8}",
             s.source,
             s.status.as_str(),
@@ -406,7 +415,7 @@ async fn finish(
     let report = job.finish().await?;
     summarize(project, &report);
     if let Some((label, file)) = look_at {
-        println!("{label}: {}", project.settings.output.join(file).display());
+        sayln!("{label}: {}", project.settings.output.join(file).display());
     }
     Ok(if report.failed { FAILED } else { 0 })
 }
@@ -420,7 +429,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             stop_timeout,
         } => match load(&p) {
             Ok(project) if dry_run => {
-                print!(
+                say!(
                     "{}",
                     crate::schedule::dry_run(&project, chrono::Utc::now(), 5)
                 );
@@ -449,7 +458,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                     failed,
                     limit,
                 };
-                print!("{}", inspect::runs(&project, &filter, format).await?);
+                say!("{}", inspect::runs(&project, &filter, format).await?);
                 Ok(0)
             }
             Err(c) => Ok(c),
@@ -457,7 +466,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
         Command::Explain { indicator, p } => {
             match load_selecting(&p, Selects::Indicator, std::slice::from_ref(&indicator)) {
                 Ok(project) => {
-                    print!("{}", inspect::explain(&project, &indicator).await?);
+                    say!("{}", inspect::explain(&project, &indicator).await?);
                     Ok(0)
                 }
                 Err(c) => Ok(c),
@@ -479,7 +488,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                     format,
                 )
                 .await?;
-                print!("{out}");
+                say!("{out}");
                 Ok(0)
             }
             Err(c) => Ok(c),
@@ -487,7 +496,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
         Command::Findings { p, source, format } => {
             match load(&p).and_then(|x| known_sources(x, source.as_slice())) {
                 Ok(project) => {
-                    print!(
+                    say!(
                         "{}",
                         inspect::findings(&project, source.as_deref(), format).await?
                     );
@@ -515,7 +524,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
         Command::Query { sql, p, format } => match load(&p) {
             Ok(project) => match inspect::query(&project, &sql, format).await? {
                 Ok(out) => {
-                    println!("{out}");
+                    sayln!("{out}");
                     Ok(0)
                 }
                 Err(e) => {
@@ -592,7 +601,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 match crate::render::pdf::print_dashboards(&project, &outcomes) {
                     Ok(printed) => {
                         for p in printed {
-                            println!("pdf: {}", p.display());
+                            sayln!("pdf: {}", p.display());
                         }
                     }
                     Err(e) => {
@@ -631,15 +640,15 @@ fn summarize(project: &Project, report: &crate::schedule::RunReport) {
         .chain(report.indicators.iter().filter_map(|i| i.error.as_ref()))
         .chain(report.dashboards.iter().filter_map(|d| d.error.as_ref()));
     for e in errors {
-        println!("FAILED {e}");
+        sayln!("FAILED {e}");
     }
     if report.compute_skipped {
-        println!(
+        sayln!(
             "indicators: nothing they read or how they are defined changed, so they were not recomputed"
         );
     }
     if report.render_skipped {
-        println!(
+        sayln!(
             "report: nothing it shows changed since it was rendered, so it was not drawn again (osservatorio render redraws it)"
         );
     }
@@ -654,7 +663,7 @@ fn summarize(project: &Project, report: &crate::schedule::RunReport) {
     } else {
         format!("dashboards {}/{nd} ok", nd - fd)
     };
-    println!(
+    sayln!(
         "{}: run {} — sources {}/{} ok, {indicators}, {dashboards}",
         project.settings.name,
         report.run_id,
@@ -680,14 +689,14 @@ async fn publish(
             if let Err(e) = crate::render::refresh_index(project, &wh).await {
                 eprintln!("warning: the index page does not list the new bundle yet: {e}");
             }
-            println!(
+            sayln!(
                 "published run {} signed off by {}: {} files",
                 m.run_id,
                 m.signed_off_by,
                 m.files.len()
             );
-            println!("bundle: {}", path.display());
-            println!(
+            sayln!("bundle: {}", path.display());
+            sayln!(
                 "check it any time with: osservatorio verify {}",
                 path.display()
             );
@@ -707,7 +716,7 @@ async fn publish(
 fn verify(bundle: &std::path::Path) -> u8 {
     match crate::publish::bundle::verify(bundle) {
         Ok((m, problems)) if problems.is_empty() => {
-            println!(
+            sayln!(
                 "ok: {} files match the manifest of {} (run {}, signed off by {} on {})",
                 m.files.len(),
                 m.bundle,
@@ -719,9 +728,9 @@ fn verify(bundle: &std::path::Path) -> u8 {
         }
         Ok((m, problems)) => {
             for p in &problems {
-                println!("MISMATCH {p}");
+                sayln!("MISMATCH {p}");
             }
-            println!(
+            sayln!(
                 "{}: {} of {} files do not match the manifest signed off by {}",
                 m.bundle,
                 problems.len(),
@@ -771,7 +780,7 @@ async fn check(p: &ProjectArg) -> anyhow::Result<u8> {
         eprint!("{errs}");
         return Ok(INVALID);
     }
-    println!(
+    sayln!(
         "ok: {} pipeline(s), {} table(s), {} source(s), {} indicator(s), {} dashboard(s), {} territories",
         project.pipelines.len(),
         project.tables.len(),
