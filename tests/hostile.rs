@@ -6,7 +6,7 @@ mod common;
 use std::io::Write;
 use std::path::Path;
 
-use common::{osservatorio, project, text};
+use common::{osservatorio, project, text, write};
 
 const PIPELINE: &str = "name: p\ntables:\n  spese:\n    columns: { mese: date, voce: string, importo: float }\nsources:\n  - { name: spese-pd, table: spese, territory: PD, url: spese.csv, format: csv }\n";
 
@@ -324,3 +324,75 @@ fn every_output_file_is_readable_by_the_web_server() {
     }
     assert!(seen > 5, "{seen} files");
 }
+
+// ---- 4. Export text is quoted, never copied whole, into messages ---------------------------
+
+/// The size of a file, or of every file of a folder together.
+fn size_of(path: &Path) -> u64 {
+    if path.is_dir() {
+        std::fs::read_dir(path)
+            .expect("a folder")
+            .map(|e| size_of(&e.expect("an entry").path()))
+            .sum()
+    } else {
+        std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
+    }
+}
+
+#[test]
+fn a_thirty_megabyte_line_stays_out_of_reports_manifests_and_the_ledger() {
+    const LIMIT: u64 = 1 << 20;
+    let huge = "x".repeat(30 << 20);
+    // The whole export is one line without a line break: its header, without the mapped column.
+    let dir = small_project(&format!("mese,voce,{huge}"));
+    let p = dir.path();
+    write(
+        p,
+        "pipelines/p.yaml",
+        PIPELINE
+            .replace(
+                "format: csv }",
+                "format: csv, columns: { importo: Importo } }",
+            )
+            .as_bytes(),
+    );
+    let out = osservatorio(p, &["run"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", &t[..t.len().min(2000)]);
+    assert!(t.len() < LIMIT as usize, "output of {} bytes", t.len());
+    assert!(t.contains("spese.csv"), "{}", &t[..t.len().min(2000)]);
+    for f in ["out/index.html", "warehouse/_manifests", "warehouse/_runs"] {
+        assert!(p.join(f).exists(), "{f}");
+        assert!(
+            size_of(&p.join(f)) < LIMIT,
+            "{f}: {} bytes",
+            size_of(&p.join(f))
+        );
+    }
+    assert!(ledger(p).len() < LIMIT as usize);
+
+    // A row with a 30 MB cell: rejected, its value quoted in a few hundred bytes.
+    let dir = small_project(&format!(
+        "mese,voce,importo\n2024-01-01,vitto,1\n2024-01-01,vitto,{huge}\n"
+    ));
+    let p = dir.path();
+    let out = osservatorio(p, &["run"]);
+    let t = text(&out);
+    assert!(t.len() < LIMIT as usize, "output of {} bytes", t.len());
+    let rej = common::rejected(p, "spese", "spese-pd");
+    assert_eq!(rej.len(), 1, "{}", &t[..t.len().min(2000)]);
+    assert_eq!(rej[0].0, 3);
+    assert!(
+        rej[0].2.starts_with("xxxx") && rej[0].2.len() < 1000,
+        "{} bytes",
+        rej[0].2.len()
+    );
+    for f in ["out/index.html", "warehouse/_manifests", "warehouse/_runs"] {
+        assert!(
+            size_of(&p.join(f)) < LIMIT,
+            "{f}: {} bytes",
+            size_of(&p.join(f))
+        );
+    }
+}
+

@@ -116,8 +116,8 @@ pub async fn find(
         kind: kind.into(),
         name: name.into(),
         column: column.into(),
-        value,
-        keys,
+        value: crate::text::excerpt(&value).into_owned(),
+        keys: crate::text::excerpt(&keys).into_owned(),
         reason,
     };
 

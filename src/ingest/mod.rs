@@ -741,7 +741,7 @@ fn column_positions(
                 file: shown.to_string(),
                 column: col.name.clone(),
                 header: map.header.clone(),
-                found: headers.join(", "),
+                found: crate::text::excerpt(&headers.join(", ")).into_owned(),
             });
         }
         if pos.is_none() {

@@ -239,7 +239,10 @@ fn open_xlsx(
                 read_err(
                     shown,
                     None,
-                    format!("no sheet named '{s}' (sheets: {})", names.join(", ")),
+                    format!(
+                        "no sheet named '{s}' (sheets: {})",
+                        crate::text::excerpt(&names.join(", "))
+                    ),
                 )
             })?,
         None => names
