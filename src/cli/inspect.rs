@@ -51,7 +51,7 @@ pub async fn query(
                     .with_header(true)
                     .build(&mut buf);
                 for b in &batches {
-                    w.write(b)?;
+                    w.write(&crate::text::csv_safe_batch(b)?)?;
                 }
             }
             String::from_utf8(buf)?
@@ -257,7 +257,7 @@ pub async fn runs(
             let mut w = csv::Writer::from_writer(Vec::new());
             w.write_record(header)?;
             for r in &rows {
-                w.write_record(r)?;
+                crate::text::write_csv_record(&mut w, r)?;
             }
             s.push_str(&String::from_utf8(w.into_inner()?)?);
         }
@@ -375,7 +375,7 @@ pub async fn history(
             let mut w = csv::Writer::from_writer(Vec::new());
             w.write_record(header)?;
             for r in &rows {
-                w.write_record(r)?;
+                crate::text::write_csv_record(&mut w, r)?;
             }
             s.push_str(&String::from_utf8(w.into_inner()?)?);
         }

@@ -170,23 +170,26 @@ pub fn write(dir: &Path, rows: &[OutputRow]) -> Result<(), IndicatorError> {
     csv.write_record(&header)
         .map_err(|e| IndicatorError::Output(e.to_string()))?;
     for r in rows {
-        csv.write_record([
-            r.indicator.as_str(),
-            &r.territory,
-            &r.territory_level,
-            &r.period,
-            &r.grain,
-            &num(r.numerator),
-            &num(r.denominator),
-            &num(r.value),
-            &num(r.target),
-            &num(r.achievement),
-            &r.status,
-            &r.run_id,
-            &num(r.previous),
-            &num(r.change),
-            &r.definition,
-        ])
+        crate::text::write_csv_record(
+            &mut csv,
+            [
+                r.indicator.as_str(),
+                &r.territory,
+                &r.territory_level,
+                &r.period,
+                &r.grain,
+                &num(r.numerator),
+                &num(r.denominator),
+                &num(r.value),
+                &num(r.target),
+                &num(r.achievement),
+                &r.status,
+                &r.run_id,
+                &num(r.previous),
+                &num(r.change),
+                &r.definition,
+            ],
+        )
         .map_err(|e| IndicatorError::Output(e.to_string()))?;
     }
     let bytes = csv
