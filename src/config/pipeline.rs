@@ -56,6 +56,9 @@ impl Validation {
         {
             ctx.err(errs, "schedule", why);
         }
+        if let Some(why) = super::names::folder_name_problem("pipeline", &f.name) {
+            ctx.err(errs, "name", why);
+        }
         if pipelines.iter().any(|p: &Pipeline| p.name == f.name) {
             ctx.err(
                 errs,
@@ -69,12 +72,8 @@ impl Validation {
                 ctx.err(errs, &key, format!("table '{name}' is already declared in {}; a table is declared once in the project", existing.file.display()));
                 continue;
             }
-            if !is_identifier(&name) {
-                ctx.err(
-                    errs,
-                    &key,
-                    "a table name is lower-case letters, digits and _, starting with a letter",
-                );
+            if let Some(why) = super::names::sql_name_problem("table", &name) {
+                ctx.err(errs, &key, why);
             }
             let mut columns = Vec::new();
             for (c, ty) in &t.columns {
