@@ -7,6 +7,7 @@ mod chunks;
 mod encode;
 mod fetch;
 pub mod findings;
+mod portal;
 mod progress;
 pub mod readers;
 mod rows;
