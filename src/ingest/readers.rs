@@ -924,12 +924,12 @@ mod tests {
             rows.map(|r| r.map(|r| r.line).map_err(|e| e.to_string()))
                 .collect::<Vec<_>>()
         };
-        let row = |tx: &std::sync::mpsc::SyncSender<SheetMessage>| {
+        fn row(tx: &std::sync::mpsc::SyncSender<SheetMessage>) {
             let _ = tx.send(SheetMessage::Row(Ok(RawRow {
                 line: 2,
                 cells: vec![],
             })));
-        };
+        }
         let got = rows(|tx| {
             row(tx);
             panic!("out of range");
@@ -937,7 +937,7 @@ mod tests {
         assert_eq!(got[0], Ok(2));
         let e = got[1].clone().unwrap_err();
         assert!(e.contains("x.xlsx") && e.contains("out of range"), "{e}");
-        let got = rows(|tx| row(tx));
+        let got = rows(row);
         assert!(
             got[1].clone().unwrap_err().contains("before the end"),
             "{got:?}"
