@@ -705,3 +705,37 @@ fn a_chunked_reply_without_a_length_is_read() {
         "{t}"
     );
 }
+
+#[test]
+fn a_compressed_body_served_without_decoding_is_quoted_not_copied_into_messages() {
+    use http_server::{Route, Server};
+    use rand::{RngCore, SeedableRng};
+    // What a gzip body read as text looks like: bytes without a line break, invalid as text.
+    let mut body = vec![0u8; 4 << 20];
+    rand_chacha::ChaCha8Rng::seed_from_u64(17).fill_bytes(&mut body);
+    body.retain(|b| *b != b'\n' && *b != b'\r');
+    let portal = Server::start(vec![(
+        "/spese.csv.gz",
+        Route::File {
+            body,
+            etag: "v1".into(),
+        },
+    )]);
+    let pipeline = format!(
+        "name: portale\ntables:\n  spese:\n    columns: {{ voce: string, importo: float }}\nsources:\n  - {{ name: compressa, table: spese, territory: PD, url: \"{}/spese.csv.gz\", format: csv, options: {{ encoding: windows-1252 }}, retries: 0, columns: {{ voce: Voce }} }}\n",
+        portal.base
+    );
+    let dir = project(&[("pipelines/p.yaml", pipeline.as_bytes())]);
+    let p = dir.path();
+    let out = osservatorio(p, &["ingest"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{}", &t[..t.len().min(2000)]);
+    assert!(t.len() < 8000, "output of {} bytes", t.len());
+    for f in ["warehouse/_manifests", "warehouse/_runs"] {
+        assert!(
+            size_of(&p.join(f)) < 64 << 10,
+            "{f}: {} bytes",
+            size_of(&p.join(f))
+        );
+    }
+}
