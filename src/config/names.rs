@@ -5,7 +5,7 @@
 const MAX_NAME: usize = 64;
 
 /// Names the output folder uses for itself: a dashboard named so would replace it.
-const RESERVED_OUTPUT: [&str; 8] = [
+const RESERVED_OUTPUT: [&str; 7] = [
     "published",
     "deliveries",
     "index",
@@ -13,7 +13,6 @@ const RESERVED_OUTPUT: [&str; 8] = [
     "indicators",
     "render",
     "assets",
-    "annex",
 ];
 
 /// Why `name` cannot name a source, pipeline or dashboard (`what`), if it cannot: lower-case
