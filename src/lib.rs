@@ -11,4 +11,5 @@ pub mod ingest;
 pub(crate) mod publish;
 pub(crate) mod render;
 pub(crate) mod schedule;
+pub mod text;
 pub(crate) mod warehouse;

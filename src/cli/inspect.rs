@@ -52,7 +52,7 @@ pub async fn query(
                     .with_header(true)
                     .build(&mut buf);
                 for b in &batches {
-                    w.write(b)?;
+                    w.write(&crate::text::csv_safe_batch(b)?)?;
                 }
             }
             String::from_utf8(buf)?
@@ -258,7 +258,7 @@ pub async fn runs(
             let mut w = csv::Writer::from_writer(Vec::new());
             w.write_record(header)?;
             for r in &rows {
-                w.write_record(r)?;
+                crate::text::write_csv_record(&mut w, r)?;
             }
             s.push_str(&String::from_utf8(w.into_inner()?)?);
         }
@@ -376,7 +376,7 @@ pub async fn history(
             let mut w = csv::Writer::from_writer(Vec::new());
             w.write_record(header)?;
             for r in &rows {
-                w.write_record(r)?;
+                crate::text::write_csv_record(&mut w, r)?;
             }
             s.push_str(&String::from_utf8(w.into_inner()?)?);
         }
@@ -539,20 +539,23 @@ pub async fn deliveries(
                 "outcome_file",
             ])?;
             for l in &lines {
-                w.write_record([
-                    l.source.as_str(),
-                    &l.delivery,
-                    &l.state,
-                    &l.rows.to_string(),
-                    &l.rejected.to_string(),
-                    &l.skipped.to_string(),
-                    &l.periods.join(" "),
-                    &l.arrived_at,
-                    &l.ingested_at,
-                    &l.sha256,
-                    &l.error,
-                    &l.outcome_file,
-                ])?;
+                crate::text::write_csv_record(
+                    &mut w,
+                    [
+                        l.source.as_str(),
+                        &l.delivery,
+                        &l.state,
+                        &l.rows.to_string(),
+                        &l.rejected.to_string(),
+                        &l.skipped.to_string(),
+                        &l.periods.join(" "),
+                        &l.arrived_at,
+                        &l.ingested_at,
+                        &l.sha256,
+                        &l.error,
+                        &l.outcome_file,
+                    ],
+                )?;
             }
             Ok(String::from_utf8(w.into_inner()?)?)
         }

@@ -11,6 +11,9 @@ use crate::ingest::{IngestOptions, SourceOutcome};
 use crate::schedule::Job;
 
 mod inspect;
+mod out;
+
+use out::{say, sayln};
 
 #[derive(Parser)]
 #[command(
@@ -238,13 +241,18 @@ pub fn main() -> ExitCode {
             return ExitCode::from(FAILED);
         }
     };
-    match runtime.block_on(dispatch(cli.command)) {
+    let code = match runtime.block_on(dispatch(cli.command)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
             eprintln!("error: {e:#}");
             ExitCode::from(FAILED)
         }
-    }
+    };
+    // Everything the command publishes has been awaited by now. What may still run is the work of
+    // a run abandoned at a stop (a parser reading on): waiting for it would keep a stopping
+    // scheduler alive for as long as that export takes, and its files are named by no manifest.
+    runtime.shutdown_background();
+    code
 }
 
 fn load(p: &ProjectArg) -> Result<Project, u8> {
@@ -391,12 +399,18 @@ fn print_source_table(sources: &[SourceOutcome]) {
         .max()
         .unwrap_or(6)
         .max(6);
-    println!(
+    sayln!(
         "{:<width$}  {:<10} {:>10} {:>9} {:>8} {:>8} {:>8}",
-        "source", "status", "rows", "rejected", "skipped", "seconds", "requests"
+        "source",
+        "status",
+        "rows",
+        "rejected",
+        "skipped",
+        "seconds",
+        "requests"
     );
     for s in sources {
-        println!(
+        sayln!(
             "{:<width$}  {:<10} {:>10} {:>9} {:>8} {:>8.2} {:>8}",
             s.source,
             s.status.as_str(),
@@ -418,7 +432,7 @@ async fn finish(
     let report = job.finish().await?;
     summarize(project, &report);
     if let Some((label, file)) = look_at {
-        println!("{label}: {}", project.settings.output.join(file).display());
+        sayln!("{label}: {}", project.settings.output.join(file).display());
     }
     Ok(if report.failed { FAILED } else { 0 })
 }
@@ -432,7 +446,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             stop_timeout,
         } => match load(&p) {
             Ok(project) if dry_run => {
-                print!(
+                say!(
                     "{}",
                     crate::schedule::dry_run(&project, chrono::Utc::now(), 5)
                 );
@@ -461,7 +475,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                     failed,
                     limit,
                 };
-                print!("{}", inspect::runs(&project, &filter, format).await?);
+                say!("{}", inspect::runs(&project, &filter, format).await?);
                 Ok(0)
             }
             Err(c) => Ok(c),
@@ -469,7 +483,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
         Command::Explain { indicator, p } => {
             match load_selecting(&p, Selects::Indicator, std::slice::from_ref(&indicator)) {
                 Ok(project) => {
-                    print!("{}", inspect::explain(&project, &indicator).await?);
+                    say!("{}", inspect::explain(&project, &indicator).await?);
                     Ok(0)
                 }
                 Err(c) => Ok(c),
@@ -491,7 +505,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                     format,
                 )
                 .await?;
-                print!("{out}");
+                say!("{out}");
                 Ok(0)
             }
             Err(c) => Ok(c),
@@ -499,7 +513,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
         Command::Findings { p, source, format } => {
             match load(&p).and_then(|x| known_sources(x, source.as_slice())) {
                 Ok(project) => {
-                    print!(
+                    say!(
                         "{}",
                         inspect::findings(&project, source.as_deref(), format).await?
                     );
@@ -511,7 +525,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
         Command::Deliveries { p, source, format } => {
             match load(&p).and_then(|x| known_sources(x, source.as_slice())) {
                 Ok(project) => {
-                    print!(
+                    say!(
                         "{}",
                         inspect::deliveries(&project, source.as_deref(), format).await?
                     );
@@ -539,7 +553,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
         Command::Query { sql, p, format } => match load(&p) {
             Ok(project) => match inspect::query(&project, &sql, format).await? {
                 Ok(out) => {
-                    println!("{out}");
+                    sayln!("{out}");
                     Ok(0)
                 }
                 Err(e) => {
@@ -616,7 +630,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 match crate::render::pdf::print_dashboards(&project, &outcomes) {
                     Ok(printed) => {
                         for p in printed {
-                            println!("pdf: {}", p.display());
+                            sayln!("pdf: {}", p.display());
                         }
                     }
                     Err(e) => {
@@ -655,7 +669,7 @@ fn summarize(project: &Project, report: &crate::schedule::RunReport) {
         .chain(report.indicators.iter().filter_map(|i| i.error.as_ref()))
         .chain(report.dashboards.iter().filter_map(|d| d.error.as_ref()));
     for e in errors {
-        println!("FAILED {e}");
+        sayln!("FAILED {e}");
     }
     for (indicator, codes) in &report.unknown_territories {
         let shown: Vec<&str> = codes.iter().take(20).map(String::as_str).collect();
@@ -671,12 +685,12 @@ fn summarize(project: &Project, report: &crate::schedule::RunReport) {
         );
     }
     if report.compute_skipped {
-        println!(
+        sayln!(
             "indicators: nothing they read or how they are defined changed, so they were not recomputed"
         );
     }
     if report.render_skipped {
-        println!(
+        sayln!(
             "report: nothing it shows changed since it was rendered, so it was not drawn again (osservatorio render redraws it)"
         );
     }
@@ -691,7 +705,7 @@ fn summarize(project: &Project, report: &crate::schedule::RunReport) {
     } else {
         format!("dashboards {}/{nd} ok", nd - fd)
     };
-    println!(
+    sayln!(
         "{}: run {} — sources {}/{} ok, {indicators}, {dashboards}",
         project.settings.name,
         report.run_id,
@@ -717,14 +731,14 @@ async fn publish(
             if let Err(e) = crate::render::refresh_index(project, &wh).await {
                 eprintln!("warning: the index page does not list the new bundle yet: {e}");
             }
-            println!(
+            sayln!(
                 "published run {} signed off by {}: {} files",
                 m.run_id,
                 m.signed_off_by,
                 m.files.len()
             );
-            println!("bundle: {}", path.display());
-            println!(
+            sayln!("bundle: {}", path.display());
+            sayln!(
                 "check it any time with: osservatorio verify {}",
                 path.display()
             );
@@ -744,7 +758,7 @@ async fn publish(
 fn verify(bundle: &std::path::Path) -> u8 {
     match crate::publish::bundle::verify(bundle) {
         Ok((m, problems)) if problems.is_empty() => {
-            println!(
+            sayln!(
                 "ok: {} files match the manifest of {} (run {}, signed off by {} on {})",
                 m.files.len(),
                 m.bundle,
@@ -756,9 +770,9 @@ fn verify(bundle: &std::path::Path) -> u8 {
         }
         Ok((m, problems)) => {
             for p in &problems {
-                println!("MISMATCH {p}");
+                sayln!("MISMATCH {p}");
             }
-            println!(
+            sayln!(
                 "{}: {} of {} files do not match the manifest signed off by {}",
                 m.bundle,
                 problems.len(),
@@ -808,7 +822,7 @@ async fn check(p: &ProjectArg) -> anyhow::Result<u8> {
         eprint!("{errs}");
         return Ok(INVALID);
     }
-    println!(
+    sayln!(
         "ok: {} pipeline(s), {} table(s), {} source(s), {} indicator(s), {} dashboard(s), {} territories",
         project.pipelines.len(),
         project.tables.len(),

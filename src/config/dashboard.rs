@@ -1,6 +1,5 @@
 //! `dashboards/*.yaml`: the sections and charts of each report page.
 
-use super::is_identifier;
 use super::raw::{ChartFile, DashboardFile, SelectorFile, TerritoriesFile};
 use super::{
     Chart, ConfigErrors, Dashboard, FileCtx, Grain, Period, Section, TerritorySelector, Validation,
@@ -14,12 +13,8 @@ impl Validation {
         let territories = &self.territories;
         let errs = &mut self.errs;
         let before = errs.0.len();
-        if !is_identifier(&f.id.replace('-', "_")) {
-            ctx.err(
-                errs,
-                "id",
-                "a dashboard id is lower-case letters, digits, - and _ (it names a folder)",
-            );
+        if let Some(why) = super::names::dashboard_id_problem(&f.id) {
+            ctx.err(errs, "id", why);
         }
         let parse_period = |p: &str, key: &str, errs: &mut ConfigErrors| -> Option<Period> {
             let parsed = Period::parse(p);

@@ -1,6 +1,5 @@
 //! `indicators/*.yaml`: what each indicator computes and how it rolls up and is judged.
 
-use super::is_identifier;
 use super::raw::IndicatorFile;
 use super::{
     Direction, FileCtx, Grain, Indicator, Kind, Period, Target, TimeRollup, Unit, Validation,
@@ -17,12 +16,8 @@ impl Validation {
         let territories = &self.territories;
         let errs = &mut self.errs;
         let before = errs.0.len();
-        if !is_identifier(&f.id) || f.id.starts_with('_') {
-            ctx.err(
-            errs,
-            &format!("{key}.id"),
-            "an indicator id is lower-case letters, digits and _, starting with a letter (ids starting with _ are built in)",
-        );
+        if let Some(why) = super::names::sql_name_problem("indicator", &f.id) {
+            ctx.err(errs, &format!("{key}.id"), why);
         }
         let kind = match f.kind.as_str() {
             "output" => Kind::Output,

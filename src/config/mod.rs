@@ -8,6 +8,7 @@ mod error;
 mod indicator;
 mod locate;
 pub mod model;
+mod names;
 pub mod period;
 mod pipeline;
 pub(crate) mod raw;
@@ -24,7 +25,7 @@ pub use model::*;
 pub use period::{Grain, Period};
 pub(crate) use source::unset_header_variables;
 
-use pipeline::{PendingSource, is_identifier};
+use pipeline::PendingSource;
 use settings::no_ctx;
 
 use raw::*;
@@ -155,6 +156,9 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
     let mut source_names = BTreeSet::new();
     for (raw, ctx, key, pipeline) in std::mem::take(&mut v.pending) {
         if let Some(s) = v.check_source(raw, &ctx, &key, &pipeline) {
+            if let Some(why) = names::folder_name_problem("source", &s.name) {
+                ctx.err(&mut v.errs, &format!("{key}.name"), why);
+            }
             if !source_names.insert(s.name.clone()) {
                 ctx.err(
                     &mut v.errs,

@@ -1,5 +1,7 @@
 //! `pipelines/*.yaml`: schedules and tables (columns, required, checks, outliers).
 
+use chrono::Datelike;
+
 use super::raw::{PipelineFile, SourceFile};
 use super::{
     Check, Column, ColumnType, FileCtx, OutlierRule, Pipeline, Severity, Table, Validation,
@@ -7,6 +9,40 @@ use super::{
 
 /// A source waiting for every table to be declared: its YAML, file, key and pipeline.
 pub(super) type PendingSource = (SourceFile, std::rc::Rc<FileCtx>, String, String);
+
+/// How far ahead a schedule must fire at least once.
+const SCHEDULE_HORIZON_YEARS: i32 = 8;
+
+/// Why `s` is not a schedule that fires: not six cron fields with seconds first, or no time within
+/// the next eight years (`0 0 0 31 2 *`, 31 February).
+fn schedule_problem(s: &str, now: chrono::DateTime<chrono::Utc>) -> Option<String> {
+    const EXAMPLE: &str =
+        "write six fields with seconds first, e.g. \"0 30 6 * * *\" (06:30 every day)";
+    let fields = s.split_whitespace().count();
+    if !s.trim_start().starts_with('@') && fields != 6 {
+        let year = if fields == 7 {
+            " (a year field is not accepted)"
+        } else {
+            ""
+        };
+        return Some(format!(
+            "'{s}' has {fields} fields{year}; {EXAMPLE}, not six fields without seconds or seven with a year"
+        ));
+    }
+    let schedule = match s.parse::<cron::Schedule>() {
+        Ok(x) => x,
+        Err(e) => return Some(format!("'{s}' is not a cron expression ({e}); {EXAMPLE}")),
+    };
+    let horizon = now
+        .with_year(now.year() + SCHEDULE_HORIZON_YEARS)
+        .unwrap_or(now);
+    match schedule.after(&now).next() {
+        Some(t) if t <= horizon => None,
+        _ => Some(format!(
+            "'{s}' never fires: no time within the next {SCHEDULE_HORIZON_YEARS} years matches it (a day the month does not have?); {EXAMPLE}"
+        )),
+    }
+}
 
 impl Validation {
     /// A pipeline's schedule and tables; its sources wait in `pending` until every table is known.
@@ -16,9 +52,12 @@ impl Validation {
         let pipelines = &mut self.pipelines;
         let pending = &mut self.pending;
         if let Some(s) = &f.schedule
-            && let Err(e) = s.parse::<cron::Schedule>()
+            && let Some(why) = schedule_problem(s, chrono::Utc::now())
         {
-            ctx.err(errs, "schedule", format!("'{s}' is not a cron expression ({e}); write six fields with seconds first, e.g. \"0 30 6 * * *\""));
+            ctx.err(errs, "schedule", why);
+        }
+        if let Some(why) = super::names::folder_name_problem("pipeline", &f.name) {
+            ctx.err(errs, "name", why);
         }
         if pipelines.iter().any(|p: &Pipeline| p.name == f.name) {
             ctx.err(
@@ -33,12 +72,8 @@ impl Validation {
                 ctx.err(errs, &key, format!("table '{name}' is already declared in {}; a table is declared once in the project", existing.file.display()));
                 continue;
             }
-            if !is_identifier(&name) {
-                ctx.err(
-                    errs,
-                    &key,
-                    "a table name is lower-case letters, digits and _, starting with a letter",
-                );
+            if let Some(why) = super::names::sql_name_problem("table", &name) {
+                ctx.err(errs, &key, why);
             }
             let mut columns = Vec::new();
             for (c, ty) in &t.columns {

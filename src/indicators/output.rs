@@ -141,6 +141,15 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), IndicatorError> {
     std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
     let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| io_err(dir, e))?;
     std::io::Write::write_all(&mut tmp, bytes).map_err(|e| io_err(path, e))?;
+    // A temporary file is private (0600); an output is read by whoever serves or copies the
+    // reports, as every other file of the output folder is.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        tmp.as_file()
+            .set_permissions(std::fs::Permissions::from_mode(0o644))
+            .map_err(|e| io_err(path, e))?;
+    }
     tmp.persist(path).map_err(|e| io_err(path, e))?;
     Ok(())
 }
@@ -161,23 +170,26 @@ pub fn write(dir: &Path, rows: &[OutputRow]) -> Result<(), IndicatorError> {
     csv.write_record(&header)
         .map_err(|e| IndicatorError::Output(e.to_string()))?;
     for r in rows {
-        csv.write_record([
-            r.indicator.as_str(),
-            &r.territory,
-            &r.territory_level,
-            &r.period,
-            &r.grain,
-            &num(r.numerator),
-            &num(r.denominator),
-            &num(r.value),
-            &num(r.target),
-            &num(r.achievement),
-            &r.status,
-            &r.run_id,
-            &num(r.previous),
-            &num(r.change),
-            &r.definition,
-        ])
+        crate::text::write_csv_record(
+            &mut csv,
+            [
+                r.indicator.as_str(),
+                &r.territory,
+                &r.territory_level,
+                &r.period,
+                &r.grain,
+                &num(r.numerator),
+                &num(r.denominator),
+                &num(r.value),
+                &num(r.target),
+                &num(r.achievement),
+                &r.status,
+                &r.run_id,
+                &num(r.previous),
+                &num(r.change),
+                &r.definition,
+            ],
+        )
         .map_err(|e| IndicatorError::Output(e.to_string()))?;
     }
     let bytes = csv

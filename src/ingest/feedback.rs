@@ -148,20 +148,11 @@ fn rows(report: &Report<'_>, w: &Words) -> Vec<[String; 5]> {
     out
 }
 
-/// A text cell a spreadsheet would take for a formula, made plain text.
-fn plain(cell: &str) -> std::borrow::Cow<'_, str> {
-    if cell.starts_with(['=', '+', '-', '@', '\t', '\r']) && cell.parse::<f64>().is_err() {
-        std::borrow::Cow::Owned(format!("'{cell}"))
-    } else {
-        std::borrow::Cow::Borrowed(cell)
-    }
-}
-
 fn csv_bytes(rows: &[[String; 5]], w: &Words) -> Result<Vec<u8>, csv::Error> {
     let mut out = csv::Writer::from_writer(Vec::new());
     out.write_record(w.header)?;
     for r in rows {
-        out.write_record(r.iter().map(|c| plain(c).into_owned()))?;
+        crate::text::write_csv_record(&mut out, r)?;
     }
     out.into_inner().map_err(|e| e.into_error().into())
 }
@@ -235,13 +226,5 @@ mod tests {
             "padova_presenze_2026-10"
         );
         assert_eq!(stem("2026-Q1"), "2026-Q1");
-    }
-
-    #[test]
-    fn formulas_become_text_and_numbers_stay() {
-        assert_eq!(plain("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
-        assert_eq!(plain("@SUM(A1)"), "'@SUM(A1)");
-        assert_eq!(plain("-3.5"), "-3.5");
-        assert_eq!(plain("PD001"), "PD001");
     }
 }

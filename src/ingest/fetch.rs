@@ -165,15 +165,20 @@ fn locate(url: &str, remote: &RemoteOptions) -> Result<Located, IngestError> {
         let options = ClientOptions::new()
             .with_timeout(remote.timeout)
             .with_connect_timeout(remote.timeout.min(Duration::from_secs(30)))
-            .with_default_headers(headers)
             .with_allow_http(true);
-        let counter = CountingConnector::default();
-        let requests = counter.requests.clone();
+        // The headers go with each request to the source's own origin, never along a redirect
+        // to another one.
+        let connector = super::portal::PortalConnector {
+            requests: Arc::new(AtomicUsize::new(0)),
+            headers,
+            timeout: remote.timeout,
+        };
+        let requests = connector.requests.clone();
         let store = HttpBuilder::new()
             .with_url(base)
             .with_client_options(options)
             .with_retry(remote.retry())
-            .with_http_connector(counter)
+            .with_http_connector(connector)
             .build()
             .map_err(|e| err(&e))?;
         return Ok((Arc::new(store), path, Some(requests)));

@@ -119,8 +119,8 @@ pub async fn find(
         kind: kind.into(),
         name: name.into(),
         column: column.into(),
-        value,
-        keys,
+        value: crate::text::excerpt(&value).into_owned(),
+        keys: crate::text::excerpt(&keys).into_owned(),
         reason,
         delivery: String::new(),
     };
@@ -278,7 +278,7 @@ pub fn to_csv(findings: &[Finding]) -> Result<Vec<u8>, csv::Error> {
     let mut w = csv::Writer::from_writer(Vec::new());
     w.write_record(COLUMNS)?;
     for f in findings {
-        w.write_record(f.record())?;
+        crate::text::write_csv_record(&mut w, f.record())?;
     }
     w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }

@@ -10,6 +10,7 @@ mod feedback;
 mod fetch;
 pub mod findings;
 mod locate;
+mod portal;
 mod progress;
 pub mod readers;
 mod rows;
@@ -876,7 +877,7 @@ fn column_positions(
                 file: shown.to_string(),
                 column: col.name.clone(),
                 header: map.header.clone(),
-                found: headers.join(", "),
+                found: crate::text::excerpt(&headers.join(", ")).into_owned(),
             });
         }
         if pos.is_none() {

@@ -207,7 +207,8 @@ impl<'a> RowParser<'a> {
                         stats.rejections.push(Rejection {
                             line,
                             column: col.name.clone(),
-                            value: cell.shown(),
+                            // What the office needs to find the cell, not the whole of it.
+                            value: crate::text::excerpt(&cell.shown()).into_owned(),
                             reason,
                         });
                     }

@@ -56,7 +56,7 @@ pub fn write_figures(
     let mut w = csv::Writer::from_path(&csv_path).map_err(|e| io(&csv_path, e))?;
     w.write_record(COLUMNS).map_err(|e| io(&csv_path, e))?;
     for f in figures {
-        w.write_record(record(f, territories))
+        crate::text::write_csv_record(&mut w, record(f, territories))
             .map_err(|e| io(&csv_path, e))?;
     }
     w.flush().map_err(|e| io(&csv_path, e))?;

@@ -197,7 +197,8 @@ pub fn write_csv(view: &TableView, path: &Path) -> Result<(), RenderError> {
         .map_err(|e| io(path, e))?;
     for g in &view.groups {
         for r in &g.rows {
-            w.write_record(
+            crate::text::write_csv_record(
+                &mut w,
                 std::iter::once(g.title.as_str()).chain(r.iter().map(|c| c.text.as_str())),
             )
             .map_err(|e| io(path, e))?;
