@@ -181,21 +181,30 @@ fn xlsx_bytes(rows: &[[String; 5]], w: &Words) -> Result<Vec<u8>, rust_xlsxwrite
     book.save_to_buffer()
 }
 
-/// Writes a delivery's outcome files; a failure to write them is logged, never fails the delivery.
-pub(super) fn write(project: &Project, source: &Source, key: &str, report: &Report<'_>) {
+/// Writes a delivery's outcome files on a thread of its own, beside the reading of the next
+/// deliveries; a failure to write them is logged, never fails the delivery. The caller awaits the
+/// handle before its source is done.
+pub(super) fn write(
+    project: &Project,
+    source: &Source,
+    key: &str,
+    report: &Report<'_>,
+) -> tokio::task::JoinHandle<()> {
     let w = words(project.settings.locale);
     let rows = rows(report, &w);
     let dir = folder(project, &source.name);
-    let stem = stem(key);
-    let result = std::fs::create_dir_all(&dir)
-        .map_err(|e| e.to_string())
-        .and_then(|_| csv_bytes(&rows, &w).map_err(|e| e.to_string()))
-        .and_then(|b| write_atomic(&dir.join(format!("{stem}.csv")), &b))
-        .and_then(|_| xlsx_bytes(&rows, &w).map_err(|e| e.to_string()))
-        .and_then(|b| write_atomic(&dir.join(format!("{stem}.xlsx")), &b));
-    if let Err(e) = result {
-        tracing::warn!(source = %source.name, delivery = %key, "the delivery's outcome file was not written: {e}");
-    }
+    let (name, key, stem) = (source.name.clone(), key.to_string(), stem(key));
+    tokio::task::spawn_blocking(move || {
+        let result = std::fs::create_dir_all(&dir)
+            .map_err(|e| e.to_string())
+            .and_then(|_| csv_bytes(&rows, &w).map_err(|e| e.to_string()))
+            .and_then(|b| write_atomic(&dir.join(format!("{stem}.csv")), &b))
+            .and_then(|_| xlsx_bytes(&rows, &w).map_err(|e| e.to_string()))
+            .and_then(|b| write_atomic(&dir.join(format!("{stem}.xlsx")), &b));
+        if let Err(e) = result {
+            tracing::warn!(source = %name, delivery = %key, "the delivery's outcome file was not written: {e}");
+        }
+    })
 }
 
 fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {

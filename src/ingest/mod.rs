@@ -374,6 +374,8 @@ struct Tally {
     check_errors: u64,
     attempts: usize,
     deliveries: Vec<DeliveryOutcome>,
+    /// The outcome files being written.
+    feedback: Vec<tokio::task::JoinHandle<()>>,
 }
 
 /// Ingests one source: each of its deliveries is read (a few at a time), and the manifest is
@@ -449,6 +451,9 @@ async fn ingest_source(
     // Only now can superseded files (and any a killed run left) go.
     if let Err(e) = remove_unnamed(wh, table, source, &manifest).await {
         tracing::warn!(source = %source.name, "old data files stay until the next run: {e}");
+    }
+    for handle in std::mem::take(&mut tally.feedback) {
+        let _ = handle.await;
     }
     Ok(outcome_of(source, tally))
 }
@@ -557,12 +562,12 @@ fn apply(
                     .or_insert_with(|| now.to_string());
             }
             let d = &mut manifest.deliveries[index];
-            feedback::write(
+            tally.feedback.push(feedback::write(
                 project,
                 cx.source,
                 d.key.as_str(),
                 &feedback::Report::read(&r),
-            );
+            ));
             d.published = Some(r.published);
             d.periods = r.periods;
             d.covers = r.covers;
@@ -587,12 +592,12 @@ fn apply(
                 _ => SourceStatus::Failed,
             };
             let message = error.to_string();
-            feedback::write(
+            tally.feedback.push(feedback::write(
                 project,
                 cx.source,
                 d.key.as_str(),
                 &feedback::Report::failed(&message, stats.as_ref()),
-            );
+            ));
             d.failure = Some(Attempt {
                 at: now.to_string(),
                 run_id: cx.run_id.to_string(),
