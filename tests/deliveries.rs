@@ -703,3 +703,49 @@ mod sequences {
         }
     }
 }
+
+#[test]
+fn check_opens_every_delivery_and_names_a_wrong_header_with_its_fix() {
+    let dir = project(&[
+        (
+            "pipelines/prova.yaml",
+            pipeline("exports/*.csv", "    max_rejected: 100%\n")
+                .replace("presenti: Presenti", "presenti: N presenti")
+                .as_bytes(),
+        ),
+        (
+            "exports/2026-10.csv",
+            b"Data,Struttura,N. presenti\n2026-10-01,S1,5\n",
+        ),
+    ]);
+    let p = dir.path();
+    let out = osservatorio(p, &["check"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(t.contains("2026-10.csv"), "{t}");
+    assert!(t.contains("did you mean 'N. presenti'?"), "{t}");
+    assert!(!p.join("warehouse").exists(), "check writes no warehouse");
+    // Without opening the exports, the YAML alone is valid.
+    let out = osservatorio(p, &["check", "--no-exports"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    // Fixed, check says which rows a run would reject, and still writes nothing.
+    write(
+        p,
+        "pipelines/prova.yaml",
+        pipeline("exports/*.csv", "    max_rejected: 100%\n")
+            .replace("Presenti", "N. presenti")
+            .as_bytes(),
+    );
+    write(
+        p,
+        "exports/2026-10.csv",
+        b"Data,Struttura,N. presenti\n2026-10-01,S1,5\n2026-10-02,S1,molti\n",
+    );
+    let out = osservatorio(p, &["check"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("would reject 1 row(s)"), "{t}");
+    assert!(t.contains("line 3, column presenti: 'molti'"), "{t}");
+    assert!(!p.join("warehouse").exists() && !p.join("out").exists());
+}

@@ -97,6 +97,9 @@ enum Command {
     Check {
         #[command(flatten)]
         p: ProjectArg,
+        /// Do not open the exports: check the YAML and plan the SQL only
+        #[arg(long)]
+        no_exports: bool,
     },
     /// Long-running: run each pipeline on its cron schedule (project time zone) until stopped
     Schedule {
@@ -439,7 +442,7 @@ async fn finish(
 
 async fn dispatch(command: Command) -> anyhow::Result<u8> {
     match command {
-        Command::Check { p } => check(&p).await,
+        Command::Check { p, no_exports } => check(&p, !no_exports).await,
         Command::Schedule {
             p,
             dry_run,
@@ -788,7 +791,42 @@ fn verify(bundle: &std::path::Path) -> u8 {
     }
 }
 
-async fn check(p: &ProjectArg) -> anyhow::Result<u8> {
+/// Opens every delivery of every source as a run would (into a scratch warehouse) and says what
+/// a run would refuse or reject; false when a source would fail.
+async fn report_exports(project: &Project) -> anyhow::Result<bool> {
+    let checked = crate::ingest::check_exports(project).await?;
+    let mut ok = true;
+    for c in &checked {
+        let o = &c.outcome;
+        if let Some(e) = &o.error {
+            ok = false;
+            eprintln!("error: source {}: {e}", o.source);
+        }
+        if o.rejected > 0 {
+            sayln!(
+                "note: source {}: a run would reject {} row(s) (kept aside with their line, never stored); first:",
+                o.source,
+                o.rejected
+            );
+            for r in &c.rejections {
+                sayln!("  {r}");
+            }
+        }
+    }
+    let deliveries: usize = checked
+        .iter()
+        .map(|c| c.outcome.deliveries.len().max(1))
+        .sum();
+    if ok {
+        sayln!(
+            "exports: {} source(s), {deliveries} deliveries opened and read as a run would",
+            checked.len()
+        );
+    }
+    Ok(ok)
+}
+
+async fn check(p: &ProjectArg, open_exports: bool) -> anyhow::Result<u8> {
     let project = match load(p) {
         Ok(x) => x,
         Err(c) => return Ok(c),
@@ -820,6 +858,9 @@ async fn check(p: &ProjectArg) -> anyhow::Result<u8> {
     }
     if !errs.is_empty() {
         eprint!("{errs}");
+        return Ok(INVALID);
+    }
+    if open_exports && !report_exports(&project).await? {
         return Ok(INVALID);
     }
     sayln!(

@@ -69,7 +69,7 @@ pub enum IngestError {
         message: String,
     },
     #[error(
-        "{file}: column '{column}' is mapped to the header '{header}', which the export does not have (headers: {found})"
+        "{file}: column '{column}' is mapped to the header '{header}', which the export does not have{hint} (headers: {found}); correct the header in the source's columns, or set options.header_row if the header is not the first row"
     )]
     /// A mapped header is not in the export.
     MissingColumn {
@@ -81,6 +81,8 @@ pub enum IngestError {
         header: String,
         /// The headers the export has.
         found: String,
+        /// `: did you mean 'X'?` when one header is close to the one mapped.
+        hint: String,
     },
     #[error(
         "{file}: {rejected} of {total} rows rejected, more than max_rejected allows; first: {first}; every rejected line is in _rejected/, the last good data is kept"
@@ -855,6 +857,80 @@ fn is_total_label(text: &str) -> bool {
     )
 }
 
+/// The export's header closest to `wanted`, when one is close enough to be a typo of it.
+fn closest_header<'h>(wanted: &str, headers: &'h [String]) -> Option<&'h str> {
+    let wanted = normalize_header(wanted);
+    headers
+        .iter()
+        .map(|h| (strsim::jaro_winkler(&wanted, &normalize_header(h)), h))
+        .filter(|(score, _)| *score >= 0.85)
+        .max_by(|a, b| a.0.total_cmp(&b.0))
+        .map(|(_, h)| h.as_str())
+}
+
+/// What opening every delivery of every source found: the sources that a run would fail, and
+/// the rows it would reject. The exports are read whole into a scratch warehouse, removed after:
+/// nothing is written to the project's warehouse or output.
+pub async fn check_exports(project: &Project) -> Result<Vec<ExportCheck>, IngestError> {
+    let scratch =
+        tempfile::tempdir().map_err(|e| IngestError::Other(format!("a scratch folder: {e}")))?;
+    let mut trial = project.clone();
+    trial.settings.warehouse = scratch.path().join("warehouse").display().to_string();
+    trial.settings.output = scratch.path().join("out");
+    let wh = Warehouse::open(&trial.settings.warehouse)?;
+    let opts = IngestOptions {
+        full: true,
+        accept: project.sources.iter().map(|s| s.name.clone()).collect(),
+    };
+    let outcomes = ingest(&trial, &wh, "check", &[], &opts).await;
+    let ctx = crate::warehouse::session::warehouse_context(&wh)?;
+    crate::warehouse::session::register_rejected(&ctx, &trial, &wh).await?;
+    let mut out = Vec::new();
+    for o in outcomes {
+        let sql = format!(
+            "SELECT delivery, line, \"column\", value, reason FROM _rejected WHERE source = '{}' ORDER BY delivery, line LIMIT {FIRST_REJECTIONS}",
+            o.source.replace('\'', "''")
+        );
+        let first = match ctx.sql(&sql).await {
+            Ok(df) => df.collect().await.unwrap_or_default(),
+            Err(_) => Vec::new(),
+        };
+        let mut rejections = Vec::new();
+        for b in &first {
+            let text = |i: usize, r: usize| {
+                datafusion::arrow::util::display::array_value_to_string(b.column(i), r)
+                    .unwrap_or_default()
+            };
+            for r in 0..b.num_rows() {
+                rejections.push(format!(
+                    "{} line {}, column {}: '{}' {}",
+                    text(0, r),
+                    text(1, r),
+                    text(2, r),
+                    text(3, r),
+                    text(4, r)
+                ));
+            }
+        }
+        out.push(ExportCheck {
+            outcome: o,
+            rejections,
+        });
+    }
+    Ok(out)
+}
+
+/// Rejected rows `check` quotes per source.
+const FIRST_REJECTIONS: usize = 3;
+
+/// What `check` found opening one source's deliveries.
+pub struct ExportCheck {
+    /// How a run would end for the source.
+    pub outcome: SourceOutcome,
+    /// The first rows a run would reject, with delivery, line, column, value and reason.
+    pub rejections: Vec<String>,
+}
+
 fn normalize_header(h: &str) -> String {
     h.chars()
         .filter(|c| !c.is_whitespace() && *c != '\u{feff}')
@@ -883,6 +959,9 @@ fn column_positions(
                 column: col.name.clone(),
                 header: map.header.clone(),
                 found: crate::text::excerpt(&headers.join(", ")).into_owned(),
+                hint: closest_header(&map.header, headers)
+                    .map(|h| format!(": did you mean '{}'?", crate::text::excerpt(h)))
+                    .unwrap_or_default(),
             });
         }
         if pos.is_none() {
