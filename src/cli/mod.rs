@@ -327,8 +327,15 @@ async fn ingest_and_report(
     print_source_table(&sources);
 }
 
-/// How long a manual command waits for a run in progress (scheduled or not) before giving up.
-const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+/// How long a manual command waits for a run in progress (scheduled or not) before giving up:
+/// 30 minutes, or `OSSERVATORIO_LOCK_WAIT` seconds.
+fn lock_patience() -> std::time::Duration {
+    let secs = std::env::var("OSSERVATORIO_LOCK_WAIT")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(30 * 60);
+    std::time::Duration::from_secs(secs)
+}
 
 /// Takes the project's run lock for `command`, waiting for a run in progress; None (after saying
 /// why) when it does not end in time.
@@ -337,13 +344,19 @@ async fn run_lock(
     command: &str,
 ) -> anyhow::Result<Option<crate::schedule::lock::RunLock>> {
     let wh = crate::warehouse::Warehouse::open(&project.settings.warehouse)?;
-    match crate::schedule::lock::acquire(&wh, command, LOCK_PATIENCE).await? {
-        Ok(lock) => Ok(Some(lock)),
-        Err(holder) => {
+    let patience = lock_patience();
+    match crate::schedule::lock::acquire(&wh, command, patience).await {
+        Ok(Ok(lock)) => Ok(Some(lock)),
+        Ok(Err(holder)) => {
             eprintln!(
-                "error: another run still holds the project after {} minutes: {holder}",
-                LOCK_PATIENCE.as_secs() / 60
+                "error: another run still holds the project after {} seconds: {holder}",
+                patience.as_secs()
             );
+            Ok(None)
+        }
+        Err(e @ crate::schedule::lock::LockError::Warehouse(_)) => Err(e.into()),
+        Err(e) => {
+            eprintln!("error: {e}");
             Ok(None)
         }
     }
@@ -586,6 +599,10 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 Ok(x) => x,
                 Err(c) => return Ok(c),
             };
+            // Under the run lock: a render never overlaps a run, so its pages are all of one run.
+            let Some(lock) = run_lock(&project, "render").await? else {
+                return Ok(FAILED);
+            };
             let mut job = Job::start(&project, "render")?;
             let outcomes = job.render(&dashboards).await.context("rendering")?;
             if pdf {
@@ -601,7 +618,9 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                     }
                 }
             }
-            finish(job, &project, Some(("report", "index.html"))).await
+            let code = finish(job, &project, Some(("report", "index.html"))).await;
+            lock.release().await;
+            code
         }
     }
 }

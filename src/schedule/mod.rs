@@ -60,6 +60,15 @@ pub struct RunReport {
     pub abandoned: bool,
 }
 
+/// Why the scheduler stopped on an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ScheduleError {
+    #[error(transparent)]
+    Lock(#[from] lock::LockError),
+    #[error(transparent)]
+    Warehouse(#[from] WarehouseError),
+}
+
 fn manual() -> String {
     "manual".into()
 }
@@ -228,6 +237,7 @@ impl<'a> Job<'a> {
     pub async fn render_if_changed(
         &mut self,
     ) -> Result<Vec<DashboardOutcome>, crate::render::RenderError> {
+        crate::render::remove_leftovers(self.project);
         if crate::render::unchanged_since_last_render(self.project, &self.warehouse).await {
             tracing::info!("nothing the report shows changed since it was rendered: not redrawn");
             self.report.render_skipped = true;
@@ -552,7 +562,7 @@ async fn scheduled_run(
     trigger: &str,
     stop_timeout: std::time::Duration,
     stop: &mut StopFlag,
-) -> Result<bool, WarehouseError> {
+) -> Result<bool, ScheduleError> {
     // A run in progress (another scheduler, or a manual run) is waited for: ticks that fire
     // meanwhile are not queued, so they coalesce into this one follow-up run.
     let wh = Warehouse::open(&project.settings.warehouse)?;
@@ -625,7 +635,7 @@ async fn scheduled_run(
 pub async fn run_forever(
     project: &Project,
     stop_timeout: std::time::Duration,
-) -> Result<(), WarehouseError> {
+) -> Result<(), ScheduleError> {
     let mut stop = StopFlag::listen();
     let wh = Warehouse::open(&project.settings.warehouse)?;
     let missed = missed(project, &ledger(&wh).await?, chrono::Utc::now());
