@@ -79,7 +79,7 @@ async fn current_files(
 ) -> Result<BTreeMap<String, Vec<String>>, WarehouseError> {
     let mut out: BTreeMap<String, Vec<String>> = BTreeMap::new();
     for s in &project.sources {
-        let m: Option<SourceManifest> = wh.get_json(&wh.manifest_path(&s.name)).await?;
+        let m: Option<SourceManifest> = super::integrity::manifest(wh, &s.name).await?;
         if let Some(p) = m.and_then(|m| m.published) {
             out.entry(s.table.clone())
                 .or_default()
