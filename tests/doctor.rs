@@ -8,7 +8,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use common::{BIN, osservatorio, project, text, write};
+use common::{BIN, osservatorio, project, query, stored_file, text, write};
 
 const PIPELINE: &str = "name: p\ntables:\n  spese:\n    columns: { mese: date, voce: string, importo: float }\nsources:\n  - { name: spese-pd, table: spese, territory: PD, url: spese.csv, format: csv }\n";
 
@@ -220,4 +220,266 @@ fn the_next_render_removes_what_a_killed_render_left_behind() {
     let out = osservatorio(p, &["run"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert!(!p.join("out/.spese-20240101T000000Z-00042").exists());
+}
+
+// ---- B. `osservatorio doctor [--fix]`, and errors that say what is damaged ----
+
+/// Flips bytes in the middle of a file, as a failing disk or a bad copy does.
+fn flip_bytes(path: &Path) {
+    let mut bytes = std::fs::read(path).expect("the file");
+    let end = bytes.len().saturating_sub(200).max(8);
+    for b in bytes.iter_mut().take(end).skip(8) {
+        *b ^= 0xff;
+    }
+    std::fs::write(path, bytes).expect("damage the file");
+}
+
+/// Files below `dir` (recursively) whose name is `name`.
+fn found_below(dir: &Path, name: &str) -> Vec<std::path::PathBuf> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            let path = e.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if e.file_name().to_string_lossy() == name {
+                out.push(path);
+            }
+        }
+    }
+    out
+}
+
+fn assert_doctor_finds(p: &Path, expected: &[&str]) -> String {
+    let out = osservatorio(p, &["doctor"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    for e in expected {
+        assert!(t.contains(e), "doctor names {e}: {t}");
+    }
+    assert!(t.contains("osservatorio doctor --fix"), "{t}");
+    t
+}
+
+fn assert_doctor_fixes(p: &Path) -> String {
+    let out = osservatorio(p, &["doctor", "--fix"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    let out = osservatorio(p, &["doctor"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "all good after the fix: {}",
+        text(&out)
+    );
+    t
+}
+
+#[test]
+fn a_healthy_project_passes_the_doctor() {
+    let dir = ran_project();
+    let out = osservatorio(dir.path(), &["doctor"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("ok"), "{}", text(&out));
+}
+
+#[test]
+fn a_damaged_data_file_is_named_with_its_source_and_fix_ingests_it_again() {
+    let dir = ran_project();
+    let p = dir.path();
+    let file = stored_file(p, "spese-pd").expect("a data file");
+    let name = file
+        .file_name()
+        .expect("a name")
+        .to_string_lossy()
+        .into_owned();
+    flip_bytes(&file);
+    // The error names the file and its source, and the remedy.
+    let out = osservatorio(p, &["compute", "--indicator", "spesa"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains(&name), "{t}");
+    assert!(t.contains("of source spese-pd is damaged"), "{t}");
+    assert!(t.contains("osservatorio doctor --fix"), "{t}");
+    let out = osservatorio(p, &["query", "SELECT SUM(importo) FROM spese"]);
+    assert!(text(&out).contains(&name), "{}", text(&out));
+
+    assert_doctor_finds(p, &[&name, "spese-pd"]);
+    let t = assert_doctor_fixes(p);
+    assert!(t.contains("ingested source spese-pd again"), "{t}");
+    // The damaged bytes are kept aside, never deleted.
+    assert_eq!(
+        found_below(&p.join("warehouse/_quarantine"), &name).len(),
+        1,
+        "{t}"
+    );
+    assert_eq!(
+        query(p, "SELECT SUM(importo) FROM spese"),
+        vec![vec!["90.0".to_string()]]
+    );
+}
+
+#[test]
+fn a_truncated_manifest_is_named_and_fix_reads_the_export_afresh() {
+    let dir = ran_project();
+    let p = dir.path();
+    let manifest = p.join("warehouse/_manifests/spese-pd.json");
+    let bytes = std::fs::read(&manifest).expect("manifest");
+    std::fs::write(&manifest, &bytes[..bytes.len() / 2]).expect("truncate");
+    for args in [&["compute"][..], &["ingest", "--full"][..]] {
+        let out = osservatorio(p, args);
+        let t = text(&out);
+        assert_eq!(out.status.code(), Some(1), "{args:?}: {t}");
+        assert!(t.contains("_manifests/spese-pd.json"), "{t}");
+        assert!(t.contains("of source spese-pd is damaged"), "{t}");
+        assert!(t.contains("osservatorio doctor --fix"), "{t}");
+    }
+    assert_doctor_finds(p, &["_manifests/spese-pd.json", "spese-pd"]);
+    assert_doctor_fixes(p);
+    let aside = found_below(&p.join("warehouse/_quarantine"), "spese-pd.json");
+    assert_eq!(aside.len(), 1, "the damaged manifest is kept aside");
+    assert_eq!(
+        std::fs::read(&aside[0]).expect("kept"),
+        &bytes[..bytes.len() / 2]
+    );
+    let out = osservatorio(p, &["compute"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn a_garbage_indicator_table_is_rebuilt_not_a_dead_end() {
+    let dir = ran_project();
+    let p = dir.path();
+    write(p, "out/indicators.parquet", b"not a parquet file at all");
+    assert_doctor_finds(p, &["indicators.parquet"]);
+    // render computes it again, then draws.
+    let out = osservatorio(p, &["render"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        query(
+            p,
+            "SELECT COUNT(*) FROM indicators WHERE indicator = 'spesa' AND grain = 'month' AND territory = 'PD'"
+        ),
+        vec![vec!["2".to_string()]]
+    );
+    // So does compute, and doctor --fix.
+    write(p, "out/indicators.parquet", b"garbage again");
+    let out = osservatorio(p, &["compute"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    write(p, "out/indicators.parquet", b"garbage once more");
+    assert_doctor_fixes(p);
+    assert_eq!(
+        query(
+            p,
+            "SELECT COUNT(*) FROM indicators WHERE indicator = 'spesa' AND grain = 'month' AND territory = 'PD'"
+        ),
+        vec![vec!["2".to_string()]]
+    );
+}
+
+#[test]
+fn a_garbage_lock_is_reported_with_its_remedy_and_fix_removes_it() {
+    let dir = ran_project();
+    let p = dir.path();
+    write(p, "warehouse/_lock.json", b"\x00\x01garbage{");
+    let out = osservatorio(p, &["compute"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("_lock.json"), "{t}");
+    assert!(t.contains("damaged"), "{t}");
+    assert!(t.contains("osservatorio doctor --fix"), "{t}");
+    assert_doctor_finds(p, &["_lock.json"]);
+    assert_doctor_fixes(p);
+    assert!(!p.join("warehouse/_lock.json").exists());
+    let out = osservatorio(p, &["compute"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn a_foreign_lock_with_a_heartbeat_in_the_future_does_not_block_forever() {
+    let dir = ran_project();
+    let p = dir.path();
+    plant_lock(p, "another-machine", 4242, "2099-01-01T00:00:00+00:00");
+    // Refused at once with the remedy (a short wait only so that a regression fails, not hangs).
+    let out = run_with(p, &[("OSSERVATORIO_LOCK_WAIT", "5")], &["ingest"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains("heartbeat in the future"), "{t}");
+    assert!(t.contains("osservatorio doctor --fix"), "{t}");
+    assert!(!t.contains("waiting for the run in progress"), "{t}");
+    assert_doctor_finds(p, &["_lock.json", "in the future"]);
+    assert_doctor_fixes(p);
+    assert!(!p.join("warehouse/_lock.json").exists());
+}
+
+#[test]
+fn a_lock_a_live_process_holds_is_not_removed_by_the_doctor() {
+    let dir = ran_project();
+    let p = dir.path();
+    plant_lock(p, &host(), std::process::id(), &now());
+    let out = run_with(p, &[("OSSERVATORIO_LOCK_WAIT", "0")], &["doctor", "--fix"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(p.join("warehouse/_lock.json").exists(), "{}", text(&out));
+}
+
+#[test]
+fn unreadable_run_and_history_records_are_skipped_reported_and_moved_aside() {
+    let dir = ran_project();
+    let p = dir.path();
+    let bad_run = "20200101T000000Z-00001";
+    write(
+        p,
+        &format!("warehouse/_runs/{bad_run}.json"),
+        b"{\"run_id\": 12",
+    );
+    write(
+        p,
+        &format!("warehouse/_history/{bad_run}.parquet"),
+        b"PAR1 not really",
+    );
+    let out = osservatorio(p, &["runs"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stdout.contains("run"), "the good runs are listed: {stdout}");
+    assert!(
+        stderr.contains(&format!("_runs/{bad_run}.json")),
+        "{stderr}"
+    );
+    let out = osservatorio(p, &["history", "spesa"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(
+        String::from_utf8_lossy(&out.stdout).contains("2024-01"),
+        "{}",
+        text(&out)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains(&format!("_history/{bad_run}.parquet")),
+        "{}",
+        text(&out)
+    );
+    assert_doctor_finds(
+        p,
+        &[
+            &format!("_runs/{bad_run}.json"),
+            &format!("_history/{bad_run}.parquet"),
+        ],
+    );
+    assert_doctor_fixes(p);
+    assert!(!p.join(format!("warehouse/_runs/{bad_run}.json")).exists());
+    assert_eq!(
+        found_below(&p.join("warehouse/_quarantine"), &format!("{bad_run}.json")).len(),
+        1
+    );
+    assert_eq!(
+        found_below(
+            &p.join("warehouse/_quarantine"),
+            &format!("{bad_run}.parquet")
+        )
+        .len(),
+        1
+    );
+    let out = osservatorio(p, &["runs"]);
+    assert!(out.stderr.is_empty(), "{}", text(&out));
 }

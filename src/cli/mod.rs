@@ -179,6 +179,20 @@ enum Command {
         #[command(flatten)]
         p: ProjectArg,
     },
+    /// Check the project's stored state: the run lock, every source's manifest, data file and
+    /// findings, the ledger of runs, the indicator history and the indicator table. Prints one
+    /// line per problem (the file, what is wrong, the command that repairs it); exits 1 when
+    /// it found any
+    Doctor {
+        #[command(flatten)]
+        p: ProjectArg,
+        /// Repair what was found: a damaged source is ingested again from its export, the
+        /// indicator table is computed again, unreadable run and history records are moved aside
+        /// to WAREHOUSE/_quarantine/ (never deleted), and a damaged or dead lock is removed when
+        /// no live process holds it
+        #[arg(long)]
+        fix: bool,
+    },
     /// Run read-only SQL over the warehouse tables and the computed `indicators` table
     Query {
         /// A SELECT (or WITH) query
@@ -427,6 +441,10 @@ async fn finish(
 async fn dispatch(command: Command) -> anyhow::Result<u8> {
     match command {
         Command::Check { p } => check(&p).await,
+        Command::Doctor { p, fix } => match load(&p) {
+            Ok(project) => doctor(&project, fix).await,
+            Err(c) => Ok(c),
+        },
         Command::Schedule {
             p,
             dry_run,
@@ -604,6 +622,19 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 return Ok(FAILED);
             };
             let mut job = Job::start(&project, "render")?;
+            // The indicator table is derived: a damaged one is computed again before drawing.
+            let table = crate::indicators::table_path(&project);
+            if table.exists()
+                && let Err(e) = crate::indicators::output::read(&project.settings.output)
+            {
+                eprintln!("warning: {e}: the indicator table is damaged; computing it again");
+                if let Err(e) = job.compute(&[]).await {
+                    eprintln!(
+                        "error: computing the damaged indicator table again: {e}; run `osservatorio doctor`"
+                    );
+                    job.mark_failed();
+                }
+            }
             let outcomes = job.render(&dashboards).await.context("rendering")?;
             if pdf {
                 match crate::render::pdf::print_dashboards(&project, &outcomes) {
@@ -753,6 +784,47 @@ fn verify(bundle: &std::path::Path) -> u8 {
             eprintln!("error: {e}");
             INVALID
         }
+    }
+}
+
+async fn doctor(project: &Project, fix: bool) -> anyhow::Result<u8> {
+    let wh = crate::warehouse::Warehouse::open(&project.settings.warehouse)?;
+    let now = chrono::Utc::now();
+    let problems = crate::doctor::diagnose(project, &wh, now).await?;
+    for p in &problems {
+        println!("PROBLEM {p}");
+    }
+    if problems.is_empty() {
+        println!(
+            "ok: the run lock, {} source(s), the ledger, the history and the indicator table are all readable",
+            project.sources.len()
+        );
+        return Ok(0);
+    }
+    if !fix {
+        println!(
+            "{} problem(s) found; `osservatorio doctor --fix` repairs them",
+            problems.len()
+        );
+        return Ok(FAILED);
+    }
+    let repairs = crate::doctor::fix(project, &wh, &problems, now).await?;
+    for d in &repairs.done {
+        println!("fixed: {d}");
+    }
+    for f in &repairs.failed {
+        println!("NOT FIXED {f}");
+    }
+    // What is still wrong after the repair, if anything.
+    let left = crate::doctor::diagnose(project, &wh, chrono::Utc::now()).await?;
+    for p in &left {
+        println!("STILL {p}");
+    }
+    if left.is_empty() && repairs.failed.is_empty() {
+        println!("ok: {} problem(s) repaired", problems.len());
+        Ok(0)
+    } else {
+        Ok(FAILED)
     }
 }
 

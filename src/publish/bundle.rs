@@ -303,7 +303,7 @@ async fn fill_bundle(
     }
     let mut sources = Vec::new();
     for s in &project.sources {
-        let m: Option<SourceManifest> = wh.get_json(&wh.manifest_path(&s.name)).await?;
+        let m: Option<SourceManifest> = crate::warehouse::integrity::manifest(wh, &s.name).await?;
         if let Some(p) = m.and_then(|m| m.published) {
             sources.push(SourceEntry {
                 name: s.name.clone(),
