@@ -328,3 +328,38 @@ impl Drop for RunLock {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn holder(host: &str, heartbeat: chrono::DateTime<chrono::Utc>) -> Holder {
+        Holder {
+            host: host.into(),
+            pid: 4242,
+            command: "run".into(),
+            started_at: heartbeat.to_rfc3339(),
+            heartbeat_at: heartbeat.to_rfc3339(),
+            token: "t".into(),
+        }
+    }
+
+    #[test]
+    fn another_machine_s_holder_is_judged_by_its_heartbeat_against_the_given_clock() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-06-01T10:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let at = |secs: i64| holder("elsewhere.invalid", now + chrono::TimeDelta::seconds(secs));
+        assert_eq!(liveness(&at(-30), now), Liveness::Alive);
+        assert_eq!(
+            liveness(&at(60), now),
+            Liveness::Alive,
+            "clocks drift a little"
+        );
+        assert_eq!(liveness(&at(-121), now), Liveness::Dead);
+        assert_eq!(liveness(&at(3600), now), Liveness::FutureHeartbeat);
+        let mut garbled = at(0);
+        garbled.heartbeat_at = "yesterday".into();
+        assert_eq!(liveness(&garbled, now), Liveness::Dead);
+    }
+}
