@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod config;
+pub(crate) mod doctor;
 pub(crate) mod indicators;
 pub mod ingest;
 pub(crate) mod publish;

@@ -1,5 +1,6 @@
 //! Commands that look without changing anything: `query`, `explain` and `runs`.
 
+use anyhow::Context;
 use std::fmt::Write as _;
 
 use datafusion::arrow::util::pretty::pretty_format_batches;
@@ -33,7 +34,10 @@ pub async fn query(
             &path,
             datafusion::prelude::ParquetReadOptions::default(),
         )
-        .await?;
+        .await
+        .with_context(|| {
+            format!("the indicator table {path} is damaged: run `osservatorio doctor --fix`")
+        })?;
     }
     let df = match crate::indicators::sql::plan_read_only(&ctx, sql).await {
         Ok(df) => df,
@@ -41,7 +45,16 @@ pub async fn query(
     };
     let batches = match df.collect().await {
         Ok(b) => b,
-        Err(e) => return Ok(Err(e.to_string())),
+        Err(e) => {
+            let mut msg = e.to_string();
+            // A bare reader error: say which stored file is damaged, if one is.
+            if crate::warehouse::integrity::looks_like_damage(&msg) {
+                for d in crate::warehouse::integrity::check_sources(project, &wh).await {
+                    msg.push_str(&format!("; {d}"));
+                }
+            }
+            return Ok(Err(msg));
+        }
     };
     Ok(Ok(match format {
         QueryFormat::Table => pretty_format_batches(&batches)?.to_string(),
@@ -119,7 +132,8 @@ pub async fn explain(project: &Project, id: &str) -> anyhow::Result<String> {
     let wh = Warehouse::open(&project.settings.warehouse)?;
     writeln!(s, "\nsources:")?;
     for src in project.sources.iter().filter(|x| tables.contains(&x.table)) {
-        let m: Option<SourceManifest> = wh.get_json(&wh.manifest_path(&src.name)).await?;
+        let m: Option<SourceManifest> =
+            crate::warehouse::integrity::manifest(&wh, &src.name).await?;
         match m.and_then(|m| m.published) {
             Some(p) => writeln!(
                 s,
@@ -187,7 +201,10 @@ pub async fn runs(
     format: RunsFormat,
 ) -> anyhow::Result<String> {
     let wh = Warehouse::open(&project.settings.warehouse)?;
-    let mut all = crate::schedule::ledger(&wh).await?;
+    let (mut all, unreadable) = crate::schedule::ledger_checked(&wh).await?;
+    for u in &unreadable {
+        eprintln!("warning: run record {u}");
+    }
     all.reverse();
     let chosen: Vec<RunReport> = all
         .into_iter()
@@ -301,7 +318,10 @@ pub async fn history(
 ) -> anyhow::Result<String> {
     use crate::indicators::history::{self, Revision};
     let wh = Warehouse::open(&project.settings.warehouse)?;
-    let all = history::read(&wh).await?;
+    let (all, unreadable) = history::read_checked(&wh).await?;
+    for u in &unreadable {
+        eprintln!("warning: history file {u}");
+    }
     let mut by_cell: std::collections::BTreeMap<CellKey, Vec<&history::HistoryRow>> =
         std::collections::BTreeMap::new();
     for h in all.iter().filter(|h| {

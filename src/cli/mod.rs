@@ -197,6 +197,20 @@ enum Command {
         #[command(flatten)]
         p: ProjectArg,
     },
+    /// Check the project's stored state: the run lock, every source's manifest, data file and
+    /// findings, the ledger of runs, the indicator history and the indicator table. Prints one
+    /// line per problem (the file, what is wrong, the command that repairs it); exits 1 when
+    /// it found any
+    Doctor {
+        #[command(flatten)]
+        p: ProjectArg,
+        /// Repair what was found: a damaged source is ingested again from its export, the
+        /// indicator table is computed again, unreadable run and history records are moved aside
+        /// to WAREHOUSE/_quarantine/ (never deleted), and a damaged or dead lock is removed when
+        /// no live process holds it
+        #[arg(long)]
+        fix: bool,
+    },
     /// Run read-only SQL over the warehouse tables and the computed `indicators` table
     Query {
         /// A SELECT (or WITH) query
@@ -350,8 +364,15 @@ async fn ingest_and_report(
     print_source_table(&sources);
 }
 
-/// How long a manual command waits for a run in progress (scheduled or not) before giving up.
-const LOCK_PATIENCE: std::time::Duration = std::time::Duration::from_secs(30 * 60);
+/// How long a manual command waits for a run in progress (scheduled or not) before giving up:
+/// 30 minutes, or `OSSERVATORIO_LOCK_WAIT` seconds.
+fn lock_patience() -> std::time::Duration {
+    let secs = std::env::var("OSSERVATORIO_LOCK_WAIT")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(30 * 60);
+    std::time::Duration::from_secs(secs)
+}
 
 /// Takes the project's run lock for `command`, waiting for a run in progress; None (after saying
 /// why) when it does not end in time.
@@ -360,13 +381,19 @@ async fn run_lock(
     command: &str,
 ) -> anyhow::Result<Option<crate::schedule::lock::RunLock>> {
     let wh = crate::warehouse::Warehouse::open(&project.settings.warehouse)?;
-    match crate::schedule::lock::acquire(&wh, command, LOCK_PATIENCE).await? {
-        Ok(lock) => Ok(Some(lock)),
-        Err(holder) => {
+    let patience = lock_patience();
+    match crate::schedule::lock::acquire(&wh, command, patience).await {
+        Ok(Ok(lock)) => Ok(Some(lock)),
+        Ok(Err(holder)) => {
             eprintln!(
-                "error: another run still holds the project after {} minutes: {holder}",
-                LOCK_PATIENCE.as_secs() / 60
+                "error: another run still holds the project after {} seconds: {holder}",
+                patience.as_secs()
             );
+            Ok(None)
+        }
+        Err(e @ crate::schedule::lock::LockError::Warehouse(_)) => Err(e.into()),
+        Err(e) => {
+            eprintln!("error: {e}");
             Ok(None)
         }
     }
@@ -443,6 +470,10 @@ async fn finish(
 async fn dispatch(command: Command) -> anyhow::Result<u8> {
     match command {
         Command::Check { p, no_exports } => check(&p, !no_exports).await,
+        Command::Doctor { p, fix } => match load(&p) {
+            Ok(project) => doctor(&project, fix).await,
+            Err(c) => Ok(c),
+        },
         Command::Schedule {
             p,
             dry_run,
@@ -627,7 +658,24 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 Ok(x) => x,
                 Err(c) => return Ok(c),
             };
+            // Under the run lock: a render never overlaps a run, so its pages are all of one run.
+            let Some(lock) = run_lock(&project, "render").await? else {
+                return Ok(FAILED);
+            };
             let mut job = Job::start(&project, "render")?;
+            // The indicator table is derived: a damaged one is computed again before drawing.
+            let table = crate::indicators::table_path(&project);
+            if table.exists()
+                && let Err(e) = crate::indicators::output::read(&project.settings.output)
+            {
+                eprintln!("warning: {e}: the indicator table is damaged; computing it again");
+                if let Err(e) = job.compute(&[]).await {
+                    eprintln!(
+                        "error: computing the damaged indicator table again: {e}; run `osservatorio doctor`"
+                    );
+                    job.mark_failed();
+                }
+            }
             let outcomes = job.render(&dashboards).await.context("rendering")?;
             if pdf {
                 match crate::render::pdf::print_dashboards(&project, &outcomes) {
@@ -642,7 +690,9 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                     }
                 }
             }
-            finish(job, &project, Some(("report", "index.html"))).await
+            let code = finish(job, &project, Some(("report", "index.html"))).await;
+            lock.release().await;
+            code
         }
     }
 }
@@ -788,6 +838,47 @@ fn verify(bundle: &std::path::Path) -> u8 {
             eprintln!("error: {e}");
             INVALID
         }
+    }
+}
+
+async fn doctor(project: &Project, fix: bool) -> anyhow::Result<u8> {
+    let wh = crate::warehouse::Warehouse::open(&project.settings.warehouse)?;
+    let now = chrono::Utc::now();
+    let problems = crate::doctor::diagnose(project, &wh, now).await?;
+    for p in &problems {
+        sayln!("PROBLEM {p}");
+    }
+    if problems.is_empty() {
+        sayln!(
+            "ok: the run lock, {} source(s), the ledger, the history and the indicator table are all readable",
+            project.sources.len()
+        );
+        return Ok(0);
+    }
+    if !fix {
+        sayln!(
+            "{} problem(s) found; `osservatorio doctor --fix` repairs them",
+            problems.len()
+        );
+        return Ok(FAILED);
+    }
+    let repairs = crate::doctor::fix(project, &wh, &problems, now).await?;
+    for d in &repairs.done {
+        sayln!("fixed: {d}");
+    }
+    for f in &repairs.failed {
+        sayln!("NOT FIXED {f}");
+    }
+    // What is still wrong after the repair, if anything.
+    let left = crate::doctor::diagnose(project, &wh, chrono::Utc::now()).await?;
+    for p in &left {
+        sayln!("STILL {p}");
+    }
+    if left.is_empty() && repairs.failed.is_empty() {
+        sayln!("ok: {} problem(s) repaired", problems.len());
+        Ok(0)
+    } else {
+        Ok(FAILED)
     }
 }
 

@@ -176,8 +176,20 @@ fn from_parquet(bytes: bytes::Bytes) -> Result<Vec<HistoryRow>, IndicatorError> 
     Ok(out)
 }
 
-/// Every stored state, in the order the runs recorded them (run ids sort by time).
+/// Every stored state, in the order the runs recorded them (run ids sort by time); a history
+/// file that cannot be read is skipped with a warning.
 pub async fn read(wh: &Warehouse) -> Result<Vec<HistoryRow>, IndicatorError> {
+    let (rows, unreadable) = read_checked(wh).await?;
+    for u in unreadable {
+        tracing::warn!("history file {u}");
+    }
+    Ok(rows)
+}
+
+/// Every readable stored state, in run order, and the history files that cannot be read.
+pub async fn read_checked(
+    wh: &Warehouse,
+) -> Result<(Vec<HistoryRow>, Vec<crate::schedule::Unreadable>), IndicatorError> {
     let mut paths = Vec::new();
     let mut list = wh.store.list(Some(&wh.path("_history")));
     while let Some(item) = list.next().await {
@@ -191,6 +203,7 @@ pub async fn read(wh: &Warehouse) -> Result<Vec<HistoryRow>, IndicatorError> {
     }
     paths.sort();
     let mut out = Vec::new();
+    let mut unreadable = Vec::new();
     for p in paths {
         let bytes = wh
             .store
@@ -206,9 +219,15 @@ pub async fn read(wh: &Warehouse) -> Result<Vec<HistoryRow>, IndicatorError> {
                 path: p.to_string(),
                 source,
             })?;
-        out.extend(from_parquet(bytes)?);
+        match from_parquet(bytes) {
+            Ok(rows) => out.extend(rows),
+            Err(e) => unreadable.push(crate::schedule::Unreadable {
+                path: p.to_string(),
+                message: e.to_string(),
+            }),
+        }
     }
-    Ok(out)
+    Ok((out, unreadable))
 }
 
 type Key = (String, String, String);

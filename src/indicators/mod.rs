@@ -62,7 +62,14 @@ pub async fn compute(
     deliveries: &[deliveries::Deliveries],
 ) -> Result<Vec<IndicatorOutcome>, IndicatorError> {
     let out_dir = &project.settings.output;
-    let previous = output::read(out_dir)?;
+    // The table is derived: a damaged one is rebuilt whole (every indicator), never trusted.
+    let (previous, only) = match output::read(out_dir) {
+        Ok(rows) => (rows, only),
+        Err(e) => {
+            tracing::warn!("{e}: the indicator table is damaged; computing every indicator again");
+            (Vec::new(), &[][..])
+        }
+    };
     let mut rows: Vec<OutputRow> = Vec::new();
     let mut outcomes = Vec::new();
     let mut keep_previous: BTreeSet<String> = BTreeSet::new();

@@ -2,10 +2,7 @@
 //! rule, and values far from their own series (a robust z-score on the median and the median
 //! absolute deviation, as DHIS2's outlier analysis does).
 
-use std::collections::BTreeMap;
-
-use datafusion::arrow::array::{Array, AsArray, Float64Array, Int64Array};
-use datafusion::arrow::datatypes::DataType;
+use datafusion::arrow::array::{Array, Float64Array, Int64Array};
 use serde::{Deserialize, Serialize};
 
 use super::IngestError;
@@ -153,69 +150,73 @@ pub async fn find(
             let by = rule
                 .by
                 .as_deref()
-                .map(|b| format!("CAST({} AS VARCHAR)", quoted(b)))
+                .map(|b| format!("COALESCE(CAST({} AS VARCHAR), '')", quoted(b)))
                 .unwrap_or_else(|| "''".into());
-            let sql = format!(
-                "SELECT _line, {by} AS series, CAST({} AS DOUBLE) AS x{key_list} FROM staged WHERE {} IS NOT NULL ORDER BY _line",
-                quoted(column),
-                quoted(column)
-            );
-            let batches = rows_of(&ctx, &sql).await?;
-            // Each series' values, with where they are.
-            let mut series: BTreeMap<String, Vec<(f64, i64, String)>> = BTreeMap::new();
-            for b in &batches {
+            // Each series' median, MAD and mean absolute deviation are aggregated in SQL, then only
+            // the outlying rows are fetched with their keys: memory holds the values being
+            // aggregated (numbers), never every row with its text.
+            let sql = outlier_sql(&by, &quoted(column), rule.threshold, &key_list);
+            for b in rows_of(&ctx, &sql).await? {
                 let lines = b.column(0).as_any().downcast_ref::<Int64Array>();
                 let xs = b.column(2).as_any().downcast_ref::<Float64Array>();
-                let (Some(lines), Some(xs)) = (lines, xs) else {
+                let zs = b.column(3).as_any().downcast_ref::<Float64Array>();
+                let ms = b.column(4).as_any().downcast_ref::<Float64Array>();
+                let (Some(lines), Some(xs), Some(zs), Some(ms)) = (lines, xs, zs, ms) else {
                     continue;
                 };
                 let names = b.column(1);
                 for i in 0..b.num_rows() {
-                    let name = if names.data_type() == &DataType::Utf8 {
-                        names.as_string::<i32>().value(i).to_string()
-                    } else {
-                        cell_text(names.as_ref(), i)
+                    let name = cell_text(names.as_ref(), i);
+                    let within = match &rule.by {
+                        Some(b) => format!("the series of {b}={name}"),
+                        None => "the column".to_string(),
                     };
-                    series.entry(name).or_default().push((
-                        xs.value(i),
+                    out.push(finding(
                         lines.value(i),
-                        keys_of(b, i, 3),
+                        "outlier",
+                        "outlier",
+                        column,
+                        crate::indicators::output::tidy(xs.value(i)).to_string(),
+                        keys_of(&b, i, 5),
+                        format!(
+                            "robust z-score {:.1} within {within} (median {}, threshold {})",
+                            zs.value(i),
+                            crate::indicators::output::tidy(ms.value(i)),
+                            rule.threshold
+                        ),
                     ));
-                }
-            }
-            let mut found = 0;
-            for (name, values) in &series {
-                let xs: Vec<f64> = values.iter().map(|v| v.0).collect();
-                for (i, z) in robust_z_scores(&xs).into_iter().enumerate() {
-                    let Some(z) = z else { continue };
-                    if z.abs() > rule.threshold && found < MAX_PER_RULE {
-                        found += 1;
-                        let (x, line, keys) = &values[i];
-                        let within = match &rule.by {
-                            Some(b) => format!("the series of {b}={name}"),
-                            None => "the column".to_string(),
-                        };
-                        out.push(finding(
-                            *line,
-                            "outlier",
-                            "outlier",
-                            column,
-                            crate::indicators::output::tidy(*x).to_string(),
-                            keys.clone(),
-                            format!(
-                                "robust z-score {:.1} within {within} (median {}, threshold {})",
-                                z,
-                                crate::indicators::output::tidy(median(&xs).unwrap_or(0.0)),
-                                rule.threshold
-                            ),
-                        ));
-                    }
                 }
             }
         }
     }
     out.sort_by(|a, b| (a.line, &a.kind, &a.name).cmp(&(b.line, &b.kind, &b.name)));
     Ok(out)
+}
+
+/// The query that finds the values of `column` far from their series (`by`, an SQL expression
+/// giving each row's series name): the modified z-score 0.6745 (x − median) / MAD of
+/// [`robust_z_scores`], with the mean absolute deviation × 1.253314 standing in when the MAD is
+/// zero, for series of at least `MIN_SERIES` values. Returns `_line, series, x, z, m` and the key
+/// columns of at most `MAX_PER_RULE` rows, series by series in name order and by line within one.
+/// The per-series aggregates are the build side of each join (written first): the rows stream
+/// past them, and only the outlying ones, at most `MAX_PER_RULE` of them, are kept.
+fn outlier_sql(by: &str, column: &str, threshold: f64, key_list: &str) -> String {
+    format!(
+        "WITH v AS (SELECT _line, {by} AS _o_series, CAST({column} AS DOUBLE) AS _o_x{key_list} \
+             FROM staged WHERE {column} IS NOT NULL), \
+         s AS (SELECT _o_series, COUNT(*) AS n, median(_o_x) AS m FROM v GROUP BY _o_series), \
+         d AS (SELECT v._o_series, abs(v._o_x - s.m) AS dev FROM s JOIN v ON v._o_series = s._o_series \
+             WHERE s.n >= {MIN_SERIES}), \
+         t AS (SELECT _o_series, median(dev) AS mad, avg(dev) AS mean_ad FROM d GROUP BY _o_series), \
+         k AS (SELECT s._o_series, s.m, CASE WHEN t.mad > 0 THEN t.mad / 0.6745 \
+                 ELSE t.mean_ad * 1.253314 END AS scale \
+             FROM s JOIN t ON s._o_series = t._o_series) \
+         SELECT * FROM (SELECT v._line, v._o_series, v._o_x, (v._o_x - k.m) / k.scale AS _o_z, k.m AS _o_m{key_list_v} \
+             FROM k JOIN v ON v._o_series = k._o_series \
+             WHERE k.scale > 0 AND k.scale < 1e308) \
+         WHERE abs(_o_z) > {threshold:?} ORDER BY _o_series, _line LIMIT {MAX_PER_RULE}",
+        key_list_v = key_list.replace(", \"", ", v.\""),
+    )
 }
 
 /// The columns of `findings.csv` and of `osservatorio findings`.
@@ -330,6 +331,90 @@ mod tests {
         let z = robust_z_scores(&xs);
         assert!(z[5].is_some_and(|z| z > 3.5), "{z:?}");
         assert!(z[0].is_some_and(|z| z.abs() < 1.0), "{z:?}");
+    }
+
+    /// The SQL finds exactly the values `robust_z_scores` finds, series by series, with the same
+    /// z-scores and medians, in the same order.
+    #[tokio::test]
+    async fn the_outlier_query_agrees_with_the_robust_z_scores() {
+        use datafusion::arrow::array::{Int64Array, StringArray};
+        use datafusion::arrow::datatypes::{DataType, Field, Schema};
+        use datafusion::arrow::record_batch::RecordBatch;
+        use std::sync::Arc;
+        // Series of several shapes: spread, flat but for one value (MAD zero), too short, nulls.
+        let mut lines = Vec::new();
+        let mut series = Vec::new();
+        let mut values = Vec::new();
+        let mut line = 1;
+        let mut push = |s: Option<&str>, v: Option<f64>| {
+            lines.push(line);
+            series.push(s.map(str::to_string));
+            values.push(v);
+            line += 1;
+        };
+        for i in 0..40 {
+            push(Some("a"), Some(20.0 + f64::from(i % 7) - f64::from(i % 3)));
+        }
+        push(Some("a"), Some(400.0));
+        push(Some("a"), Some(-300.0));
+        for _ in 0..8 {
+            push(Some("b"), Some(5.0));
+        }
+        push(Some("b"), Some(50.0));
+        for v in [1.0, 100.0, 1.0] {
+            push(Some("c"), Some(v));
+        }
+        for v in [3.0, 3.5, 2.5, 3.0, 90.0, 3.2] {
+            push(None, Some(v));
+        }
+        push(Some("a"), None);
+        let schema = Arc::new(Schema::new(vec![
+            Field::new("_line", DataType::Int64, false),
+            Field::new("s", DataType::Utf8, true),
+            Field::new("v", DataType::Float64, true),
+        ]));
+        let batch = RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                Arc::new(Int64Array::from(lines.clone())),
+                Arc::new(StringArray::from(series.clone())),
+                Arc::new(Float64Array::from(values.clone())),
+            ],
+        )
+        .unwrap();
+        let ctx = datafusion::prelude::SessionContext::new();
+        let mem = datafusion::datasource::MemTable::try_new(schema, vec![vec![batch]]).unwrap();
+        ctx.register_table("staged", Arc::new(mem)).unwrap();
+        let sql = outlier_sql("COALESCE(CAST(\"s\" AS VARCHAR), '')", "\"v\"", 3.5, "");
+        let mut got = Vec::new();
+        for b in rows_of(&ctx, &sql).await.unwrap() {
+            let l = b.column(0).as_any().downcast_ref::<Int64Array>().unwrap();
+            let z = b.column(3).as_any().downcast_ref::<Float64Array>().unwrap();
+            let m = b.column(4).as_any().downcast_ref::<Float64Array>().unwrap();
+            for i in 0..b.num_rows() {
+                got.push((l.value(i), format!("{:.6}", z.value(i)), m.value(i)));
+            }
+        }
+        // The same in memory.
+        let mut by: std::collections::BTreeMap<String, Vec<(i64, f64)>> = Default::default();
+        for ((l, s), v) in lines.iter().zip(&series).zip(&values) {
+            if let Some(v) = v {
+                by.entry(s.clone().unwrap_or_default())
+                    .or_default()
+                    .push((*l, *v));
+            }
+        }
+        let mut expected = Vec::new();
+        for vals in by.values() {
+            let xs: Vec<f64> = vals.iter().map(|v| v.1).collect();
+            for (i, z) in robust_z_scores(&xs).into_iter().enumerate() {
+                if let Some(z) = z.filter(|z| z.abs() > 3.5) {
+                    expected.push((vals[i].0, format!("{z:.6}"), median(&xs).unwrap()));
+                }
+            }
+        }
+        assert!(expected.len() >= 4, "{expected:?}");
+        assert_eq!(got, expected);
     }
 
     #[test]

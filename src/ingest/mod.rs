@@ -313,8 +313,7 @@ pub async fn ingest(
 }
 
 async fn load_manifest(wh: &Warehouse, source: &Source) -> Result<SourceManifest, WarehouseError> {
-    Ok(wh
-        .get_json(&wh.manifest_path(&source.name))
+    Ok(crate::warehouse::integrity::manifest(wh, &source.name)
         .await?
         .unwrap_or_else(|| SourceManifest {
             source: source.name.clone(),

@@ -31,6 +31,16 @@ pub enum BundleError {
         rendered: String,
         output: String,
     },
+    #[error(
+        "the reports in {output} are not all of run {run}: {}; render them again (`osservatorio render`) and sign off then",
+        pages.iter().map(|(p, what)| format!("{p} {what}")).collect::<Vec<_>>().join(", ")
+    )]
+    MixedRuns {
+        run: String,
+        output: String,
+        /// Each page not of the run: its path in the output folder and what it is instead.
+        pages: Vec<(String, String)>,
+    },
     #[error("{0} already exists: a published bundle is never changed")]
     Exists(String),
     #[error("{path}: not a published bundle ({message})")]
@@ -86,6 +96,35 @@ pub struct BundleManifest {
     pub indicators: Vec<IndicatorEntry>,
     pub sources: Vec<SourceEntry>,
     pub files: Vec<FileEntry>,
+}
+
+/// The run a rendered page says it was drawn in (its `osservatorio-run` meta tag).
+pub fn page_run(html: &str) -> Option<String> {
+    const TAG: &str = "<meta name=\"osservatorio-run\" content=\"";
+    let start = html.find(TAG)? + TAG.len();
+    let len = html[start..].find('"')?;
+    Some(html[start..start + len].to_string())
+}
+
+/// The pages below `dir` that `record` names (the index and each dashboard's page) that are not
+/// of the record's run, each with what it is instead: left by a render that overlapped another or
+/// stopped halfway.
+fn pages_of_other_runs(dir: &Path, record: &RenderRecord) -> Vec<(String, String)> {
+    let pages = std::iter::once("index.html".to_string())
+        .chain(record.dashboards.iter().map(|d| format!("{d}/index.html")));
+    pages
+        .filter_map(|rel| {
+            let what = match std::fs::read_to_string(dir.join(&rel)) {
+                Err(_) => "is missing".to_string(),
+                Ok(html) => match page_run(&html) {
+                    Some(run) if run == record.run_id => return None,
+                    Some(run) => format!("is of run {run}"),
+                    None => "records no run".to_string(),
+                },
+            };
+            Some((rel, what))
+        })
+        .collect()
 }
 
 /// Reads the output folder's render record, if reports have been rendered there.
@@ -244,6 +283,15 @@ async fn fill_bundle(
             copy_tree(&dir, &staging.join(d))?;
         }
     }
+    // What was copied is what is signed off: all of it must be of the one run.
+    let mixed = pages_of_other_runs(staging, record);
+    if !mixed.is_empty() {
+        return Err(BundleError::MixedRuns {
+            run: record.run_id.clone(),
+            output: output.display().to_string(),
+            pages: mixed,
+        });
+    }
     let mut files = Vec::new();
     for rel in files_below(staging).map_err(|e| io(staging, e))? {
         let (sha256, bytes) = sha256_file(&staging.join(&rel)).map_err(|e| io(staging, e))?;
@@ -255,7 +303,7 @@ async fn fill_bundle(
     }
     let mut sources = Vec::new();
     for s in &project.sources {
-        let m: Option<SourceManifest> = wh.get_json(&wh.manifest_path(&s.name)).await?;
+        let m: Option<SourceManifest> = crate::warehouse::integrity::manifest(wh, &s.name).await?;
         if let Some(p) = m.and_then(|m| m.published) {
             sources.push(SourceEntry {
                 name: s.name.clone(),

@@ -338,6 +338,39 @@ fn environment() -> Result<minijinja::Environment<'static>, RenderError> {
     Ok(env)
 }
 
+/// Removes what a render that was killed left in the output folder: a dashboard's staging folder
+/// (`.ID-RUN`), the previous pages set aside while swapping (`ID.old`) and half-written files
+/// (`.tmp*`). Only while holding the run lock, so no render in progress is using them.
+pub fn remove_leftovers(project: &Project) {
+    let out = &project.settings.output;
+    let Ok(entries) = std::fs::read_dir(out) else {
+        return;
+    };
+    for e in entries.filter_map(Result::ok) {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let staging = project.dashboards.iter().any(|d| {
+            name.strip_prefix('.')
+                .and_then(|n| n.strip_prefix(d.id.as_str()))
+                .is_some_and(|rest| rest.starts_with('-'))
+                || name == format!("{}.old", d.id)
+        });
+        let path = e.path();
+        let removed = if staging && path.is_dir() {
+            std::fs::remove_dir_all(&path)
+        } else if name.starts_with(".tmp") && path.is_file() {
+            std::fs::remove_file(&path)
+        } else {
+            continue;
+        };
+        match removed {
+            Ok(()) => tracing::info!(path = %path.display(), "removed what a stopped render left"),
+            Err(e) => {
+                tracing::warn!(path = %path.display(), "cannot remove what a stopped render left: {e}")
+            }
+        }
+    }
+}
+
 /// Renders the selected dashboards (all when `only` is empty) and the index page.
 pub async fn render(
     project: &Project,
@@ -347,6 +380,7 @@ pub async fn render(
 ) -> Result<Vec<DashboardOutcome>, RenderError> {
     let out = &project.settings.output;
     std::fs::create_dir_all(out).map_err(|e| io(out, e))?;
+    remove_leftovers(project);
     let rows = output::read(out)?;
     let unknown = crate::indicators::unknown_territories(project, &rows);
     let figures = Figures::new(crate::publish::published_figures(project, rows));

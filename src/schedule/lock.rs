@@ -36,14 +36,19 @@ impl std::fmt::Display for Holder {
     }
 }
 
-/// The lock, held until released or dropped with the process.
+/// The lock, held until released or dropped: a guard, so a command that stops early on an error
+/// gives the lock back too.
 pub struct RunLock {
+    held: Option<Held>,
+}
+
+struct Held {
     wh: Warehouse,
     token: String,
     heartbeat: tokio::task::JoinHandle<()>,
 }
 
-fn host_name() -> String {
+pub fn host_name() -> String {
     std::fs::read_to_string("/etc/hostname")
         .ok()
         .map(|h| h.trim().to_string())
@@ -52,14 +57,99 @@ fn host_name() -> String {
         .unwrap_or_else(|| "unknown-host".into())
 }
 
-/// Whether the holder can no longer be running.
-fn is_dead(h: &Holder, now: chrono::DateTime<chrono::Utc>) -> bool {
+/// What can be told of a holder from here.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Liveness {
+    /// Running (its process exists here, or its heartbeat is recent).
+    Alive,
+    /// Gone: its process no longer exists, or its heartbeat is too old.
+    Dead,
+    /// On another machine, with a heartbeat later than now by more than clocks drift: it says
+    /// nothing of whether the holder runs, and would block every command for as long as it lies.
+    FutureHeartbeat,
+}
+
+/// Whether the holder can still be running, at `now`.
+pub fn liveness(h: &Holder, now: chrono::DateTime<chrono::Utc>) -> Liveness {
     if h.host == host_name() && cfg!(target_os = "linux") {
-        return !std::path::Path::new(&format!("/proc/{}", h.pid)).exists();
+        return if std::path::Path::new(&format!("/proc/{}", h.pid)).exists() {
+            Liveness::Alive
+        } else {
+            Liveness::Dead
+        };
     }
-    chrono::DateTime::parse_from_rfc3339(&h.heartbeat_at)
-        .map(|t| now - t.with_timezone(&chrono::Utc) > STALE_AFTER)
-        .unwrap_or(true)
+    match chrono::DateTime::parse_from_rfc3339(&h.heartbeat_at) {
+        Err(_) => Liveness::Dead,
+        Ok(t) => {
+            let t = t.with_timezone(&chrono::Utc);
+            if t - now > STALE_AFTER {
+                Liveness::FutureHeartbeat
+            } else if now - t > STALE_AFTER {
+                Liveness::Dead
+            } else {
+                Liveness::Alive
+            }
+        }
+    }
+}
+
+/// The lock cannot be taken, and waiting would not help.
+#[derive(Debug, thiserror::Error)]
+pub enum LockError {
+    #[error(
+        "the run lock {path} is damaged ({message}); if no osservatorio command is running on this project, run `osservatorio doctor --fix` to remove it"
+    )]
+    Damaged { path: String, message: String },
+    #[error(
+        "the run lock {path} is held by {holder} with a heartbeat in the future ({heartbeat}): that machine's clock is wrong or the lock is damaged; if no osservatorio command is running there, run `osservatorio doctor --fix` to remove it"
+    )]
+    FutureHeartbeat {
+        path: String,
+        holder: Holder,
+        heartbeat: String,
+    },
+    #[error(transparent)]
+    Warehouse(#[from] WarehouseError),
+}
+
+/// What the lock object says now.
+pub enum LockState {
+    Free,
+    Held(Holder),
+    /// Present but not a lock (the message says why).
+    Damaged(String),
+}
+
+/// Reads the lock object without taking it.
+pub async fn state(wh: &Warehouse) -> Result<LockState, WarehouseError> {
+    match wh.get_json::<Holder>(&wh.lock_path()).await {
+        Ok(None) => Ok(LockState::Free),
+        Ok(Some(h)) => Ok(LockState::Held(h)),
+        Err(WarehouseError::Data { message, .. }) => Ok(LockState::Damaged(message)),
+        Err(e) => Err(e),
+    }
+}
+
+/// Removes the lock object, whoever holds it: for `doctor --fix`, once it knows nobody does.
+pub async fn remove(wh: &Warehouse) -> Result<(), WarehouseError> {
+    let path = wh.lock_path();
+    match wh.store.delete(&path).await {
+        Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+        Err(e) => Err(store_err(&path, e)),
+    }
+}
+
+/// The holder in the lock object, or why it cannot be read.
+async fn read_holder(wh: &Warehouse) -> Result<Option<Holder>, LockError> {
+    let path = wh.lock_path();
+    match state(wh).await? {
+        LockState::Free => Ok(None),
+        LockState::Held(h) => Ok(Some(h)),
+        LockState::Damaged(message) => Err(LockError::Damaged {
+            path: path.to_string(),
+            message,
+        }),
+    }
 }
 
 /// What trying the lock once gave.
@@ -76,7 +166,7 @@ fn store_err(path: &object_store::path::Path, source: object_store::Error) -> Wa
 }
 
 /// Tries once to take the project's lock, taking over a dead holder's.
-pub async fn try_acquire(wh: &Warehouse, command: &str) -> Result<Attempt, WarehouseError> {
+pub async fn try_acquire(wh: &Warehouse, command: &str) -> Result<Attempt, LockError> {
     let path = wh.lock_path();
     for _ in 0..3 {
         let now = chrono::Utc::now();
@@ -105,36 +195,46 @@ pub async fn try_acquire(wh: &Warehouse, command: &str) -> Result<Attempt, Wareh
             Ok(_) => {
                 let heartbeat = tokio::spawn(beat(wh.clone(), me.clone()));
                 return Ok(Attempt::Acquired(RunLock {
-                    wh: wh.clone(),
-                    token: me.token,
-                    heartbeat,
+                    held: Some(Held {
+                        wh: wh.clone(),
+                        token: me.token,
+                        heartbeat,
+                    }),
                 }));
             }
             Err(object_store::Error::AlreadyExists { .. }) => {
-                let Some(holder) = wh.get_json::<Holder>(&path).await? else {
+                let Some(holder) = read_holder(wh).await? else {
                     continue; // released in between: try again
                 };
-                if !is_dead(&holder, now) {
-                    return Ok(Attempt::Busy(holder));
+                match liveness(&holder, now) {
+                    Liveness::Alive => return Ok(Attempt::Busy(holder)),
+                    Liveness::FutureHeartbeat => {
+                        return Err(LockError::FutureHeartbeat {
+                            path: path.to_string(),
+                            heartbeat: holder.heartbeat_at.clone(),
+                            holder,
+                        });
+                    }
+                    Liveness::Dead => {}
                 }
                 tracing::warn!(
                     "taking over the run lock of a holder that is no longer running: {holder}"
                 );
                 match wh.store.delete(&path).await {
                     Ok(()) | Err(object_store::Error::NotFound { .. }) => {}
-                    Err(e) => return Err(store_err(&path, e)),
+                    Err(e) => return Err(store_err(&path, e).into()),
                 }
             }
-            Err(e) => return Err(store_err(&path, e)),
+            Err(e) => return Err(store_err(&path, e).into()),
         }
     }
-    let holder = wh.get_json::<Holder>(&path).await?;
-    match holder {
+    match read_holder(wh).await? {
         Some(h) => Ok(Attempt::Busy(h)),
         None => Err(WarehouseError::Data {
             path: path.to_string(),
             message: "the run lock changed hands three times while being taken".into(),
-        }),
+        }
+        .into()),
     }
 }
 
@@ -143,7 +243,7 @@ pub async fn acquire(
     wh: &Warehouse,
     command: &str,
     patience: Duration,
-) -> Result<Result<RunLock, Holder>, WarehouseError> {
+) -> Result<Result<RunLock, Holder>, LockError> {
     let started = std::time::Instant::now();
     let mut told = false;
     loop {
@@ -179,9 +279,9 @@ async fn beat(wh: Warehouse, mut me: Holder) {
     }
 }
 
-impl RunLock {
-    /// Gives the lock back, if it is still ours.
-    pub async fn release(self) {
+impl Held {
+    /// Deletes the lock object, if it is still ours.
+    async fn release(self) {
         self.heartbeat.abort();
         let path = self.wh.lock_path();
         if let Ok(Some(h)) = self.wh.get_json::<Holder>(&path).await
@@ -189,5 +289,77 @@ impl RunLock {
         {
             let _ = self.wh.store.delete(&path).await;
         }
+    }
+}
+
+impl RunLock {
+    /// Gives the lock back, if it is still ours.
+    pub async fn release(mut self) {
+        if let Some(held) = self.held.take() {
+            held.release().await;
+        }
+    }
+}
+
+impl Drop for RunLock {
+    /// A lock dropped without `release` (an early return, an error) is given back all the same.
+    fn drop(&mut self) {
+        let Some(held) = self.held.take() else {
+            return;
+        };
+        held.heartbeat.abort();
+        use tokio::runtime::{Handle, RuntimeFlavor};
+        match Handle::try_current() {
+            Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => {
+                tokio::task::block_in_place(|| handle.block_on(held.release()));
+            }
+            // No runtime to borrow (or one that cannot block): a short-lived one of our own.
+            _ => {
+                let done = std::thread::spawn(move || {
+                    if let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                        .enable_all()
+                        .build()
+                    {
+                        rt.block_on(held.release());
+                    }
+                });
+                let _ = done.join();
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn holder(host: &str, heartbeat: chrono::DateTime<chrono::Utc>) -> Holder {
+        Holder {
+            host: host.into(),
+            pid: 4242,
+            command: "run".into(),
+            started_at: heartbeat.to_rfc3339(),
+            heartbeat_at: heartbeat.to_rfc3339(),
+            token: "t".into(),
+        }
+    }
+
+    #[test]
+    fn another_machine_s_holder_is_judged_by_its_heartbeat_against_the_given_clock() {
+        let now = chrono::DateTime::parse_from_rfc3339("2026-06-01T10:00:00Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
+        let at = |secs: i64| holder("elsewhere.invalid", now + chrono::TimeDelta::seconds(secs));
+        assert_eq!(liveness(&at(-30), now), Liveness::Alive);
+        assert_eq!(
+            liveness(&at(60), now),
+            Liveness::Alive,
+            "clocks drift a little"
+        );
+        assert_eq!(liveness(&at(-121), now), Liveness::Dead);
+        assert_eq!(liveness(&at(3600), now), Liveness::FutureHeartbeat);
+        let mut garbled = at(0);
+        garbled.heartbeat_at = "yesterday".into();
+        assert_eq!(liveness(&garbled, now), Liveness::Dead);
     }
 }

@@ -64,6 +64,15 @@ pub struct RunReport {
     pub abandoned: bool,
 }
 
+/// Why the scheduler stopped on an error.
+#[derive(Debug, thiserror::Error)]
+pub enum ScheduleError {
+    #[error(transparent)]
+    Lock(#[from] lock::LockError),
+    #[error(transparent)]
+    Warehouse(#[from] WarehouseError),
+}
+
 fn manual() -> String {
     "manual".into()
 }
@@ -148,7 +157,9 @@ impl<'a> Job<'a> {
         let deliveries = crate::indicators::deliveries::of_sources(self.project, &manifests);
         let inputs = self.compute_inputs(&exports, &deliveries);
         let state_path = self.project.settings.output.join(COMPUTE_STATE);
-        let output_exists = crate::indicators::table_path(self.project).exists();
+        // A damaged table is as good as none: it is rebuilt whole, never trusted.
+        let output_exists = crate::indicators::table_path(self.project).exists()
+            && crate::indicators::output::read(&self.project.settings.output).is_ok();
         let before: Option<ComputeInputs> = std::fs::read_to_string(&state_path)
             .ok()
             .and_then(|t| serde_json::from_str(&t).ok())
@@ -176,9 +187,10 @@ impl<'a> Job<'a> {
             (None, true) => Vec::new(),
         };
         let ctx = crate::warehouse::session::compute_session(self.project, &self.warehouse).await?;
-        let out =
+        let mut out =
             crate::indicators::compute(self.project, &ctx, &self.run_id, &selected, &deliveries)
                 .await?;
+        self.name_damaged_files(&mut out).await;
         self.report.failed |= out.iter().any(|o| !o.ok);
         let complete = only.is_empty() && out.iter().all(|o| o.ok);
         match serde_json::to_vec(&inputs) {
@@ -243,6 +255,7 @@ impl<'a> Job<'a> {
     pub async fn render_if_changed(
         &mut self,
     ) -> Result<Vec<DashboardOutcome>, crate::render::RenderError> {
+        crate::render::remove_leftovers(self.project);
         if crate::render::unchanged_since_last_render(self.project, &self.warehouse).await {
             tracing::info!("nothing the report shows changed since it was rendered: not redrawn");
             self.report.render_skipped = true;
@@ -332,17 +345,35 @@ impl<'a> Job<'a> {
         Some(out)
     }
 
+    /// When an indicator failed on what reads like a damaged stored file (a bare "Parquet error"),
+    /// checks the data files and says which file of which source is damaged, and the remedy.
+    async fn name_damaged_files(&self, out: &mut [IndicatorOutcome]) {
+        use crate::warehouse::integrity;
+        let suspect = out
+            .iter()
+            .any(|o| o.error.as_deref().is_some_and(integrity::looks_like_damage));
+        if !suspect {
+            return;
+        }
+        let damaged = integrity::check_sources(self.project, &self.warehouse).await;
+        if damaged.is_empty() {
+            return;
+        }
+        let named: Vec<String> = damaged.iter().map(ToString::to_string).collect();
+        for o in out.iter_mut() {
+            if let Some(e) = o.error.as_mut().filter(|e| integrity::looks_like_damage(e)) {
+                *e = format!("{e}; {}", named.join("; "));
+            }
+        }
+    }
+
     /// Each source's manifest (None when it has never been ingested), read once per compute.
     async fn manifests(
         &self,
     ) -> Result<Vec<Option<crate::warehouse::manifest::SourceManifest>>, WarehouseError> {
         let mut out = Vec::new();
         for s in &self.project.sources {
-            out.push(
-                self.warehouse
-                    .get_json(&self.warehouse.manifest_path(&s.name))
-                    .await?,
-            );
+            out.push(crate::warehouse::integrity::manifest(&self.warehouse, &s.name).await?);
         }
         Ok(out)
     }
@@ -452,8 +483,37 @@ pub fn dry_run(project: &Project, now: chrono::DateTime<chrono::Utc>, n: usize) 
     s
 }
 
-/// Every run record in the ledger, oldest first.
+/// A stored record that cannot be read: its object and why. Skipped by readers, reported, and
+/// moved aside to `_quarantine/` by `doctor --fix`.
+#[derive(Debug, Clone)]
+pub struct Unreadable {
+    pub path: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} is not readable ({}): skipped; `osservatorio doctor --fix` moves it aside to _quarantine/",
+            self.path, self.message
+        )
+    }
+}
+
+/// Every run record in the ledger, oldest first; an unreadable record is skipped with a warning.
 pub async fn ledger(wh: &Warehouse) -> Result<Vec<RunReport>, WarehouseError> {
+    let (runs, unreadable) = ledger_checked(wh).await?;
+    for u in unreadable {
+        tracing::warn!("run record {u}");
+    }
+    Ok(runs)
+}
+
+/// Every readable run record in the ledger, oldest first, and those that cannot be read.
+pub async fn ledger_checked(
+    wh: &Warehouse,
+) -> Result<(Vec<RunReport>, Vec<Unreadable>), WarehouseError> {
     use futures::StreamExt;
     let mut paths = Vec::new();
     let mut list = wh.store.list(Some(&wh.path("_runs")));
@@ -466,12 +526,18 @@ pub async fn ledger(wh: &Warehouse) -> Result<Vec<RunReport>, WarehouseError> {
     }
     paths.sort();
     let mut out = Vec::new();
+    let mut unreadable = Vec::new();
     for p in paths {
-        if let Some(r) = wh.get_json::<RunReport>(&p).await? {
-            out.push(r);
+        match wh.get_json::<RunReport>(&p).await {
+            Ok(Some(r)) => out.push(r),
+            Ok(None) => {}
+            Err(WarehouseError::Data { path, message }) => {
+                unreadable.push(Unreadable { path, message })
+            }
+            Err(e) => return Err(e),
         }
     }
-    Ok(out)
+    Ok((out, unreadable))
 }
 
 impl RunReport {
@@ -567,7 +633,7 @@ async fn scheduled_run(
     trigger: &str,
     stop_timeout: std::time::Duration,
     stop: &mut StopFlag,
-) -> Result<bool, WarehouseError> {
+) -> Result<bool, ScheduleError> {
     // A run in progress (another scheduler, or a manual run) is waited for: ticks that fire
     // meanwhile are not queued, so they coalesce into this one follow-up run.
     let wh = Warehouse::open(&project.settings.warehouse)?;
@@ -640,7 +706,7 @@ async fn scheduled_run(
 pub async fn run_forever(
     project: &Project,
     stop_timeout: std::time::Duration,
-) -> Result<(), WarehouseError> {
+) -> Result<(), ScheduleError> {
     let mut stop = StopFlag::listen();
     let wh = Warehouse::open(&project.settings.warehouse)?;
     let missed = missed(project, &ledger(&wh).await?, chrono::Utc::now());

@@ -2,6 +2,7 @@
 //! a folder today can be a bucket tomorrow, with the manifests that make every figure traceable.
 
 pub mod functions;
+pub mod integrity;
 pub mod manifest;
 pub mod session;
 
@@ -26,6 +27,15 @@ pub enum WarehouseError {
     },
     #[error("warehouse object '{path}': {message}")]
     Data { path: String, message: String },
+    #[error(
+        "{what} {path} of source {source_name} is damaged ({message}): run `osservatorio doctor --fix`"
+    )]
+    Damaged {
+        what: &'static str,
+        path: String,
+        source_name: String,
+        message: String,
+    },
 }
 
 /// Where the warehouse is and the store that reaches it.
@@ -100,6 +110,18 @@ impl Warehouse {
     /// manifest points to it, so a reader never meets it half-written.
     pub fn new_data_file(&self, table: &str, source: &str, run_id: &str) -> String {
         format!("{}/part-{run_id}.parquet", self.partition(table, source))
+    }
+
+    /// A warehouse file (relative path) as a person finds it: a local path, or the object's URL.
+    pub fn shown(&self, rel: &str) -> String {
+        let url = self.file_url(rel);
+        match url::Url::parse(&url).ok().filter(|u| u.scheme() == "file") {
+            Some(u) => u
+                .to_file_path()
+                .map(|p| p.display().to_string())
+                .unwrap_or(url),
+            None => url,
+        }
     }
 
     /// The URL of a warehouse file (relative path) as DataFusion addresses it.

@@ -88,7 +88,7 @@ async fn current_files(
 ) -> Result<BTreeMap<String, TableFiles>, WarehouseError> {
     let mut out: BTreeMap<String, TableFiles> = BTreeMap::new();
     for s in &project.sources {
-        let Some(m): Option<SourceManifest> = wh.get_json(&wh.manifest_path(&s.name)).await? else {
+        let Some(m): Option<SourceManifest> = super::integrity::manifest(wh, &s.name).await? else {
             continue;
         };
         let entry = out.entry(s.table.clone()).or_default();
