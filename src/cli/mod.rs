@@ -737,7 +737,23 @@ fn verify(bundle: &std::path::Path) -> u8 {
     }
 }
 
+/// A folder with neither `osservatorio.yaml` nor `pipelines/` is not a project: checking it would
+/// only say that nothing is wrong with nothing.
+fn is_project(dir: &std::path::Path) -> bool {
+    dir.join("osservatorio.yaml").is_file() || dir.join("pipelines").is_dir()
+}
+
 async fn check(p: &ProjectArg) -> anyhow::Result<u8> {
+    if p.project.is_dir() && !is_project(&p.project) {
+        eprintln!(
+            "error: {} is not an osservatorio project: a project is a folder holding osservatorio.yaml \
+             (name, locale, territories), territories.csv, pipelines/*.yaml (the exports to read), \
+             indicators/*.yaml and dashboards/*.yaml; start one with `osservatorio init DIR`, or pass \
+             --project DIR",
+            p.project.display()
+        );
+        return Ok(INVALID);
+    }
     let project = match load(p) {
         Ok(x) => x,
         Err(c) => return Ok(c),
