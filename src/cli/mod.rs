@@ -179,6 +179,15 @@ enum Command {
         #[command(flatten)]
         p: ProjectArg,
     },
+    /// Write the JSON Schemas (draft-07) of the YAML files, for editors that check as you type
+    ///
+    /// The files are osservatorio.schema.json, pipeline.schema.json, indicator.schema.json and
+    /// dashboard.schema.json. Without --out they are printed as one JSON object keyed by file name.
+    Schema {
+        /// The folder to write the four schema files into (created if absent)
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Run read-only SQL over the warehouse tables and the computed `indicators` table
     Query {
         /// A SELECT (or WITH) query
@@ -414,6 +423,7 @@ async fn finish(
 async fn dispatch(command: Command) -> anyhow::Result<u8> {
     match command {
         Command::Check { p } => check(&p).await,
+        Command::Schema { out } => schema(out.as_deref()),
         Command::Schedule {
             p,
             dry_run,
@@ -796,5 +806,27 @@ async fn check(p: &ProjectArg) -> anyhow::Result<u8> {
         project.dashboards.len(),
         project.territories.by_code.len()
     );
+    Ok(0)
+}
+
+/// Prints the schemas, or writes them into `out`.
+fn schema(out: Option<&std::path::Path>) -> anyhow::Result<u8> {
+    let schemas = config::schema::schemas();
+    match out {
+        None => {
+            let all: serde_json::Map<String, serde_json::Value> = schemas
+                .into_iter()
+                .map(|(name, s)| (name.to_string(), s))
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&all)?);
+        }
+        Some(dir) => {
+            config::schema::write_schemas(dir)
+                .with_context(|| format!("writing the schemas into {}", dir.display()))?;
+            for (name, _) in schemas {
+                println!("{}", dir.join(name).display());
+            }
+        }
+    }
     Ok(0)
 }

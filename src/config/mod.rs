@@ -11,6 +11,7 @@ pub mod model;
 pub mod period;
 mod pipeline;
 pub(crate) mod raw;
+pub mod schema;
 mod settings;
 mod source;
 mod territories;

@@ -3,17 +3,18 @@
 use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 /// A text in one or more languages: `{ it: ..., en: ... }`, or a plain string.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Text {
     Plain(String),
     Localized(BTreeMap<String, String>),
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectFile {
     pub name: Option<String>,
@@ -27,13 +28,13 @@ pub struct ProjectFile {
     pub engine: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PrivacyFile {
     pub min_cell: Option<u32>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineFile {
     pub name: String,
@@ -44,7 +45,7 @@ pub struct PipelineFile {
     pub sources: Vec<SourceFile>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TableFile {
     pub columns: IndexMap<String, String>,
@@ -57,7 +58,7 @@ pub struct TableFile {
 }
 
 /// Values far from their own series become findings: `{ columns: [presenti], by: struttura, threshold: 3.5 }`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OutlierFile {
     pub columns: Vec<String>,
@@ -65,7 +66,7 @@ pub struct OutlierFile {
     pub threshold: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckFile {
     pub name: String,
@@ -74,7 +75,7 @@ pub struct CheckFile {
     pub severity: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceFile {
     pub name: String,
@@ -84,10 +85,17 @@ pub struct SourceFile {
     pub format: String,
     /// Kept as YAML until `format` says which options are valid.
     #[serde(default)]
+    #[schemars(schema_with = "super::schema::source_options")]
     pub options: Option<serde_yaml_ng::Value>,
     #[serde(default)]
     pub columns: IndexMap<String, ColumnMapFile>,
+    /// How many rows may be rejected: a count (`20`) or a share (`5%`).
+    #[serde(default)]
+    #[schemars(schema_with = "super::schema::count_or_share")]
     pub max_rejected: Option<serde_yaml_ng::Value>,
+    /// How much smaller than its last good data a new export may be: a count or a share (`50%`).
+    #[serde(default)]
+    #[schemars(schema_with = "super::schema::count_or_share")]
     pub max_shrink: Option<serde_yaml_ng::Value>,
     /// HTTP headers; a value `env:NAME` is read from the environment.
     #[serde(default)]
@@ -99,21 +107,24 @@ pub struct SourceFile {
 }
 
 /// Where a canonical column comes from: the export's header, or `{ header, pad }`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum ColumnMapFile {
     Header(String),
     Long(ColumnLongFile),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ColumnLongFile {
     pub header: Option<String>,
+    /// Left-pad the value with zeros to this width (ISTAT codes lose their leading zeros in spreadsheets).
+    #[serde(default)]
+    #[schemars(schema_with = "super::schema::pad")]
     pub pad: Option<serde_yaml_ng::Value>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CsvOptions {
     pub delimiter: Option<String>,
@@ -124,7 +135,7 @@ pub struct CsvOptions {
     pub skip_totals: Option<bool>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct XlsxOptions {
     pub sheet: Option<String>,
@@ -134,7 +145,7 @@ pub struct XlsxOptions {
     pub skip_totals: Option<bool>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JsonOptions {
     pub encoding: Option<String>,
@@ -143,20 +154,20 @@ pub struct JsonOptions {
     pub skip_totals: Option<bool>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ParquetOptions {
     pub decimal: Option<String>,
     pub date_format: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IndicatorsFile {
     pub indicators: Vec<IndicatorFile>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IndicatorFile {
     pub id: String,
@@ -180,7 +191,7 @@ pub struct IndicatorFile {
     pub denominator: Option<Text>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetFile {
     pub territory: Option<String>,
@@ -189,7 +200,7 @@ pub struct TargetFile {
     pub value: f64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DashboardFile {
     pub id: String,
@@ -199,14 +210,14 @@ pub struct DashboardFile {
     pub sections: Vec<SectionFile>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PeriodRangeFile {
     pub from: String,
     pub to: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SectionFile {
     pub title: Text,
@@ -215,7 +226,7 @@ pub struct SectionFile {
     pub charts: Vec<ChartFile>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ChartFile {
     Trend {
@@ -262,14 +273,14 @@ pub enum ChartFile {
     },
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum TerritoriesFile {
     List(Vec<String>),
     Selector(SelectorFile),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SelectorFile {
     pub children_of: Option<String>,
