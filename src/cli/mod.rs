@@ -179,6 +179,21 @@ enum Command {
         #[command(flatten)]
         p: ProjectArg,
     },
+    /// Start a project: write a small working one, commented, into an empty or absent folder
+    ///
+    /// It holds osservatorio.yaml, territories.csv, a pipeline with a sample export under data/,
+    /// three indicators (output, process, outcome) with targets and a dashboard; `osservatorio run
+    /// --project DIR` runs it as written. The YAML files name their JSON Schemas in DIR/.schema/.
+    Init {
+        /// The folder to create (it must be empty or absent)
+        dir: PathBuf,
+        /// prefettura: reception facilities (presences, occupancy); ambito: a district plan's desks
+        #[arg(long, value_enum, default_value = "prefettura")]
+        kind: crate::init::Kind,
+        /// The language of the reports and of the files' comments
+        #[arg(long, value_enum, default_value = "it")]
+        locale: crate::init::Locale,
+    },
     /// Write the JSON Schemas (draft-07) of the YAML files, for editors that check as you type
     ///
     /// The files are osservatorio.schema.json, pipeline.schema.json, indicator.schema.json and
@@ -424,6 +439,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
     match command {
         Command::Check { p } => check(&p).await,
         Command::Schema { out } => schema(out.as_deref()),
+        Command::Init { dir, kind, locale } => Ok(init(&dir, kind, locale)),
         Command::Schedule {
             p,
             dry_run,
@@ -829,4 +845,28 @@ fn schema(out: Option<&std::path::Path>) -> anyhow::Result<u8> {
         }
     }
     Ok(0)
+}
+
+fn init(dir: &std::path::Path, kind: crate::init::Kind, locale: crate::init::Locale) -> u8 {
+    use crate::init::InitError;
+    match crate::init::init(dir, kind, locale) {
+        Ok(files) => {
+            for f in &files {
+                println!("wrote {}", dir.join(f).display());
+            }
+            println!(
+                "next: osservatorio check --project {0} && osservatorio run --project {0}",
+                dir.display()
+            );
+            0
+        }
+        Err(e @ (InitError::NotEmpty(_) | InitError::NotAFolder(_))) => {
+            eprintln!("error: {e}");
+            INVALID
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            FAILED
+        }
+    }
 }
