@@ -202,3 +202,176 @@ fn init_refuses_a_folder_that_is_not_empty() {
         "keep me"
     );
 }
+
+/// The rows of a territories.csv text: (code, name, level, parent).
+fn territory_rows(csv_text: &[u8]) -> Vec<[String; 4]> {
+    csv::Reader::from_reader(csv_text)
+        .records()
+        .map(|r| {
+            let r = r.expect("a CSV row");
+            [0, 1, 2, 3].map(|i| r.get(i).unwrap_or("").to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn territories_of_veneto_from_the_official_lists() {
+    let out = Command::new(BIN)
+        .args(["territories", "--istat", "05"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(out.stdout.starts_with(b"code,name,level,parent\n"));
+    let rows = territory_rows(&out.stdout);
+    let find = |code: &str| {
+        rows.iter()
+            .find(|r| r[0] == code)
+            .unwrap_or_else(|| panic!("no {code}"))
+    };
+    assert_eq!(find("IT")[2], "nazione");
+    assert_eq!(find("VEN")[1..], ["Veneto", "regione", "IT"]);
+    let mut provinces: Vec<&str> = rows
+        .iter()
+        .filter(|r| r[2] == "provincia")
+        .map(|r| {
+            assert_eq!(r[3], "VEN", "{r:?}");
+            r[0].as_str()
+        })
+        .collect();
+    provinces.sort();
+    assert_eq!(provinces, ["BL", "PD", "RO", "TV", "VE", "VI", "VR"]);
+    assert_eq!(find("PD")[1], "Provincia di Padova");
+    assert_eq!(find("028060")[1..], ["Padova", "comune", "PD"]);
+    assert_eq!(find("028001")[1..], ["Abano Terme", "comune", "PD"]);
+    assert_eq!(find("024116")[1..], ["Vicenza", "comune", "VI"]);
+
+    // Counted by hand from ANPR's archive (municipalities in force, by SIGLAPROVINCIA) and again
+    // here from the data file itself, read as plain CSV.
+    let comuni = |p: &str| {
+        rows.iter()
+            .filter(|r| r[2] == "comune" && r[3] == p)
+            .count()
+    };
+    assert_eq!(comuni("PD"), 102);
+    assert_eq!(rows.iter().filter(|r| r[2] == "comune").count(), 563);
+    let data = std::fs::read(repo().join("assets/territories/istat.csv")).expect("the data file");
+    let mut from_file = std::collections::BTreeMap::<String, usize>::new();
+    for r in csv::Reader::from_reader(data.as_slice()).records() {
+        let r = r.expect("a row");
+        if r.get(0) == Some("comune") {
+            *from_file
+                .entry(r.get(4).unwrap_or("").to_string())
+                .or_default() += 1;
+        }
+    }
+    for p in provinces {
+        assert_eq!(comuni(p), from_file[p], "{p}");
+    }
+    assert_eq!(rows.len(), 1 + 1 + 7 + 563);
+
+    let out = Command::new(BIN)
+        .args(["territories", "--istat", "05", "--istat", "03"])
+        .output()
+        .expect("runs");
+    let rows = territory_rows(&out.stdout);
+    assert!(rows.iter().any(|r| r[0] == "LO" && r[3] == "LOM"));
+    assert_eq!(rows.iter().filter(|r| r[0] == "IT").count(), 1);
+
+    let out = Command::new(BIN)
+        .args(["territories", "--istat", "99"])
+        .output()
+        .expect("runs");
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("05 Veneto"), "{}", text(&out));
+}
+
+#[test]
+fn a_project_on_the_official_lists_with_its_own_facilities_checks_and_runs() {
+    let parent = tempfile::tempdir().expect("a temporary folder");
+    let dir = parent.path().join("p");
+    let out = init(&[dir.as_os_str()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let settings = std::fs::read_to_string(dir.join("osservatorio.yaml")).expect("settings");
+    let settings = settings.replace(
+        "territories: territories.csv",
+        "territories: { istat: [\"05\"], extra: strutture.csv }",
+    );
+    std::fs::write(dir.join("osservatorio.yaml"), settings).expect("write");
+    std::fs::remove_file(dir.join("territories.csv")).expect("remove");
+    // Only the office's own units: their parents are official municipalities.
+    common::write(
+        &dir,
+        "strutture.csv",
+        b"code,name,level,parent\nCAS001,CAS Padova 1,struttura,028060\nCAS002,CAS Padova 2,struttura,028060\n\
+          CAS003,CAS Abano Terme 3,struttura,028001\nSAI004,SAI Abano Terme 4,struttura,028001\n",
+    );
+    // An indicator over a municipality code that ceased in 2019 (Campolongo sul Brenta, now Valbrenta).
+    let indicators =
+        std::fs::read_to_string(dir.join("indicators/accoglienza.yaml")).expect("read");
+    let indicators = indicators.replace(
+        "indicators:\n",
+        "indicators:\n  - id: presenze_valbrenta\n    title: Presenze\n    kind: output\n    unit: count\n    grain: month\n    small_cells: show\n    sql: |\n      SELECT '024023' AS territory, date_trunc('month', data) AS period, SUM(presenti) AS numerator\n      FROM presenze GROUP BY 1, 2\n\n",
+    );
+    std::fs::write(dir.join("indicators/accoglienza.yaml"), indicators).expect("write");
+
+    let out = validate(&dir.join(".schema"), &[&dir]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let out = osservatorio(&dir, &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("576 territories"), "{}", text(&out));
+    let out = osservatorio(&dir, &["run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(dir.join("out/index.html").is_file());
+
+    let mut r = csv::Reader::from_path(dir.join("out/indicators.csv")).expect("indicators.csv");
+    let h = r.headers().expect("a header").clone();
+    let col = |n: &str| h.iter().position(|x| x == n).expect("a column");
+    let (ind, ter, per, num) = (
+        col("indicator"),
+        col("territory"),
+        col("period"),
+        col("numerator"),
+    );
+    let rows: Vec<csv::StringRecord> = r.records().map(|x| x.expect("a row")).collect();
+    let value = |i: &str, t: &str, p: &str| {
+        rows.iter()
+            .find(|x| &x[ind] == i && &x[ter] == t && &x[per] == p)
+            .map(|x| x[num].to_string())
+    };
+    // The facilities roll up through the official municipalities, province, region and country.
+    let pd = value("ospiti_presenti", "PD", "2025-01").expect("PD");
+    assert_eq!(
+        value("ospiti_presenti", "VEN", "2025-01").as_deref(),
+        Some(pd.as_str())
+    );
+    assert_eq!(
+        value("ospiti_presenti", "IT", "2025-01").as_deref(),
+        Some(pd.as_str())
+    );
+    assert!(value("ospiti_presenti", "028060", "2025-01").is_some());
+    // The ceased code is counted for its successor, and up through Vicenza.
+    let vb = value("presenze_valbrenta", "024125", "2025-01").expect("Valbrenta");
+    assert_eq!(vb, pd);
+    assert_eq!(
+        value("presenze_valbrenta", "VI", "2025-01").as_deref(),
+        Some(pd.as_str())
+    );
+    assert!(value("presenze_valbrenta", "024023", "2025-01").is_none());
+
+    // An unknown region and an extra unit listed again among the official ones are refused.
+    std::fs::write(
+        dir.join("osservatorio.yaml"),
+        "name: x\nterritories: { istat: [\"05\", \"25\"], extra: strutture.csv }\n",
+    )
+    .expect("write");
+    common::write(
+        &dir,
+        "strutture.csv",
+        b"code,name,level,parent\nPD,Padova,provincia,VEN\n",
+    );
+    let out = osservatorio(&dir, &["check"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(t.contains("territories.istat[1]"), "{t}");
+    assert!(t.contains("already an official territory"), "{t}");
+}

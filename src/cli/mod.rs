@@ -194,6 +194,16 @@ enum Command {
         #[arg(long, value_enum, default_value = "it")]
         locale: crate::init::Locale,
     },
+    /// Print a territories.csv (code,name,level,parent) of regions from the official lists
+    ///
+    /// The country (IT), each region (VEN, LOM, ER, ...), its provinces (by their plate letters: PD)
+    /// and its municipalities (by their six-digit ISTAT code: 028060), from ISTAT's codes as ANPR's
+    /// archive of municipalities lists them.
+    Territories {
+        /// An ISTAT region code: 05 Veneto, 03 Lombardia, 08 Emilia-Romagna, ... (repeatable)
+        #[arg(long = "istat", value_name = "REGION", required = true, num_args = 1..)]
+        istat: Vec<String>,
+    },
     /// Write the JSON Schemas (draft-07) of the YAML files, for editors that check as you type
     ///
     /// The files are osservatorio.schema.json, pipeline.schema.json, indicator.schema.json and
@@ -439,6 +449,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
     match command {
         Command::Check { p } => check(&p).await,
         Command::Schema { out } => schema(out.as_deref()),
+        Command::Territories { istat } => territories(&istat),
         Command::Init { dir, kind, locale } => Ok(init(&dir, kind, locale)),
         Command::Schedule {
             p,
@@ -869,4 +880,30 @@ fn init(dir: &std::path::Path, kind: crate::init::Kind, locale: crate::init::Loc
             FAILED
         }
     }
+}
+
+/// Prints the official territories of the given regions as a territories.csv.
+fn territories(regions: &[String]) -> anyhow::Result<u8> {
+    let list = match config::istat::hierarchy(regions) {
+        Ok(l) => l,
+        Err(bad) => {
+            eprintln!(
+                "error: '{bad}' is not an ISTAT region code; the regions are {}",
+                config::istat::region_list()
+            );
+            return Ok(INVALID);
+        }
+    };
+    let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+    w.write_record(["code", "name", "level", "parent"])?;
+    for t in &list {
+        w.write_record([
+            t.code.as_str(),
+            t.name.as_str(),
+            t.level.as_str(),
+            t.parent.as_deref().unwrap_or(""),
+        ])?;
+    }
+    w.flush()?;
+    Ok(0)
 }

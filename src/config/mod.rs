@@ -6,6 +6,7 @@
 mod dashboard;
 mod error;
 mod indicator;
+pub mod istat;
 mod locate;
 pub mod model;
 pub mod period;
@@ -145,7 +146,7 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
         Some((file, ctx)) => v.check_settings(file, &ctx),
         None => v.check_settings(ProjectFile::default(), &no_ctx("osservatorio.yaml")),
     };
-    v.territories = v.load_territories(&territories_path);
+    v.territories = v.load_territory_source(territories_path);
 
     for path in yaml_files(&v.root.join("pipelines")) {
         if let Some((file, ctx)) = read_yaml::<PipelineFile>(&v.root, &path, &mut v.errs) {

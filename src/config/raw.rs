@@ -22,10 +22,29 @@ pub struct ProjectFile {
     pub timezone: Option<String>,
     pub warehouse: Option<String>,
     pub output: Option<String>,
-    pub territories: Option<String>,
+    pub territories: Option<TerritoriesSetting>,
     pub privacy: Option<PrivacyFile>,
     pub plan_periods: Option<Vec<String>>,
     pub engine: Option<String>,
+}
+
+/// `territories:` a territories.csv file, or the official lists of some regions with the office's
+/// own units added: `{ istat: ["05"], extra: territories.csv }`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum TerritoriesSetting {
+    File(String),
+    Official(OfficialTerritoriesFile),
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfficialTerritoriesFile {
+    /// ISTAT region codes ("05" Veneto, "03" Lombardia, ...): the region, its provinces and municipalities.
+    pub istat: Vec<String>,
+    /// A territories.csv (code,name,level,parent) of the office's own units (facilities, desks,
+    /// districts), whose parents may be official codes.
+    pub extra: Option<String>,
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]
