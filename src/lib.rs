@@ -6,6 +6,7 @@
 
 pub mod cli;
 pub mod config;
+pub mod draft;
 pub(crate) mod indicators;
 pub mod ingest;
 pub mod init;

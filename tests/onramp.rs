@@ -375,3 +375,130 @@ fn a_project_on_the_official_lists_with_its_own_facilities_checks_and_runs() {
     assert!(t.contains("territories.istat[1]"), "{t}");
     assert!(t.contains("already an official territory"), "{t}");
 }
+
+/// `osservatorio draft ARGS`, run in `cwd`.
+fn draft(cwd: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("draft")
+        .args(args)
+        .current_dir(cwd)
+        .env("OSSERVATORIO_LOG", "warn")
+        .output()
+        .expect("the binary runs")
+}
+
+#[test]
+fn draft_reads_an_export_and_gives_evidence_for_each_choice() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let p = dir.path();
+    // Windows-1252, two title rows, semicolons, decimal comma, dd/mm/yyyy, ISTAT codes with their
+    // leading zeros, a yes/no column and a total row.
+    let mut export = String::from(
+        "Prefettura di Padova - Ufficio accoglienza\r\nEstrazione del 05/02/2025\r\n\
+         Data rilevazione;Codice comune;Struttura;N. presenti;Costo medio;Ispezionata\r\n",
+    );
+    for (i, (day, comune, pres, costo, isp)) in [
+        ("31/01/2025", "028060", 25, "35,50", "sì"),
+        ("31/01/2025", "028001", 18, "1.234,75", "no"),
+        ("28/02/2025", "028060", 27, "36,10", "no"),
+        ("28/02/2025", "028032", 12, "33,90", "sì"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        export.push_str(&format!(
+            "{day};{comune};CAS Città {i};{pres};{costo};{isp}\r\n"
+        ));
+    }
+    export.push_str("Totale;;;82;;\r\n");
+    // à and ì are single bytes (0xE0, 0xEC) in Windows-1252, as in Latin-1.
+    let export: Vec<u8> = export.chars().map(|c| c as u32 as u8).collect();
+    common::write(p, "data/presenze.csv", &export);
+
+    let out = draft(
+        p,
+        &[
+            "data/presenze.csv",
+            "--table",
+            "presenze",
+            "--source",
+            "presenze-padova",
+        ],
+    );
+    let yaml = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    for want in [
+        "encoding: windows-1252",
+        "not UTF-8",
+        "delimiter: \";\"",
+        "header_row: 3",
+        "rows 1-2",
+        "decimal: \",\"",
+        "date_format: \"%d/%m/%Y\"",
+        "skip_totals: true",
+        "data_rilevazione: date",
+        "codice_comune: string",
+        "codice_comune: { header: Codice comune, pad: 6 }",
+        "n_presenti: int",
+        "costo_medio: float",
+        "ispezionata: bool",
+        "name: presenze-padova",
+        "url: data/presenze.csv",
+    ] {
+        assert!(yaml.contains(want), "{want} missing from\n{yaml}");
+    }
+    assert!(!yaml.contains("QUESTION:"), "{yaml}");
+
+    // The draft is a pipeline that checks and ingests as it is.
+    common::write(p, "pipelines/presenze.yaml", yaml.as_bytes());
+    common::write(p, "osservatorio.yaml", b"name: bozza\n");
+    let out = osservatorio(p, &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}\n{yaml}", text(&out));
+    let out = osservatorio(p, &["ingest"]);
+    assert_eq!(out.status.code(), Some(0), "{}\n{yaml}", text(&out));
+    assert!(
+        text(&out).contains("ingested            4"),
+        "{}",
+        text(&out)
+    );
+}
+
+#[test]
+fn draft_asks_when_the_values_read_both_ways_and_check_refuses_until_answered() {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let p = dir.path();
+    common::write(
+        p,
+        "data/importi.csv",
+        "anno,ente,importo\n2024,Comune di Lodi,1.234\n2025,Comune di Lodi,2.500\n".as_bytes(),
+    );
+    let out = draft(p, &["data/importi.csv"]);
+    let yaml = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(yaml.contains("encoding: utf-8"), "{yaml}");
+    assert!(yaml.contains("delimiter: \",\""), "{yaml}");
+    assert!(yaml.contains("QUESTION:"), "{yaml}");
+    assert!(
+        yaml.contains("'importo' holds only values such as 1.234"),
+        "{yaml}"
+    );
+    common::write(p, "pipelines/importi.yaml", yaml.as_bytes());
+    let out = osservatorio(p, &["check"]);
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(text(&out).contains("options.decimal"), "{}", text(&out));
+    // Answered, it checks.
+    let answered = yaml
+        .lines()
+        .map(|l| {
+            if l.trim_start().starts_with("decimal:") {
+                "      decimal: \",\"".to_string()
+            } else {
+                l.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    common::write(p, "pipelines/importi.yaml", answered.as_bytes());
+    let out = osservatorio(p, &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}\n{answered}", text(&out));
+}

@@ -194,6 +194,22 @@ enum Command {
         #[arg(long, value_enum, default_value = "it")]
         locale: crate::init::Locale,
     },
+    /// Print a first table and source block for a CSV export, each choice with its evidence
+    ///
+    /// Encoding, delimiter, header row past title rows, decimal convention, date format, column
+    /// types, yes/no columns, total rows and codes with leading zeros (pad) are read from the
+    /// export; what it cannot decide is written as a QUESTION that `check` refuses until answered.
+    /// The output is a pipeline file: `osservatorio draft data/x.csv > pipelines/x.yaml`.
+    Draft {
+        /// The export (CSV)
+        export: PathBuf,
+        /// The canonical table's name (default: from the file name)
+        #[arg(long)]
+        table: Option<String>,
+        /// The source's name (default: from the file name)
+        #[arg(long)]
+        source: Option<String>,
+    },
     /// Print a territories.csv (code,name,level,parent) of regions from the official lists
     ///
     /// The country (IT), each region (VEN, LOM, ER, ...), its provinces (by their plate letters: PD)
@@ -450,6 +466,20 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
         Command::Check { p } => check(&p).await,
         Command::Schema { out } => schema(out.as_deref()),
         Command::Territories { istat } => territories(&istat),
+        Command::Draft {
+            export,
+            table,
+            source,
+        } => match crate::draft::draft(&export, &crate::draft::Names { table, source }) {
+            Ok(text) => {
+                print!("{text}");
+                Ok(0)
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                Ok(INVALID)
+            }
+        },
         Command::Init { dir, kind, locale } => Ok(init(&dir, kind, locale)),
         Command::Schedule {
             p,
