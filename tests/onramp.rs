@@ -374,6 +374,18 @@ fn a_project_on_the_official_lists_with_its_own_facilities_checks_and_runs() {
     assert_eq!(out.status.code(), Some(2), "{t}");
     assert!(t.contains("territories.istat[1]"), "{t}");
     assert!(t.contains("already an official territory"), "{t}");
+
+    // Neither a file nor a list of regions.
+    std::fs::write(
+        dir.join("osservatorio.yaml"),
+        "territories: { regions: [\"05\"] }\n",
+    )
+    .expect("write");
+    let t = text(&osservatorio(&dir, &["check"]));
+    assert!(
+        t.contains("{ istat: [\"05\"], extra: territories.csv }"),
+        "{t}"
+    );
 }
 
 /// `osservatorio draft ARGS`, run in `cwd`.

@@ -76,6 +76,10 @@ fn read_yaml<T: serde::de::DeserializeOwned>(
                 format!(
                     "{msg}: a text is a string or a map of languages such as {{ it: \"...\", en: \"...\" }} (quote texts that contain commas)"
                 )
+            } else if msg.contains("untagged enum TerritoriesSetting") {
+                format!(
+                    "{msg}: territories is a file (territories.csv) or the official lists of some regions, {{ istat: [\"05\"], extra: territories.csv }}"
+                )
             } else if msg.contains("untagged enum ColumnMapFile") {
                 format!(
                     "{msg}: a column is mapped to the export's header (\"N. presenti\") or to {{ header: \"Codice ISTAT\", pad: 6 }}"
