@@ -514,3 +514,68 @@ fn draft_asks_when_the_values_read_both_ways_and_check_refuses_until_answered() 
     let out = osservatorio(p, &["check"]);
     assert_eq!(out.status.code(), Some(0), "{}\n{answered}", text(&out));
 }
+
+#[test]
+fn draft_reads_a_workbook_past_its_title_rows() {
+    use rust_xlsxwriter::{ExcelDateTime, Format, Workbook};
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let p = dir.path();
+    let mut wb = Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Presenze").expect("sheet name");
+    ws.write_string(0, 0, "Prefettura di Vicenza - presenze mensili")
+        .expect("cell");
+    for (c, h) in ["Data", "Cod. Comune", "Ospiti presenti", "Costo medio"]
+        .iter()
+        .enumerate()
+    {
+        ws.write_string(2, c as u16, *h).expect("cell");
+    }
+    let date = Format::new().set_num_format("dd/mm/yyyy");
+    for (i, (m, comune, ospiti, costo)) in [(1, "024116", 30.0, 35.5), (2, "024012", 28.0, 36.25)]
+        .iter()
+        .enumerate()
+    {
+        let row = 3 + i as u32;
+        let d = ExcelDateTime::from_ymd(2025, *m, 28).expect("a date");
+        ws.write_datetime_with_format(row, 0, &d, &date)
+            .expect("cell");
+        ws.write_string(row, 1, *comune).expect("cell");
+        ws.write_number(row, 2, *ospiti).expect("cell");
+        ws.write_number(row, 3, *costo).expect("cell");
+    }
+    wb.add_worksheet().set_name("Note").expect("sheet name");
+    let bytes = wb.save_to_buffer().expect("a workbook");
+    common::write(p, "data/vicenza.xlsx", &bytes);
+
+    let out = draft(p, &["data/vicenza.xlsx", "--table", "presenze"]);
+    let yaml = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    for want in [
+        "format: xlsx",
+        "sheet: Presenze",
+        "also has Note",
+        "header_row: 3",
+        "data: date",
+        "stored as dates",
+        "cod_comune: { header: Cod. Comune, pad: 6 }",
+        "ospiti_presenti: int",
+        "costo_medio: float",
+    ] {
+        assert!(yaml.contains(want), "{want} missing from\n{yaml}");
+    }
+    assert!(
+        !yaml.contains("date_format") && !yaml.contains("decimal:"),
+        "{yaml}"
+    );
+    common::write(p, "pipelines/vicenza.yaml", yaml.as_bytes());
+    let out = osservatorio(p, &["check"]);
+    assert_eq!(out.status.code(), Some(0), "{}\n{yaml}", text(&out));
+    let out = osservatorio(p, &["ingest"]);
+    assert_eq!(out.status.code(), Some(0), "{}\n{yaml}", text(&out));
+    assert!(
+        text(&out).contains("ingested            2"),
+        "{}",
+        text(&out)
+    );
+}

@@ -194,14 +194,14 @@ enum Command {
         #[arg(long, value_enum, default_value = "it")]
         locale: crate::init::Locale,
     },
-    /// Print a first table and source block for a CSV export, each choice with its evidence
+    /// Print a first table and source block for a CSV export or a workbook, with the evidence
     ///
     /// Encoding, delimiter, header row past title rows, decimal convention, date format, column
     /// types, yes/no columns, total rows and codes with leading zeros (pad) are read from the
     /// export; what it cannot decide is written as a QUESTION that `check` refuses until answered.
     /// The output is a pipeline file: `osservatorio draft data/x.csv > pipelines/x.yaml`.
     Draft {
-        /// The export (CSV)
+        /// The export: CSV (.csv, .txt, .tsv) or a workbook (.xlsx, .xls, .ods; its first sheet)
         export: PathBuf,
         /// The canonical table's name (default: from the file name)
         #[arg(long)]

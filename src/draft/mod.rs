@@ -1,4 +1,4 @@
-//! `osservatorio draft EXPORT`: a first table and source block for a CSV export, each choice with
+//! `osservatorio draft EXPORT`: a first table and source block for a CSV export or a workbook, each choice with
 //! the evidence for it as a YAML comment, and every ambiguity written as a question that `check`
 //! refuses until it is answered.
 
@@ -18,10 +18,16 @@ pub enum DraftError {
         source: std::io::Error,
     },
     /// Not a format draft reads (yet).
-    #[error(
-        "{0}: draft reads CSV exports (.csv, .txt); save a workbook's sheet as CSV and draft that"
-    )]
+    #[error("{0}: draft reads CSV exports (.csv, .txt, .tsv) and workbooks (.xlsx, .xls, .ods)")]
     Unsupported(String),
+    /// A workbook calamine could not read.
+    #[error("cannot read the workbook {path}: {message}")]
+    Workbook {
+        /// The export.
+        path: String,
+        /// Why.
+        message: String,
+    },
     /// Nothing to draft from.
     #[error("{0} has no row with more than one field: it is empty or not a delimited text")]
     NoTable(String),
@@ -266,7 +272,15 @@ fn examples(values: &[&str]) -> String {
     seen.join(", ")
 }
 
-fn column(header: &str, values: &[&str]) -> Column {
+/// How a workbook stored a cell; every cell of a CSV is text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stored {
+    Text,
+    Number,
+    Date,
+}
+
+fn column(header: &str, values: &[&str], stored: &[Stored]) -> Column {
     let mut c = Column {
         header: header.to_string(),
         name: identifier(header),
@@ -283,6 +297,24 @@ fn column(header: &str, values: &[&str]) -> Column {
         return c;
     }
     let ex = examples(values);
+    if stored.iter().all(|k| *k == Stored::Date) {
+        c.ty = "date";
+        c.evidence = format!("all {n} cells are stored as dates in the workbook ({ex})");
+        return c;
+    }
+    if stored.iter().all(|k| *k == Stored::Number) {
+        let whole = values.iter().all(|v| !v.contains('.'));
+        c.ty = if whole { "int" } else { "float" };
+        c.evidence = format!(
+            "all {n} cells are stored as numbers in the workbook, {} ({ex})",
+            if whole {
+                "all whole"
+            } else {
+                "some with decimals"
+            }
+        );
+        return c;
+    }
     let lower: Vec<String> = values.iter().map(|v| v.to_lowercase()).collect();
     let mut distinct = lower.clone();
     distinct.sort();
@@ -375,6 +407,79 @@ fn column(header: &str, values: &[&str]) -> Column {
     c
 }
 
+/// The rows of a workbook's first sheet as text, how each cell was stored, and the `sheet` choice.
+fn workbook(path: &Path) -> Result<(Vec<Vec<String>>, Vec<Vec<Stored>>, Choice), String> {
+    use calamine::{Data, Reader};
+    let mut wb = calamine::open_workbook_auto(path).map_err(|e| e.to_string())?;
+    let names = wb.sheet_names();
+    let first = names.first().cloned().ok_or("the workbook has no sheet")?;
+    let range = wb.worksheet_range(&first).map_err(|e| e.to_string())?;
+    // Rows above the used range are empty: kept, so that header_row counts the sheet's rows.
+    let above = range.start().map_or(0, |(r, _)| r as usize);
+    let mut rows = vec![Vec::new(); above];
+    let mut stored = vec![Vec::new(); above];
+    for r in range.rows() {
+        let mut texts = Vec::with_capacity(r.len());
+        let mut kinds = Vec::with_capacity(r.len());
+        for cell in r {
+            let (t, k) = match cell {
+                Data::Empty => (String::new(), Stored::Text),
+                Data::String(s) => (s.trim().to_string(), Stored::Text),
+                Data::Float(f) if f.fract() == 0.0 && f.abs() < 1e15 => {
+                    (format!("{}", *f as i64), Stored::Number)
+                }
+                Data::Float(f) => (f.to_string(), Stored::Number),
+                Data::Int(i) => (i.to_string(), Stored::Number),
+                Data::Bool(b) => (b.to_string(), Stored::Text),
+                Data::DateTime(d) => match d.as_datetime() {
+                    Some(dt) => (dt.date().to_string(), Stored::Date),
+                    None => (d.as_f64().to_string(), Stored::Number),
+                },
+                Data::DateTimeIso(s) => (s.clone(), Stored::Date),
+                Data::DurationIso(s) => (s.clone(), Stored::Text),
+                Data::Error(e) => (format!("{e:?}"), Stored::Text),
+            };
+            texts.push(t);
+            kinds.push(k);
+        }
+        // A row ends at its last filled cell.
+        let width = texts
+            .iter()
+            .rposition(|t| !t.is_empty())
+            .map_or(0, |i| i + 1);
+        texts.truncate(width);
+        kinds.truncate(width);
+        rows.push(texts);
+        stored.push(kinds);
+    }
+    let others = if names.len() > 1 {
+        format!(
+            "; the workbook also has {}: draft each one by saving it first, or copy this source and change sheet",
+            names[1..].join(", ")
+        )
+    } else {
+        String::new()
+    };
+    let choice = Choice {
+        evidence: format!("the first sheet of the workbook{others}"),
+        yaml: format!("sheet: {}", scalar(&first)),
+    };
+    Ok((rows, stored, choice))
+}
+
+/// The number of filled fields most rows have (more than one).
+fn widest_common(rows: &[Vec<String>]) -> Option<usize> {
+    let mut counts: BTreeMap<usize, usize> = BTreeMap::new();
+    for r in rows {
+        *counts.entry(r.len()).or_default() += 1;
+    }
+    counts
+        .into_iter()
+        .filter(|(f, _)| *f > 1)
+        .max_by_key(|(f, n)| (*n, *f))
+        .map(|(f, _)| f)
+}
+
 /// The first row with the table's width and only non-empty fields: the header.
 fn header_row(rows: &[Vec<String>], fields: usize) -> Option<usize> {
     rows.iter()
@@ -405,17 +510,31 @@ pub fn draft(path: &Path, names: &Names) -> Result<String, DraftError> {
         .extension()
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
-    if !matches!(ext.as_str(), "csv" | "txt" | "tsv" | "") {
-        return Err(DraftError::Unsupported(shown));
-    }
-    let bytes = std::fs::read(path).map_err(|source| DraftError::Io {
+    let read = |source| DraftError::Io {
         path: shown.clone(),
         source,
-    })?;
-    let (text, encoding) = decode(&bytes);
-    let (delim, fields, delimiter) =
-        delimiter(&text).ok_or_else(|| DraftError::NoTable(shown.clone()))?;
-    let rows = records(&text, delim);
+    };
+    let (format, rows, stored, fields, mut options) = match ext.as_str() {
+        "csv" | "txt" | "tsv" | "" => {
+            let bytes = std::fs::read(path).map_err(read)?;
+            let (text, encoding) = decode(&bytes);
+            let (delim, fields, delimiter) =
+                delimiter(&text).ok_or_else(|| DraftError::NoTable(shown.clone()))?;
+            let rows = records(&text, delim);
+            let stored = rows.iter().map(|r| vec![Stored::Text; r.len()]).collect();
+            ("csv", rows, stored, fields, vec![encoding, delimiter])
+        }
+        "xlsx" | "xlsm" | "xls" | "ods" => {
+            let (rows, stored, sheet) = workbook(path).map_err(|e| DraftError::Workbook {
+                path: shown.clone(),
+                message: e,
+            })?;
+            let fields = widest_common(&rows).ok_or_else(|| DraftError::NoTable(shown.clone()))?;
+            let format = if ext == "ods" { "ods" } else { "xlsx" };
+            (format, rows, stored, fields, vec![sheet])
+        }
+        _ => return Err(DraftError::Unsupported(shown)),
+    };
     let h = header_row(&rows, fields).ok_or_else(|| DraftError::NoTable(shown.clone()))?;
     let header_choice = Choice {
         evidence: if h == 0 {
@@ -429,14 +548,16 @@ pub fn draft(path: &Path, names: &Names) -> Result<String, DraftError> {
         yaml: format!("header_row: {}", h + 1),
     };
     let headers = &rows[h];
-    let mut data: Vec<&Vec<String>> = rows[h + 1..]
+    let (mut data, mut data_stored): (Vec<&Vec<String>>, Vec<&Vec<Stored>>) = rows[h + 1..]
         .iter()
-        .filter(|r| r.iter().any(|f| !f.is_empty()))
-        .collect();
+        .zip(&stored[h + 1..])
+        .filter(|(r, _)| r.iter().any(|f| !f.is_empty()))
+        .unzip();
     let mut totals = Vec::new();
     while data.last().is_some_and(|r| is_total(r)) {
         totals.push(h + data.len());
         data.pop();
+        data_stored.pop();
     }
     let columns: Vec<Column> = headers
         .iter()
@@ -447,7 +568,15 @@ pub fn draft(path: &Path, names: &Names) -> Result<String, DraftError> {
                 .filter_map(|r| r.get(i).map(String::as_str))
                 .filter(|v| !v.is_empty())
                 .collect();
-            column(hd, &values)
+            let kinds: Vec<Stored> = data_stored
+                .iter()
+                .zip(&data)
+                .filter_map(|(k, r)| match r.get(i) {
+                    Some(v) if !v.is_empty() => k.get(i).copied(),
+                    _ => None,
+                })
+                .collect();
+            column(hd, &values, &kinds)
         })
         .collect();
 
@@ -562,17 +691,11 @@ pub fn draft(path: &Path, names: &Names) -> Result<String, DraftError> {
     let _ = writeln!(w, "  - name: {}", scalar(&source));
     let _ = writeln!(w, "    table: {}", scalar(&table));
     let _ = writeln!(w, "    url: {}", scalar(&path.to_string_lossy()));
-    let _ = writeln!(w, "    format: csv");
+    let _ = writeln!(w, "    format: {format}");
     let _ = writeln!(w, "    options:");
-    let choices = [
-        Some(encoding),
-        Some(delimiter),
-        Some(header_choice),
-        decimal,
-        date_format,
-        skip_totals,
-    ];
-    for ch in choices.into_iter().flatten() {
+    options.push(header_choice);
+    options.extend([decimal, date_format, skip_totals].into_iter().flatten());
+    for ch in options {
         let _ = writeln!(w, "      # {}", ch.evidence);
         let _ = writeln!(w, "      {}", ch.yaml);
     }
