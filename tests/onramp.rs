@@ -77,12 +77,26 @@ fn schemas_accept_every_bundled_yaml_and_refuse_a_misspelled_key() {
         "osservatorio.yaml",
         b"name: x\nlocal: it\nterritories: territories.csv\n",
     );
+    // ...and in a chart of a dashboard, and in a format's options.
+    let dashboard = std::fs::read_to_string(repo().join("dashboards/pilotaggio.yaml"))
+        .expect("bundled dashboard");
+    let misspelled = dashboard.replacen("territory: VEN, period:", "territory: VEN, perod:", 1);
+    assert_ne!(misspelled, dashboard);
+    common::write(bad.path(), "dashboards/d.yaml", misspelled.as_bytes());
+    let options = pipeline.replacen("delimiter: \";\"", "delimter: \";\"", 1);
+    assert_ne!(options, pipeline);
+    common::write(bad.path(), "pipelines/q.yaml", options.as_bytes());
     let out = validate(&schemas, &[bad.path()]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
     assert!(t.contains("'fromat' was unexpected"), "{t}");
     assert!(t.contains("'local' was unexpected"), "{t}");
-    assert!(t.contains("2 files checked, 2 invalid"), "{t}");
+    assert!(
+        t.contains("INVALID") && t.contains("d.yaml: sections/0/charts/0"),
+        "{t}"
+    );
+    assert!(t.contains("q.yaml: sources/0/options"), "{t}");
+    assert!(t.contains("4 files checked, 4 invalid"), "{t}");
 }
 
 /// `osservatorio init ARGS` (no --project).
