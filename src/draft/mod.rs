@@ -272,6 +272,9 @@ fn examples(values: &[&str]) -> String {
     seen.join(", ")
 }
 
+/// Rows of cells as text.
+type Grid = Vec<Vec<String>>;
+
 /// How a workbook stored a cell; every cell of a CSV is text.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Stored {
@@ -408,7 +411,7 @@ fn column(header: &str, values: &[&str], stored: &[Stored]) -> Column {
 }
 
 /// The rows of a workbook's first sheet as text, how each cell was stored, and the `sheet` choice.
-fn workbook(path: &Path) -> Result<(Vec<Vec<String>>, Vec<Vec<Stored>>, Choice), String> {
+fn workbook(path: &Path) -> Result<(Grid, Vec<Vec<Stored>>, Choice), String> {
     use calamine::{Data, Reader};
     let mut wb = calamine::open_workbook_auto(path).map_err(|e| e.to_string())?;
     let names = wb.sheet_names();
