@@ -388,6 +388,15 @@ fn a_project_on_the_official_lists_with_its_own_facilities_checks_and_runs() {
     assert_eq!(out.status.code(), Some(2), "{t}");
     assert!(t.contains("territories.istat[1]"), "{t}");
     assert!(t.contains("already an official territory"), "{t}");
+    // A source placed in a municipality that has since merged is told its successor.
+    let pipeline = std::fs::read_to_string(dir.join("pipelines/presenze.yaml")).expect("read");
+    let pipeline = pipeline.replace("territory: PD", "territory: \"024023\"");
+    std::fs::write(dir.join("pipelines/presenze.yaml"), pipeline).expect("write");
+    let t = text(&osservatorio(&dir, &["check"]));
+    assert!(
+        t.contains("ceased on 2019-01-29: its successor is 024125 (Valbrenta)"),
+        "{t}"
+    );
 
     // Neither a file nor a list of regions.
     std::fs::write(

@@ -154,6 +154,21 @@ pub fn current_code(code: &str) -> &str {
     }
 }
 
+/// For a message about an unknown territory code: what it became when it is a ceased municipality
+/// code (`; 024023 (Campolongo sul Brenta) ceased on 2019-01-29: its successor is 024125 (Valbrenta)`).
+pub fn ceased_hint(code: &str) -> String {
+    match ceased(code) {
+        Some(c) => format!(
+            "; {code} ({}) ceased on {}: its successor is {} ({})",
+            c.name,
+            c.ceased,
+            c.successor,
+            get(&c.successor).map_or("", |o| o.name.as_str())
+        ),
+        None => String::new(),
+    }
+}
+
 /// The prefecture (its province's letters, e.g. `CA` for the municipalities of Sud Sardegna) a
 /// municipality or province belongs to.
 pub fn prefecture_of(code: &str) -> Option<&'static str> {
@@ -234,6 +249,11 @@ mod tests {
         // A current code is its own.
         assert_eq!(current_code("028060"), "028060");
         assert!(ceased("028060").is_none());
+        assert_eq!(
+            ceased_hint("024023"),
+            "; 024023 (Campolongo sul Brenta) ceased on 2019-01-29: its successor is 024125 (Valbrenta)"
+        );
+        assert_eq!(ceased_hint("028060"), "");
         // Every successor is a current municipality.
         for c in lists().ceased.values() {
             assert_eq!(
