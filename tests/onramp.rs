@@ -308,7 +308,7 @@ fn a_project_on_the_official_lists_with_its_own_facilities_checks_and_runs() {
     let settings = std::fs::read_to_string(dir.join("osservatorio.yaml")).expect("settings");
     let settings = settings.replace(
         "territories: territories.csv",
-        "territories: { istat: [\"05\"], extra: strutture.csv }",
+        "territories: { istat: [05], extra: strutture.csv }",
     );
     std::fs::write(dir.join("osservatorio.yaml"), settings).expect("write");
     std::fs::remove_file(dir.join("territories.csv")).expect("remove");

@@ -41,10 +41,28 @@ pub enum TerritoriesSetting {
 #[serde(deny_unknown_fields)]
 pub struct OfficialTerritoriesFile {
     /// ISTAT region codes ("05" Veneto, "03" Lombardia, ...): the region, its provinces and municipalities.
-    pub istat: Vec<String>,
+    pub istat: Vec<RegionCode>,
     /// A territories.csv (code,name,level,parent) of the office's own units (facilities, desks,
     /// districts), whose parents may be official codes.
     pub extra: Option<String>,
+}
+
+/// An ISTAT region code: `"05"`, or `05` unquoted (which YAML reads as the number 5).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RegionCode {
+    Text(String),
+    Number(u32),
+}
+
+impl RegionCode {
+    /// The code as text, two digits for a number: `05`.
+    pub fn text(&self) -> String {
+        match self {
+            RegionCode::Text(t) => t.clone(),
+            RegionCode::Number(n) => format!("{n:02}"),
+        }
+    }
 }
 
 #[derive(Debug, Default, Deserialize, JsonSchema)]

@@ -94,8 +94,8 @@ impl Validation {
                     );
                 }
                 let mut regions = Vec::new();
-                for (i, r) in o.istat.iter().enumerate() {
-                    match super::istat::region(r) {
+                for (i, r) in o.istat.iter().map(|r| r.text()).enumerate() {
+                    match super::istat::region(&r) {
                         Some(reg) => regions.push(reg.istat.clone()),
                         None => ctx.err(
                             errs,
