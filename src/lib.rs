@@ -7,8 +7,10 @@
 pub mod cli;
 pub mod config;
 pub(crate) mod doctor;
+pub mod draft;
 pub(crate) mod indicators;
 pub mod ingest;
+pub mod init;
 pub(crate) mod publish;
 pub(crate) mod render;
 pub(crate) mod schedule;

@@ -9,6 +9,11 @@ if ! python3 -c "import moto.server, flask" >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check 'moto[server]'
 fi
 
+if ! python3 -c "import jsonschema, yaml" >/dev/null 2>&1; then
+  echo "== installing jsonschema and PyYAML: the independent validator of the JSON Schemas"
+  python3 -m pip install --quiet --disable-pip-version-check jsonschema PyYAML
+fi
+
 # The Ballista test runs the bundled project on an in-process cluster: the suite is built with it.
 echo "== cargo test --features ballista"
 cargo test --locked --features ballista "$@"

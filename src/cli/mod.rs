@@ -211,6 +211,56 @@ enum Command {
         #[arg(long)]
         fix: bool,
     },
+    /// Start a project: write a small working one, commented, into an empty or absent folder
+    ///
+    /// It holds osservatorio.yaml, territories.csv, a pipeline with a sample export under data/,
+    /// three indicators (output, process, outcome) with targets and a dashboard; `osservatorio run
+    /// --project DIR` runs it as written. The YAML files name their JSON Schemas in DIR/.schema/.
+    Init {
+        /// The folder to create (it must be empty or absent)
+        dir: PathBuf,
+        /// prefettura: reception facilities (presences, occupancy); ambito: a district plan's desks
+        #[arg(long, value_enum, default_value = "prefettura")]
+        kind: crate::init::Kind,
+        /// The language of the reports and of the files' comments
+        #[arg(long, value_enum, default_value = "it")]
+        locale: crate::init::Locale,
+    },
+    /// Print a first table and source block for a CSV export or a workbook, with the evidence
+    ///
+    /// Encoding, delimiter, header row past title rows, decimal convention, date format, column
+    /// types, yes/no columns, total rows and codes with leading zeros (pad) are read from the
+    /// export; what it cannot decide is written as a QUESTION that `check` refuses until answered.
+    /// The output is a pipeline file: `osservatorio draft data/x.csv > pipelines/x.yaml`.
+    Draft {
+        /// The export: CSV (.csv, .txt, .tsv) or a workbook (.xlsx, .xls, .ods; its first sheet)
+        export: PathBuf,
+        /// The canonical table's name (default: from the file name)
+        #[arg(long)]
+        table: Option<String>,
+        /// The source's name (default: from the file name)
+        #[arg(long)]
+        source: Option<String>,
+    },
+    /// Print a territories.csv (code,name,level,parent) of regions from the official lists
+    ///
+    /// The country (IT), each region (VEN, LOM, ER, ...), its provinces (by their plate letters: PD)
+    /// and its municipalities (by their six-digit ISTAT code: 028060), from ISTAT's codes as ANPR's
+    /// archive of municipalities lists them.
+    Territories {
+        /// An ISTAT region code: 05 Veneto, 03 Lombardia, 08 Emilia-Romagna, ... (repeatable)
+        #[arg(long = "istat", value_name = "REGION", required = true, num_args = 1..)]
+        istat: Vec<String>,
+    },
+    /// Write the JSON Schemas (draft-07) of the YAML files, for editors that check as you type
+    ///
+    /// The files are osservatorio.schema.json, pipeline.schema.json, indicator.schema.json and
+    /// dashboard.schema.json. Without --out they are printed as one JSON object keyed by file name.
+    Schema {
+        /// The folder to write the four schema files into (created if absent)
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+    },
     /// Run read-only SQL over the warehouse tables and the computed `indicators` table
     Query {
         /// A SELECT (or WITH) query
@@ -474,6 +524,23 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             Ok(project) => doctor(&project, fix).await,
             Err(c) => Ok(c),
         },
+        Command::Schema { out } => schema(out.as_deref()),
+        Command::Territories { istat } => territories(&istat),
+        Command::Draft {
+            export,
+            table,
+            source,
+        } => match crate::draft::draft(&export, &crate::draft::Names { table, source }) {
+            Ok(text) => {
+                say!("{text}");
+                Ok(0)
+            }
+            Err(e) => {
+                eprintln!("error: {e}");
+                Ok(INVALID)
+            }
+        },
+        Command::Init { dir, kind, locale } => Ok(init(&dir, kind, locale)),
         Command::Schedule {
             p,
             dry_run,
@@ -917,7 +984,23 @@ async fn report_exports(project: &Project) -> anyhow::Result<bool> {
     Ok(ok)
 }
 
+/// A folder with neither `osservatorio.yaml` nor `pipelines/` is not a project: checking it would
+/// only say that nothing is wrong with nothing.
+fn is_project(dir: &std::path::Path) -> bool {
+    dir.join("osservatorio.yaml").is_file() || dir.join("pipelines").is_dir()
+}
+
 async fn check(p: &ProjectArg, open_exports: bool) -> anyhow::Result<u8> {
+    if p.project.is_dir() && !is_project(&p.project) {
+        eprintln!(
+            "error: {} is not an osservatorio project: a project is a folder holding osservatorio.yaml \
+             (name, locale, territories), territories.csv, pipelines/*.yaml (the exports to read), \
+             indicators/*.yaml and dashboards/*.yaml; start one with `osservatorio init DIR`, or pass \
+             --project DIR",
+            p.project.display()
+        );
+        return Ok(INVALID);
+    }
     let project = match load(p) {
         Ok(x) => x,
         Err(c) => return Ok(c),
@@ -963,5 +1046,77 @@ async fn check(p: &ProjectArg, open_exports: bool) -> anyhow::Result<u8> {
         project.dashboards.len(),
         project.territories.by_code.len()
     );
+    Ok(0)
+}
+
+/// Prints the schemas, or writes them into `out`.
+fn schema(out: Option<&std::path::Path>) -> anyhow::Result<u8> {
+    let schemas = config::schema::schemas();
+    match out {
+        None => {
+            let all: serde_json::Map<String, serde_json::Value> = schemas
+                .into_iter()
+                .map(|(name, s)| (name.to_string(), s))
+                .collect();
+            println!("{}", serde_json::to_string_pretty(&all)?);
+        }
+        Some(dir) => {
+            config::schema::write_schemas(dir)
+                .with_context(|| format!("writing the schemas into {}", dir.display()))?;
+            for (name, _) in schemas {
+                println!("{}", dir.join(name).display());
+            }
+        }
+    }
+    Ok(0)
+}
+
+fn init(dir: &std::path::Path, kind: crate::init::Kind, locale: crate::init::Locale) -> u8 {
+    use crate::init::InitError;
+    match crate::init::init(dir, kind, locale) {
+        Ok(files) => {
+            for f in &files {
+                println!("wrote {}", dir.join(f).display());
+            }
+            println!(
+                "next: osservatorio check --project {0} && osservatorio run --project {0}",
+                dir.display()
+            );
+            0
+        }
+        Err(e @ (InitError::NotEmpty(_) | InitError::NotAFolder(_))) => {
+            eprintln!("error: {e}");
+            INVALID
+        }
+        Err(e) => {
+            eprintln!("error: {e}");
+            FAILED
+        }
+    }
+}
+
+/// Prints the official territories of the given regions as a territories.csv.
+fn territories(regions: &[String]) -> anyhow::Result<u8> {
+    let list = match config::istat::hierarchy(regions) {
+        Ok(l) => l,
+        Err(bad) => {
+            eprintln!(
+                "error: '{bad}' is not an ISTAT region code; the regions are {}",
+                config::istat::region_list()
+            );
+            return Ok(INVALID);
+        }
+    };
+    let mut w = csv::Writer::from_writer(std::io::stdout().lock());
+    w.write_record(["code", "name", "level", "parent"])?;
+    for t in &list {
+        w.write_record([
+            t.code.as_str(),
+            t.name.as_str(),
+            t.level.as_str(),
+            t.parent.as_deref().unwrap_or(""),
+        ])?;
+    }
+    w.flush()?;
     Ok(0)
 }

@@ -47,7 +47,10 @@ impl Validation {
                 ctx.err(
                     errs,
                     key,
-                    format!("territory '{code}' is not in territories.csv"),
+                    format!(
+                        "territory '{code}' is not in territories.csv{}",
+                        super::istat::ceased_hint(code)
+                    ),
                 );
             }
         };

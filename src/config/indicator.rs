@@ -108,7 +108,10 @@ impl Validation {
                 ctx.err(
                     errs,
                     &format!("{tkey}.territory"),
-                    format!("territory '{code}' is not in territories.csv"),
+                    format!(
+                        "territory '{code}' is not in territories.csv{}",
+                        super::istat::ceased_hint(code)
+                    ),
                 );
             }
             let period = t.period.as_deref().and_then(|p| {

@@ -6,12 +6,14 @@
 mod dashboard;
 mod error;
 mod indicator;
+pub mod istat;
 mod locate;
 pub mod model;
 mod names;
 pub mod period;
 mod pipeline;
 pub(crate) mod raw;
+pub mod schema;
 mod settings;
 mod source;
 mod territories;
@@ -74,6 +76,10 @@ fn read_yaml<T: serde::de::DeserializeOwned>(
             let msg = if msg.contains("untagged enum Text") {
                 format!(
                     "{msg}: a text is a string or a map of languages such as {{ it: \"...\", en: \"...\" }} (quote texts that contain commas)"
+                )
+            } else if msg.contains("untagged enum TerritoriesSetting") {
+                format!(
+                    "{msg}: territories is a file (territories.csv) or the official lists of some regions, {{ istat: [\"05\"], extra: territories.csv }}"
                 )
             } else if msg.contains("untagged enum ColumnMapFile") {
                 format!(
@@ -145,7 +151,7 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
         Some((file, ctx)) => v.check_settings(file, &ctx),
         None => v.check_settings(ProjectFile::default(), &no_ctx("osservatorio.yaml")),
     };
-    v.territories = v.load_territories(&territories_path);
+    v.territories = v.load_territory_source(territories_path);
 
     for path in yaml_files(&v.root.join("pipelines")) {
         if let Some((file, ctx)) = read_yaml::<PipelineFile>(&v.root, &path, &mut v.errs) {

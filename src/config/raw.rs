@@ -3,17 +3,18 @@
 use std::collections::BTreeMap;
 
 use indexmap::IndexMap;
+use schemars::JsonSchema;
 use serde::Deserialize;
 
 /// A text in one or more languages: `{ it: ..., en: ... }`, or a plain string.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum Text {
     Plain(String),
     Localized(BTreeMap<String, String>),
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ProjectFile {
     pub name: Option<String>,
@@ -21,19 +22,56 @@ pub struct ProjectFile {
     pub timezone: Option<String>,
     pub warehouse: Option<String>,
     pub output: Option<String>,
-    pub territories: Option<String>,
+    pub territories: Option<TerritoriesSetting>,
     pub privacy: Option<PrivacyFile>,
     pub plan_periods: Option<Vec<String>>,
     pub engine: Option<String>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+/// `territories:` a territories.csv file, or the official lists of some regions with the office's
+/// own units added: `{ istat: ["05"], extra: territories.csv }`.
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum TerritoriesSetting {
+    File(String),
+    Official(OfficialTerritoriesFile),
+}
+
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OfficialTerritoriesFile {
+    /// ISTAT region codes ("05" Veneto, "03" Lombardia, ...): the region, its provinces and municipalities.
+    pub istat: Vec<RegionCode>,
+    /// A territories.csv (code,name,level,parent) of the office's own units (facilities, desks,
+    /// districts), whose parents may be official codes.
+    pub extra: Option<String>,
+}
+
+/// An ISTAT region code: `"05"`, or `05` unquoted (which YAML reads as the number 5).
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
+#[serde(untagged)]
+pub enum RegionCode {
+    Text(String),
+    Number(u32),
+}
+
+impl RegionCode {
+    /// The code as text, two digits for a number: `05`.
+    pub fn text(&self) -> String {
+        match self {
+            RegionCode::Text(t) => t.clone(),
+            RegionCode::Number(n) => format!("{n:02}"),
+        }
+    }
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PrivacyFile {
     pub min_cell: Option<u32>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PipelineFile {
     pub name: String,
@@ -44,7 +82,7 @@ pub struct PipelineFile {
     pub sources: Vec<SourceFile>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TableFile {
     pub columns: IndexMap<String, String>,
@@ -57,7 +95,7 @@ pub struct TableFile {
 }
 
 /// Values far from their own series become findings: `{ columns: [presenti], by: struttura, threshold: 3.5 }`.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct OutlierFile {
     pub columns: Vec<String>,
@@ -65,7 +103,7 @@ pub struct OutlierFile {
     pub threshold: Option<f64>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CheckFile {
     pub name: String,
@@ -74,7 +112,7 @@ pub struct CheckFile {
     pub severity: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SourceFile {
     pub name: String,
@@ -84,10 +122,17 @@ pub struct SourceFile {
     pub format: String,
     /// Kept as YAML until `format` says which options are valid.
     #[serde(default)]
+    #[schemars(schema_with = "super::schema::source_options")]
     pub options: Option<serde_yaml_ng::Value>,
     #[serde(default)]
     pub columns: IndexMap<String, ColumnMapFile>,
+    /// How many rows may be rejected: a count (`20`) or a share (`5%`).
+    #[serde(default)]
+    #[schemars(schema_with = "super::schema::count_or_share")]
     pub max_rejected: Option<serde_yaml_ng::Value>,
+    /// How much smaller than its last good data a new export may be: a count or a share (`50%`).
+    #[serde(default)]
+    #[schemars(schema_with = "super::schema::count_or_share")]
     pub max_shrink: Option<serde_yaml_ng::Value>,
     /// HTTP headers; a value `env:NAME` is read from the environment.
     #[serde(default)]
@@ -95,9 +140,13 @@ pub struct SourceFile {
     pub timeout: Option<String>,
     pub retries: Option<u64>,
     /// A cadence (`monthly`) or `{ every: monthly, since: 2026-01 }`.
+    #[serde(default)]
+    #[schemars(schema_with = "super::schema::expected")]
     pub expected: Option<serde_yaml_ng::Value>,
     pub grace: Option<String>,
     /// The first period a URL template is filled in for; also where completeness starts.
+    #[serde(default)]
+    #[schemars(schema_with = "super::schema::since")]
     pub since: Option<serde_yaml_ng::Value>,
     /// `by_period`: a newer delivery covering a territory and period replaces an older one's rows there.
     pub supersede: Option<String>,
@@ -106,21 +155,24 @@ pub struct SourceFile {
 }
 
 /// Where a canonical column comes from: the export's header, or `{ header, pad }`.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum ColumnMapFile {
     Header(String),
     Long(ColumnLongFile),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ColumnLongFile {
     pub header: Option<String>,
+    /// Left-pad the value with zeros to this width (ISTAT codes lose their leading zeros in spreadsheets).
+    #[serde(default)]
+    #[schemars(schema_with = "super::schema::pad")]
     pub pad: Option<serde_yaml_ng::Value>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CsvOptions {
     pub delimiter: Option<String>,
@@ -131,7 +183,7 @@ pub struct CsvOptions {
     pub skip_totals: Option<bool>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct XlsxOptions {
     pub sheet: Option<String>,
@@ -141,7 +193,7 @@ pub struct XlsxOptions {
     pub skip_totals: Option<bool>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct JsonOptions {
     pub encoding: Option<String>,
@@ -150,20 +202,20 @@ pub struct JsonOptions {
     pub skip_totals: Option<bool>,
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ParquetOptions {
     pub decimal: Option<String>,
     pub date_format: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IndicatorsFile {
     pub indicators: Vec<IndicatorFile>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct IndicatorFile {
     pub id: String,
@@ -189,7 +241,7 @@ pub struct IndicatorFile {
     pub unknown_territories: Option<String>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TargetFile {
     pub territory: Option<String>,
@@ -198,7 +250,7 @@ pub struct TargetFile {
     pub value: f64,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DashboardFile {
     pub id: String,
@@ -208,14 +260,14 @@ pub struct DashboardFile {
     pub sections: Vec<SectionFile>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PeriodRangeFile {
     pub from: String,
     pub to: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SectionFile {
     pub title: Text,
@@ -224,7 +276,7 @@ pub struct SectionFile {
     pub charts: Vec<ChartFile>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum ChartFile {
     Trend {
@@ -271,14 +323,14 @@ pub enum ChartFile {
     },
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(untagged)]
 pub enum TerritoriesFile {
     List(Vec<String>),
     Selector(SelectorFile),
 }
 
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SelectorFile {
     pub children_of: Option<String>,

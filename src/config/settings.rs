@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::raw::ProjectFile;
+use super::raw::{ProjectFile, TerritoriesSetting};
 use super::{ConfigErrors, Engine, FileCtx, LineIndex, Locale, Period, Settings, Validation};
 
 /// The context of a file that is absent or did not parse: problems name it without a line.
@@ -24,8 +24,12 @@ pub(super) fn resolve(root: &Path, p: &str) -> PathBuf {
 }
 
 impl Validation {
-    /// The project's settings, and the territories file they name.
-    pub(super) fn check_settings(&mut self, f: ProjectFile, ctx: &FileCtx) -> (Settings, PathBuf) {
+    /// The project's settings, and where its territories come from.
+    pub(super) fn check_settings(
+        &mut self,
+        f: ProjectFile,
+        ctx: &FileCtx,
+    ) -> (Settings, TerritorySource) {
         let root = self.root.as_path();
         let errs = &mut self.errs;
         let locale = match f.locale.as_deref() {
@@ -78,11 +82,50 @@ impl Validation {
             plan_periods,
             engine: check_engine(f.engine.as_deref(), ctx, errs),
         };
-        (
-            settings,
-            resolve(root, f.territories.as_deref().unwrap_or("territories.csv")),
-        )
+        let territories = match f.territories {
+            None => TerritorySource::File(resolve(root, "territories.csv")),
+            Some(TerritoriesSetting::File(p)) => TerritorySource::File(resolve(root, &p)),
+            Some(TerritoriesSetting::Official(o)) => {
+                if o.istat.is_empty() {
+                    ctx.err(
+                        errs,
+                        "territories.istat",
+                        "name at least one region by its ISTAT code, e.g. istat: [\"05\"] for Veneto",
+                    );
+                }
+                let mut regions = Vec::new();
+                for (i, r) in o.istat.iter().map(|r| r.text()).enumerate() {
+                    match super::istat::region(&r) {
+                        Some(reg) => regions.push(reg.istat.clone()),
+                        None => ctx.err(
+                            errs,
+                            &format!("territories.istat[{i}]"),
+                            format!(
+                                "'{r}' is not an ISTAT region code; the regions are {}",
+                                super::istat::region_list()
+                            ),
+                        ),
+                    }
+                }
+                TerritorySource::Official {
+                    regions,
+                    extra: o.extra.map(|e| resolve(root, &e)),
+                }
+            }
+        };
+        (settings, territories)
     }
+}
+
+/// Where a project's territories come from.
+pub(super) enum TerritorySource {
+    /// A territories.csv holding all of them.
+    File(PathBuf),
+    /// The official lists of these regions (ISTAT codes), with the office's own units from `extra`.
+    Official {
+        regions: Vec<String>,
+        extra: Option<PathBuf>,
+    },
 }
 
 /// `engine: local` or `engine: ballista://HOST:PORT` (`ballista://standalone` starts a scheduler and

@@ -155,7 +155,10 @@ impl Validation {
             ctx.err(
                 errs,
                 &format!("{key}.territory"),
-                format!("territory '{t}' is not in territories.csv"),
+                format!(
+                    "territory '{t}' is not in territories.csv{}",
+                    super::istat::ceased_hint(t)
+                ),
             );
         }
         // Parquet exports are typed: no label cells to mistake for data.

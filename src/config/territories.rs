@@ -3,15 +3,46 @@
 use std::collections::BTreeMap;
 use std::path::Path;
 
+use super::settings::TerritorySource;
 use super::{Territories, Territory, Validation, shown_path};
 
 impl Validation {
-    /// Reads the territories file (code, name, level, parent) into the tree the project uses.
-    pub(super) fn load_territories(&mut self, path: &Path) -> Territories {
+    /// The project's tree of territories: its territories.csv, or the official lists of its
+    /// regions with its own units added from `extra`.
+    pub(super) fn load_territory_source(&mut self, source: TerritorySource) -> Territories {
+        match source {
+            TerritorySource::File(path) => self.load_territories(&path, Territories::default()),
+            TerritorySource::Official { regions, extra } => {
+                let mut official = Territories::default();
+                // The regions were checked with the settings: none is unknown here.
+                for t in super::istat::hierarchy(&regions).unwrap_or_default() {
+                    official.by_code.insert(t.code.clone(), t);
+                }
+                match extra {
+                    Some(path) if !path.exists() => {
+                        let shown = shown_path(&self.root, &path);
+                        self.errs.push(
+                            &shown,
+                            None,
+                            "",
+                            "the territories file named by territories.extra does not exist",
+                        );
+                        official
+                    }
+                    Some(path) => self.load_territories(&path, official),
+                    None => official,
+                }
+            }
+        }
+    }
+
+    /// Reads a territories file (code, name, level, parent) into the tree the project uses, on
+    /// top of `base` (the official territories, whose codes its rows may name as parents).
+    fn load_territories(&mut self, path: &Path, base: Territories) -> Territories {
         let root = self.root.as_path();
         let errs = &mut self.errs;
         let shown = shown_path(root, path);
-        let mut out = Territories::default();
+        let mut out = base;
         if !path.exists() {
             return out;
         }
@@ -63,12 +94,14 @@ impl Validation {
                 continue;
             }
             if out.by_code.contains_key(&code) {
-                errs.push(
-                    &shown,
-                    Some(line),
-                    "code",
-                    format!("territory '{code}' is listed twice"),
-                );
+                let message = if lines.contains_key(&code) {
+                    format!("territory '{code}' is listed twice")
+                } else {
+                    format!(
+                        "territory '{code}' is already an official territory (territories.istat); list only the office's own units here"
+                    )
+                };
+                errs.push(&shown, Some(line), "code", message);
                 continue;
             }
             let parent = Some(get(pi)).filter(|p| !p.is_empty());
@@ -92,7 +125,7 @@ impl Validation {
                         line,
                         "parent",
                         format!(
-                            "'{}' has parent '{p}', which is not a territory in this file",
+                            "'{}' has parent '{p}', which is not a territory in this file nor an official one",
                             t.code
                         ),
                     );

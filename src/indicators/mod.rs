@@ -306,6 +306,23 @@ async fn compute_one(
             ));
         }
     }
+    // A municipality code that ceased after the export was made counts for the one that took it over.
+    let mut moved = BTreeSet::new();
+    for (t, _, _) in base.iter_mut() {
+        if project.territories.get(t).is_none() {
+            let now = crate::config::istat::current_code(t);
+            if now != t.as_str() && project.territories.get(now).is_some() {
+                moved.insert(format!("{t} -> {now}"));
+                *t = now.to_string();
+            }
+        }
+    }
+    if !moved.is_empty() {
+        warnings.push(format!(
+            "ceased municipality codes counted for their successors: {}",
+            moved.into_iter().take(10).collect::<Vec<_>>().join(", ")
+        ));
+    }
     let unknown: BTreeSet<&str> = base
         .iter()
         .map(|(t, _, _)| t.as_str())
