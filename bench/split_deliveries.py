@@ -6,6 +6,7 @@ Usage: bench/split_deliveries.py DIR [OFFICES]   (reads DIR/data/presenze.csv, w
 DIR/data/presenze/OFFICE_YYYY-MM.csv; 100 offices × 12 months = 1,200 files by default)
 """
 import os
+import zlib
 import sys
 
 
@@ -20,7 +21,7 @@ def main():
         for line in f:
             day, _, facility = line.rstrip("\n").split(";")
             month = day[6:10] + "-" + day[3:5]
-            office = sum(map(ord, facility)) % offices
+            office = zlib.crc32(facility.encode()) % offices
             key = (office, month)
             w = files.get(key)
             if w is None:

@@ -158,7 +158,7 @@ pub async fn diagnose(
         }
         let findings = wh.findings_path(&s.name);
         if let Err(WarehouseError::Data { message, .. }) = wh
-            .get_json::<Vec<crate::ingest::findings::Finding>>(&findings)
+            .get_json::<Vec<crate::warehouse::findings::Finding>>(&findings)
             .await
         {
             let rel = relative(wh, findings.as_ref());

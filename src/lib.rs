@@ -15,4 +15,5 @@ pub(crate) mod publish;
 pub(crate) mod render;
 pub(crate) mod schedule;
 pub mod text;
+pub(crate) mod values;
 pub(crate) mod warehouse;

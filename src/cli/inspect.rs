@@ -442,7 +442,7 @@ pub async fn findings(
     source: Option<&str>,
     format: QueryFormat,
 ) -> anyhow::Result<String> {
-    use crate::ingest::findings;
+    use crate::warehouse::findings;
     let wh = Warehouse::open(&project.settings.warehouse)?;
     let found = findings::read_all(project, &wh, source).await?;
     if let QueryFormat::Csv = format {
@@ -515,7 +515,10 @@ pub async fn deliveries(
                 .output
                 .join("deliveries")
                 .join(&src.name)
-                .join(format!("{}.xlsx", crate::ingest::feedback_stem(&d.key)));
+                .join(format!(
+                    "{}.xlsx",
+                    crate::warehouse::manifest::outcome_stem(&d.key)
+                ));
             lines.push(DeliveryLine {
                 source: src.name.clone(),
                 delivery: d.key.clone(),

@@ -2,7 +2,8 @@
 
 use super::raw::IndicatorFile;
 use super::{
-    Direction, FileCtx, Grain, Indicator, Kind, Period, Target, TimeRollup, Unit, Validation,
+    Direction, FileCtx, Grain, Indicator, Kind, Period, Phrase, Target, TimeRollup, Unit,
+    Validation,
 };
 
 impl Validation {
@@ -174,6 +175,38 @@ impl Validation {
                 false
             }
         };
+        let phrase = f.phrase.map(|p| {
+            let feminine = match p.gender.as_deref() {
+                None | Some("m") => false,
+                Some("f") => true,
+                Some(other) => {
+                    ctx.err(
+                        errs,
+                        &format!("{key}.phrase.gender"),
+                        format!("'{other}' is not a gender here; use m or f"),
+                    );
+                    false
+                }
+            };
+            let plural = match p.number.as_deref() {
+                None | Some("singular") => false,
+                Some("plural") => true,
+                Some(other) => {
+                    ctx.err(
+                        errs,
+                        &format!("{key}.phrase.number"),
+                        format!("'{other}' is not a number here; use singular or plural"),
+                    );
+                    false
+                }
+            };
+            Phrase {
+                it: p.it,
+                en: p.en,
+                feminine,
+                plural,
+            }
+        });
         let on_track = f.on_track.unwrap_or(90.0);
         if !(0.0..=100.0).contains(&on_track) {
             ctx.err(
@@ -203,6 +236,7 @@ impl Validation {
             denominator: f.denominator,
             suppress_small_cells,
             ignore_unknown_territories,
+            phrase,
             builtin: None,
             file: ctx.shown.clone(),
             key: key.to_string(),

@@ -544,6 +544,20 @@ impl Locator {
     }
 }
 
+/// How sentences name an indicator: its noun phrase in each language, with the Italian gender and
+/// the number the verbs and participles agree with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Phrase {
+    /// The Italian noun phrase (`il tasso di occupazione dei posti`).
+    pub it: Option<String>,
+    /// The English noun phrase (`the place occupancy rate`).
+    pub en: Option<String>,
+    /// Feminine (`la quota`): participles end in -a / -e.
+    pub feminine: bool,
+    /// Plural (`i posti occupati`): verbs and participles agree.
+    pub plural: bool,
+}
+
 /// The typology of an indicator, as the plans' monitoring tables group them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Kind {
@@ -674,6 +688,8 @@ pub struct Indicator {
     pub suppress_small_cells: bool,
     /// Whether result rows of territories not in the territories are let through without failing the run.
     pub ignore_unknown_territories: bool,
+    /// How sentences name the indicator, when the YAML says.
+    pub phrase: Option<Phrase>,
     /// A figure osservatorio computes itself from the deliveries, not from SQL.
     pub builtin: Option<Builtin>,
     /// The indicators file it is declared in.
@@ -759,6 +775,7 @@ impl Builtin {
             denominator: Some(denominator),
             suppress_small_cells: false,
             ignore_unknown_territories: false,
+            phrase: None,
             builtin: Some(self),
             file: PathBuf::from("(built in)"),
             key: self.id().to_string(),

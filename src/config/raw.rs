@@ -239,6 +239,22 @@ pub struct IndicatorFile {
     pub denominator: Option<Text>,
     /// `fail` (default) | `ignore`: what a result row of a territory not in the territories does.
     pub unknown_territories: Option<String>,
+    /// How sentences name the indicator: a noun phrase per language, its gender and number.
+    pub phrase: Option<PhraseFile>,
+}
+
+/// `phrase: { it: "il tasso di occupazione dei posti", en: "the place occupancy rate", gender: m }`
+#[derive(Debug, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PhraseFile {
+    /// The Italian noun phrase, with its article.
+    pub it: Option<String>,
+    /// The English noun phrase, with its article.
+    pub en: Option<String>,
+    /// `m` (default) or `f`: the gender of the Italian phrase.
+    pub gender: Option<String>,
+    /// `singular` (default) or `plural`.
+    pub number: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]

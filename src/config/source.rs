@@ -56,7 +56,7 @@ fn check_text_format(
         });
         let valid = probe
             .as_deref()
-            .is_some_and(|p| crate::ingest::cell::parse_date_with(p, f).is_some());
+            .is_some_and(|p| crate::values::dates::parse_date_with(p, f).is_some());
         if !valid {
             ctx.err(errs, &format!("{key}.options.date_format"), format!("'{f}' is not a strftime date format with day, month and year, e.g. \"%d/%m/%Y\""));
         }

@@ -189,7 +189,7 @@ pub async fn read(wh: &Warehouse) -> Result<Vec<HistoryRow>, IndicatorError> {
 /// Every readable stored state, in run order, and the history files that cannot be read.
 pub async fn read_checked(
     wh: &Warehouse,
-) -> Result<(Vec<HistoryRow>, Vec<crate::schedule::Unreadable>), IndicatorError> {
+) -> Result<(Vec<HistoryRow>, Vec<crate::warehouse::Unreadable>), IndicatorError> {
     let mut paths = Vec::new();
     let mut list = wh.store.list(Some(&wh.path("_history")));
     while let Some(item) = list.next().await {
@@ -221,7 +221,7 @@ pub async fn read_checked(
             })?;
         match from_parquet(bytes) {
             Ok(rows) => out.extend(rows),
-            Err(e) => unreadable.push(crate::schedule::Unreadable {
+            Err(e) => unreadable.push(crate::warehouse::Unreadable {
                 path: p.to_string(),
                 message: e.to_string(),
             }),

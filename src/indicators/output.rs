@@ -53,10 +53,7 @@ pub fn schema() -> SchemaRef {
     ]))
 }
 
-/// Rounds away binary noise (0.1 + 0.2) while keeping far more precision than a cent.
-pub fn tidy(x: f64) -> f64 {
-    format!("{x:.9}").parse().unwrap_or(x)
-}
+pub use crate::values::numbers::tidy;
 
 /// A text column of `rows`, for a record batch.
 pub(super) fn text_array<T>(rows: &[T], f: &dyn Fn(&T) -> &str) -> Arc<dyn Array> {

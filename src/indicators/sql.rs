@@ -6,30 +6,14 @@ use datafusion::arrow::array::{Array, ArrayRef, AsArray, RecordBatch};
 use datafusion::arrow::compute::cast;
 use datafusion::arrow::datatypes::{DataType, Date32Type, Float64Type};
 use datafusion::common::tree_node::TreeNodeRecursion;
-use datafusion::execution::context::{SQLOptions, SessionContext};
+
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::DataFrame;
 
 use super::IndicatorError;
 use crate::config::{Grain, Period};
 
-/// Plans `sql` refusing DDL, DML and other statements: indicator SQL may only read.
-pub async fn plan_read_only(ctx: &SessionContext, sql: &str) -> Result<DataFrame, String> {
-    let options = SQLOptions::new()
-        .with_allow_ddl(false)
-        .with_allow_dml(false)
-        .with_allow_statements(false);
-    ctx.sql_with_options(sql, options).await.map_err(|e| {
-        let msg = e.to_string();
-        if msg.contains("not supported")
-            && (msg.contains("DDL") || msg.contains("DML") || msg.contains("Statement"))
-        {
-            format!("only a query (SELECT or WITH) is allowed here: {msg}")
-        } else {
-            msg
-        }
-    })
-}
+pub use crate::warehouse::session::plan_read_only;
 
 /// The tables a plan reads, including those read by subqueries.
 pub fn tables_read(plan: &LogicalPlan) -> BTreeSet<String> {

@@ -376,7 +376,7 @@ async fn coverage(
         "SELECT DISTINCT _territory AS t, CAST(\"{}\" AS DATE) AS d FROM staged WHERE \"{}\" IS NOT NULL",
         column.name, column.name
     );
-    let df = crate::indicators::sql::plan_read_only(&ctx, &sql)
+    let df = crate::warehouse::session::plan_read_only(&ctx, &sql)
         .await
         .map_err(IngestError::Other)?;
     let batches = df

@@ -41,15 +41,7 @@ pub fn folder(project: &Project, source: &str) -> PathBuf {
     project.settings.output.join("deliveries").join(source)
 }
 
-/// The file name (without extension) of a delivery's outcome files: its key, folders joined by
-/// `_`, extension dropped.
-pub fn stem(key: &str) -> String {
-    let flat = key.replace(['/', '\\'], "_");
-    match flat.rsplit_once('.') {
-        Some((stem, _)) if !stem.is_empty() => stem.to_string(),
-        _ => flat,
-    }
-}
+pub use crate::warehouse::manifest::outcome_stem as stem;
 
 struct Words {
     header: [&'static str; 5],

@@ -9,10 +9,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
-use object_store::aws::{AmazonS3Builder, AmazonS3ConfigKey};
 use object_store::client::{
-    ClientConfigKey, ClientOptions, HttpClient, HttpConnector, HttpError, HttpRequest,
-    HttpResponse, HttpService, ReqwestConnector,
+    ClientOptions, HttpClient, HttpConnector, HttpError, HttpRequest, HttpResponse, HttpService,
+    ReqwestConnector,
 };
 use object_store::http::HttpBuilder;
 use object_store::local::LocalFileSystem;
@@ -187,7 +186,7 @@ fn locate(url: &str, remote: &RemoteOptions) -> Result<Located, IngestError> {
         let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
         let counter = CountingConnector::default();
         let requests = counter.requests.clone();
-        let store = s3_builder(bucket, remote.timeout)
+        let store = crate::warehouse::store::s3_builder(bucket, remote.timeout)
             .with_retry(remote.retry())
             .with_http_connector(counter)
             .build()
@@ -211,17 +210,6 @@ pub(super) fn listing_store(
 ) -> Result<(Arc<dyn ObjectStore>, StorePath), IngestError> {
     let (store, path, _) = locate(base, remote)?;
     Ok((store, path))
-}
-
-/// A builder for the bucket from the standard AWS variables (`AWS_ENDPOINT_URL`, `AWS_REGION`,
-/// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_ALLOW_HTTP`, ...), with a request timeout.
-pub fn s3_builder(bucket: &str, timeout: Duration) -> AmazonS3Builder {
-    AmazonS3Builder::from_env()
-        .with_bucket_name(bucket)
-        .with_config(
-            AmazonS3ConfigKey::Client(ClientConfigKey::Timeout),
-            format!("{}ms", timeout.as_millis()),
-        )
 }
 
 fn authority(u: &url::Url) -> String {

@@ -3,42 +3,16 @@
 //! absolute deviation, as DHIS2's outlier analysis does).
 
 use datafusion::arrow::array::{Array, Float64Array, Int64Array};
-use serde::{Deserialize, Serialize};
 
 use super::IngestError;
 use crate::config::{Source, Table};
 use crate::warehouse::Warehouse;
+pub use crate::warehouse::findings::Finding;
 
 /// At most this many findings are kept per rule and column: enough to act on, bounded in size.
 const MAX_PER_RULE: usize = 1000;
 /// A series needs this many values before a value can stand out from it.
 const MIN_SERIES: usize = 5;
-
-/// One finding: where it is, what it is, and why it was raised.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Finding {
-    /// The source whose export holds the row.
-    pub source: String,
-    /// The table it feeds.
-    pub table: String,
-    /// The line (or sheet row) in the export.
-    pub line: i64,
-    /// `rule` or `outlier`.
-    pub kind: String,
-    /// The rule's name, or `outlier`.
-    pub name: String,
-    /// The column the finding is about.
-    pub column: String,
-    /// The value found.
-    pub value: String,
-    /// The row's identifying values (its required columns), e.g. `struttura=PD001`.
-    pub keys: String,
-    /// Why it was raised, in words.
-    pub reason: String,
-    /// The delivery (file) of the source that holds the row.
-    #[serde(default)]
-    pub delivery: String,
-}
 
 fn df_err(e: impl std::fmt::Display) -> IngestError {
     IngestError::Other(format!("findings: {e}"))
@@ -49,7 +23,7 @@ async fn rows_of(
     ctx: &datafusion::prelude::SessionContext,
     sql: &str,
 ) -> Result<Vec<datafusion::arrow::record_batch::RecordBatch>, IngestError> {
-    let df = crate::indicators::sql::plan_read_only(ctx, sql)
+    let df = crate::warehouse::session::plan_read_only(ctx, sql)
         .await
         .map_err(df_err)?;
     df.collect().await.map_err(df_err)
@@ -176,12 +150,12 @@ pub async fn find(
                         "outlier",
                         "outlier",
                         column,
-                        crate::indicators::output::tidy(xs.value(i)).to_string(),
+                        crate::values::numbers::tidy(xs.value(i)).to_string(),
                         keys_of(&b, i, 5),
                         format!(
                             "robust z-score {:.1} within {within} (median {}, threshold {})",
                             zs.value(i),
-                            crate::indicators::output::tidy(ms.value(i)),
+                            crate::values::numbers::tidy(ms.value(i)),
                             rule.threshold
                         ),
                     ));
@@ -217,71 +191,6 @@ fn outlier_sql(by: &str, column: &str, threshold: f64, key_list: &str) -> String
          WHERE abs(_o_z) > {threshold:?} ORDER BY _o_series, _line LIMIT {MAX_PER_RULE}",
         key_list_v = key_list.replace(", \"", ", v.\""),
     )
-}
-
-/// The columns of `findings.csv` and of `osservatorio findings`.
-pub const COLUMNS: [&str; 10] = [
-    "source", "table", "line", "kind", "name", "column", "value", "keys", "reason", "delivery",
-];
-
-impl Finding {
-    /// The finding's cells in the order of [`COLUMNS`].
-    pub fn record(&self) -> [String; 10] {
-        [
-            self.source.clone(),
-            self.table.clone(),
-            self.line.to_string(),
-            self.kind.clone(),
-            self.name.clone(),
-            self.column.clone(),
-            self.value.clone(),
-            self.keys.clone(),
-            self.reason.clone(),
-            self.delivery.clone(),
-        ]
-    }
-}
-
-/// The findings of the project's sources (of one source when `only` names it), in source order.
-pub async fn read_all(
-    project: &crate::config::Project,
-    wh: &Warehouse,
-    only: Option<&str>,
-) -> Result<Vec<Finding>, crate::warehouse::WarehouseError> {
-    let mut out = Vec::new();
-    for s in project
-        .sources
-        .iter()
-        .filter(|s| only.is_none_or(|o| s.name == o))
-    {
-        let manifest: Option<crate::warehouse::manifest::SourceManifest> =
-            wh.get_json(&wh.manifest_path(&s.name)).await?;
-        let files: Vec<String> = match &manifest {
-            Some(m) if !m.deliveries.is_empty() => m
-                .deliveries
-                .iter()
-                .filter(|d| d.published.is_some())
-                .filter_map(|d| d.findings_file.clone())
-                .collect(),
-            // A manifest from before deliveries: one findings file per source.
-            _ => vec![format!("_findings/{}.json", s.name)],
-        };
-        for f in files {
-            let found: Option<Vec<Finding>> = wh.get_json(&wh.path(&f)).await?;
-            out.extend(found.unwrap_or_default());
-        }
-    }
-    Ok(out)
-}
-
-/// The findings as CSV, header first.
-pub fn to_csv(findings: &[Finding]) -> Result<Vec<u8>, csv::Error> {
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(COLUMNS)?;
-    for f in findings {
-        crate::text::write_csv_record(&mut w, f.record())?;
-    }
-    w.into_inner().map_err(|e| csv::Error::from(e.into_error()))
 }
 
 fn median(xs: &[f64]) -> Option<f64> {

@@ -18,7 +18,6 @@ mod rows;
 use std::sync::Arc;
 
 use datafusion::arrow::array::{Int64Array, StringArray};
-use datafusion::arrow::datatypes::{DataType, Field, Schema};
 use datafusion::arrow::record_batch::RecordBatch;
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::arrow::arrow_writer::ArrowRowGroupWriterFactory;
@@ -28,19 +27,6 @@ use serde::Serialize;
 use crate::config::{Format, Project, Severity, Source, Table};
 use crate::warehouse::manifest::{Attempt, CheckResult, Delivery, Published, SourceManifest};
 
-/// The file name (without extension) of a delivery's outcome files under
-/// `OUTPUT/deliveries/SOURCE/`.
-pub fn feedback_stem(key: &str) -> String {
-    feedback::stem(key)
-}
-
-/// An S3 store for `bucket` from the standard AWS variables, with the same timeout and retries as
-/// remote sources.
-pub fn s3_store(bucket: &str) -> Result<object_store::aws::AmazonS3, object_store::Error> {
-    fetch::s3_builder(bucket, std::time::Duration::from_secs(60))
-        .with_retry(object_store::RetryConfig::default())
-        .build()
-}
 use crate::warehouse::{Warehouse, WarehouseError};
 
 const BATCH_ROWS: usize = 8192;
@@ -1093,7 +1079,7 @@ async fn run_checks(
             "SELECT _line FROM staged WHERE NOT ({}) ORDER BY _line",
             check.rule
         );
-        let batches = match crate::indicators::sql::plan_read_only(&ctx, &sql).await {
+        let batches = match crate::warehouse::session::plan_read_only(&ctx, &sql).await {
             Ok(df) => df.collect().await.map_err(|e| e.to_string()),
             Err(e) => Err(e),
         }
@@ -1124,19 +1110,6 @@ async fn run_checks(
     Ok(out)
 }
 
-/// The schema of rejected rows, as `query` reads them from the table `_rejected`.
-pub(crate) fn rejected_schema() -> datafusion::arrow::datatypes::SchemaRef {
-    Arc::new(Schema::new(vec![
-        Field::new("source", DataType::Utf8, false),
-        Field::new("table", DataType::Utf8, false),
-        Field::new("delivery", DataType::Utf8, false),
-        Field::new("line", DataType::Int64, false),
-        Field::new("column", DataType::Utf8, false),
-        Field::new("value", DataType::Utf8, false),
-        Field::new("reason", DataType::Utf8, false),
-    ]))
-}
-
 /// A delivery's rejected rows as a Parquet file.
 fn rejected_parquet(
     source: &str,
@@ -1146,7 +1119,7 @@ fn rejected_parquet(
 ) -> Result<Vec<u8>, IngestError> {
     let n = rejections.len();
     let batch = RecordBatch::try_new(
-        rejected_schema(),
+        crate::warehouse::rejected_schema(),
         vec![
             Arc::new(StringArray::from(vec![source; n])),
             Arc::new(StringArray::from(vec![table; n])),
@@ -1167,7 +1140,7 @@ fn rejected_parquet(
     )
     .map_err(|e| IngestError::Other(e.to_string()))?;
     let mut buf = Vec::new();
-    let mut w = ArrowWriter::try_new(&mut buf, rejected_schema(), None)
+    let mut w = ArrowWriter::try_new(&mut buf, crate::warehouse::rejected_schema(), None)
         .map_err(|e| IngestError::Other(e.to_string()))?;
     w.write(&batch)
         .map_err(|e| IngestError::Other(e.to_string()))?;

@@ -58,11 +58,19 @@ pub(super) fn fingerprint(project: &Project, manifests: &[Option<SourceManifest>
             "periods_seen": m.as_ref().map(|m| &m.periods_seen),
             "error": m.as_ref().and_then(|m| m.last_attempt.as_ref()).map(|a| &a.error),
             "late": m.as_ref().and_then(|m| super::late_since(s, m, now)),
+            // The data-quality section links the outcome files of deliveries by their state.
+            "deliveries": m.as_ref().map(|m| m.deliveries.iter().map(|d| (&d.key, d.state())).collect::<Vec<_>>()),
         });
         part(&s.name, shown.to_string().as_bytes());
     }
     let today = now.with_timezone(&project.settings.timezone).date_naive();
     part("today", today.to_string().as_bytes());
+    // The pages tell what changed since the last signed-off bundle: a new one changes them.
+    let last_bundle = crate::publish::bundle::list(project)
+        .into_iter()
+        .map(|(name, m)| (m.signed_off_at, name))
+        .max();
+    part("last bundle", format!("{last_bundle:?}").as_bytes());
     hex::encode(h.finalize())
 }
 

@@ -107,6 +107,10 @@ pub struct Labels {
     pub kind_outcome: &'static str,
     /// Data quality by office.
     pub quality: &'static str,
+    /// Heading of what changed since the last signed-off bundle.
+    pub since_meeting: &'static str,
+    /// Said when nothing on the page changed since then.
+    pub since_meeting_none: &'static str,
     /// Heading of the warning about figures of territories not in the territory list.
     pub unknown_territories: &'static str,
     /// Column: rows rejected.
@@ -209,6 +213,8 @@ pub fn labels(locale: Locale) -> Labels {
             kind_outcome: "Indicatori di esito",
             quality: "Qualità dei dati per ufficio",
             unknown_territories: "Territori sconosciuti.",
+            since_meeting: "Dall'ultima riunione",
+            since_meeting_none: "Nessuna cifra di questa pagina è cambiata dall'ultima versione approvata.",
             rejected_rows: "Righe scartate",
             delivery_outcomes: "Esito delle consegne",
             quality_note: "Consegne mancanti o in ritardo rispetto alla cadenza dichiarata, righe che violano le regole di controllo e valori anomali rispetto alla serie della stessa struttura o territorio.",
@@ -295,6 +301,8 @@ pub fn labels(locale: Locale) -> Labels {
             kind_outcome: "Outcome indicators",
             quality: "Data quality by office",
             unknown_territories: "Unknown territories.",
+            since_meeting: "Since the last meeting",
+            since_meeting_none: "No figure on this page changed since the last signed-off version.",
             rejected_rows: "Rows rejected",
             delivery_outcomes: "Delivery outcomes",
             quality_note: "Deliveries missing or late against the declared cadence, rows breaking the check rules, and values far from their own facility's or territory's series.",

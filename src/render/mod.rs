@@ -1,6 +1,7 @@
 //! Render: static, self-contained dashboards from the computed indicator table and the warehouse
 //! manifests only, so it can run on its own after `compute`.
 
+mod changes;
 pub mod charts;
 mod data;
 pub mod format;
@@ -21,9 +22,9 @@ use crate::config::{Chart, Dashboard, Grain, Indicator, Kind, Locale, Period, Pr
 use crate::indicators::lineage::Lineage;
 use crate::indicators::output;
 use crate::indicators::targets::Status;
-use crate::ingest::findings::Finding;
 use crate::publish::{CONFIDENTIAL, PublishedFigure, PublishedFigures};
 use crate::warehouse::Warehouse;
+use crate::warehouse::findings::Finding;
 use crate::warehouse::manifest::SourceManifest;
 
 #[derive(Debug, thiserror::Error)]
@@ -390,7 +391,7 @@ pub async fn render(
     inputs::record(project, None).map_err(RenderError::Io)?;
     let lineage = crate::indicators::lineage::lineage(project, &manifests).await;
     // The data-quality findings of every source, for the office and the report.
-    let found = crate::ingest::findings::read_all(project, wh, None)
+    let found = crate::warehouse::findings::read_all(project, wh, None)
         .await
         .map_err(|e| RenderError::Io(e.to_string()))?;
     let ctx = Ctx {
@@ -434,7 +435,7 @@ pub async fn render(
         outcomes.push(outcome);
     }
     render_index(&ctx, &env, &outcomes, run_id, &generated)?;
-    let csv = crate::ingest::findings::to_csv(&found).map_err(|e| io(out, e))?;
+    let csv = crate::warehouse::findings::to_csv(&found).map_err(|e| io(out, e))?;
     output::write_atomic(&out.join("findings.csv"), &csv)?;
     let record = crate::publish::bundle::RenderRecord {
         run_id: run_id.to_string(),
@@ -588,6 +589,10 @@ fn fill_dashboard(
     let quality = quality::office_rows(ctx, &quality::sources_of(ctx, d));
     let unknown = quality::unknown_territories(ctx, d);
     let shown = ctx.figures.take_shown();
+    let meeting = changes::last_meeting(ctx.project);
+    let since_meeting = meeting
+        .as_ref()
+        .map(|m| changes::sentences(ctx, d, &shown, m));
     data::write_figures(&shown, &ctx.project.territories, dir, "data")?;
     let mut notes = vec![l.rollup_note.to_string()];
     notes.extend(disclosure_note(ctx, &shown));
@@ -602,6 +607,7 @@ fn fill_dashboard(
         glance => glance,
         quality => quality,
         unknown => unknown,
+        since_meeting => since_meeting,
         notes => notes,
         data_downloads => downloads("data", &["csv", "xlsx"]),
         labels => l,

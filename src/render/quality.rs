@@ -50,7 +50,7 @@ fn outcome_links(
     });
     for d in wanted {
         rejected += d.published.as_ref().map_or(0, |p| p.rejected_rows);
-        let stem = crate::ingest::feedback_stem(&d.key);
+        let stem = crate::warehouse::manifest::outcome_stem(&d.key);
         let file = ctx
             .project
             .settings

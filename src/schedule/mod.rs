@@ -483,23 +483,7 @@ pub fn dry_run(project: &Project, now: chrono::DateTime<chrono::Utc>, n: usize) 
     s
 }
 
-/// A stored record that cannot be read: its object and why. Skipped by readers, reported, and
-/// moved aside to `_quarantine/` by `doctor --fix`.
-#[derive(Debug, Clone)]
-pub struct Unreadable {
-    pub path: String,
-    pub message: String,
-}
-
-impl std::fmt::Display for Unreadable {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} is not readable ({}): skipped; `osservatorio doctor --fix` moves it aside to _quarantine/",
-            self.path, self.message
-        )
-    }
-}
+pub use crate::warehouse::Unreadable;
 
 /// Every run record in the ledger, oldest first; an unreadable record is skipped with a warning.
 pub async fn ledger(wh: &Warehouse) -> Result<Vec<RunReport>, WarehouseError> {

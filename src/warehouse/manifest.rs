@@ -183,3 +183,13 @@ impl SourceManifest {
         out
     }
 }
+
+/// The file name (without extension) of a delivery's outcome files: its key, folders joined by
+/// `_`, extension dropped.
+pub fn outcome_stem(key: &str) -> String {
+    let flat = key.replace(['/', '\\'], "_");
+    match flat.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem.to_string(),
+        _ => flat,
+    }
+}

@@ -1,10 +1,12 @@
 //! The warehouse: where each source's rows live as Parquet, addressed through object_store so that
 //! a folder today can be a bucket tomorrow, with the manifests that make every figure traceable.
 
+pub mod findings;
 pub mod functions;
 pub mod integrity;
 pub mod manifest;
 pub mod session;
+pub mod store;
 
 use std::sync::Arc;
 
@@ -58,7 +60,7 @@ impl Warehouse {
             if bucket.is_empty() {
                 return Err(err("write the warehouse as s3://bucket/prefix/".into()));
             }
-            let store = crate::ingest::s3_store(bucket).map_err(|e| err(e.to_string()))?;
+            let store = store::s3_store(bucket).map_err(|e| err(e.to_string()))?;
             let prefix = prefix.trim_matches('/');
             let url = Url::parse(&if prefix.is_empty() {
                 format!("s3://{bucket}/")
@@ -233,6 +235,37 @@ impl Warehouse {
         }
         Ok(())
     }
+}
+
+/// A stored record that cannot be read: its object and why. Skipped by readers, reported, and
+/// moved aside to `_quarantine/` by `doctor --fix`.
+#[derive(Debug, Clone)]
+pub struct Unreadable {
+    pub path: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} is not readable ({}): skipped; `osservatorio doctor --fix` moves it aside to _quarantine/",
+            self.path, self.message
+        )
+    }
+}
+
+/// The schema of rejected rows, as `query` reads them from the table `_rejected`.
+pub fn rejected_schema() -> SchemaRef {
+    Arc::new(Schema::new(vec![
+        Field::new("source", DataType::Utf8, false),
+        Field::new("table", DataType::Utf8, false),
+        Field::new("delivery", DataType::Utf8, false),
+        Field::new("line", DataType::Int64, false),
+        Field::new("column", DataType::Utf8, false),
+        Field::new("value", DataType::Utf8, false),
+        Field::new("reason", DataType::Utf8, false),
+    ]))
 }
 
 pub fn arrow_type(ty: ColumnType) -> DataType {

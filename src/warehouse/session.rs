@@ -34,6 +34,44 @@ fn new_context() -> SessionContext {
     ctx
 }
 
+/// Plans `sql` refusing DDL, DML and other statements: SQL run on the warehouse (indicators,
+/// checks, findings, `query`) may only read. The plan itself is judged, not DataFusion's words.
+pub async fn plan_read_only(
+    ctx: &SessionContext,
+    sql: &str,
+) -> Result<datafusion::dataframe::DataFrame, String> {
+    use datafusion::logical_expr::LogicalPlan;
+    let plan = ctx
+        .state()
+        .create_logical_plan(sql)
+        .await
+        .map_err(|e| e.to_string())?;
+    let refused = match &plan {
+        LogicalPlan::Ddl(_) => Some("a definition (CREATE, DROP, ...)"),
+        LogicalPlan::Dml(_) => Some("a change of data (INSERT, UPDATE, DELETE, COPY)"),
+        LogicalPlan::Statement(_) => Some("a statement (SET, a transaction, ...)"),
+        _ => None,
+    };
+    // Also anything of the kind deeper in the plan (EXPLAIN of an INSERT, a COPY).
+    let verified = datafusion::execution::context::SQLOptions::new()
+        .with_allow_ddl(false)
+        .with_allow_dml(false)
+        .with_allow_statements(false)
+        .verify_plan(&plan);
+    match (refused, verified) {
+        (Some(what), _) => Err(format!(
+            "only a query (SELECT or WITH) is allowed here, not {what}"
+        )),
+        (None, Err(e)) => Err(format!(
+            "only a query (SELECT or WITH) is allowed here: {e}"
+        )),
+        (None, Ok(())) => ctx
+            .execute_logical_plan(plan)
+            .await
+            .map_err(|e| e.to_string()),
+    }
+}
+
 /// A session that can read the warehouse's files (its object store registered), with no tables.
 pub fn warehouse_context(wh: &Warehouse) -> Result<SessionContext, WarehouseError> {
     let ctx = new_context();
@@ -125,7 +163,7 @@ pub async fn register_rejected(
     wh: &Warehouse,
 ) -> Result<(), WarehouseError> {
     let files = rejected_files(project, wh).await?;
-    let schema = crate::ingest::rejected_schema();
+    let schema = super::rejected_schema();
     if files.is_empty() {
         let mem = MemTable::try_new(schema, vec![vec![]]).map_err(|e| df_err("_rejected", e))?;
         ctx.register_table("_rejected", Arc::new(mem))
