@@ -216,7 +216,7 @@ struct Download {
 /// Links to a chart's data files, labelled as data.
 fn data_downloads(name: &str, locale: Locale) -> Vec<Download> {
     let word = labels::labels(locale).data;
-    ["csv", "xlsx"]
+    ["csv", "xlsx", "ods"]
         .iter()
         .map(|e| Download {
             href: format!("{name}.{e}"),
@@ -555,6 +555,9 @@ fn fill_dashboard(
     let unknown = quality::unknown_territories(ctx, d);
     let shown = ctx.figures.take_shown();
     data::write_figures(&shown, &ctx.project.territories, dir, "data")?;
+    // The same figures for statistical portals (SDMX-CSV), and every workbook as OpenDocument.
+    crate::publish::opendata::write_sdmx(ctx.project, &shown, dir).map_err(|e| io(dir, e))?;
+    crate::publish::ods::beside_every_xlsx(dir).map_err(|(p, e)| io(&p, e))?;
     let mut notes = vec![l.rollup_note.to_string()];
     notes.extend(disclosure_note(ctx, &shown));
     let page = minijinja::context! {
@@ -569,7 +572,7 @@ fn fill_dashboard(
         quality => quality,
         unknown => unknown,
         notes => notes,
-        data_downloads => downloads("data", &["csv", "xlsx"]),
+        data_downloads => downloads("data", &["csv", "xlsx", "ods"]),
         labels => l,
     };
     let html = env
@@ -910,7 +913,7 @@ fn chart(
             Ok(PageChart {
                 title: chart_title(ctx, title, default_title),
                 table: Some(view),
-                downloads: downloads(&name, &["csv", "xlsx"]),
+                downloads: downloads(&name, &["csv", "xlsx", "ods"]),
                 ..PageChart::default()
             })
         }
