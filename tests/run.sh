@@ -9,6 +9,11 @@ if ! python3 -c "import moto.server, flask" >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check 'moto[server]'
 fi
 
+if ! python3 -c "import rdflib, odf, pysdmx.io.csv" >/dev/null 2>&1; then
+  echo "== installing rdflib, pysdmx[data], odfpy: the open-data readers the publication tests use"
+  python3 -m pip install --quiet --disable-pip-version-check rdflib 'pysdmx[data]' odfpy
+fi
+
 # The Ballista test runs the bundled project on an in-process cluster: the suite is built with it.
 echo "== cargo test --features ballista"
 cargo test --locked --features ballista "$@"
