@@ -110,9 +110,19 @@ pub struct Territory {
 pub struct Territories {
     /// The territories, keyed by code.
     pub by_code: BTreeMap<String, Territory>,
+    /// The ISTAT code of territories that have one (territories.csv's optional `istat` column).
+    pub istat: BTreeMap<String, String>,
 }
 
 impl Territories {
+    /// The code open data identifies a territory by: its ISTAT code when it has one.
+    pub fn ref_area(&self, code: &str) -> String {
+        self.istat
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
+    }
+
     /// The territory with this code, if any.
     pub fn get(&self, code: &str) -> Option<&Territory> {
         self.by_code.get(code)

@@ -109,7 +109,7 @@ pub fn sdmx_record(project: &Project, structure: &str, f: &PublishedFigure) -> [
         structure.to_string(),
         "I".to_string(),
         f.indicator.clone(),
-        f.territory.clone(),
+        project.territories.ref_area(&f.territory),
         sdmx_period(&f.period),
         f.value
             .filter(|_| !f.suppressed())
