@@ -244,6 +244,18 @@ fn every_bundle_holds_sdmx_csv_a_dcat_ap_it_record_and_ods_files() {
     let dir = bundled_project();
     let p = dir.path();
     add_publication(p, "");
+    // Padova's ISTAT province code: open data names territories by it.
+    let territories = std::fs::read_to_string(p.join("territories.csv")).expect("territories");
+    let with_istat: String = territories
+        .lines()
+        .enumerate()
+        .map(|(i, l)| match (i, l.split(',').next()) {
+            (0, _) => format!("{l},istat\n"),
+            (_, Some("PD")) => format!("{l},028\n"),
+            _ => format!("{l},\n"),
+        })
+        .collect();
+    write(p, "territories.csv", with_istat.as_bytes());
     run(p);
     // The rendered output has an .ods beside every .xlsx, and each page its SDMX-CSV.
     for d in ["pilotaggio", "piano-di-zona"] {
@@ -283,6 +295,11 @@ fn every_bundle_holds_sdmx_csv_a_dcat_ap_it_record_and_ods_files() {
     ));
     assert!(sdmx.contains(",2024-M03,"), "monthly periods as 2024-M03");
     assert!(
+        sdmx.contains(",028,"),
+        "REF_AREA is the ISTAT code where there is one"
+    );
+    assert!(!sdmx.contains(",PD,"), "{sdmx}");
+    assert!(
         sdmx.contains(",,PC,A\n") || sdmx.contains(",,NR,A\n"),
         "{sdmx}"
     );
@@ -302,4 +319,36 @@ fn every_bundle_holds_sdmx_csv_a_dcat_ap_it_record_and_ods_files() {
     }
     let out = osservatorio(p, &["verify", &bundle.to_string_lossy()]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn the_data_files_a_bundle_was_computed_from_stay_while_it_exists() {
+    let dir = bundled_project();
+    let p = dir.path();
+    run(p);
+    let out = osservatorio(p, &["publish", "--by", "Maria Rossi"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let bundle = bundle_of(&out);
+    let manifest: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(bundle.join("MANIFEST.json")).expect("manifest"),
+    )
+    .expect("JSON");
+    let sources = manifest["sources"].as_array().expect("sources");
+    assert!(!sources.is_empty());
+    let mut named = Vec::new();
+    for s in sources {
+        let files = s["data_files"].as_array().expect("data_files");
+        assert!(!files.is_empty(), "{s}");
+        named.extend(files.iter().filter_map(|f| f.as_str()).map(str::to_string));
+    }
+    let first = sources[0]["name"].as_str().expect("name").to_string();
+    let before = common::stored_file(p, &first).expect("a stored file");
+    // Every source is read again into new files: the superseded ones the bundle names stay.
+    let out = osservatorio(p, &["run", "--full"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let after = common::stored_file(p, &first).expect("a stored file");
+    assert_ne!(before, after, "run --full writes new data files");
+    for f in &named {
+        assert!(p.join("warehouse").join(f).is_file(), "{f} was removed");
+    }
 }

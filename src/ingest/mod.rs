@@ -751,6 +751,8 @@ async fn remove_unnamed(
         named.extend(d.rejected_file.clone());
         named.extend(d.findings_file.clone());
     }
+    // Files a published bundle was computed from stay while the bundle exists.
+    named.extend(crate::publish::bundle::pinned_files(wh).await?);
     wh.remove_all_but(&wh.partition(&table.name, &source.name), &named)
         .await?;
     wh.remove_all_but(

@@ -5,6 +5,7 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use object_store::ObjectStoreExt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
@@ -73,6 +74,54 @@ pub struct SourceEntry {
     pub url: String,
     pub sha256: String,
     pub ingested_at: String,
+    /// The warehouse data files (relative to its root) the source's rows were read from at
+    /// publication: ingest keeps them while the bundle exists.
+    #[serde(default)]
+    pub data_files: Vec<String>,
+}
+
+/// Where the warehouse records, per bundle, the data files it was computed from.
+const PINS: &str = "_published";
+
+/// The data files one bundle was computed from, kept in the warehouse beside the data.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Pin {
+    bundle: String,
+    files: Vec<String>,
+}
+
+/// Every pin of the warehouse, by path.
+async fn pins(wh: &Warehouse) -> Result<Vec<(object_store::path::Path, Pin)>, BundleError> {
+    use futures::StreamExt;
+    let prefix = wh.path(PINS);
+    let mut locations = Vec::new();
+    let mut list = wh.store.list(Some(&prefix));
+    while let Some(item) = list.next().await {
+        let meta = item.map_err(|e| BundleError::Io(format!("{prefix}: {e}")))?;
+        locations.push(meta.location);
+    }
+    let mut out = Vec::new();
+    for location in locations {
+        if let Some(pin) = wh.get_json::<Pin>(&location).await? {
+            out.push((location, pin));
+        }
+    }
+    Ok(out)
+}
+
+/// The warehouse data files some published bundle was computed from: ingest's clean-up of
+/// superseded files keeps them.
+pub async fn pinned_files(
+    wh: &Warehouse,
+) -> Result<BTreeSet<String>, crate::warehouse::WarehouseError> {
+    match pins(wh).await {
+        Ok(p) => Ok(p.into_iter().flat_map(|(_, pin)| pin.files).collect()),
+        Err(BundleError::Warehouse(e)) => Err(e),
+        Err(e) => Err(crate::warehouse::WarehouseError::Data {
+            path: PINS.to_string(),
+            message: e.to_string(),
+        }),
+    }
 }
 
 /// MANIFEST.json of a published bundle.
@@ -224,6 +273,23 @@ pub async fn publish(
             return Err(e);
         }
     };
+    // The data files the figures came from stay in the warehouse while a bundle names them; pins
+    // of bundles since removed from the output folder let theirs go.
+    for (location, pin) in pins(wh).await? {
+        if !root.join(&pin.bundle).exists() {
+            let _ = wh.store.delete(&location).await;
+        }
+    }
+    let pin = Pin {
+        bundle: name.clone(),
+        files: manifest
+            .sources
+            .iter()
+            .flat_map(|s| s.data_files.iter().cloned())
+            .collect(),
+    };
+    wh.put_json(&wh.path(&format!("{PINS}/{name}.json")), &pin)
+        .await?;
     std::fs::rename(&staging, &target).map_err(|e| io(&target, e))?;
     Ok((target, manifest))
 }
@@ -265,12 +331,24 @@ async fn fill_bundle(
     let mut sources = Vec::new();
     for s in &project.sources {
         let m: Option<SourceManifest> = wh.get_json(&wh.manifest_path(&s.name)).await?;
-        if let Some(p) = m.and_then(|m| m.published) {
+        let Some(m) = m else { continue };
+        let mut data_files: Vec<String> = m
+            .deliveries
+            .iter()
+            .filter_map(|d| d.published.as_ref().and_then(|p| p.file.clone()))
+            .collect();
+        if let Some(f) = m.published.as_ref().and_then(|p| p.file.clone()) {
+            data_files.push(f);
+        }
+        data_files.sort();
+        data_files.dedup();
+        if let Some(p) = m.published {
             sources.push(SourceEntry {
                 name: s.name.clone(),
                 url: p.url,
                 sha256: p.sha256,
                 ingested_at: p.ingested_at,
+                data_files,
             });
         }
     }
