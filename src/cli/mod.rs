@@ -785,6 +785,21 @@ async fn publish(
             k.display()
         );
     }
+    let configured = &project.settings.publication.public_keys;
+    if let Some(k) = &key
+        && !configured.is_empty()
+        && !configured.iter().any(|path| {
+            std::fs::read_to_string(path)
+                .ok()
+                .and_then(|t| crate::publish::signing::parse_public_key(&t).ok())
+                .is_some_and(|pk| crate::publish::signing::key_id(pk.keynum()) == k.key_id)
+        })
+    {
+        eprintln!(
+            "warning: key {} is none of publication.public_keys: verify will report an unknown key until its .pub file is listed there",
+            k.key_id
+        );
+    }
     let wh = crate::warehouse::Warehouse::open(&project.settings.warehouse)?;
     match bundle::publish(project, &wh, by.trim(), note, run, key.as_ref()).await {
         Ok((path, m)) => {

@@ -96,13 +96,11 @@ const MANIFEST_XML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<manifes
 const STYLES_XML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<office:document-styles xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" office:version=\"1.2\"/>\n";
 const META_XML: &str = "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<office:document-meta xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" xmlns:meta=\"urn:oasis:names:tc:opendocument:xmlns:meta:1.0\" office:version=\"1.2\"><office:meta><meta:generator>osservatorio</meta:generator></office:meta></office:document-meta>\n";
 
-/// Writes `sheets` to `path` as an OpenDocument spreadsheet (through a temporary file beside it,
-/// so a reader never sees half a file). The package is stored uncompressed, `mimetype` first, as
-/// the standard asks.
+/// Writes `sheets` to `path` as an OpenDocument spreadsheet, atomically (a reader never sees half
+/// a file) and readable by whoever serves the reports. The package is stored uncompressed,
+/// `mimetype` first, as the standard asks.
 pub fn write(sheets: &[Sheet], path: &Path) -> Result<(), OdsError> {
-    let dir = path.parent().unwrap_or_else(|| Path::new("."));
-    let tmp = tempfile::NamedTempFile::new_in(dir)?;
-    let mut zip = zip::ZipWriter::new(tmp.reopen()?);
+    let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
     let stored =
         zip::write::SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
     zip.start_file("mimetype", stored)?;
@@ -116,9 +114,9 @@ pub fn write(sheets: &[Sheet], path: &Path) -> Result<(), OdsError> {
         zip.start_file(name, stored)?;
         zip.write_all(text.as_bytes())?;
     }
-    zip.finish()?.sync_all()?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
+    let bytes = zip.finish()?.into_inner();
+    crate::indicators::output::write_atomic(path, &bytes)
+        .map_err(|e| OdsError::Write(std::io::Error::other(e.to_string())))
 }
 
 /// Writes `ods` with every sheet and cell of the workbook `xlsx`.
