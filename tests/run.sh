@@ -13,6 +13,10 @@ if ! python3 -c "import jsonschema, yaml" >/dev/null 2>&1; then
   echo "== installing jsonschema and PyYAML: the independent validator of the JSON Schemas"
   python3 -m pip install --quiet --disable-pip-version-check jsonschema PyYAML
 fi
+if ! python3 -c "import rdflib, odf, pysdmx.io.csv" >/dev/null 2>&1; then
+  echo "== installing rdflib, pysdmx[data], odfpy: the open-data readers the publication tests use"
+  python3 -m pip install --quiet --disable-pip-version-check rdflib 'pysdmx[data]' odfpy
+fi
 
 # The Ballista test runs the bundled project on an in-process cluster: the suite is built with it.
 echo "== cargo test --features ballista"

@@ -189,6 +189,10 @@ enum Command {
         /// The run to publish; it must be the run whose reports are in the output folder
         #[arg(long)]
         run: Option<String>,
+        /// Sign MANIFEST.json with this minisign secret key (kept outside the project; an
+        /// encrypted key's password is read from OSSERVATORIO_SIGN_PASSWORD)
+        #[arg(long, value_name = "KEYFILE")]
+        sign: Option<PathBuf>,
     },
     /// Re-check a published bundle: every file against the SHA-256 in its MANIFEST.json
     Verify {
@@ -196,6 +200,10 @@ enum Command {
         bundle: PathBuf,
         #[command(flatten)]
         p: ProjectArg,
+        /// Check MANIFEST.json.minisig against this minisign public key instead of the project's
+        /// publication.public_keys
+        #[arg(long, value_name = "FILE")]
+        public_key: Option<PathBuf>,
     },
     /// Check the project's stored state: the run lock, every source's manifest, data file and
     /// findings, the ledger of runs, the indicator history and the indicator table. Prints one
@@ -635,21 +643,53 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 Err(c) => Ok(c),
             }
         }
-        Command::Publish { p, by, note, run } => match load(&p) {
-            Ok(project) => publish(&project, &by, note.as_deref(), run.as_deref()).await,
+        Command::Publish {
+            p,
+            by,
+            note,
+            run,
+            sign,
+        } => match load(&p) {
+            Ok(project) => {
+                publish(
+                    &project,
+                    &by,
+                    note.as_deref(),
+                    run.as_deref(),
+                    sign.as_deref(),
+                )
+                .await
+            }
             Err(c) => Ok(c),
         },
-        Command::Verify { bundle, p } => {
-            // A bare name is looked up among the project's bundles; a path is taken as given.
-            let path = if bundle.exists() {
-                bundle
-            } else {
-                match config::load_project(&p.project) {
-                    Ok(project) => crate::publish::bundle::published_dir(&project).join(&bundle),
-                    Err(_) => bundle,
+        Command::Verify {
+            bundle,
+            p,
+            public_key,
+        } => {
+            // The project gives the bundles' folder and the keys a signature is checked against;
+            // a folder without osservatorio.yaml has none.
+            let project = if p.project.join("osservatorio.yaml").exists() {
+                match load(&p) {
+                    Ok(project) => Some(project),
+                    Err(c) => return Ok(c),
                 }
+            } else {
+                config::load_project(&p.project).ok()
             };
-            Ok(verify(&path))
+            // A bare name is looked up among the project's bundles; a path is taken as given.
+            let path = match &project {
+                Some(project) if !bundle.exists() => {
+                    crate::publish::bundle::published_dir(project).join(&bundle)
+                }
+                _ => bundle,
+            };
+            let key_files: Vec<PathBuf> = match (public_key, &project) {
+                (Some(k), _) => vec![k],
+                (None, Some(project)) => project.settings.publication.public_keys.clone(),
+                (None, None) => Vec::new(),
+            };
+            Ok(verify(&path, &key_files))
         }
         Command::Query { sql, p, format } => match load(&p) {
             Ok(project) => match inspect::query(&project, &sql, format).await? {
@@ -839,15 +879,56 @@ async fn publish(
     by: &str,
     note: Option<&str>,
     run: Option<&str>,
+    sign: Option<&std::path::Path>,
 ) -> anyhow::Result<u8> {
     use crate::publish::bundle::{self, BundleError};
     if by.trim().is_empty() {
         eprintln!("error: --by names the person who signs the reports off");
         return Ok(INVALID);
     }
+    let key = match sign
+        .map(crate::publish::signing::load_secret_key)
+        .transpose()
+    {
+        Ok(k) => k,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(INVALID);
+        }
+    };
+    if let Some(k) = sign
+        && let (Ok(k), Ok(root)) = (k.canonicalize(), project.root.canonicalize())
+        && k.starts_with(&root)
+    {
+        eprintln!(
+            "warning: the secret key {} is inside the project folder; keep it elsewhere so it is never committed or copied with the project",
+            k.display()
+        );
+    }
+    let configured = &project.settings.publication.public_keys;
+    if let Some(k) = &key
+        && !configured.is_empty()
+        && !configured.iter().any(|path| {
+            std::fs::read_to_string(path)
+                .ok()
+                .and_then(|t| crate::publish::signing::parse_public_key(&t).ok())
+                .is_some_and(|pk| crate::publish::signing::key_id(pk.keynum()) == k.key_id)
+        })
+    {
+        eprintln!(
+            "warning: key {} is none of publication.public_keys: verify will report an unknown key until its .pub file is listed there",
+            k.key_id
+        );
+    }
     let wh = crate::warehouse::Warehouse::open(&project.settings.warehouse)?;
-    match bundle::publish(project, &wh, by.trim(), note, run).await {
+    match bundle::publish(project, &wh, by.trim(), note, run, key.as_ref()).await {
         Ok((path, m)) => {
+            if let Some(k) = &m.signature_key {
+                sayln!(
+                    "signed MANIFEST.json with key {k}: {}",
+                    crate::publish::signing::SIGNATURE
+                );
+            }
             if let Err(e) = crate::render::refresh_index(project, &wh).await {
                 eprintln!("warning: the index page does not list the new bundle yet: {e}");
             }
@@ -875,9 +956,30 @@ async fn publish(
     }
 }
 
-fn verify(bundle: &std::path::Path) -> u8 {
-    match crate::publish::bundle::verify(bundle) {
-        Ok((m, problems)) if problems.is_empty() => {
+fn verify(bundle: &std::path::Path, key_files: &[PathBuf]) -> u8 {
+    use crate::publish::signing::{KnownKey, parse_public_key};
+    let mut keys = Vec::new();
+    for path in key_files {
+        let parsed = std::fs::read_to_string(path)
+            .map_err(|e| format!("cannot read the public key: {e}"))
+            .and_then(|t| parse_public_key(&t));
+        match parsed {
+            Ok(key) => keys.push(KnownKey {
+                path: path.display().to_string(),
+                key,
+            }),
+            Err(e) => {
+                eprintln!(
+                    "error: {}: {e}; give the .pub file of the key that signed the bundle",
+                    path.display()
+                );
+                return INVALID;
+            }
+        }
+    }
+    match crate::publish::bundle::verify(bundle, &keys) {
+        Ok(v) if v.ok() => {
+            let m = &v.manifest;
             sayln!(
                 "ok: {} files match the manifest of {} (run {}, signed off by {} on {})",
                 m.files.len(),
@@ -886,18 +988,28 @@ fn verify(bundle: &std::path::Path) -> u8 {
                 m.signed_off_by,
                 m.signed_off_at
             );
+            sayln!("{}", v.signature);
             0
         }
-        Ok((m, problems)) => {
-            for p in &problems {
+        Ok(v) => {
+            let m = &v.manifest;
+            for p in &v.mismatches {
                 sayln!("MISMATCH {p}");
             }
+            if !v.signature.ok() {
+                sayln!("SIGNATURE {}", v.signature);
+            }
             sayln!(
-                "{}: {} of {} files do not match the manifest signed off by {}",
+                "{}: {} of {} files do not match the manifest signed off by {}{}",
                 m.bundle,
-                problems.len(),
+                v.mismatches.len(),
                 m.files.len(),
-                m.signed_off_by
+                m.signed_off_by,
+                if v.signature.ok() {
+                    ""
+                } else {
+                    "; the signature does not hold"
+                }
             );
             FAILED
         }

@@ -57,6 +57,29 @@ pub struct Settings {
     pub plan_periods: Vec<Period>,
     /// Where the indicator SQL runs.
     pub engine: Engine,
+    /// What published bundles say about themselves (`publication:`).
+    pub publication: Publication,
+}
+
+/// `publication:` the open-data catalogue's facts and the keys that may sign bundles.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Publication {
+    /// The office that publishes (DCAT-AP_IT publisher and rights holder).
+    pub publisher_name: String,
+    /// Its IPA code (Indice delle Pubbliche Amministrazioni), when given.
+    pub publisher_ipa: Option<String>,
+    /// The licence URL.
+    pub license: String,
+    /// The EU data theme code (e.g. SOCI).
+    pub theme: String,
+    /// The EU frequency code (e.g. MONTHLY).
+    pub frequency: String,
+    /// The minisign public keys a bundle's signature is checked against (resolved paths).
+    pub public_keys: Vec<PathBuf>,
+    /// The narrowest feasible interval a small count may have in a bundle.
+    pub protection: Option<f64>,
+    /// Where the bundles are served from, for the catalogue's download links.
+    pub base_url: Option<String>,
 }
 
 /// Where the indicator SQL runs; the figures are the same either way.
@@ -87,9 +110,19 @@ pub struct Territory {
 pub struct Territories {
     /// The territories, keyed by code.
     pub by_code: BTreeMap<String, Territory>,
+    /// The ISTAT code of territories that have one (territories.csv's optional `istat` column).
+    pub istat: BTreeMap<String, String>,
 }
 
 impl Territories {
+    /// The code open data identifies a territory by: its ISTAT code when it has one.
+    pub fn ref_area(&self, code: &str) -> String {
+        self.istat
+            .get(code)
+            .cloned()
+            .unwrap_or_else(|| code.to_string())
+    }
+
     /// The territory with this code, if any.
     pub fn get(&self, code: &str) -> Option<&Territory> {
         self.by_code.get(code)

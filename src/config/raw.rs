@@ -26,6 +26,29 @@ pub struct ProjectFile {
     pub privacy: Option<PrivacyFile>,
     pub plan_periods: Option<Vec<String>>,
     pub engine: Option<String>,
+    pub publication: Option<PublicationFile>,
+}
+
+/// `publication:` what every published bundle says about itself, and who may sign it.
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublicationFile {
+    pub publisher: Option<PublisherFile>,
+    pub license: Option<String>,
+    pub theme: Option<String>,
+    pub frequency: Option<String>,
+    #[serde(default)]
+    pub public_keys: Vec<String>,
+    pub protection: Option<f64>,
+    /// Where the bundles are served from, for the catalogue's download links.
+    pub base_url: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct PublisherFile {
+    pub name: Option<String>,
+    pub ipa: Option<String>,
 }
 
 /// `territories:` a territories.csv file, or the official lists of some regions with the office's

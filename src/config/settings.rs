@@ -2,8 +2,10 @@
 
 use std::path::{Path, PathBuf};
 
-use super::raw::{ProjectFile, TerritoriesSetting};
-use super::{ConfigErrors, Engine, FileCtx, LineIndex, Locale, Period, Settings, Validation};
+use super::raw::{ProjectFile, PublicationFile, TerritoriesSetting};
+use super::{
+    ConfigErrors, Engine, FileCtx, LineIndex, Locale, Period, Publication, Settings, Validation,
+};
 
 /// The context of a file that is absent or did not parse: problems name it without a line.
 pub(super) fn no_ctx(name: &str) -> FileCtx {
@@ -81,6 +83,7 @@ impl Validation {
             min_cell: f.privacy.and_then(|p| p.min_cell).unwrap_or(5),
             plan_periods,
             engine: check_engine(f.engine.as_deref(), ctx, errs),
+            publication: Publication::default(),
         };
         let territories = match f.territories {
             None => TerritorySource::File(resolve(root, "territories.csv")),
@@ -113,6 +116,14 @@ impl Validation {
                 }
             }
         };
+        let mut settings = settings;
+        settings.publication = check_publication(
+            f.publication.unwrap_or_default(),
+            &settings.name,
+            root,
+            ctx,
+            errs,
+        );
         (settings, territories)
     }
 }
@@ -163,4 +174,183 @@ fn check_engine(given: Option<&str>, ctx: &FileCtx, errs: &mut ConfigErrors) -> 
         return Engine::Local;
     }
     Engine::Ballista(target.to_string())
+}
+
+/// The EU data themes (publications.europa.eu authority table data-theme).
+pub const EU_THEMES: [&str; 14] = [
+    "AGRI",
+    "ECON",
+    "EDUC",
+    "ENER",
+    "ENVI",
+    "GOVE",
+    "HEAL",
+    "INTR",
+    "JUST",
+    "OP_DATPRO",
+    "REGI",
+    "SOCI",
+    "TECH",
+    "TRAN",
+];
+
+/// The EU frequencies (publications.europa.eu authority table frequency) a catalogue may give.
+pub const EU_FREQUENCIES: [&str; 17] = [
+    "ANNUAL",
+    "ANNUAL_2",
+    "ANNUAL_3",
+    "BIENNIAL",
+    "BIMONTHLY",
+    "BIWEEKLY",
+    "CONT",
+    "DAILY",
+    "IRREG",
+    "MONTHLY",
+    "MONTHLY_2",
+    "MONTHLY_3",
+    "QUARTERLY",
+    "TRIENNIAL",
+    "UNKNOWN",
+    "UPDATE_CONT",
+    "WEEKLY",
+];
+
+impl Default for Publication {
+    fn default() -> Self {
+        Publication {
+            publisher_name: String::new(),
+            publisher_ipa: None,
+            license: "https://creativecommons.org/licenses/by/4.0/".to_string(),
+            theme: "SOCI".to_string(),
+            frequency: "IRREG".to_string(),
+            public_keys: Vec::new(),
+            protection: None,
+            base_url: None,
+        }
+    }
+}
+
+/// `publication:` publisher, licence, EU theme and frequency, and the public keys (each a file that
+/// holds a minisign public key).
+fn check_publication(
+    f: PublicationFile,
+    project_name: &str,
+    root: &Path,
+    ctx: &FileCtx,
+    errs: &mut ConfigErrors,
+) -> Publication {
+    let mut out = Publication {
+        publisher_name: project_name.to_string(),
+        ..Publication::default()
+    };
+    if let Some(p) = f.publisher {
+        if let Some(name) = p.name.filter(|n| !n.trim().is_empty()) {
+            out.publisher_name = name.trim().to_string();
+        }
+        match p.ipa.map(|c| c.trim().to_string()) {
+            Some(ipa)
+                if ipa.is_empty()
+                    || !ipa
+                        .chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') =>
+            {
+                ctx.err(
+                    errs,
+                    "publication.publisher.ipa",
+                    format!(
+                        "'{ipa}' is not an IPA code; give the office's code in the Indice delle Pubbliche Amministrazioni, e.g. \"m_it\""
+                    ),
+                )
+            }
+            ipa => out.publisher_ipa = ipa,
+        }
+    }
+    if let Some(l) = f.license.map(|l| l.trim().to_string()) {
+        if url::Url::parse(&l).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) {
+            out.license = l;
+        } else {
+            ctx.err(
+                errs,
+                "publication.license",
+                format!(
+                    "'{l}' is not a licence URL; write it as https://creativecommons.org/licenses/by/4.0/"
+                ),
+            );
+        }
+    }
+    if let Some(t) = f.theme.map(|t| t.trim().to_uppercase()) {
+        if EU_THEMES.contains(&t.as_str()) {
+            out.theme = t;
+        } else {
+            ctx.err(
+                errs,
+                "publication.theme",
+                format!(
+                    "'{t}' is not an EU data theme; use one of {}",
+                    EU_THEMES.join(", ")
+                ),
+            );
+        }
+    }
+    if let Some(fr) = f.frequency.map(|t| t.trim().to_uppercase()) {
+        if EU_FREQUENCIES.contains(&fr.as_str()) {
+            out.frequency = fr;
+        } else {
+            ctx.err(
+                errs,
+                "publication.frequency",
+                format!(
+                    "'{fr}' is not an EU frequency; use one of {}",
+                    EU_FREQUENCIES.join(", ")
+                ),
+            );
+        }
+    }
+    for (i, k) in f.public_keys.iter().enumerate() {
+        let key = format!("publication.public_keys[{i}]");
+        let path = resolve(root, k);
+        match std::fs::read_to_string(&path) {
+            Err(e) => ctx.err(
+                errs,
+                &key,
+                format!(
+                    "cannot read the public key {}: {e}; give the path of a minisign public key (KEY.pub)",
+                    path.display()
+                ),
+            ),
+            Ok(text) => match crate::values::keys::parse_public_key(&text) {
+                Ok(_) => out.public_keys.push(path),
+                Err(e) => ctx.err(
+                    errs,
+                    &key,
+                    format!("{}: {e}", path.display()),
+                ),
+            },
+        }
+    }
+    if let Some(p) = f.protection {
+        if p.is_finite() && p >= 0.0 {
+            out.protection = Some(p);
+        } else {
+            ctx.err(
+                errs,
+                "publication.protection",
+                format!("{p} is not a width; give a count of people such as 1"),
+            );
+        }
+    }
+    if let Some(b) = f.base_url.map(|b| b.trim().to_string()) {
+        if url::Url::parse(&b).is_ok() {
+            out.base_url = Some(if b.ends_with('/') { b } else { format!("{b}/") });
+        } else {
+            ctx.err(
+                errs,
+                "publication.base_url",
+                format!(
+                    "'{b}' is not a URL; give where the bundles are served, e.g. https://dati.example.it/osservatorio/"
+                ),
+            );
+        }
+    }
+    out
 }

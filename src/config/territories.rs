@@ -105,6 +105,9 @@ impl Validation {
                 continue;
             }
             let parent = Some(get(pi)).filter(|p| !p.is_empty());
+            if let Some(istat) = col("istat").map(get).filter(|c| !c.is_empty()) {
+                out.istat.insert(code.clone(), istat);
+            }
             lines.insert(code.clone(), line);
             out.by_code.insert(
                 code.clone(),

@@ -100,7 +100,7 @@ pub(super) enum Outcome {
     Failed {
         error: IngestError,
         rejected: Option<Staged>,
-        stats: Option<ParseStats>,
+        stats: Option<Box<ParseStats>>,
     },
 }
 
@@ -255,7 +255,7 @@ async fn read_inner(
                 first,
             },
             rejected,
-            stats: Some(stats),
+            stats: Some(Box::new(stats)),
         });
     }
     // A re-sent file is compared with the one it replaces.

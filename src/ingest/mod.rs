@@ -583,7 +583,7 @@ fn apply(
                 project,
                 cx.source,
                 d.key.as_str(),
-                &feedback::Report::failed(&message, stats.as_ref()),
+                &feedback::Report::failed(&message, stats.as_deref()),
             ));
             d.failure = Some(Attempt {
                 at: now.to_string(),
@@ -743,6 +743,8 @@ async fn remove_unnamed(
         named.extend(d.rejected_file.clone());
         named.extend(d.findings_file.clone());
     }
+    // Files a published bundle was computed from stay while the bundle exists.
+    named.extend(crate::warehouse::pins::pinned_files(wh).await?);
     wh.remove_all_but(&wh.partition(&table.name, &source.name), &named)
         .await?;
     wh.remove_all_but(

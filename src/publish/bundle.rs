@@ -5,9 +5,11 @@
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
 
+use object_store::ObjectStoreExt;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
+use super::signing::{KnownKey, SIGNATURE, SignatureCheck, SigningKey};
 use crate::config::Project;
 use crate::warehouse::Warehouse;
 use crate::warehouse::manifest::SourceManifest;
@@ -47,6 +49,8 @@ pub enum BundleError {
     NotABundle { path: String, message: String },
     #[error(transparent)]
     Warehouse(#[from] crate::warehouse::WarehouseError),
+    #[error(transparent)]
+    Signing(#[from] super::signing::SigningError),
 }
 
 fn io(path: &Path, e: impl std::fmt::Display) -> BundleError {
@@ -80,7 +84,13 @@ pub struct SourceEntry {
     pub url: String,
     pub sha256: String,
     pub ingested_at: String,
+    /// The warehouse data files (relative to its root) the source's rows were read from at
+    /// publication: ingest keeps them while the bundle exists.
+    #[serde(default)]
+    pub data_files: Vec<String>,
 }
+
+use crate::warehouse::pins::{PINS, Pin, pins};
 
 /// MANIFEST.json of a published bundle.
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -96,6 +106,9 @@ pub struct BundleManifest {
     pub indicators: Vec<IndicatorEntry>,
     pub sources: Vec<SourceEntry>,
     pub files: Vec<FileEntry>,
+    /// The minisign key id that signed MANIFEST.json (MANIFEST.json.minisig), when signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signature_key: Option<String>,
 }
 
 /// The run a rendered page says it was drawn in (its `osservatorio-run` meta tag).
@@ -164,7 +177,7 @@ fn sha256_file(path: &Path) -> std::io::Result<(String, u64)> {
 }
 
 /// Every file below `dir`, as paths relative to it with `/` separators, in order.
-fn files_below(dir: &Path) -> std::io::Result<Vec<String>> {
+pub(crate) fn files_below(dir: &Path) -> std::io::Result<Vec<String>> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
     while let Some(d) = stack.pop() {
@@ -219,6 +232,7 @@ pub async fn publish(
     by: &str,
     note: Option<&str>,
     run: Option<&str>,
+    sign: Option<&SigningKey>,
 ) -> Result<(PathBuf, BundleManifest), BundleError> {
     let output = &project.settings.output;
     let record = render_record(output).ok_or_else(|| {
@@ -248,7 +262,7 @@ pub async fn publish(
     }
     let staging = root.join(format!(".staging-{name}"));
     let _ = std::fs::remove_dir_all(&staging);
-    let result = fill_bundle(project, wh, &record, &name, by, note, now, &staging).await;
+    let result = fill_bundle(project, wh, &record, &name, by, note, now, &staging, sign).await;
     let manifest = match result {
         Ok(m) => m,
         Err(e) => {
@@ -256,6 +270,23 @@ pub async fn publish(
             return Err(e);
         }
     };
+    // The data files the figures came from stay in the warehouse while a bundle names them; pins
+    // of bundles since removed from the output folder let theirs go.
+    for (location, pin) in pins(wh).await? {
+        if !root.join(&pin.bundle).exists() {
+            let _ = wh.store.delete(&location).await;
+        }
+    }
+    let pin = Pin {
+        bundle: name.clone(),
+        files: manifest
+            .sources
+            .iter()
+            .flat_map(|s| s.data_files.iter().cloned())
+            .collect(),
+    };
+    wh.put_json(&wh.path(&format!("{PINS}/{name}.json")), &pin)
+        .await?;
     std::fs::rename(&staging, &target).map_err(|e| io(&target, e))?;
     Ok((target, manifest))
 }
@@ -270,6 +301,7 @@ async fn fill_bundle(
     note: Option<&str>,
     now: chrono::DateTime<chrono::Utc>,
     staging: &Path,
+    sign: Option<&SigningKey>,
 ) -> Result<BundleManifest, BundleError> {
     let output = &project.settings.output;
     std::fs::create_dir_all(staging).map_err(|e| io(staging, e))?;
@@ -292,6 +324,7 @@ async fn fill_bundle(
             pages: mixed,
         });
     }
+    super::opendata::complete_bundle(project, staging, name, now)?;
     let mut files = Vec::new();
     for rel in files_below(staging).map_err(|e| io(staging, e))? {
         let (sha256, bytes) = sha256_file(&staging.join(&rel)).map_err(|e| io(staging, e))?;
@@ -304,12 +337,24 @@ async fn fill_bundle(
     let mut sources = Vec::new();
     for s in &project.sources {
         let m: Option<SourceManifest> = crate::warehouse::integrity::manifest(wh, &s.name).await?;
-        if let Some(p) = m.and_then(|m| m.published) {
+        let Some(m) = m else { continue };
+        let mut data_files: Vec<String> = m
+            .deliveries
+            .iter()
+            .filter_map(|d| d.published.as_ref().and_then(|p| p.file.clone()))
+            .collect();
+        if let Some(f) = m.published.as_ref().and_then(|p| p.file.clone()) {
+            data_files.push(f);
+        }
+        data_files.sort();
+        data_files.dedup();
+        if let Some(p) = m.published {
             sources.push(SourceEntry {
                 name: s.name.clone(),
                 url: p.url,
                 sha256: p.sha256,
                 ingested_at: p.ingested_at,
+                data_files,
             });
         }
     }
@@ -332,9 +377,20 @@ async fn fill_bundle(
             .collect(),
         sources,
         files,
+        signature_key: sign.map(|k| k.key_id.clone()),
     };
     let text = serde_json::to_vec_pretty(&manifest).map_err(|e| io(staging, e))?;
-    std::fs::write(staging.join(MANIFEST), text).map_err(|e| io(staging, e))?;
+    std::fs::write(staging.join(MANIFEST), &text).map_err(|e| io(staging, e))?;
+    if let Some(key) = sign {
+        let comment = format!(
+            "bundle:{name} run:{} project:{} signed_off_by:{}",
+            manifest.run_id,
+            manifest.project.replace(['\r', '\n'], " "),
+            by.replace(['\r', '\n'], " ")
+        );
+        let sig = super::signing::sign(key, &text, &comment)?;
+        std::fs::write(staging.join(SIGNATURE), sig).map_err(|e| io(staging, e))?;
+    }
     make_read_only(staging)?;
     Ok(manifest)
 }
@@ -359,8 +415,40 @@ impl std::fmt::Display for Mismatch {
     }
 }
 
+/// What `verify` found: the manifest, the files that do not match it, and the signature check.
+pub struct Verification {
+    pub manifest: BundleManifest,
+    pub mismatches: Vec<Mismatch>,
+    pub signature: SignatureCheck,
+}
+
+impl Verification {
+    pub fn ok(&self) -> bool {
+        self.mismatches.is_empty() && self.signature.ok()
+    }
+}
+
+/// Re-checks every file of a bundle against its manifest, and the manifest's signature against
+/// `keys` (a missing signature fails when keys are given).
+pub fn verify(bundle: &Path, keys: &[KnownKey]) -> Result<Verification, BundleError> {
+    let (manifest, mismatches) = verify_files(bundle)?;
+    let bytes = std::fs::read(bundle.join(MANIFEST)).map_err(|e| io(&bundle.join(MANIFEST), e))?;
+    let sig_path = bundle.join(SIGNATURE);
+    let signature = match std::fs::read_to_string(&sig_path) {
+        Ok(text) => Some(text),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+        Err(e) => return Err(io(&sig_path, e)),
+    };
+    let signature = super::signing::check(&bytes, signature.as_deref(), keys);
+    Ok(Verification {
+        manifest,
+        mismatches,
+        signature,
+    })
+}
+
 /// Re-checks every file of a bundle against its manifest.
-pub fn verify(bundle: &Path) -> Result<(BundleManifest, Vec<Mismatch>), BundleError> {
+pub fn verify_files(bundle: &Path) -> Result<(BundleManifest, Vec<Mismatch>), BundleError> {
     let not_a_bundle = |message: String| BundleError::NotABundle {
         path: bundle.display().to_string(),
         message,
@@ -380,7 +468,7 @@ pub fn verify(bundle: &Path) -> Result<(BundleManifest, Vec<Mismatch>), BundleEr
     }
     let listed: BTreeSet<&str> = manifest.files.iter().map(|f| f.path.as_str()).collect();
     for rel in files_below(bundle).map_err(|e| io(bundle, e))? {
-        if rel != MANIFEST && !listed.contains(rel.as_str()) {
+        if rel != MANIFEST && rel != SIGNATURE && !listed.contains(rel.as_str()) {
             problems.push(Mismatch::Unexpected(rel));
         }
     }

@@ -5,6 +5,9 @@
 
 pub mod bundle;
 pub mod disclosure;
+pub mod ods;
+pub mod opendata;
+pub mod signing;
 
 use std::collections::{BTreeMap, BTreeSet};
 

@@ -217,7 +217,7 @@ struct Download {
 /// Links to a chart's data files, labelled as data.
 fn data_downloads(name: &str, locale: Locale) -> Vec<Download> {
     let word = labels::labels(locale).data;
-    ["csv", "xlsx"]
+    ["csv", "xlsx", "ods"]
         .iter()
         .map(|e| Download {
             href: format!("{name}.{e}"),
@@ -594,6 +594,9 @@ fn fill_dashboard(
         .as_ref()
         .map(|m| changes::sentences(ctx, d, &shown, m));
     data::write_figures(&shown, &ctx.project.territories, dir, "data")?;
+    // The same figures for statistical portals (SDMX-CSV), and every workbook as OpenDocument.
+    crate::publish::opendata::write_sdmx(ctx.project, &shown, dir).map_err(|e| io(dir, e))?;
+    crate::publish::ods::beside_every_xlsx(dir).map_err(|(p, e)| io(&p, e))?;
     let mut notes = vec![l.rollup_note.to_string()];
     notes.extend(disclosure_note(ctx, &shown));
     let page = minijinja::context! {
@@ -609,7 +612,7 @@ fn fill_dashboard(
         unknown => unknown,
         since_meeting => since_meeting,
         notes => notes,
-        data_downloads => downloads("data", &["csv", "xlsx"]),
+        data_downloads => downloads("data", &["csv", "xlsx", "ods"]),
         labels => l,
     };
     let html = env
@@ -950,7 +953,7 @@ fn chart(
             Ok(PageChart {
                 title: chart_title(ctx, title, default_title),
                 table: Some(view),
-                downloads: downloads(&name, &["csv", "xlsx"]),
+                downloads: downloads(&name, &["csv", "xlsx", "ods"]),
                 ..PageChart::default()
             })
         }

@@ -2,4 +2,5 @@
 //! configuration checks and ingest share. The lowest layer: it imports no other stage.
 
 pub mod dates;
+pub mod keys;
 pub mod numbers;

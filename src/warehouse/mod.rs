@@ -5,6 +5,7 @@ pub mod findings;
 pub mod functions;
 pub mod integrity;
 pub mod manifest;
+pub mod pins;
 pub mod session;
 pub mod store;
 
