@@ -9,6 +9,11 @@ if ! python3 -c "import moto.server, flask" >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check 'moto[server]'
 fi
 
+if ! python3 -c "import docx, odf" >/dev/null 2>&1; then
+  echo "== installing python-docx and odfpy: the annex tests open the documents with them"
+  python3 -m pip install --quiet --disable-pip-version-check python-docx odfpy
+fi
+
 # The Ballista test runs the bundled project on an in-process cluster: the suite is built with it.
 echo "== cargo test --features ballista"
 cargo test --locked --features ballista "$@"

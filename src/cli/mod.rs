@@ -92,6 +92,11 @@ enum Command {
         /// Also print each dashboard to OUTPUT/DASHBOARD/DASHBOARD.pdf (A4) with headless Chromium
         #[arg(long)]
         pdf: bool,
+        /// Also write the plan's monitoring annex, OUTPUT/DASHBOARD/annex.odt and annex.docx, for
+        /// each dashboard with plan indicators: per objective (section) each indicator's type,
+        /// expected and achieved value, status and an empty notes column
+        #[arg(long)]
+        annex: bool,
     },
     /// Validate every file of the project; indicator SQL is planned, not run
     Check {
@@ -619,7 +624,12 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             lock.release().await;
             code
         }
-        Command::Render { p, dashboards, pdf } => {
+        Command::Render {
+            p,
+            dashboards,
+            pdf,
+            annex,
+        } => {
             let project = match load_selecting(&p, Selects::Dashboard, &dashboards) {
                 Ok(x) => x,
                 Err(c) => return Ok(c),
@@ -631,6 +641,24 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                     Ok(printed) => {
                         for p in printed {
                             sayln!("pdf: {}", p.display());
+                        }
+                    }
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        job.report.failed = true;
+                    }
+                }
+            }
+            if annex {
+                let rendered: Vec<String> = outcomes
+                    .iter()
+                    .filter(|o| o.error.is_none())
+                    .map(|o| o.dashboard.clone())
+                    .collect();
+                match crate::render::annex::write_annexes(&project, &rendered) {
+                    Ok(written) => {
+                        for p in written {
+                            sayln!("annex: {}", p.display());
                         }
                     }
                     Err(e) => {

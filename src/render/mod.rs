@@ -1,6 +1,7 @@
 //! Render: static, self-contained dashboards from the computed indicator table and the warehouse
 //! manifests only, so it can run on its own after `compute`.
 
+pub mod annex;
 pub mod charts;
 mod data;
 pub mod format;
