@@ -19,7 +19,8 @@ use out::{say, sayln};
 #[command(
     name = "osservatorio",
     version,
-    about = "Indicators and reports for migrant reception and integration programmes"
+    about = "Indicators and reports for migrant reception and integration programmes",
+    after_help = "Environment: OSSERVATORIO_LOG sets the log filter; OSSERVATORIO_TODAY=YYYY-MM-DD fixes today's date (which follow-up windows are still open), for tests and reproducible reports."
 )]
 struct Cli {
     #[command(subcommand)]

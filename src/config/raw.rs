@@ -187,6 +187,9 @@ pub struct IndicatorFile {
     pub denominator: Option<Text>,
     /// `fail` (default) | `ignore`: what a result row of a territory not in the territories does.
     pub unknown_territories: Option<String>,
+    /// How long an outcome takes to show (`6 months`): figures of periods whose window is still
+    /// open are provisional.
+    pub follow_up: Option<String>,
 }
 
 #[derive(Debug, Deserialize)]

@@ -196,9 +196,19 @@ impl Ctx<'_> {
         if row.suppressed() {
             return CONFIDENTIAL.into();
         }
-        row.value
+        let value = row
+            .value
             .map(|v| format::value(v, ind.unit, self.locale))
-            .unwrap_or_else(|| "—".into())
+            .unwrap_or_else(|| "—".into());
+        // An outcome still within its follow-up window says so beside its value.
+        if row.provisional && row.value.is_some() {
+            format!(
+                "{value} ({})",
+                format::status(Status::Provisional, self.locale)
+            )
+        } else {
+            value
+        }
     }
 
     /// A value for a chart: None when missing or suppressed.
