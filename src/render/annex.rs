@@ -85,13 +85,20 @@ fn plan_figure(f: &PublishedFigure) -> bool {
     f.grain == Grain::Plan.as_str()
 }
 
-/// Whether `ind` is a plan indicator: its grain is the plan, or it has a target on a plan period.
+/// Whether `ind` is a plan indicator: its grain is the plan, or it sets a target on plan periods
+/// (`period: 2025-2027` or `grain: plan`, or `targets_sql` returning plan periods). A target for
+/// every period does not make one: it is a yearly or monthly objective.
 fn is_plan_indicator(ind: &Indicator, figures: &PublishedFigures) -> bool {
     ind.grain == Grain::Plan
-        || figures
-            .by_key
-            .values()
-            .any(|f| f.indicator == ind.id && plan_figure(f) && f.target.is_some())
+        || ind
+            .targets
+            .iter()
+            .any(|t| matches!(t.period, Some(Period::Plan { .. })) || t.grain == Some(Grain::Plan))
+        || (ind.targets_sql.is_some()
+            && figures
+                .by_key
+                .values()
+                .any(|f| f.indicator == ind.id && plan_figure(f) && f.target.is_some()))
 }
 
 /// The plan period a chart's row reports: the chart's own when it is a plan period, else the
