@@ -43,6 +43,7 @@ sections:
   - title: Sintesi
     charts:
       - { type: kpi, indicators: [occupati_dopo_uscita], territory: PD, period: "2025" }
+      - { type: table, indicators: [occupati_dopo_uscita], territories: [PD], period: "2025" }
       - { type: table, indicators: [occupati_dopo_uscita], territories: [PD], period: "2024" }
 "#;
 
@@ -128,7 +129,7 @@ fn figures_inside_the_follow_up_window_are_provisional_and_not_judged() {
     let page = std::fs::read_to_string(dir.join("index.html")).expect("the page");
     assert!(
         page.contains("60,0 % (provvisorio)"),
-        "the KPI marks the provisional value"
+        "the table marks the provisional value"
     );
 
     // A day later September's window has closed; October's has not (the data did not change:

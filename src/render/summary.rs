@@ -286,7 +286,8 @@ pub fn tiles(
             .unwrap_or(("", ""));
         out.push(Tile {
             title: ctx.locale.pick(&ind.title),
-            value: ctx.shown(ind, fig),
+            // The tile's status badge, right under the value, says "provvisorio".
+            value: ctx.shown_unmarked(ind, fig),
             period: p
                 .map(|p| format::period(&p.to_string(), ctx.locale))
                 .unwrap_or_default(),
