@@ -6,7 +6,7 @@ use std::path::Path;
 
 /// The stages from the bottom up; a stage may use those before it (and its own modules).
 const LAYERS: &[&[&str]] = &[
-    &["text", "values"],
+    &["text", "values", "clock"],
     &["config"],
     &["warehouse"],
     &["ingest"],

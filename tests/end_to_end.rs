@@ -73,6 +73,7 @@ fn bundled_project_runs_end_to_end_with_independently_computed_figures() {
         "previous",
         "change",
         "definition",
+        "provisional",
     ];
     let mut keys: Vec<&str> = rows[0].keys().map(String::as_str).collect();
     keys.sort();

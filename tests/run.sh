@@ -17,6 +17,10 @@ if ! python3 -c "import rdflib, odf, pysdmx.io.csv" >/dev/null 2>&1; then
   echo "== installing rdflib, pysdmx[data], odfpy: the open-data readers the publication tests use"
   python3 -m pip install --quiet --disable-pip-version-check rdflib 'pysdmx[data]' odfpy
 fi
+if ! python3 -c "import docx, odf" >/dev/null 2>&1; then
+  echo "== installing python-docx and odfpy: the annex tests open the documents with them"
+  python3 -m pip install --quiet --disable-pip-version-check python-docx odfpy
+fi
 
 # The Ballista test runs the bundled project on an in-process cluster: the suite is built with it.
 echo "== cargo test --features ballista"

@@ -19,7 +19,8 @@ use out::{say, sayln};
 #[command(
     name = "osservatorio",
     version,
-    about = "Indicators and reports for migrant reception and integration programmes"
+    about = "Indicators and reports for migrant reception and integration programmes",
+    after_help = "Environment: OSSERVATORIO_LOG sets the log filter; OSSERVATORIO_TODAY=YYYY-MM-DD fixes today's date (which follow-up windows are still open), for tests and reproducible reports."
 )]
 struct Cli {
     #[command(subcommand)]
@@ -92,6 +93,11 @@ enum Command {
         /// Also print each dashboard to OUTPUT/DASHBOARD/DASHBOARD.pdf (A4) with headless Chromium
         #[arg(long)]
         pdf: bool,
+        /// Also write the plan's monitoring annex, OUTPUT/DASHBOARD/annex.odt and annex.docx, for
+        /// each dashboard with plan indicators: per objective (section) each indicator's type,
+        /// expected and achieved value, status and an empty notes column
+        #[arg(long)]
+        annex: bool,
     },
     /// Validate every file of the project; indicator SQL is planned, not run
     Check {
@@ -760,7 +766,12 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             lock.release().await;
             code
         }
-        Command::Render { p, dashboards, pdf } => {
+        Command::Render {
+            p,
+            dashboards,
+            pdf,
+            annex,
+        } => {
             let project = match load_selecting(&p, Selects::Dashboard, &dashboards) {
                 Ok(x) => x,
                 Err(c) => return Ok(c),
@@ -789,6 +800,24 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                     Ok(printed) => {
                         for p in printed {
                             sayln!("pdf: {}", p.display());
+                        }
+                    }
+                    Err(e) => {
+                        eprintln!("error: {e}");
+                        job.report.failed = true;
+                    }
+                }
+            }
+            if annex {
+                let rendered: Vec<String> = outcomes
+                    .iter()
+                    .filter(|o| o.error.is_none())
+                    .map(|o| o.dashboard.clone())
+                    .collect();
+                match crate::render::annex::write_annexes(&project, &rendered) {
+                    Ok(written) => {
+                        for p in written {
+                            sayln!("annex: {}", p.display());
                         }
                     }
                     Err(e) => {

@@ -207,6 +207,17 @@ impl Validation {
                 plural,
             }
         });
+        let follow_up = f.follow_up.as_deref().and_then(|s| {
+            let parsed = super::FollowUp::parse(s);
+            if parsed.is_none() {
+                ctx.err(
+                    errs,
+                    &format!("{key}.follow_up"),
+                    format!("'{s}' is not a follow-up; write a number of days, months or years, such as 6 months"),
+                );
+            }
+            parsed
+        });
         let on_track = f.on_track.unwrap_or(90.0);
         if !(0.0..=100.0).contains(&on_track) {
             ctx.err(
@@ -237,6 +248,7 @@ impl Validation {
             suppress_small_cells,
             ignore_unknown_territories,
             phrase,
+            follow_up,
             builtin: None,
             file: ctx.shown.clone(),
             key: key.to_string(),

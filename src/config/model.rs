@@ -723,6 +723,9 @@ pub struct Indicator {
     pub ignore_unknown_territories: bool,
     /// How sentences name the indicator, when the YAML says.
     pub phrase: Option<Phrase>,
+    /// How long after a period ends its figures are final (`follow_up: 6 months`); none when
+    /// they are final at once.
+    pub follow_up: Option<FollowUp>,
     /// A figure osservatorio computes itself from the deliveries, not from SQL.
     pub builtin: Option<Builtin>,
     /// The indicators file it is declared in.
@@ -733,6 +736,64 @@ pub struct Indicator {
     pub line: Option<usize>,
     /// The line of its `sql`.
     pub sql_line: Option<usize>,
+}
+
+/// How long an outcome takes to show: a number of days, months or years after the period ends.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FollowUp {
+    /// Days.
+    Days(u32),
+    /// Calendar months.
+    Months(u32),
+    /// Calendar years.
+    Years(u32),
+}
+
+impl FollowUp {
+    /// `30 days`, `6 months`, `1 year` (singular or plural), if it is one.
+    pub fn parse(s: &str) -> Option<FollowUp> {
+        let mut words = s.split_whitespace();
+        let n: u32 = words.next()?.parse().ok()?;
+        let unit = words.next()?;
+        if words.next().is_some() {
+            return None;
+        }
+        match unit {
+            "day" | "days" => Some(FollowUp::Days(n)),
+            "month" | "months" => Some(FollowUp::Months(n)),
+            "year" | "years" => Some(FollowUp::Years(n)),
+            _ => None,
+        }
+    }
+
+    /// The day the window of a period ending on `end` (its last day) closes: figures are
+    /// provisional until then, that day included.
+    pub fn closes(self, end: chrono::NaiveDate) -> Option<chrono::NaiveDate> {
+        match self {
+            FollowUp::Days(n) => end.checked_add_days(chrono::Days::new(u64::from(n))),
+            FollowUp::Months(n) => end
+                .checked_add_days(chrono::Days::new(1))?
+                .checked_add_months(chrono::Months::new(n))?
+                .pred_opt(),
+            FollowUp::Years(n) => end
+                .checked_add_days(chrono::Days::new(1))?
+                .checked_add_months(chrono::Months::new(n.checked_mul(12)?))?
+                .pred_opt(),
+        }
+    }
+
+    /// Whether the figures of `period` are still provisional on `today`.
+    pub fn provisional(self, period: Period, today: chrono::NaiveDate) -> bool {
+        let (y, m) = period.last_month();
+        let end = chrono::NaiveDate::from_ymd_opt(y, m, 1)
+            .and_then(|d| d.checked_add_months(chrono::Months::new(1)))
+            .and_then(|d| d.pred_opt());
+        match end.and_then(|e| self.closes(e)) {
+            Some(closes) => today <= closes,
+            // A window beyond the calendar never closes.
+            None => true,
+        }
+    }
 }
 
 /// The built-in indicators of delivery, computed for sources with an `expected` cadence.
@@ -809,6 +870,7 @@ impl Builtin {
             suppress_small_cells: false,
             ignore_unknown_territories: false,
             phrase: None,
+            follow_up: None,
             builtin: Some(self),
             file: PathBuf::from("(built in)"),
             key: self.id().to_string(),
@@ -1007,5 +1069,34 @@ impl Project {
     /// The source with this name, if any.
     pub fn source(&self, name: &str) -> Option<&Source> {
         self.sources.iter().find(|s| s.name == name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn follow_up_windows_close_on_calendar_days() {
+        let d = |y, m, day| chrono::NaiveDate::from_ymd_opt(y, m, day).expect("a date");
+        assert_eq!(FollowUp::parse("6 months"), Some(FollowUp::Months(6)));
+        assert_eq!(FollowUp::parse("1 year"), Some(FollowUp::Years(1)));
+        assert_eq!(FollowUp::parse("90 days"), Some(FollowUp::Days(90)));
+        assert_eq!(FollowUp::parse("six months"), None);
+        assert_eq!(FollowUp::parse("6 months later"), None);
+        // August ends on the 31st; six months on, February ends on the 28th.
+        assert_eq!(
+            FollowUp::Months(6).closes(d(2025, 8, 31)),
+            Some(d(2026, 2, 28))
+        );
+        let aug = Period::Month {
+            year: 2025,
+            month: 8,
+        };
+        assert!(FollowUp::Months(6).provisional(aug, d(2026, 2, 28)));
+        assert!(!FollowUp::Months(6).provisional(aug, d(2026, 3, 1)));
+        assert!(FollowUp::Days(30).provisional(Period::Year(2025), d(2026, 1, 30)));
+        assert!(!FollowUp::Days(30).provisional(Period::Year(2025), d(2026, 1, 31)));
+        assert!(FollowUp::Years(1).provisional(Period::Year(2025), d(2026, 12, 31)));
     }
 }

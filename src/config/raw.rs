@@ -262,6 +262,9 @@ pub struct IndicatorFile {
     pub denominator: Option<Text>,
     /// `fail` (default) | `ignore`: what a result row of a territory not in the territories does.
     pub unknown_territories: Option<String>,
+    /// How long an outcome takes to show (`6 months`): figures of periods whose window is still
+    /// open are provisional.
+    pub follow_up: Option<String>,
     /// How sentences name the indicator: a noun phrase per language, its gender and number.
     pub phrase: Option<PhraseFile>,
 }

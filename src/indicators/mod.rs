@@ -31,6 +31,8 @@ pub enum IndicatorError {
     Output(String),
     #[error(transparent)]
     Warehouse(#[from] crate::warehouse::WarehouseError),
+    #[error(transparent)]
+    Clock(#[from] crate::clock::BadToday),
 }
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
@@ -205,7 +207,7 @@ fn compute_builtin(
         .with_timezone(&project.settings.timezone)
         .date_naive();
     let cells = deliveries::cells(project, which, all, today).map_err(IndicatorError::Data)?;
-    let rows = finish_rows(project, ind, &ind.targets, cells, true, run_id);
+    let rows = finish_rows(project, ind, &ind.targets, cells, true, run_id)?;
     Ok(Computed {
         rows,
         tables: BTreeSet::new(),
@@ -221,8 +223,12 @@ fn finish_rows(
     cells: rollup::Cells,
     has_den: bool,
     run_id: &str,
-) -> Vec<OutputRow> {
+) -> Result<Vec<OutputRow>, IndicatorError> {
     let definition = definition_hash(ind);
+    let today = match ind.follow_up {
+        Some(_) => Some(crate::clock::today(project.settings.timezone)?),
+        None => None,
+    };
     let mut rows: Vec<OutputRow> = cells
         .into_iter()
         .map(|((territory, PeriodOrd(period)), pair)| {
@@ -246,8 +252,19 @@ fn finish_rows(
             (Some(v), Some(p)) => Some(tidy(v - p)),
             _ => None,
         };
+        // An outcome whose follow-up window is open may still grow: never judged against its target.
+        if let (Some(follow_up), Some(today), Some(p)) =
+            (ind.follow_up, today, Period::parse(&r.period))
+            && follow_up.provisional(p, today)
+        {
+            r.provisional = true;
+            r.achievement = None;
+            if r.value.is_some() {
+                r.status = targets::Status::Provisional.as_str().to_string();
+            }
+        }
     }
-    rows
+    Ok(rows)
 }
 
 async fn compute_one(
@@ -352,7 +369,7 @@ async fn compute_one(
         Some(q) => targets_from_sql(ctx, q).await?,
         None => ind.targets.clone(),
     };
-    let rows = finish_rows(project, ind, &targets, all, has_den, run_id);
+    let rows = finish_rows(project, ind, &targets, all, has_den, run_id)?;
     Ok(Computed {
         rows,
         tables,
@@ -399,6 +416,7 @@ fn output_row(
         previous: None,
         change: None,
         definition: String::new(),
+        provisional: false,
     }
 }
 
@@ -483,7 +501,7 @@ pub fn definition_hash(ind: &Indicator) -> String {
             })
         })
         .collect();
-    let definition = serde_json::json!({
+    let mut definition = serde_json::json!({
         "sql": ind.sql,
         "unit": format!("{:?}", ind.unit),
         "grain": ind.grain.as_str(),
@@ -494,5 +512,9 @@ pub fn definition_hash(ind: &Indicator) -> String {
         "targets_sql": ind.targets_sql,
         "on_track": ind.on_track,
     });
+    // Only when given: definitions written before follow-ups existed keep their hash.
+    if let (Some(f), Some(map)) = (ind.follow_up, definition.as_object_mut()) {
+        map.insert("follow_up".into(), format!("{f:?}").into());
+    }
     hex::encode(Sha256::digest(definition.to_string().as_bytes()))
 }

@@ -3,7 +3,9 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use datafusion::arrow::array::{Array, AsArray, Float64Array, RecordBatch, StringArray};
+use datafusion::arrow::array::{
+    Array, AsArray, BooleanArray, Float64Array, RecordBatch, StringArray,
+};
 use datafusion::arrow::datatypes::{DataType, Field, Float64Type, Schema, SchemaRef};
 use datafusion::parquet::arrow::ArrowWriter;
 use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
@@ -29,6 +31,9 @@ pub struct OutputRow {
     pub change: Option<f64>,
     /// The hash of the indicator's definition the row was computed with.
     pub definition: String,
+    /// The indicator's follow-up window is still open for this period: the figure may change
+    /// and is not judged against its target.
+    pub provisional: bool,
 }
 
 pub fn schema() -> SchemaRef {
@@ -50,6 +55,7 @@ pub fn schema() -> SchemaRef {
         f("previous"),
         f("change"),
         s("definition"),
+        Field::new("provisional", DataType::Boolean, false),
     ]))
 }
 
@@ -110,6 +116,9 @@ fn to_batch(rows: &[OutputRow]) -> Result<RecordBatch, IndicatorError> {
             n(&|r| r.previous),
             n(&|r| r.change),
             s(&|r| &r.definition),
+            Arc::new(BooleanArray::from_iter(
+                rows.iter().map(|r| Some(r.provisional)),
+            )),
         ],
     )
     .map_err(|e| IndicatorError::Data(e.to_string()))
@@ -185,6 +194,7 @@ pub fn write(dir: &Path, rows: &[OutputRow]) -> Result<(), IndicatorError> {
                 &num(r.previous),
                 &num(r.change),
                 &r.definition,
+                if r.provisional { "true" } else { "false" },
             ],
         )
         .map_err(|e| IndicatorError::Output(e.to_string()))?;
@@ -227,6 +237,11 @@ pub fn read(dir: &Path) -> Result<Vec<OutputRow>, IndicatorError> {
             f("change").unwrap_or_else(|_| vec![None; rows]),
         );
         let definition = s("definition").unwrap_or_else(|_| vec![String::new(); rows]);
+        let provisional: Vec<bool> = batch
+            .column_by_name("provisional")
+            .and_then(|c| c.as_boolean_opt())
+            .map(|a| (0..a.len()).map(|i| a.is_valid(i) && a.value(i)).collect())
+            .unwrap_or_else(|| vec![false; rows]);
         let (nu, de, va, ta, ac) = (
             f("numerator")?,
             f("denominator")?,
@@ -268,6 +283,7 @@ pub fn read(dir: &Path) -> Result<Vec<OutputRow>, IndicatorError> {
                 previous: previous[i],
                 change: change[i],
                 definition,
+                provisional: provisional[i],
             });
         }
     }

@@ -12,6 +12,8 @@ pub enum Status {
     OffTrack,
     NoTarget,
     NoData,
+    /// The indicator's follow-up window is still open: the figure may grow, so it is not judged.
+    Provisional,
 }
 
 impl Status {
@@ -22,6 +24,7 @@ impl Status {
             Status::OffTrack => "off_track",
             Status::NoTarget => "no_target",
             Status::NoData => "no_data",
+            Status::Provisional => "provisional",
         }
     }
 
@@ -31,6 +34,7 @@ impl Status {
             "on_track" => Status::OnTrack,
             "off_track" => Status::OffTrack,
             "no_target" => Status::NoTarget,
+            "provisional" => Status::Provisional,
             _ => Status::NoData,
         }
     }

@@ -89,6 +89,8 @@ pub(super) struct Read {
 }
 
 /// How reading one delivery ended.
+// One outcome per delivery, moved once: its size does not matter enough to box the failure.
+#[allow(clippy::large_enum_variant)]
 pub(super) enum Outcome {
     /// Its file holds what is published: nothing was read. A new tag to remember, if any.
     Unchanged { etag: Option<String> },

@@ -380,9 +380,9 @@ async fn ingest_source(
     let remote = fetch::RemoteOptions::of(source)?;
     let mut manifest = load_manifest(wh, source).await?;
     let definition = definition_hash(source, table);
-    let today = chrono::Utc::now()
-        .with_timezone(&project.settings.timezone)
-        .date_naive();
+    // The day templates are filled in up to and periods judged due: the project's one clock.
+    let today = crate::clock::today(project.settings.timezone)
+        .map_err(|e| IngestError::Other(e.to_string()))?;
     let found = locate::deliveries(source, &remote, today).await?;
     let now = chrono::Utc::now().to_rfc3339();
     let shown = |url: &str| shown_path(project, url);

@@ -36,6 +36,8 @@ pub struct PublishedFigure {
     /// Empty when suppressed: a status would tell which side of the target the figure is on.
     pub status: String,
     pub suppression: Option<Suppression>,
+    /// The indicator's follow-up window is still open for this period: not judged yet.
+    pub provisional: bool,
 }
 
 impl PublishedFigure {
@@ -119,6 +121,7 @@ fn publish_row(r: OutputRow, suppression: Option<Suppression>) -> PublishedFigur
         period: r.period,
         grain: r.grain,
         suppression,
+        provisional: r.provisional,
     }
 }
 

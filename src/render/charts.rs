@@ -53,7 +53,7 @@ pub fn status_color(s: Status) -> RGBColor {
         Status::Achieved => RGBColor(0, 140, 100),
         Status::OnTrack => RGBColor(230, 159, 0),
         Status::OffTrack => RGBColor(213, 94, 0),
-        Status::NoTarget | Status::NoData => RGBColor(150, 150, 150),
+        Status::NoTarget | Status::NoData | Status::Provisional => RGBColor(150, 150, 150),
     }
 }
 

@@ -8,7 +8,7 @@ use crate::config::Territories;
 use crate::publish::PublishedFigure;
 
 /// The columns of `data.csv`, in order.
-pub const COLUMNS: [&str; 12] = [
+pub const COLUMNS: [&str; 13] = [
     "indicator",
     "territory",
     "territory_name",
@@ -20,6 +20,7 @@ pub const COLUMNS: [&str; 12] = [
     "target",
     "achievement",
     "status",
+    "provisional",
     "flag",
 ];
 
@@ -28,7 +29,7 @@ fn number(x: Option<f64>) -> String {
         .unwrap_or_default()
 }
 
-fn record(f: &PublishedFigure, territories: &Territories) -> [String; 12] {
+fn record(f: &PublishedFigure, territories: &Territories) -> [String; 13] {
     [
         f.indicator.clone(),
         f.territory.clone(),
@@ -41,6 +42,7 @@ fn record(f: &PublishedFigure, territories: &Territories) -> [String; 12] {
         number(f.target),
         number(f.achievement),
         f.status.clone(),
+        f.provisional.to_string(),
         f.flag().to_string(),
     ]
 }

@@ -105,6 +105,7 @@ pub fn status_symbol(s: Status) -> &'static str {
         Status::OnTrack => "◐",
         Status::OffTrack => "○",
         Status::NoTarget | Status::NoData => "–",
+        Status::Provisional => "…",
     }
 }
 
@@ -116,6 +117,8 @@ pub fn status(s: Status, locale: Locale) -> &'static str {
         (Status::OffTrack, Locale::It) => "non in linea",
         (Status::NoTarget, Locale::It) => "senza obiettivo",
         (Status::NoData, Locale::It) => "senza dati",
+        (Status::Provisional, Locale::It) => "provvisorio",
+        (Status::Provisional, Locale::En) => "provisional",
         (Status::Achieved, Locale::En) => "achieved",
         (Status::OnTrack, Locale::En) => "on track",
         (Status::OffTrack, Locale::En) => "off track",

@@ -1,6 +1,7 @@
 //! Render: static, self-contained dashboards from the computed indicator table and the warehouse
 //! manifests only, so it can run on its own after `compute`.
 
+pub mod annex;
 mod changes;
 pub mod charts;
 mod data;
@@ -190,8 +191,8 @@ impl Ctx<'_> {
         ind.description.as_ref().map(|t| self.locale.pick(t))
     }
 
-    /// A value as published: `c` when suppressed, formatted in the locale otherwise.
-    pub fn shown(&self, ind: &Indicator, row: Option<&PublishedFigure>) -> String {
+    /// A value as published, without the provisional mark: for tiles, whose badge says it.
+    pub fn shown_unmarked(&self, ind: &Indicator, row: Option<&PublishedFigure>) -> String {
         let Some(row) = row else { return "—".into() };
         if row.suppressed() {
             return CONFIDENTIAL.into();
@@ -199,6 +200,22 @@ impl Ctx<'_> {
         row.value
             .map(|v| format::value(v, ind.unit, self.locale))
             .unwrap_or_else(|| "—".into())
+    }
+
+    /// A value as published: `c` when suppressed, formatted in the locale otherwise, and
+    /// "(provvisorio)" beside it while its follow-up window is open.
+    pub fn shown(&self, ind: &Indicator, row: Option<&PublishedFigure>) -> String {
+        let value = self.shown_unmarked(ind, row);
+        let Some(row) = row else { return value };
+        // An outcome still within its follow-up window says so beside its value.
+        if row.provisional && row.value.is_some() && !row.suppressed() {
+            format!(
+                "{value} ({})",
+                format::status(Status::Provisional, self.locale)
+            )
+        } else {
+            value
+        }
     }
 
     /// A value for a chart: None when missing or suppressed.

@@ -108,7 +108,8 @@ pub fn glance(ctx: &Ctx, pairs: &[Pair]) -> Glance {
             Some(Status::Achieved) => row.achieved += 1,
             Some(Status::OnTrack) => row.on_track += 1,
             Some(Status::OffTrack) => row.off_track += 1,
-            Some(Status::NoTarget) => row.no_target += 1,
+            // A provisional figure is not judged yet: it counts with those without a target.
+            Some(Status::NoTarget | Status::Provisional) => row.no_target += 1,
             Some(Status::NoData) => row.no_data += 1,
         }
         if let (Some(p), Some(f)) = (period, fig)
@@ -285,7 +286,8 @@ pub fn tiles(
             .unwrap_or(("", ""));
         out.push(Tile {
             title: ctx.locale.pick(&ind.title),
-            value: ctx.shown(ind, fig),
+            // The tile's status badge, right under the value, says "provvisorio".
+            value: ctx.shown_unmarked(ind, fig),
             period: p
                 .map(|p| format::period(&p.to_string(), ctx.locale))
                 .unwrap_or_default(),
@@ -331,6 +333,7 @@ mod tests {
             achievement: None,
             status: String::new(),
             suppression: Some(crate::publish::disclosure::Suppression::Primary),
+            provisional: false,
         };
         assert_eq!(status_of(Some(&f)), None);
         assert_eq!(status_of(None), Some(Status::NoData));

@@ -278,9 +278,12 @@ impl<'a> Job<'a> {
             .values()
             .map(|t| format!("{}|{}|{}|{:?}", t.code, t.name, t.level, t.parent))
             .collect();
-        let today = chrono::Utc::now()
-            .with_timezone(&p.settings.timezone)
-            .date_naive();
+        // A malformed OSSERVATORIO_TODAY fails the indicators that read it, with its message.
+        let today = crate::clock::today(p.settings.timezone).unwrap_or_else(|_| {
+            chrono::Utc::now()
+                .with_timezone(&p.settings.timezone)
+                .date_naive()
+        });
         let hash = |v: serde_json::Value| hex::encode(Sha256::digest(v.to_string().as_bytes()));
         ComputeInputs {
             context: hash(serde_json::json!({
@@ -292,7 +295,15 @@ impl<'a> Job<'a> {
             definitions: p
                 .indicators
                 .iter()
-                .map(|i| (i.id.clone(), crate::indicators::definition_hash(i)))
+                .map(|i| {
+                    let definition = crate::indicators::definition_hash(i);
+                    // A follow-up window closes with the days: its figures are computed again each day.
+                    let definition = match i.follow_up {
+                        Some(_) => format!("{definition}@{today}"),
+                        None => definition,
+                    };
+                    (i.id.clone(), definition)
+                })
                 .collect(),
             deliveries: hash(serde_json::json!({
                 "seen": deliveries.iter().map(|d| format!("{}:{:?}", d.source, d.periods_seen)).collect::<Vec<_>>(),
