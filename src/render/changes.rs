@@ -363,7 +363,7 @@ fn revision_reason(
 ) -> String {
     let tables = ctx.lineage.tables.get(&f.indicator);
     let all = &ctx.project.territories;
-    let within = |t: &str| t == f.territory || all.ancestors(t).iter().any(|a| *a == f.territory);
+    let within = |t: &str| t == f.territory || all.ancestors(t).contains(&f.territory);
     let names: Vec<&str> = ctx
         .project
         .sources
