@@ -108,6 +108,28 @@ impl Period {
         }
     }
 
+    /// The first day after the period.
+    pub fn day_after(self) -> Option<NaiveDate> {
+        let (y, m) = self.last_month();
+        if m == 12 {
+            NaiveDate::from_ymd_opt(y + 1, 1, 1)
+        } else {
+            NaiveDate::from_ymd_opt(y, m + 1, 1)
+        }
+    }
+
+    /// The period just after this one, of the same grain.
+    pub fn next(self) -> Option<Period> {
+        Period::containing(self.day_after()?, self.grain())
+    }
+
+    /// The last day by which a delivery of the period is on time: its last day plus the grace.
+    pub fn due_by(self, grace_days: i64) -> Option<NaiveDate> {
+        self.day_after()?
+            .pred_opt()?
+            .checked_add_days(chrono::Days::new(grace_days.max(0) as u64))
+    }
+
     /// The period just before this one at the same grain; for a plan period, the plan period of
     /// `plans` that ends last before it starts.
     pub fn previous(self, plans: &[Period]) -> Option<Period> {

@@ -55,34 +55,10 @@ pub fn of_sources(
         .collect()
 }
 
-/// The last day by which a period's data are due: its last day plus the grace.
-fn due(p: Period, grace_days: i64) -> Option<NaiveDate> {
-    let (y, m) = p.last_month();
-    let first_of_next = if m == 12 {
-        NaiveDate::from_ymd_opt(y + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(y, m + 1, 1)
-    }?;
-    first_of_next
-        .pred_opt()?
-        .checked_add_days(chrono::Days::new(grace_days.max(0) as u64))
-}
-
 /// The month a delivery period is counted in: its last month, so a quarter counts once.
 fn month_of(p: Period) -> Period {
     let (year, month) = p.last_month();
     Period::Month { year, month }
-}
-
-/// The next period of the same grain.
-fn next(p: Period) -> Option<Period> {
-    let (y, m) = p.last_month();
-    let start = if m == 12 {
-        NaiveDate::from_ymd_opt(y + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(y, m + 1, 1)
-    }?;
-    Period::containing(start, p.grain())
 }
 
 /// The base rows (source territory, month, received or on time over expected) of a built-in.
@@ -115,7 +91,7 @@ pub fn base_rows(
         let observed_since = seen.values().flatten().min().copied();
         let mut p = Some(first);
         while let Some(period) = p {
-            let Some(due_by) = due(period, d.grace_days) else {
+            let Some(due_by) = period.due_by(d.grace_days) else {
                 break;
             };
             let received = seen.get(&period);
@@ -142,7 +118,7 @@ pub fn base_rows(
                     }
                 }
             }
-            p = next(period);
+            p = period.next();
         }
     }
     out

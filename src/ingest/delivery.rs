@@ -336,14 +336,7 @@ async fn read_inner(
 
 /// Whether a template's period should be on the portal by `today`: its end plus the grace.
 fn is_due(source: &Source, p: crate::config::Period, today: chrono::NaiveDate) -> bool {
-    let (y, m) = p.last_month();
-    let end = if m == 12 {
-        chrono::NaiveDate::from_ymd_opt(y + 1, 1, 1)
-    } else {
-        chrono::NaiveDate::from_ymd_opt(y, m + 1, 1)
-    };
-    end.and_then(|d| d.checked_add_days(chrono::Days::new(source.grace_days.max(0) as u64)))
-        .is_some_and(|due| today >= due)
+    p.due_by(source.grace_days).is_some_and(|due| today > due)
 }
 
 /// How the warehouse's Parquet files are written.

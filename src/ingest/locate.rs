@@ -86,20 +86,9 @@ fn template_periods(since: Period, grain: Grain, today: NaiveDate) -> Vec<Period
             break;
         }
         out.push(period);
-        p = next_period(period);
+        p = period.next();
     }
     out
-}
-
-/// The period after `p`, of the same grain.
-fn next_period(p: Period) -> Option<Period> {
-    let (y, m) = p.last_month();
-    let start = if m == 12 {
-        NaiveDate::from_ymd_opt(y + 1, 1, 1)
-    } else {
-        NaiveDate::from_ymd_opt(y, m + 1, 1)
-    }?;
-    Period::containing(start, p.grain())
 }
 
 /// The template with `{yyyy}`, `{mm}` and `{q}` of period `p` filled in.
