@@ -18,23 +18,6 @@ pub enum OdsError {
 
 const MIMETYPE: &str = "application/vnd.oasis.opendocument.spreadsheet";
 
-fn escape(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // Characters XML 1.0 cannot carry.
-            c if (c as u32) < 0x20 && !matches!(c, '\t' | '\n' | '\r') => {}
-            c => out.push(c),
-        }
-    }
-    out
-}
-
 /// One sheet: its name and rows of cells.
 pub struct Sheet {
     pub name: String,
@@ -48,7 +31,7 @@ fn cell_xml(out: &mut String, d: &Data) {
         ));
     };
     let text = |out: &mut String, s: &str| {
-        let s = escape(s);
+        let s = crate::text::xml_escape(s);
         out.push_str(&format!(
             "<table:table-cell office:value-type=\"string\"><text:p>{s}</text:p></table:table-cell>"
         ));
@@ -71,7 +54,10 @@ pub fn content_xml(sheets: &[Sheet]) -> String {
         "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<office:document-content xmlns:office=\"urn:oasis:names:tc:opendocument:xmlns:office:1.0\" xmlns:table=\"urn:oasis:names:tc:opendocument:xmlns:table:1.0\" xmlns:text=\"urn:oasis:names:tc:opendocument:xmlns:text:1.0\" office:version=\"1.2\"><office:body><office:spreadsheet>",
     );
     for s in sheets {
-        out.push_str(&format!("<table:table table:name=\"{}\">", escape(&s.name)));
+        out.push_str(&format!(
+            "<table:table table:name=\"{}\">",
+            crate::text::xml_escape(&s.name)
+        ));
         let width = s.rows.iter().map(Vec::len).max().unwrap_or(0).max(1);
         out.push_str(&format!(
             "<table:table-column table:number-columns-repeated=\"{width}\"/>"

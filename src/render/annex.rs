@@ -330,22 +330,9 @@ pub fn to_docx(annex: &Annex, path: &Path) -> Result<Vec<u8>, AnnexError> {
     Ok(buf.into_inner())
 }
 
-/// Text escaped for XML; characters XML cannot hold are left out.
+/// Text escaped for XML, on one line: a table cell's line breaks and tabs become spaces.
 fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(' '),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    crate::text::xml_escape(&s.replace(['\t', '\n', '\r'], " "))
 }
 
 const ODT_MIME: &str = "application/vnd.oasis.opendocument.text";
