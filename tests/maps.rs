@@ -158,7 +158,7 @@ fn a_map_colours_each_province_by_its_value_hatches_suppressed_ones_and_greys_mi
     let labels = &svg[svg.find("<g class=\"labels\"").expect("labels")..];
     let labels = &labels[..labels.find("</g>").expect("end of labels")];
     assert_eq!(labels.matches(">c</text>").count(), 2, "{labels}");
-    for leak in ["5,0 %", "6,0 %", ">2<", ">3<"] {
+    for leak in [">5,0 %", ">6,0 %", ": 5,0 %", ": 6,0 %", ">2<", ">3<"] {
         assert!(!svg.contains(leak), "the SVG shows {leak}");
     }
     assert!(

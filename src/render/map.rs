@@ -792,7 +792,7 @@ mod tests {
             (0.0, 0.0),
         ];
         let hole = vec![(4.0, 4.0), (6.0, 4.0), (6.0, 6.0), (4.0, 6.0), (4.0, 4.0)];
-        assert_eq!(spans(&[outer.clone()], 2), vec![(0, 10)]);
+        assert_eq!(spans(std::slice::from_ref(&outer), 2), vec![(0, 10)]);
         assert_eq!(spans(&[outer, hole], 5), vec![(0, 4), (6, 10)]);
     }
 
