@@ -15,7 +15,7 @@ const DATA: &[u8] = include_bytes!("../../assets/boundaries/italia.bin");
 /// The grid the coordinates are stored on, in degrees.
 const QUANTUM: f64 = 1e-4;
 /// Who the boundaries come from, as a map must credit them.
-pub const ATTRIBUTION: &str = "Confini: ISTAT 2023, openpolis (CC BY 4.0)";
+pub const ATTRIBUTION: &str = "ISTAT 2023, openpolis (CC BY 4.0)";
 
 /// The three sets of boundaries.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]

@@ -187,7 +187,13 @@ fn text_width(s: &str, size: f64) -> f64 {
 }
 
 /// Projects the territories into a map with its legend.
-pub fn view(title: String, inputs: &[Input], axis: &Axis, l: &labels::Labels) -> MapView {
+pub fn view(
+    title: String,
+    inputs: &[Input],
+    axis: &Axis,
+    locale: crate::config::Locale,
+) -> MapView {
+    let l = labels::labels(locale);
     let values: Vec<f64> = inputs.iter().filter_map(|i| i.value).collect();
     let (lo, hi) = charts::color_range(&values, axis);
     let shapes: Vec<Vec<&boundaries::Area>> = inputs.iter().map(|i| parts_of(&i.parts)).collect();
@@ -283,7 +289,10 @@ pub fn view(title: String, inputs: &[Input], axis: &Axis, l: &labels::Labels) ->
             suppressed: format!("c — {}", l.confidential),
             missing: l.n_no_data.to_string(),
         },
-        attribution: boundaries::ATTRIBUTION.to_string(),
+        attribution: match locale {
+            crate::config::Locale::It => format!("Confini: {}", boundaries::ATTRIBUTION),
+            crate::config::Locale::En => format!("Boundaries: {}", boundaries::ATTRIBUTION),
+        },
     }
 }
 
@@ -757,12 +766,11 @@ pub(super) fn chart(
         .map(|p| format::period(&p.to_string(), ctx.locale))
         .unwrap_or_default();
     let title = super::chart_title(ctx, title, format!("{} — {plabel}", ctx.title(ind)));
-    let l = labels::labels(ctx.locale);
     let m = view(
         title.clone(),
         &inputs,
         &super::axis(ind.unit, ctx.locale),
-        &l,
+        ctx.locale,
     );
     let svg_path = dir.join(format!("{name}.svg"));
     std::fs::write(&svg_path, svg(&m)).map_err(|e| super::io(&svg_path, e))?;
