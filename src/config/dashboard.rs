@@ -188,6 +188,23 @@ impl Validation {
                             title,
                         }
                     }
+                    ChartFile::Map {
+                        indicator: id,
+                        territories: t,
+                        period,
+                        title,
+                    } => {
+                        one(&id, errs);
+                        let areas = places(t, errs);
+                        let key = format!("{key}.territories");
+                        super::boundaries::check(&areas, &key, territories, ctx, errs);
+                        Chart::Map {
+                            indicator: id,
+                            territories: areas,
+                            period: when(period, errs),
+                            title,
+                        }
+                    }
                     ChartFile::Bar {
                         indicator: id,
                         territories: t,

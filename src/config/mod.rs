@@ -3,6 +3,7 @@
 //! Validation never stops at the first problem: it collects all of them, each naming the file,
 //! the line and the key, so one `osservatorio check` shows everything to fix.
 
+pub mod boundaries;
 mod dashboard;
 mod error;
 mod indicator;
