@@ -467,6 +467,66 @@ fn protection_is_the_narrowest_interval_a_small_count_may_keep() {
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
 }
 
+/// Region 35 = provinces 20 + 3 + 12; province P1 20 = municipalities 18 + 2; quarters: C2 2 in
+/// the first, C1 6 in each of the others, P2 3 in the first, P3 6 in the first and the third.
+const ARRIVI: &str = "data,territorio,uscite,completati\n2024-02-01,C2,2,0\n2024-05-01,C1,6,0\n2024-08-01,C1,6,0\n2024-11-01,C1,6,0\n2024-03-01,P2,3,0\n2024-01-15,P3,6,0\n2024-07-15,P3,6,0\n";
+
+#[test]
+fn no_relation_with_one_hidden_member_is_not_enough_across_time_and_territory() {
+    // Hiding so that no sum has exactly one hidden member leaves the region, P1 and P3's third
+    // quarter shown, and then, by hand: P2 + P3's first quarter = (35 − 20) − 6 = 9, so P1's first
+    // quarter = the region's first quarter 11 − 9 = 2, which is C2's 2 (P1's only municipality
+    // with figures in that quarter). The pages must hide more than that.
+    let territories = b"code,name,level,parent\nREG,Regione,regione,\nP1,Provincia uno,provincia,REG\nP2,Provincia due,provincia,REG\nP3,Provincia tre,provincia,REG\nC1,Comune uno,comune,P1\nC2,Comune due,comune,P1\n";
+    let codes = "REG, P1, P2, P3, C1, C2";
+    let dashboard = format!(
+        "{}      - {{ type: trend, indicator: usciti, territories: [{codes}], grain: quarter }}\n",
+        DASHBOARD
+            .replace("TERRITORIES", codes)
+            .replace("[usciti, completati]", "[usciti]")
+    );
+    let dir = project(&[
+        ("pipelines/uscite.yaml", PIPELINE.as_bytes()),
+        (
+            "indicators/uscite.yaml",
+            EXITS_ONLY.replace("GRAIN", "quarter").as_bytes(),
+        ),
+        ("dashboards/uscite.yaml", dashboard.as_bytes()),
+        ("uscite.csv", ARRIVI.as_bytes()),
+    ]);
+    write(dir.path(), "territories.csv", territories);
+    let p = dir.path();
+    let out = osservatorio(p, &["run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let know = Knowledge {
+        parent_of: [
+            ("P1", "REG"),
+            ("P2", "REG"),
+            ("P3", "REG"),
+            ("C1", "P1"),
+            ("C2", "P1"),
+        ]
+        .iter()
+        .map(|(c, p)| (c.to_string(), p.to_string()))
+        .collect(),
+        shared: Vec::new(),
+        shares: Vec::new(),
+        protected: vec!["usciti"],
+    };
+    let shown = shown(p, "uscite");
+    let found = pinned_down(&exact(p), &shown, &know, 1.0);
+    assert!(found.is_empty(), "{found:?}\n{shown:?}");
+    // The totals stay: hiding a quarter is enough.
+    for t in ["REG", "P1"] {
+        assert!(
+            shown.contains_key(&key("usciti", t, "2024")),
+            "{t}: {shown:?}"
+        );
+    }
+    let out = osservatorio(p, &["publish", "--by", "Maria Rossi"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
 // Random hierarchies, two indicators sharing the count of exits, quarters and their year.
 
 #[derive(Debug, Clone)]

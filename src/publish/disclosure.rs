@@ -123,13 +123,20 @@ pub fn close(
 
 /// The candidate that hides the least: a non-zero numerator first, then the smallest figures.
 pub fn smallest(cells: &[CellCounts], candidates: &[usize]) -> Option<usize> {
+    by_size(cells, candidates).first().copied()
+}
+
+/// The candidates from the one that hides the least to the one that hides the most.
+pub fn by_size(cells: &[CellCounts], candidates: &[usize]) -> Vec<usize> {
     let key = |i: &usize| {
         let c = &cells[*i];
         let n = c.numerator.unwrap_or(0.0);
         let d = c.denominator.unwrap_or(0.0);
         (n <= 0.0, OrderedF64(n), OrderedF64(d), *i)
     };
-    candidates.iter().copied().min_by_key(|i| key(i))
+    let mut out = candidates.to_vec();
+    out.sort_by_key(key);
+    out
 }
 
 /// A float ordered by `total_cmp`, so figures can be ranked without a panic on NaN.

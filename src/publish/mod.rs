@@ -182,42 +182,65 @@ impl Table {
         let ties: Vec<(usize, usize)> = self.shared.iter().map(|s| (s.a.0, s.b.0)).collect();
         loop {
             disclosure::close(&counts, &relations, &ties, &mut state);
-            let shown: Vec<bool> = state.iter().map(Option::is_none).collect();
-            let exposed = audit::audit(
-                &self.cells,
-                &self.rollups,
-                &self.shared,
-                &shown,
-                k,
-                protection,
-            );
-            let mut more = false;
-            for e in &exposed {
-                if let Some(c) = self.complement(e, &state, &counts) {
-                    state[c] = Some(Suppression::Secondary);
-                    more = true;
-                }
-            }
-            if !more {
+            let exposed = self.exposed(&state, k, protection);
+            let Some(first) = exposed.first() else {
                 return state;
-            }
+            };
+            let Some(c) = self.complement(first, &state, &counts, &relations, &ties, k, protection)
+            else {
+                return state;
+            };
+            state[c] = Some(Suppression::Secondary);
         }
     }
 
-    /// The published figure to hide next for an exposed count: the smallest of those bounding
-    /// it that share a relation with it, else the smallest of those bounding it at all.
+    fn exposed(&self, state: &[Option<Suppression>], k: u32, protection: f64) -> Vec<Exposure> {
+        let shown: Vec<bool> = state.iter().map(Option::is_none).collect();
+        audit::audit(
+            &self.cells,
+            &self.rollups,
+            &self.shared,
+            &shown,
+            k,
+            protection,
+        )
+    }
+
+    /// The published figure to hide next for an exposed count: of those bounding it, from the
+    /// smallest up, the first that frees it once its own complements are hidden too (the totals
+    /// stay published where hiding a sub-period or a sub-territory is enough); failing that, the
+    /// smallest sharing a relation with it, else the smallest bounding it at all.
+    #[allow(clippy::too_many_arguments)]
     fn complement(
         &self,
         e: &Exposure,
         state: &[Option<Suppression>],
         counts: &[CellCounts],
+        relations: &[Relation],
+        ties: &[(usize, usize)],
+        k: u32,
+        protection: f64,
     ) -> Option<usize> {
+        // Trying each costs an audit: a few of the smallest are enough to find one that frees it.
+        const TRIALS: usize = 12;
         let open: Vec<usize> = e
             .neighbours
             .iter()
             .copied()
             .filter(|&c| state[c].is_none())
             .collect();
+        for &c in disclosure::by_size(counts, &open).iter().take(TRIALS) {
+            let mut trial = state.to_vec();
+            trial[c] = Some(Suppression::Secondary);
+            disclosure::close(counts, relations, ties, &mut trial);
+            let still = self
+                .exposed(&trial, k, protection)
+                .iter()
+                .any(|x| (x.cell, x.quantity) == (e.cell, e.quantity));
+            if !still {
+                return Some(c);
+            }
+        }
         let member =
             |r: &Rollup, c: usize| r.relation.parent == c || r.relation.children.contains(&c);
         let near: Vec<usize> = open
