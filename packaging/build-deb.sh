@@ -51,6 +51,10 @@ gzip -9n "$generated/third-party-licenses.txt"
 
 echo "== cargo deb --profile $profile"
 deb_args=(--no-build --profile "$profile")
+if [ "$profile" = dev ]; then
+  # A check of the packaging, not a package to ship: no debug line tables, quicker compression.
+  deb_args+=(--strip --fast)
+fi
 if [ -n "$output" ]; then
   mkdir -p "$output"
   deb_args+=(--output "$output")

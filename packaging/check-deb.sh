@@ -16,17 +16,15 @@ fi
 echo "== the package's control fields"
 dpkg-deb --field "$deb" Package Version Architecture Depends Suggests
 depends=$(dpkg-deb --field "$deb" Depends)
-# Found by dpkg-shlibdeps from the libraries the binary links: without them, $auto failed.
-for needed in libc6 libgcc-s1 adduser; do
-  if ! grep -q "\b$needed\b" <<<"$depends"; then
-    echo "error: Depends ($depends) lacks $needed" >&2
-    exit 1
-  fi
-done
-
+if ! grep -q "\badduser\b" <<<"$depends"; then
+  echo "error: Depends ($depends) lacks adduser, which postinst uses" >&2
+  exit 1
+fi
 work=$(mktemp -d)
 remove() {
-  $sudo_cmd dpkg --purge osservatorio >/dev/null || true
+  if dpkg-query -W -f='${Status}' osservatorio 2>/dev/null | grep -q "installed"; then
+    $sudo_cmd dpkg --purge osservatorio >/dev/null || true
+  fi
   rm -rf "$work"
 }
 trap remove EXIT
@@ -40,11 +38,23 @@ for f in /usr/bin/osservatorio \
   /usr/share/bash-completion/completions/osservatorio \
   /usr/share/zsh/vendor-completions/_osservatorio \
   /usr/share/fish/vendor_completions.d/osservatorio.fish \
-  /lib/systemd/system/osservatorio.service \
+  /usr/lib/systemd/system/osservatorio.service \
   /usr/share/doc/osservatorio/copyright /usr/share/doc/osservatorio/README.Debian \
   /usr/share/doc/osservatorio/third-party-licenses.txt.gz; do
   if [ ! -s "$f" ]; then
     echo "error: the package did not install $f" >&2
+    exit 1
+  fi
+done
+# Every library the binary links must come from a package it depends on, or from one that
+# package depends on (cargo-deb leaves libgcc-s1 to libc6, which depends on it).
+allowed=$(sed 's/([^)]*)//g; s/|/,/g; s/,/\n/g' <<<"$depends" | tr -d ' ' | sed '/^$/d')
+allowed="$allowed
+$(for p in $allowed; do apt-cache depends "$p" 2>/dev/null | sed -n 's/^ *Depends: //p'; done)"
+for lib in $(readelf -d /usr/bin/osservatorio | sed -n 's/.*Shared library: \[\(.*\)\]/\1/p'); do
+  owner=$(dpkg -S "*/$lib" 2>/dev/null | head -1 | cut -d: -f1)
+  if [ -z "$owner" ] || ! grep -qx "$owner" <<<"$allowed"; then
+    echo "error: the binary links $lib (package '${owner:-none}'), which Depends ($depends) does not bring" >&2
     exit 1
   fi
 done
@@ -60,7 +70,7 @@ if [ -e /etc/systemd/system/multi-user.target.wants/osservatorio.service ]; then
   exit 1
 fi
 getent passwd osservatorio >/dev/null || { echo "error: no osservatorio user" >&2; exit 1; }
-systemd-analyze verify /lib/systemd/system/osservatorio.service
+systemd-analyze verify /usr/lib/systemd/system/osservatorio.service
 man -w osservatorio-init >/dev/null
 
 echo "== osservatorio init + run with the installed binary, no toolchain on PATH"
@@ -81,7 +91,7 @@ echo "== osservatorio init + run with the installed binary, no toolchain on PATH
 
 echo "== dpkg --purge osservatorio"
 $sudo_cmd dpkg --purge osservatorio
-for f in /usr/bin/osservatorio /lib/systemd/system/osservatorio.service; do
+for f in /usr/bin/osservatorio /usr/lib/systemd/system/osservatorio.service; do
   if [ -e "$f" ]; then
     echo "error: $f is still there after removal" >&2
     exit 1
