@@ -79,6 +79,23 @@ const MONTHS_EN: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
 
+/// The months a part of a period covers: `gen–ott`, `ott`, `nov 2025–feb 2026` across years.
+pub fn month_span(first: (i32, u32), last: (i32, u32), locale: Locale) -> String {
+    let names = if locale == Locale::It {
+        MONTHS_IT
+    } else {
+        MONTHS_EN
+    };
+    let name = |m: u32| names[(m as usize).saturating_sub(1) % 12];
+    if first == last {
+        name(first.1).to_string()
+    } else if first.0 == last.0 {
+        format!("{}–{}", name(first.1), name(last.1))
+    } else {
+        format!("{} {}–{} {}", name(first.1), first.0, name(last.1), last.0)
+    }
+}
+
 pub fn period(p: &str, locale: Locale) -> String {
     match Period::parse(p) {
         Some(Period::Month { year, month }) => {

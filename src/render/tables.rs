@@ -4,8 +4,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::judged::Judged;
 use super::{Ctx, RenderError, format, io, labels};
-use crate::config::{Dashboard, Kind, Period};
+use crate::config::{Kind, Period};
 use crate::indicators::targets::Status;
 
 #[derive(Serialize, Clone)]
@@ -71,10 +72,10 @@ fn num(s: String, n: Option<f64>, format: &'static str) -> TableCell {
     }
 }
 
-/// One row per indicator and territory, at the chosen period or each indicator's latest.
+/// One row per indicator and territory, at the chosen period or the period the page judges.
 pub fn status_table(
     ctx: &Ctx,
-    d: &Dashboard,
+    judged: &Judged,
     indicators: &[String],
     territories: &[String],
     period: Option<Period>,
@@ -99,7 +100,7 @@ pub fn status_table(
             let Some(ind) = ctx.indicator(id).filter(|i| i.kind == kind) else {
                 continue;
             };
-            let p = period.or_else(|| ctx.figures.latest(id, d.period, false));
+            let p = judged.at(ind, period);
             for t in territories {
                 let row = p.and_then(|p| ctx.figures.get(id, t, &p.to_string()));
                 let hidden = row.is_some_and(|r| r.suppressed());
@@ -112,7 +113,7 @@ pub fn status_table(
                     text(ctx.title(ind)),
                     text(ctx.project.territories.name_of(t)),
                     text(
-                        p.map(|p| format::period(&p.to_string(), ctx.locale))
+                        p.map(|p| judged.label(Some(ind), p, ctx.locale))
                             .unwrap_or_default(),
                     ),
                     num(
