@@ -161,7 +161,10 @@ fn a_page_without_named_periods_judges_its_latest_month_everywhere() {
         page.contains("90,0 % (set 2026) → 60,0 % (ott 2026)"),
         "the largest change is the tile's"
     );
-    assert!(!page.contains("87,0 %"), "the year so far is judged nowhere");
+    assert!(
+        !page.contains("87,0 %"),
+        "the year so far is judged nowhere"
+    );
     // The status table, the target chart and the bars: October.
     let table = read(&d.join("chart-02.csv"));
     let row = table
@@ -172,8 +175,14 @@ fn a_page_without_named_periods_judges_its_latest_month_everywhere() {
         row.contains("ott 2026") && row.contains("60,0 %") && row.contains("non in linea"),
         "{row}"
     );
-    assert!(read(&d.join("chart-03.svg")).contains("ott 2026"), "target chart");
-    assert!(read(&d.join("chart-04.svg")).contains("ott 2026"), "bar chart");
+    assert!(
+        read(&d.join("chart-03.svg")).contains("ott 2026"),
+        "target chart"
+    );
+    assert!(
+        read(&d.join("chart-04.svg")).contains("ott 2026"),
+        "bar chart"
+    );
     // No figure of the year is shown: every section judged October against September.
     let periods = periods_shown(&d, "ricevuti");
     assert_eq!(periods, ["2026-09", "2026-10"], "periods of the count");
@@ -203,7 +212,10 @@ fn a_page_judging_a_year_with_ten_months_says_so_everywhere() {
     );
     // Ten months of reports are not compared with twelve: no change, in the tiles or the list.
     assert!(page.contains("tile-value\">1.000<"), "the count's tile");
-    assert!(!page.contains("1.200"), "2025's twelve months are not compared");
+    assert!(
+        !page.contains("1.200"),
+        "2025's twelve months are not compared"
+    );
     assert!(!page.contains("60,0 %"), "October alone is judged nowhere");
     let table = read(&d.join("chart-02.csv"));
     let row = table
@@ -222,5 +234,9 @@ fn a_page_judging_a_year_with_ten_months_says_so_everywhere() {
         read(&d.join("chart-04.svg")).contains("2026 (gen–ott)"),
         "bar chart"
     );
-    assert_eq!(periods_shown(&d, "ricevuti"), ["2026"], "periods of the count");
+    assert_eq!(
+        periods_shown(&d, "ricevuti"),
+        ["2026"],
+        "periods of the count"
+    );
 }

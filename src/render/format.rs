@@ -50,6 +50,31 @@ pub fn value(x: f64, unit: Unit, locale: Locale) -> String {
     }
 }
 
+/// The spreadsheet number format that shows `x` of `unit` as `value` writes it: the same decimals
+/// and unit, the separators left to the spreadsheet's locale (`#,##0.0" %"`, `#,##0`).
+pub fn spreadsheet_format(x: f64, unit: Unit, locale: Locale) -> String {
+    let digits = match decimals(unit, x) {
+        0 => "#,##0".to_string(),
+        d => format!("#,##0.{}", "0".repeat(d)),
+    };
+    let suffix = match unit {
+        Unit::Percent => " %",
+        Unit::Euro => " €",
+        Unit::Per1000 => " ‰",
+        Unit::Hours => " h",
+        Unit::Days => match locale {
+            Locale::It => " gg",
+            Locale::En => " d",
+        },
+        Unit::Count | Unit::Ratio | Unit::Score => "",
+    };
+    if suffix.is_empty() {
+        digits
+    } else {
+        format!("{digits}\"{suffix}\"")
+    }
+}
+
 /// The unit as an axis is titled.
 pub fn unit_name(unit: Unit, locale: Locale) -> &'static str {
     match (unit, locale) {

@@ -42,9 +42,9 @@ fn named_period(d: &Dashboard, plan: bool) -> Option<Period> {
         .iter()
         .flat_map(|s| &s.charts)
         .filter_map(|c| match c {
-            Chart::Kpi { period, .. } | Chart::Table { period, .. } | Chart::Target { period, .. } => {
-                *period
-            }
+            Chart::Kpi { period, .. }
+            | Chart::Table { period, .. }
+            | Chart::Target { period, .. } => *period,
             _ => None,
         })
         .find(|p| (p.grain() == Grain::Plan) == plan)
@@ -73,15 +73,24 @@ impl Judged {
             }
         }
         // Built-in figures (deliveries) follow the calendar, not the data: they do not choose it.
-        let from_data: Vec<&Indicator> = inds.iter().copied().filter(|i| i.builtin.is_none()).collect();
-        let choosers = if from_data.is_empty() { &inds } else { &from_data };
+        let from_data: Vec<&Indicator> = inds
+            .iter()
+            .copied()
+            .filter(|i| i.builtin.is_none())
+            .collect();
+        let choosers = if from_data.is_empty() {
+            &inds
+        } else {
+            &from_data
+        };
         let page_months = from_data
             .iter()
             .filter_map(|i| months.get(&i.id))
             .flatten()
             .copied()
             .collect();
-        let calendar: Vec<&&Indicator> = choosers.iter().filter(|i| i.grain != Grain::Plan).collect();
+        let calendar: Vec<&&Indicator> =
+            choosers.iter().filter(|i| i.grain != Grain::Plan).collect();
         let period = named_period(d, false).or_else(|| {
             let grain = calendar.iter().map(|i| i.grain).min()?;
             latest(ctx, calendar.iter().map(|i| i.id.as_str()), grain, d.period)

@@ -10,6 +10,7 @@ mod inputs;
 mod judged;
 pub mod labels;
 pub mod pdf;
+mod png;
 mod quality;
 mod summary;
 mod tables;
@@ -571,12 +572,7 @@ fn fill_dashboard(
             drawn.definitions = definition_notes(ctx, &c.indicators());
             // Every chart's figures as data, plain for machines and typed for spreadsheets.
             let name = format!("chart-{n:02}-data");
-            data::write_figures(
-                &ctx.figures.take_chart(),
-                &ctx.project.territories,
-                dir,
-                &name,
-            )?;
+            data::write_figures(&ctx.figures.take_chart(), ctx.project, dir, &name)?;
             drawn.downloads.extend(data_downloads(&name, ctx.locale));
             charts.push(drawn);
         }
@@ -594,7 +590,7 @@ fn fill_dashboard(
     let since_meeting = meeting
         .as_ref()
         .map(|m| changes::sentences(ctx, d, &shown, m));
-    data::write_figures(&shown, &ctx.project.territories, dir, "data")?;
+    data::write_figures(&shown, ctx.project, dir, "data")?;
     // The same figures for statistical portals (SDMX-CSV), and every workbook as OpenDocument.
     crate::publish::opendata::write_sdmx(ctx.project, &shown, dir).map_err(|e| io(dir, e))?;
     crate::publish::ods::beside_every_xlsx(dir).map_err(|(p, e)| io(&p, e))?;
