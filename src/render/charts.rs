@@ -1018,10 +1018,28 @@ impl TileLayout {
         (self.width - 2 * TILE_PADDING).max(40) as u32
     }
 
-    /// The lines of a tile, each fitting its width.
-    fn lines(&self, t: &TileView) -> Vec<TileLine> {
+    /// How many lines a tile's title takes.
+    fn title_lines(&self, t: &TileView) -> usize {
+        wrap(&t.title, 12, self.inner()).len()
+    }
+
+    /// The lines of a tile, each fitting its width, the title taking `title_lines` (the row's
+    /// longest) so that the values of a row line up.
+    fn lines(&self, t: &TileView, title_lines: usize) -> Vec<TileLine> {
         let inner = self.inner();
-        let mut out = Vec::new();
+        let line = |text: String, size: u32, color: RGBColor| TileLine {
+            text,
+            size,
+            color,
+            space_before: 0,
+        };
+        let title = wrap(&t.title, 12, inner);
+        let short = title_lines.saturating_sub(title.len());
+        let mut out: Vec<TileLine> = title
+            .into_iter()
+            .chain((0..short).map(|_| String::new()))
+            .map(|l| line(l, 12, MUTED))
+            .collect();
         let mut add = |text: &str, size: u32, color: RGBColor, space: u32| {
             for (i, l) in wrap(text, size, inner).into_iter().enumerate() {
                 out.push(TileLine {
@@ -1032,7 +1050,6 @@ impl TileLayout {
                 });
             }
         };
-        add(&t.title, 12, MUTED, 0);
         add(&t.value, fitting_size(&t.value, 28, inner), BLACK, 8);
         add(&t.meta, 11, MUTED, 6);
         if let Some((s, status)) = &t.status {
@@ -1051,9 +1068,9 @@ impl TileLayout {
     }
 
     /// A tile's height: its lines, each a little taller than its text, and the padding.
-    fn height(&self, t: &TileView) -> u32 {
+    fn height(&self, t: &TileView, title_lines: usize) -> u32 {
         let lines: u32 = self
-            .lines(t)
+            .lines(t, title_lines)
             .iter()
             .map(|l| l.space_before + line_height(l.size))
             .sum();
@@ -1062,11 +1079,17 @@ impl TileLayout {
 
     /// The height of a row of tiles: its tallest, and never less than a tile has always been.
     fn row_height(&self, row: &[TileView]) -> u32 {
+        let titles = self.row_title_lines(row);
         row.iter()
-            .map(|t| self.height(t))
+            .map(|t| self.height(t, titles))
             .max()
             .unwrap_or(0)
             .max(168)
+    }
+
+    /// The lines of the longest title of a row.
+    fn row_title_lines(&self, row: &[TileView]) -> usize {
+        row.iter().map(|t| self.title_lines(t)).max().unwrap_or(1)
     }
 }
 
@@ -1084,6 +1107,7 @@ fn draw_tiles<DB: DrawingBackend>(
     let mut top = 4;
     for row in tiles.chunks(layout.columns) {
         let h = layout.row_height(row) as i32;
+        let titles = layout.row_title_lines(row);
         for (c, t) in row.iter().enumerate() {
             let x = TILE_GAP + c as i32 * (layout.width + TILE_GAP);
             area.draw(&Rectangle::new(
@@ -1092,7 +1116,7 @@ fn draw_tiles<DB: DrawingBackend>(
             ))
             .map_err(err)?;
             let mut y = top + TILE_PADDING;
-            for l in layout.lines(t) {
+            for l in layout.lines(t, titles) {
                 y += l.space_before as i32;
                 let lh = line_height(l.size) as i32;
                 area.draw(&Text::new(
@@ -1216,7 +1240,7 @@ mod tests {
             )),
         };
         let layout = TileLayout::of(5);
-        let lines = layout.lines(&tile);
+        let lines = layout.lines(&tile, layout.title_lines(&tile));
         for l in &lines {
             assert!(!l.text.contains('…'), "{:?} is cut", l.text);
             assert!(
@@ -1228,7 +1252,11 @@ mod tests {
             );
         }
         // Every word is there, in order: the lines only break the text.
-        let said: Vec<&str> = lines.iter().flat_map(|l| l.text.split(' ')).collect();
+        let said: Vec<&str> = lines
+            .iter()
+            .flat_map(|l| l.text.split(' '))
+            .filter(|w| !w.is_empty())
+            .collect();
         let meant = [
             tile.title.as_str(),
             tile.value.as_str(),
@@ -1239,7 +1267,7 @@ mod tests {
         ]
         .join(" ");
         assert_eq!(said.join(" "), meant);
-        assert!(layout.height(&tile) <= layout.row_height(std::slice::from_ref(&tile)));
+        assert!(layout.height(&tile, 1) <= layout.row_height(std::slice::from_ref(&tile)));
     }
 
     #[test]

@@ -62,14 +62,15 @@ impl Judged {
         let inds: Vec<&Indicator> = ids.iter().filter_map(|id| ctx.indicator(id)).collect();
         let mut months: BTreeMap<String, BTreeSet<Month>> = BTreeMap::new();
         for f in ctx.figures.published.by_key.values() {
-            if f.grain == Grain::Month.as_str() && has_data(f) && ids.contains(f.indicator.as_str())
+            if f.grain == Grain::Month.as_str()
+                && has_data(f)
+                && ids.contains(f.indicator.as_str())
+                && let Some(p) = Period::parse(&f.period)
             {
-                if let Some(p) = Period::parse(&f.period) {
-                    months
-                        .entry(f.indicator.clone())
-                        .or_default()
-                        .insert(p.first_month());
-                }
+                months
+                    .entry(f.indicator.clone())
+                    .or_default()
+                    .insert(p.first_month());
             }
         }
         // Built-in figures (deliveries) follow the calendar, not the data: they do not choose it.
