@@ -316,7 +316,12 @@ fn a_bundle_links_only_inside_itself_and_signs_off_the_run_that_computed_it() {
     assert_eq!(links_leaving(&first), Vec::<(String, String)>::new());
     assert!(first.join("findings.csv").is_file());
 
-    // Signed off again the same day (after the index lists the first bundle): a second bundle.
+    // The same drawing is signed off once; drawn again (the index now lists the first bundle),
+    // the same run signed off the same day is a second bundle beside the first.
+    let out = osservatorio(p, &["publish", "--by", "Maria Rossi"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let out = osservatorio(p, &["render"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let out = osservatorio(p, &["publish", "--by", "Maria Rossi", "--note", "again"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let second = bundle_of(&out);

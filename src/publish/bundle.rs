@@ -43,6 +43,10 @@ pub enum BundleError {
         /// Each page not of the run: its path in the output folder and what it is instead.
         pages: Vec<(String, String)>,
     },
+    #[error(
+        "{0} already signs off these pages: a published bundle is never changed; draw them again (`osservatorio render`) to sign off another"
+    )]
+    Exists(String),
     #[error("{path}: not a published bundle ({message})")]
     NotABundle { path: String, message: String },
     #[error(transparent)]
@@ -424,13 +428,26 @@ pub async fn publish(
         .with_timezone(&project.settings.timezone)
         .format("%Y-%m-%d");
     let root = published_dir(project);
-    // The same run signed off again the same day (another key, another note) is a bundle of its
-    // own beside the first, which is never changed.
+    // The same run drawn again and signed off again the same day (another key, another note) is
+    // a bundle of its own beside the first, which is never changed; the same drawing twice is not.
     let first = format!("{day}_{}", record.run_id);
-    let name = std::iter::once(first.clone())
-        .chain((2..).map(|n| format!("{first}-{n}")))
-        .find(|n| !root.join(n).exists())
-        .unwrap_or(first);
+    let mut names = std::iter::once(first.clone()).chain((2..).map(|n| format!("{first}-{n}")));
+    let name = loop {
+        let Some(name) = names.next() else {
+            return Err(BundleError::Exists(first));
+        };
+        let dir = root.join(&name);
+        if !dir.exists() {
+            break name;
+        }
+        let same_drawing = std::fs::read_to_string(dir.join(MANIFEST))
+            .ok()
+            .and_then(|t| serde_json::from_str::<BundleManifest>(&t).ok())
+            .is_none_or(|m| m.run_id == record.run_id && m.rendered_at == record.rendered_at);
+        if same_drawing {
+            return Err(BundleError::Exists(dir.display().to_string()));
+        }
+    };
     let target = root.join(&name);
     let staging = root.join(format!(".staging-{name}"));
     let _ = std::fs::remove_dir_all(&staging);
