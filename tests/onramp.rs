@@ -63,7 +63,7 @@ fn schemas_accept_every_bundled_yaml_and_refuse_a_misspelled_key() {
     let out = validate(&schemas, &[&repo()]);
     let t = text(&out);
     assert_eq!(out.status.code(), Some(0), "{t}");
-    assert!(t.contains("10 files checked, 0 invalid"), "{t}");
+    assert!(t.contains("13 files checked, 0 invalid"), "{t}");
 
     // A misspelled key, in a pipeline's source and in the project file, is refused.
     let bad = tempfile::tempdir().expect("a temporary folder");

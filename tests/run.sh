@@ -26,6 +26,11 @@ if ! python3 -c "import PIL" >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check Pillow
 fi
 
+if ! python3 -c "import openpyxl" >/dev/null 2>&1; then
+  echo "== installing openpyxl: the workbook tests read number formats back with it"
+  python3 -m pip install --quiet --disable-pip-version-check openpyxl
+fi
+
 # The Ballista test runs the bundled project on an in-process cluster: the suite is built with it.
 echo "== cargo test --features ballista"
 cargo test --locked --features ballista "$@"

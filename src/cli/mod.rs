@@ -786,12 +786,21 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             let Some(lock) = run_lock(&project, "render").await? else {
                 return Ok(FAILED);
             };
-            let mut job = Job::start(&project, "render")?;
-            // The indicator table is derived: a damaged one is computed again before drawing.
+            // The indicator table is derived: a damaged one is computed again before drawing, a
+            // run of its own; a sound one is drawn again as the run that computed it.
             let table = crate::indicators::table_path(&project);
-            if table.exists()
-                && let Err(e) = crate::indicators::output::read(&project.settings.output)
-            {
+            let read = table
+                .exists()
+                .then(|| crate::indicators::output::read(&project.settings.output));
+            let computed_by = match &read {
+                Some(Ok(rows)) => rows.iter().map(|r| r.run_id.clone()).max(),
+                _ => None,
+            };
+            let mut job = match &computed_by {
+                Some(run) => Job::redraw(&project, run)?,
+                None => Job::start(&project, "render")?,
+            };
+            if let Some(Err(e)) = read {
                 eprintln!("warning: {e}: the indicator table is damaged; computing it again");
                 if let Err(e) = job.compute(&[]).await {
                     eprintln!(
@@ -900,6 +909,14 @@ fn summarize(project: &Project, report: &crate::schedule::RunReport) {
     } else {
         format!("dashboards {}/{nd} ok", nd - fd)
     };
+    if report.redrawn {
+        sayln!(
+            "{}: the pages of run {} drawn again — {dashboards}",
+            project.settings.name,
+            report.run_id,
+        );
+        return;
+    }
     sayln!(
         "{}: run {} — sources {}/{} ok, {indicators}, {dashboards}",
         project.settings.name,

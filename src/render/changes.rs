@@ -182,7 +182,7 @@ fn day_words(day: chrono::NaiveDate, locale: Locale) -> String {
 }
 
 /// A period in words: `ottobre 2026`, `T4 2026`, `2026`.
-fn period_words(period: &str, locale: Locale) -> String {
+pub(super) fn period_words(period: &str, locale: Locale) -> String {
     match Period::parse(period) {
         Some(Period::Month { year, month }) => format!("{} {year}", month_name(month, locale)),
         _ => format::period(period, locale),

@@ -3,8 +3,8 @@
 
 use std::path::Path;
 
-use super::{RenderError, io};
-use crate::config::Territories;
+use super::{RenderError, format, io};
+use crate::config::{Project, Territories, Unit};
 use crate::publish::PublishedFigure;
 
 /// The columns of `data.csv`, in order.
@@ -47,13 +47,27 @@ fn record(f: &PublishedFigure, territories: &Territories) -> [String; 13] {
     ]
 }
 
+/// How the workbook shows a number of column `c` (numerator … achievement) of a figure whose
+/// indicator has `unit`: counts without decimals, values and targets as the page writes them
+/// (`#,##0.0" %"`), achievements as percentages.
+fn cell_format(c: usize, x: f64, unit: Option<Unit>, locale: crate::config::Locale) -> String {
+    match (c, unit) {
+        // Numerators and denominators count things: decimals only when they have some.
+        (5 | 6, _) if x.fract() == 0.0 => "#,##0".into(),
+        (7 | 8, Some(unit)) => format::spreadsheet_format(x, unit, locale),
+        (9, _) => format::spreadsheet_format(x, Unit::Percent, locale),
+        _ => "#,##0.0##".into(),
+    }
+}
+
 /// Writes `NAME.csv` and `NAME.xlsx` into `dir`: the page's `data` files, or a chart's own.
 pub fn write_figures(
     figures: &[&PublishedFigure],
-    territories: &Territories,
+    project: &Project,
     dir: &Path,
     name: &str,
 ) -> Result<(), RenderError> {
+    let territories = &project.territories;
     let csv_path = dir.join(format!("{name}.csv"));
     let mut w = csv::Writer::from_path(&csv_path).map_err(|e| io(&csv_path, e))?;
     w.write_record(COLUMNS).map_err(|e| io(&csv_path, e))?;
@@ -67,7 +81,6 @@ pub fn write_figures(
     let x = |e: rust_xlsxwriter::XlsxError| io(&xlsx_path, e);
     let mut wb = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();
-    let decimals = rust_xlsxwriter::Format::new().set_num_format("#,##0.0##");
     let ws = wb.add_worksheet();
     ws.set_name("dati").map_err(x)?;
     for (c, h) in COLUMNS.iter().enumerate() {
@@ -78,12 +91,19 @@ pub fn write_figures(
         let r = r as u32 + 1;
         let cells = record(f, territories);
         let numbers = [f.numerator, f.denominator, f.value, f.target, f.achievement];
+        let unit = project.indicator(&f.indicator).map(|i| i.unit);
         for (c, text) in cells.iter().enumerate() {
             let c16 = c as u16;
             match (5..10).contains(&c).then(|| numbers[c - 5]).flatten() {
-                Some(n) => ws
-                    .write_number_with_format(r, c16, n, &decimals)
-                    .map_err(x)?,
+                Some(n) => {
+                    let shown = rust_xlsxwriter::Format::new().set_num_format(cell_format(
+                        c,
+                        n,
+                        unit,
+                        project.settings.locale,
+                    ));
+                    ws.write_number_with_format(r, c16, n, &shown).map_err(x)?
+                }
                 None => ws.write_string(r, c16, text).map_err(x)?,
             };
         }

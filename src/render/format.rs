@@ -50,6 +50,31 @@ pub fn value(x: f64, unit: Unit, locale: Locale) -> String {
     }
 }
 
+/// The spreadsheet number format that shows `x` of `unit` as `value` writes it: the same decimals
+/// and unit, the separators left to the spreadsheet's locale (`#,##0.0" %"`, `#,##0`).
+pub fn spreadsheet_format(x: f64, unit: Unit, locale: Locale) -> String {
+    let digits = match decimals(unit, x) {
+        0 => "#,##0".to_string(),
+        d => format!("#,##0.{}", "0".repeat(d)),
+    };
+    let suffix = match unit {
+        Unit::Percent => " %",
+        Unit::Euro => " €",
+        Unit::Per1000 => " ‰",
+        Unit::Hours => " h",
+        Unit::Days => match locale {
+            Locale::It => " gg",
+            Locale::En => " d",
+        },
+        Unit::Count | Unit::Ratio | Unit::Score => "",
+    };
+    if suffix.is_empty() {
+        digits
+    } else {
+        format!("{digits}\"{suffix}\"")
+    }
+}
+
 /// The unit as an axis is titled.
 pub fn unit_name(unit: Unit, locale: Locale) -> &'static str {
     match (unit, locale) {
@@ -78,6 +103,23 @@ const MONTHS_IT: [&str; 12] = [
 const MONTHS_EN: [&str; 12] = [
     "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
 ];
+
+/// The months a part of a period covers: `gen–ott`, `ott`, `nov 2025–feb 2026` across years.
+pub fn month_span(first: (i32, u32), last: (i32, u32), locale: Locale) -> String {
+    let names = if locale == Locale::It {
+        MONTHS_IT
+    } else {
+        MONTHS_EN
+    };
+    let name = |m: u32| names[(m as usize).saturating_sub(1) % 12];
+    if first == last {
+        name(first.1).to_string()
+    } else if first.0 == last.0 {
+        format!("{}–{}", name(first.1), name(last.1))
+    } else {
+        format!("{} {}–{} {}", name(first.1), first.0, name(last.1), last.0)
+    }
+}
 
 pub fn period(p: &str, locale: Locale) -> String {
     match Period::parse(p) {

@@ -7,9 +7,11 @@ pub mod charts;
 mod data;
 pub mod format;
 mod inputs;
+mod judged;
 pub mod labels;
 mod map;
 pub mod pdf;
+mod png;
 mod quality;
 mod summary;
 mod tables;
@@ -140,28 +142,6 @@ impl Figures {
         set.into_iter()
             .filter_map(|(_, _, _, s)| Period::parse(&s))
             .collect()
-    }
-
-    /// The latest period with data of the coarsest useful grain: a plan period if asked and
-    /// present, else a year.
-    pub fn latest(
-        &self,
-        indicator: &str,
-        range: Option<(Period, Period)>,
-        prefer_plan: bool,
-    ) -> Option<Period> {
-        let order: &[Grain] = if prefer_plan {
-            &[Grain::Plan, Grain::Year]
-        } else {
-            &[Grain::Year, Grain::Plan]
-        };
-        // A period with data: rows that only carry a target say nothing yet.
-        let has_data = |f: &PublishedFigure| f.value.is_some() || f.suppressed();
-        order.iter().find_map(|g| {
-            self.periods_where(indicator, *g, range, has_data)
-                .last()
-                .copied()
-        })
     }
 }
 
@@ -316,8 +296,12 @@ fn definition_notes(ctx: &Ctx, ids: &[&str]) -> Vec<DefinitionNote> {
 }
 
 /// Every (indicator, territory) a dashboard shows, in the order its charts show them, with the
-/// dashboard's period range.
-fn dashboard_pairs(project: &Project, d: &Dashboard) -> Vec<summary::Pair> {
+/// periods the dashboard judges.
+fn dashboard_pairs<'a>(
+    project: &Project,
+    d: &Dashboard,
+    judged: &'a judged::Judged,
+) -> Vec<summary::Pair<'a>> {
     let mut out: Vec<summary::Pair> = Vec::new();
     for c in d.sections.iter().flat_map(|s| &s.charts) {
         for t in c.territories(&project.territories) {
@@ -326,7 +310,7 @@ fn dashboard_pairs(project: &Project, d: &Dashboard) -> Vec<summary::Pair> {
                     out.push(summary::Pair {
                         indicator: id.to_string(),
                         territory: t.clone(),
-                        range: d.period,
+                        judged,
                     });
                 }
             }
@@ -577,6 +561,7 @@ fn fill_dashboard(
     let l = labels::labels(ctx.locale);
     // Forget what an earlier dashboard asked for: data.csv lists this page's figures only.
     let _ = ctx.figures.take_shown();
+    let judged = judged::Judged::of(ctx, d);
     let mut sections = Vec::new();
     let mut n = 0;
     for s in &d.sections {
@@ -584,16 +569,11 @@ fn fill_dashboard(
         for c in &s.charts {
             n += 1;
             let _ = ctx.figures.take_chart();
-            let mut drawn = chart(ctx, d, c, n, dir)?;
+            let mut drawn = chart(ctx, d, &judged, c, n, dir)?;
             drawn.definitions = definition_notes(ctx, &c.indicators());
             // Every chart's figures as data, plain for machines and typed for spreadsheets.
             let name = format!("chart-{n:02}-data");
-            data::write_figures(
-                &ctx.figures.take_chart(),
-                &ctx.project.territories,
-                dir,
-                &name,
-            )?;
+            data::write_figures(&ctx.figures.take_chart(), ctx.project, dir, &name)?;
             drawn.downloads.extend(data_downloads(&name, ctx.locale));
             charts.push(drawn);
         }
@@ -603,7 +583,7 @@ fn fill_dashboard(
             charts,
         });
     }
-    let glance = summary::glance(ctx, &dashboard_pairs(ctx.project, d));
+    let glance = summary::glance(ctx, &dashboard_pairs(ctx.project, d, &judged));
     let quality = quality::office_rows(ctx, &quality::sources_of(ctx, d));
     let unknown = quality::unknown_territories(ctx, d);
     let shown = ctx.figures.take_shown();
@@ -611,7 +591,7 @@ fn fill_dashboard(
     let since_meeting = meeting
         .as_ref()
         .map(|m| changes::sentences(ctx, d, &shown, m));
-    data::write_figures(&shown, &ctx.project.territories, dir, "data")?;
+    data::write_figures(&shown, ctx.project, dir, "data")?;
     // The same figures for statistical portals (SDMX-CSV), and every workbook as OpenDocument.
     crate::publish::opendata::write_sdmx(ctx.project, &shown, dir).map_err(|e| io(dir, e))?;
     crate::publish::ods::beside_every_xlsx(dir).map_err(|(p, e)| io(&p, e))?;
@@ -624,6 +604,7 @@ fn fill_dashboard(
         generated => generated,
         run_id => run_id,
         period_label => period_range_label(ctx, d),
+        situation => judged.heading(ctx.locale),
         sections => sections,
         glance => glance,
         quality => quality,
@@ -755,6 +736,7 @@ fn period_labels(ctx: &Ctx, periods: &[Period]) -> Vec<String> {
 fn chart(
     ctx: &Ctx,
     d: &Dashboard,
+    judged: &judged::Judged,
     c: &Chart,
     n: usize,
     dir: &Path,
@@ -851,13 +833,13 @@ fn chart(
         } => {
             let ind = ctx.indicator(indicator).ok_or_else(|| unknown(indicator))?;
             let codes = sel.resolve(territories);
-            let period = period.or_else(|| ctx.figures.latest(indicator, d.period, false));
+            let period = judged.at(ind, *period);
             let rows: Vec<Option<&PublishedFigure>> = codes
                 .iter()
                 .map(|t| period.and_then(|p| ctx.figures.get(indicator, t, &p.to_string())))
                 .collect();
             let plabel = period
-                .map(|p| format::period(&p.to_string(), ctx.locale))
+                .map(|p| judged.label(Some(ind), p, ctx.locale))
                 .unwrap_or_default();
             let title = chart_title(ctx, title, format!("{} — {plabel}", ctx.title(ind)));
             let chart = charts::Chart::Bars {
@@ -886,10 +868,10 @@ fn chart(
                 let Some(ind) = ctx.indicator(id) else {
                     continue;
                 };
-                let p = period.or_else(|| ctx.figures.latest(id, d.period, true));
+                let p = judged.at(ind, *period);
                 let row = p.and_then(|p| ctx.figures.get(id, territory, &p.to_string()));
                 if let Some(p) = p {
-                    plabels.insert(format::period(&p.to_string(), ctx.locale));
+                    plabels.insert(judged.label(Some(ind), p, ctx.locale));
                 }
                 labels_v.push(ctx.title(ind));
                 ach.push(row.and_then(|r| r.achievement));
@@ -939,7 +921,7 @@ fn chart(
             period,
             title,
         } => {
-            let tiles = summary::tiles(ctx, indicators, territory, *period, d.period);
+            let tiles = summary::tiles(ctx, judged, indicators, territory, *period);
             let title = chart_title(ctx, title, territories.name_of(territory));
             // The page shows the tiles as text; the same tiles as SVG and PNG, to hand around.
             let chart = charts::Chart::Tiles {
@@ -965,7 +947,8 @@ fn chart(
             period,
             title,
         } => {
-            let view = tables::status_table(ctx, d, indicators, &sel.resolve(territories), *period);
+            let view =
+                tables::status_table(ctx, judged, indicators, &sel.resolve(territories), *period);
             tables::write_csv(&view, &dir.join(format!("{name}.csv")))?;
             tables::write_xlsx(&view, &dir.join(format!("{name}.xlsx")))?;
             let default_title = indicators
@@ -1155,10 +1138,16 @@ fn render_index(
             note: m.note.unwrap_or_default(),
         })
         .collect();
-    // Each figure judged within the period of the first dashboard that shows it.
+    // Each figure judged at the period of the first dashboard that shows it.
+    let judged: Vec<judged::Judged> = ctx
+        .project
+        .dashboards
+        .iter()
+        .map(|d| judged::Judged::of(ctx, d))
+        .collect();
     let mut pairs: Vec<summary::Pair> = Vec::new();
-    for d in &ctx.project.dashboards {
-        for pair in dashboard_pairs(ctx.project, d) {
+    for (d, judged) in ctx.project.dashboards.iter().zip(&judged) {
+        for pair in dashboard_pairs(ctx.project, d, judged) {
             if !pairs
                 .iter()
                 .any(|p| p.indicator == pair.indicator && p.territory == pair.territory)

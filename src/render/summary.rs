@@ -7,8 +7,9 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use super::judged::Judged;
 use super::{Ctx, format, labels};
-use crate::config::{Direction, Grain, Indicator, Period, Unit};
+use crate::config::{Direction, Indicator, Period, Unit};
 use crate::indicators::targets::Status;
 use crate::publish::PublishedFigure;
 
@@ -51,24 +52,18 @@ pub struct Glance {
     any_no_target: bool,
 }
 
-/// A figure the summary judges: an indicator in a territory, within a dashboard's period range.
-pub struct Pair {
+/// A figure the summary judges: an indicator in a territory, at the period its page judges.
+pub struct Pair<'a> {
     /// The indicator's id.
     pub indicator: String,
     /// The territory's code.
     pub territory: String,
-    /// The dashboard's period range, if it has one.
-    pub range: Option<(Period, Period)>,
+    /// The periods of the page that shows it.
+    pub judged: &'a Judged,
 }
 
 /// How many movers the summary lists.
 const MOVERS: usize = 5;
-
-/// The period a summary judges an indicator at: its latest plan period for plan indicators, else
-/// its latest year, within the page's range.
-fn judged_period(ctx: &Ctx, ind: &Indicator, range: Option<(Period, Period)>) -> Option<Period> {
-    ctx.figures.latest(&ind.id, range, ind.grain == Grain::Plan)
-}
 
 /// The figure's status as the page may tell it: None when suppressed.
 fn status_of(f: Option<&PublishedFigure>) -> Option<Status> {
@@ -88,7 +83,7 @@ pub fn glance(ctx: &Ctx, pairs: &[Pair]) -> Glance {
     for Pair {
         indicator: id,
         territory: t,
-        range,
+        judged,
     } in pairs
     {
         let Some(ind) = ctx.project.indicator(id) else {
@@ -101,7 +96,7 @@ pub fn glance(ctx: &Ctx, pairs: &[Pair]) -> Glance {
             territory: ctx.project.territories.name_of(t),
             ..GlanceRow::default()
         });
-        let period = judged_period(ctx, ind, *range);
+        let period = judged.period_for(ind);
         let fig = period.and_then(|p| ctx.figures.get(id, t, &p.to_string()));
         match status_of(fig) {
             None => row.hidden += 1,
@@ -113,7 +108,7 @@ pub fn glance(ctx: &Ctx, pairs: &[Pair]) -> Glance {
             Some(Status::NoData) => row.no_data += 1,
         }
         if let (Some(p), Some(f)) = (period, fig)
-            && let Some(m) = mover(ctx, ind, t, p, f)
+            && let Some(m) = mover(ctx, judged, ind, t, p, f)
         {
             movers.push(m);
         }
@@ -136,9 +131,19 @@ struct Change {
     change: f64,
 }
 
-fn change(ctx: &Ctx, ind: &Indicator, t: &str, p: Period, f: &PublishedFigure) -> Option<Change> {
+fn change(
+    ctx: &Ctx,
+    judged: &Judged,
+    ind: &Indicator,
+    t: &str,
+    p: Period,
+    f: &PublishedFigure,
+) -> Option<Change> {
     let value = f.value.filter(|_| !f.suppressed())?;
     let previous_period = p.previous(&ctx.project.settings.plan_periods)?;
+    if !judged.comparable(ind, f.denominator.is_some(), p, previous_period) {
+        return None;
+    }
     let before = ctx
         .figures
         .get(&ind.id, t, &previous_period.to_string())
@@ -152,7 +157,7 @@ fn change(ctx: &Ctx, ind: &Indicator, t: &str, p: Period, f: &PublishedFigure) -
 }
 
 /// Whether a change is good news given the indicator's direction.
-fn judged(ind: &Indicator, change: f64) -> (&'static str, &'static str) {
+fn direction_of(ind: &Indicator, change: f64) -> (&'static str, &'static str) {
     if change.abs() < 1e-9 {
         return ("=", "steady");
     }
@@ -184,13 +189,20 @@ fn change_text(ctx: &Ctx, ind: &Indicator, change: f64) -> String {
     }
 }
 
-fn mover(ctx: &Ctx, ind: &Indicator, t: &str, p: Period, f: &PublishedFigure) -> Option<Mover> {
-    let c = change(ctx, ind, t, p, f)?;
+fn mover(
+    ctx: &Ctx,
+    judged: &Judged,
+    ind: &Indicator,
+    t: &str,
+    p: Period,
+    f: &PublishedFigure,
+) -> Option<Mover> {
+    let c = change(ctx, judged, ind, t, p, f)?;
     if c.change.abs() < 1e-9 {
         return None;
     }
     let l = labels::labels(ctx.locale);
-    let (arrow, class) = judged(ind, c.change);
+    let (arrow, class) = direction_of(ind, c.change);
     // Relative to the previous value, so counts and rates compare; percentages by their points.
     let size = match ind.unit {
         Unit::Percent => c.change.abs() / 100.0,
@@ -199,8 +211,8 @@ fn mover(ctx: &Ctx, ind: &Indicator, t: &str, p: Period, f: &PublishedFigure) ->
     Some(Mover {
         indicator: ctx.locale.pick(&ind.title),
         territory: ctx.project.territories.name_of(t),
-        period: format::period(&p.to_string(), ctx.locale),
-        previous_period: format::period(&c.previous_period.to_string(), ctx.locale),
+        period: judged.label(Some(ind), p, ctx.locale),
+        previous_period: judged.label(Some(ind), c.previous_period, ctx.locale),
         previous: format::value(c.previous, ind.unit, ctx.locale),
         value: ctx.shown(ind, Some(f)),
         change: change_text(ctx, ind, c.change),
@@ -259,13 +271,13 @@ impl Tile {
     }
 }
 
-/// One tile per indicator for `territory`, at `period` or each indicator's latest.
+/// One tile per indicator for `territory`, at `period` or the period the page judges it at.
 pub fn tiles(
     ctx: &Ctx,
+    judged: &Judged,
     indicators: &[String],
     territory: &str,
     period: Option<Period>,
-    range: Option<(Period, Period)>,
 ) -> Vec<Tile> {
     let l = labels::labels(ctx.locale);
     let mut out = Vec::new();
@@ -273,23 +285,23 @@ pub fn tiles(
         let Some(ind) = ctx.project.indicator(id) else {
             continue;
         };
-        let p = period.or_else(|| judged_period(ctx, ind, range));
+        let p = judged.at(ind, period);
         let fig = p.and_then(|p| ctx.figures.get(id, territory, &p.to_string()));
         let status = status_of(fig);
         let c = match (p, fig) {
-            (Some(p), Some(f)) => change(ctx, ind, territory, p, f),
+            (Some(p), Some(f)) => change(ctx, judged, ind, territory, p, f),
             _ => None,
         };
         let (arrow, change_class) = c
             .as_ref()
-            .map(|c| judged(ind, c.change))
+            .map(|c| direction_of(ind, c.change))
             .unwrap_or(("", ""));
         out.push(Tile {
             title: ctx.locale.pick(&ind.title),
             // The tile's status badge, right under the value, says "provvisorio".
             value: ctx.shown_unmarked(ind, fig),
             period: p
-                .map(|p| format::period(&p.to_string(), ctx.locale))
+                .map(|p| judged.label(Some(ind), p, ctx.locale))
                 .unwrap_or_default(),
             target: fig
                 .and_then(|f| f.target)
@@ -307,7 +319,7 @@ pub fn tiles(
             },
             previous_period: c
                 .as_ref()
-                .map(|c| format::period(&c.previous_period.to_string(), ctx.locale))
+                .map(|c| judged.label(Some(ind), c.previous_period, ctx.locale))
                 .unwrap_or_default(),
         });
     }

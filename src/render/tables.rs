@@ -4,8 +4,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::judged::Judged;
 use super::{Ctx, RenderError, format, io, labels};
-use crate::config::{Dashboard, Kind, Period};
+use crate::config::{Kind, Period};
 use crate::indicators::targets::Status;
 
 #[derive(Serialize, Clone)]
@@ -16,21 +17,10 @@ pub struct TableCell {
     /// The number behind the text, for spreadsheets (None when suppressed or missing).
     #[serde(skip)]
     pub number: Option<f64>,
-    /// The spreadsheet number format the number is shown with (`0.0" %"`, `#,##0.00" €"`).
+    /// The spreadsheet number format the number is shown with, as the page writes it
+    /// (`#,##0.0" %"`, `#,##0.00" €"`); the separators follow the reader's locale.
     #[serde(skip)]
-    pub number_format: Option<&'static str>,
-}
-
-/// How a spreadsheet shows a value of `unit`: the separators follow the reader's locale.
-pub fn number_format(unit: crate::config::Unit) -> &'static str {
-    use crate::config::Unit;
-    match unit {
-        Unit::Percent => "0.0\" %\"",
-        Unit::Euro => "#,##0.00\" €\"",
-        Unit::Count => "#,##0",
-        Unit::Per1000 => "#,##0.0\" ‰\"",
-        Unit::Ratio | Unit::Hours | Unit::Days | Unit::Score => "#,##0.0",
-    }
+    pub number_format: Option<String>,
 }
 
 /// A status table: indicators grouped by typology (output, process, outcome), as the plans'
@@ -61,20 +51,27 @@ fn text(s: impl Into<String>) -> TableCell {
     }
 }
 
-fn num(s: String, n: Option<f64>, format: &'static str) -> TableCell {
+/// A number cell: its text as the page writes it, and for spreadsheets the number with the
+/// format that shows it the same way.
+fn num(
+    s: String,
+    n: Option<f64>,
+    unit: crate::config::Unit,
+    locale: crate::config::Locale,
+) -> TableCell {
     TableCell {
         text: s,
         class: "num".into(),
         badge: None,
         number: n,
-        number_format: Some(format),
+        number_format: n.map(|n| format::spreadsheet_format(n, unit, locale)),
     }
 }
 
-/// One row per indicator and territory, at the chosen period or each indicator's latest.
+/// One row per indicator and territory, at the chosen period or the period the page judges.
 pub fn status_table(
     ctx: &Ctx,
-    d: &Dashboard,
+    judged: &Judged,
     indicators: &[String],
     territories: &[String],
     period: Option<Period>,
@@ -99,7 +96,7 @@ pub fn status_table(
             let Some(ind) = ctx.indicator(id).filter(|i| i.kind == kind) else {
                 continue;
             };
-            let p = period.or_else(|| ctx.figures.latest(id, d.period, false));
+            let p = judged.at(ind, period);
             for t in territories {
                 let row = p.and_then(|p| ctx.figures.get(id, t, &p.to_string()));
                 let hidden = row.is_some_and(|r| r.suppressed());
@@ -112,27 +109,30 @@ pub fn status_table(
                     text(ctx.title(ind)),
                     text(ctx.project.territories.name_of(t)),
                     text(
-                        p.map(|p| format::period(&p.to_string(), ctx.locale))
+                        p.map(|p| judged.label(Some(ind), p, ctx.locale))
                             .unwrap_or_default(),
                     ),
                     num(
                         ctx.shown(ind, row),
                         row.and_then(|r| r.value),
-                        number_format(ind.unit),
+                        ind.unit,
+                        ctx.locale,
                     ),
                     num(
                         target
                             .map(|v| format::value(v, ind.unit, ctx.locale))
                             .unwrap_or_else(|| "—".into()),
                         target,
-                        number_format(ind.unit),
+                        ind.unit,
+                        ctx.locale,
                     ),
                     num(
                         achievement
                             .map(|a| format!("{} %", format::number(a, 1, ctx.locale)))
                             .unwrap_or_else(|| "—".into()),
                         achievement,
-                        number_format(crate::config::Unit::Percent),
+                        crate::config::Unit::Percent,
+                        ctx.locale,
                     ),
                     match status {
                         Some(status) => TableCell {
@@ -227,7 +227,7 @@ pub fn write_xlsx(view: &TableView, path: &Path) -> Result<(), RenderError> {
         ws.write_string(r as u32 + 1, 0, group).map_err(x)?;
         for (c, cell) in row.iter().enumerate() {
             let (r, c) = (r as u32 + 1, c as u16 + 1);
-            match (cell.number, cell.number_format) {
+            match (cell.number, cell.number_format.as_deref()) {
                 (Some(n), Some(f)) => {
                     let format = rust_xlsxwriter::Format::new().set_num_format(f);
                     ws.write_number_with_format(r, c, n, &format).map_err(x)?

@@ -62,6 +62,10 @@ pub struct RunReport {
     /// Nothing of it was published: the warehouse and the reports are as the previous run left them.
     #[serde(default)]
     pub abandoned: bool,
+    /// The pages of an earlier run were drawn again (`render`): not a run of its own, never in
+    /// the ledger.
+    #[serde(skip)]
+    pub redrawn: bool,
 }
 
 /// Why the scheduler stopped on an error.
@@ -393,12 +397,25 @@ impl<'a> Job<'a> {
         self.report.failed = true;
     }
 
-    /// Stores the report in the warehouse's run history and returns it.
+    /// Draws the pages of `run` again, under its id: drawing figures already computed runs no
+    /// stage that the ledger counts, so the run a bundle signs off stays the one that computed it.
+    pub fn redraw(project: &'a Project, run: &str) -> Result<Job<'a>, WarehouseError> {
+        let mut job = Job::start(project, "render")?;
+        job.run_id = run.to_string();
+        job.report.run_id = run.to_string();
+        job.report.redrawn = true;
+        Ok(job)
+    }
+
+    /// Stores the report in the warehouse's run history (unless the job only drew an earlier
+    /// run's pages again) and returns it.
     pub async fn finish(mut self) -> Result<RunReport, WarehouseError> {
         self.report.finished_at = chrono::Utc::now().to_rfc3339();
-        self.warehouse
-            .put_json(&self.warehouse.run_path(&self.run_id), &self.report)
-            .await?;
+        if !self.report.redrawn {
+            self.warehouse
+                .put_json(&self.warehouse.run_path(&self.run_id), &self.report)
+                .await?;
+        }
         Ok(self.report)
     }
 }
