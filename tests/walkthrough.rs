@@ -80,7 +80,10 @@ const INDICATORS: &str = r#"indicators:
 "#;
 
 /// (indicator, territory, period) → numerator, for the rows of a CSV with those headers.
-fn figures(csv_text: &str, only: impl Fn(&BTreeMap<&str, &str>) -> bool) -> BTreeMap<(String, String, String), f64> {
+fn figures(
+    csv_text: &str,
+    only: impl Fn(&BTreeMap<&str, &str>) -> bool,
+) -> BTreeMap<(String, String, String), f64> {
     let mut rd = csv::Reader::from_reader(csv_text.as_bytes());
     let header = rd.headers().expect("a header").clone();
     let mut out = BTreeMap::new();
@@ -94,7 +97,11 @@ fn figures(csv_text: &str, only: impl Fn(&BTreeMap<&str, &str>) -> bool) -> BTre
             .parse()
             .unwrap_or_else(|_| panic!("numerator in {rec:?}"));
         out.insert(
-            (row["indicator"].into(), row["territory"].into(), row["period"].into()),
+            (
+                row["indicator"].into(),
+                row["territory"].into(),
+                row["period"].into(),
+            ),
             n,
         );
     }
@@ -116,7 +123,12 @@ fn a_new_office_drafts_its_exports_and_gets_duckdb_s_figures() {
     }
 
     // The workbook: two title rows, dates stored as dates, 028060 stored as the number 28060.
-    let xlsx = draft_into(&dir, "data/presenze.xlsx", "presenze_mensili", "presenze-xlsx");
+    let xlsx = draft_into(
+        &dir,
+        "data/presenze.xlsx",
+        "presenze_mensili",
+        "presenze-xlsx",
+    );
     for want in [
         "format: xlsx",
         "header_row: 3",
@@ -156,7 +168,11 @@ fn a_new_office_drafts_its_exports_and_gets_duckdb_s_figures() {
         text(&out)
     );
 
-    common::write(&dir, "pipelines/presenze_mensili.yaml", answer(&xlsx).as_bytes());
+    common::write(
+        &dir,
+        "pipelines/presenze_mensili.yaml",
+        answer(&xlsx).as_bytes(),
+    );
     let out = osservatorio(&dir, &["check"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     let out = osservatorio(&dir, &["run"]);
@@ -178,6 +194,10 @@ fn a_new_office_drafts_its_exports_and_gets_duckdb_s_figures() {
         "the rows of indicators.csv against DuckDB's"
     );
     for (k, w) in &want {
-        assert!((got[k] - w).abs() < 0.005, "{k:?}: {} against DuckDB's {w}", got[k]);
+        assert!(
+            (got[k] - w).abs() < 0.005,
+            "{k:?}: {} against DuckDB's {w}",
+            got[k]
+        );
     }
 }

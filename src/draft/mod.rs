@@ -765,6 +765,15 @@ mod tests {
     }
 
     #[test]
+    fn headers_that_name_a_code() {
+        assert!(names_a_code("Codice ISTAT comune"));
+        assert!(names_a_code("Cod. Comune"));
+        assert!(names_a_code("CAP"));
+        assert!(!names_a_code("Ospiti presenti"));
+        assert!(!names_a_code("Capienza"));
+    }
+
+    #[test]
     fn identifiers_from_headers() {
         assert_eq!(identifier("N. presenti"), "n_presenti");
         assert_eq!(identifier("Nazionalità"), "nazionalita");
