@@ -25,6 +25,10 @@ if ! python3 -c "import PIL" >/dev/null 2>&1; then
   echo "== installing Pillow: the map tests count the colours of the PNGs with it"
   python3 -m pip install --quiet --disable-pip-version-check Pillow
 fi
+if ! python3 -c "import duckdb, openpyxl" >/dev/null 2>&1; then
+  echo "== installing duckdb and openpyxl: tests/expected/walkthrough.py computes the walkthrough's figures with them"
+  python3 -m pip install --quiet --disable-pip-version-check duckdb openpyxl
+fi
 
 if ! python3 -c "import openpyxl" >/dev/null 2>&1; then
   echo "== installing openpyxl: the workbook tests read number formats back with it"

@@ -257,6 +257,16 @@ struct Column {
     decimal: Option<Decimal>,
     /// A number column whose values all read both ways.
     ambiguous: Option<String>,
+    /// A code stored as numbers: its width is a question (`pad: "? ..."`).
+    pad_question: bool,
+}
+
+/// Whether a header names a code (`Codice ISTAT comune`, `Cod. Comune`, `CAP`), whose digits are
+/// not a quantity.
+fn names_a_code(header: &str) -> bool {
+    identifier(header)
+        .split('_')
+        .any(|w| matches!(w, "cod" | "codice" | "code" | "istat" | "cap"))
 }
 
 fn examples(values: &[&str]) -> String {
@@ -293,6 +303,7 @@ fn column(header: &str, values: &[&str], stored: &[Stored]) -> Column {
         date_format: None,
         decimal: None,
         ambiguous: None,
+        pad_question: false,
     };
     let n = values.len();
     if n == 0 {
@@ -306,6 +317,15 @@ fn column(header: &str, values: &[&str], stored: &[Stored]) -> Column {
         return c;
     }
     if stored.iter().all(|k| *k == Stored::Number) {
+        if names_a_code(header) && values.iter().all(|v| v.chars().all(|d| d.is_ascii_digit())) {
+            // A spreadsheet keeps a code typed as a number without its leading zeros (028060 is
+            // stored as 28060), and the values cannot say how many there were.
+            c.pad_question = true;
+            c.evidence = format!(
+                "QUESTION: all {n} cells are stored as numbers ({ex}) but the header names a code, kept as text; a spreadsheet drops a code's leading zeros: how many digits has the code (ISTAT: 6 a municipality, 3 a province, 2 a region)? write pad: 6 (or the width); check refuses the source until this is answered"
+            );
+            return c;
+        }
         let whole = values.iter().all(|v| !v.contains('.'));
         c.ty = if whole { "int" } else { "float" };
         c.evidence = format!(
@@ -704,6 +724,14 @@ pub fn draft(path: &Path, names: &Names) -> Result<String, DraftError> {
     }
     let _ = writeln!(w, "    columns:");
     for (c, n) in columns.iter().zip(&names_of) {
+        if c.pad_question {
+            let _ = writeln!(
+                w,
+                "      {n}: {{ header: {}, pad: \"? the code's width in digits\" }}",
+                scalar(&c.header)
+            );
+            continue;
+        }
         match c.pad {
             Some(p) => {
                 let _ = writeln!(
@@ -734,6 +762,15 @@ mod tests {
         assert_eq!(decimal_evidence("12.345"), None);
         assert_eq!(decimal_evidence("1,234"), None);
         assert_eq!(decimal_evidence("1234,567"), Some(Decimal::Comma));
+    }
+
+    #[test]
+    fn headers_that_name_a_code() {
+        assert!(names_a_code("Codice ISTAT comune"));
+        assert!(names_a_code("Cod. Comune"));
+        assert!(names_a_code("CAP"));
+        assert!(!names_a_code("Ospiti presenti"));
+        assert!(!names_a_code("Capienza"));
     }
 
     #[test]
