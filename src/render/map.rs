@@ -15,9 +15,9 @@ use plotters::prelude::*;
 use plotters::style::text_anchor::{HPos, Pos, VPos};
 
 use super::charts::{self, Axis};
-use super::{Ctx, PageChart, RenderError, format, labels};
+use super::{Ctx, PageChart, RenderError, labels};
 use crate::config::boundaries::{self, Layer, Point};
-use crate::config::{Dashboard, Period, Territories, TerritorySelector};
+use crate::config::{Period, Territories, TerritorySelector};
 use crate::publish::PublishedFigure;
 
 const WIDTH: u32 = charts::WIDTH;
@@ -729,7 +729,7 @@ pub fn png(m: &MapView, path: &Path) -> Result<(), String> {
 #[allow(clippy::too_many_arguments)]
 pub(super) fn chart(
     ctx: &Ctx,
-    d: &Dashboard,
+    judged: &super::judged::Judged,
     indicator: &str,
     sel: &TerritorySelector,
     period: Option<Period>,
@@ -742,7 +742,8 @@ pub(super) fn chart(
         .ok_or_else(|| super::unknown(indicator))?;
     let territories: &Territories = &ctx.project.territories;
     let codes = sel.resolve(territories);
-    let period = period.or_else(|| ctx.figures.latest(indicator, d.period, false));
+    // The page's judged period unless the chart names its own, as every other chart does.
+    let period = judged.at(ind, period);
     let inputs: Vec<Input> = codes
         .iter()
         .map(|t| {
@@ -763,7 +764,7 @@ pub(super) fn chart(
         })
         .collect();
     let plabel = period
-        .map(|p| format::period(&p.to_string(), ctx.locale))
+        .map(|p| judged.label(Some(ind), p, ctx.locale))
         .unwrap_or_default();
     let title = super::chart_title(ctx, title, format!("{} — {plabel}", ctx.title(ind)));
     let m = view(
@@ -776,7 +777,7 @@ pub(super) fn chart(
     std::fs::write(&svg_path, svg(&m)).map_err(|e| super::io(&svg_path, e))?;
     png(&m, &dir.join(format!("{name}.png"))).map_err(RenderError::Io)?;
     // The same figures as a table: the map's text for readers who cannot see it.
-    let table = super::tables::status_table(ctx, d, &[indicator.to_string()], &codes, period);
+    let table = super::tables::status_table(ctx, judged, &[indicator.to_string()], &codes, period);
     Ok(PageChart {
         title,
         image: Some(name.to_string()),

@@ -824,7 +824,7 @@ fn chart(
             territories: sel,
             period,
             title,
-        } => map::chart(ctx, d, indicator, sel, *period, title, &name, dir),
+        } => map::chart(ctx, judged, indicator, sel, *period, title, &name, dir),
         Chart::Bar {
             indicator,
             territories: sel,
