@@ -151,9 +151,21 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
         Some((file, ctx)) => v.check_settings(file, &ctx),
         None => v.check_settings(ProjectFile::default(), &no_ctx("osservatorio.yaml")),
     };
+    let mut definition_files: Vec<PathBuf> = Vec::new();
+    if settings_path.exists() {
+        definition_files.push(settings_path.clone());
+    }
+    match &territories_path {
+        settings::TerritorySource::File(p) => definition_files.push(p.clone()),
+        settings::TerritorySource::Official { extra, .. } => {
+            definition_files.extend(extra.iter().cloned())
+        }
+    }
+    definition_files.extend(settings.publication.public_keys.iter().cloned());
     v.territories = v.load_territory_source(territories_path);
 
     for path in yaml_files(&v.root.join("pipelines")) {
+        definition_files.push(path.clone());
         if let Some((file, ctx)) = read_yaml::<PipelineFile>(&v.root, &path, &mut v.errs) {
             v.check_pipeline(file, ctx);
         }
@@ -185,6 +197,7 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
         v.indicators.push(Builtin::Timeliness.indicator());
     }
     for path in yaml_files(&v.root.join("indicators")) {
+        definition_files.push(path.clone());
         let parsed = read_yaml::<IndicatorsFile>(&v.root, &path, &mut v.errs);
         v.all_indicators_read &= parsed.is_some();
         if let Some((file, ctx)) = parsed {
@@ -238,5 +251,6 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
         sources,
         indicators: v.indicators,
         dashboards,
+        definition_files: definition_files.into_iter().filter(|p| p.is_file()).collect(),
     })
 }

@@ -7,6 +7,7 @@ pub mod bundle;
 pub mod disclosure;
 pub mod ods;
 pub mod opendata;
+pub mod reproduce;
 pub mod signing;
 
 use std::collections::{BTreeMap, BTreeSet};

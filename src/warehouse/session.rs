@@ -124,11 +124,21 @@ async fn current_files(
     project: &Project,
     wh: &Warehouse,
 ) -> Result<BTreeMap<String, TableFiles>, WarehouseError> {
-    let mut out: BTreeMap<String, TableFiles> = BTreeMap::new();
+    let mut manifests = Vec::new();
     for s in &project.sources {
-        let Some(m): Option<SourceManifest> = super::integrity::manifest(wh, &s.name).await? else {
-            continue;
-        };
+        manifests.push(super::integrity::manifest(wh, &s.name).await?);
+    }
+    Ok(files_of(project, &manifests))
+}
+
+/// What each table reads by the given manifests (in project source order).
+fn files_of(
+    project: &Project,
+    manifests: &[Option<SourceManifest>],
+) -> BTreeMap<String, TableFiles> {
+    let mut out: BTreeMap<String, TableFiles> = BTreeMap::new();
+    for (s, m) in project.sources.iter().zip(manifests) {
+        let Some(m) = m else { continue };
         let entry = out.entry(s.table.clone()).or_default();
         for f in m.data_files(&s.table, &s.name) {
             entry.source_of.insert(f.clone(), s.name.clone());
@@ -138,7 +148,7 @@ async fn current_files(
             entry.superseded.extend(m.superseded());
         }
     }
-    Ok(out)
+    out
 }
 
 /// The rejected-row files the manifests name, for the table `_rejected`.
@@ -292,12 +302,16 @@ pub async fn session(project: &Project, wh: &Warehouse) -> Result<SessionContext
 
 /// The session indicators are computed in: this process's, or one whose plans run on the Ballista
 /// cluster `engine` names, with the same tables (its executors read the same warehouse files).
+/// The tables read exactly what `manifests` (one per source, in project order) name: the
+/// manifests compute read, or those a bundle recorded.
 pub async fn compute_session(
     project: &Project,
     wh: &Warehouse,
+    manifests: &[Option<SourceManifest>],
 ) -> Result<SessionContext, WarehouseError> {
+    let files = files_of(project, manifests);
     match &project.settings.engine {
-        crate::config::Engine::Local => session(project, wh).await,
+        crate::config::Engine::Local => register_tables(warehouse_context(wh)?, project, wh, &files).await,
         #[cfg(feature = "ballista")]
         crate::config::Engine::Ballista(target) => {
             use ballista::prelude::SessionContextExt;
@@ -308,7 +322,7 @@ pub async fn compute_session(
             }
             .map_err(|e| df_err(&format!("ballista://{target}"), e))?;
             register_store(&ctx, wh)?;
-            with_tables(ctx, project, wh).await
+            register_tables(ctx, project, wh, &files).await
         }
         // Validation refuses a Ballista engine in a build without it.
         #[cfg(not(feature = "ballista"))]
@@ -319,13 +333,23 @@ pub async fn compute_session(
     }
 }
 
-/// Registers every declared table in `ctx`.
+/// Registers every declared table in `ctx`, over the files the manifests name now.
 async fn with_tables(
     ctx: SessionContext,
     project: &Project,
     wh: &Warehouse,
 ) -> Result<SessionContext, WarehouseError> {
     let files = current_files(project, wh).await?;
+    register_tables(ctx, project, wh, &files).await
+}
+
+/// Registers every declared table in `ctx` over `files`.
+async fn register_tables(
+    ctx: SessionContext,
+    project: &Project,
+    wh: &Warehouse,
+    files: &BTreeMap<String, TableFiles>,
+) -> Result<SessionContext, WarehouseError> {
     for table in project.tables.values() {
         match files.get(&table.name) {
             Some(f) if !f.superseded.is_empty() => {
