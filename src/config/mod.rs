@@ -251,6 +251,9 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
         sources,
         indicators: v.indicators,
         dashboards,
-        definition_files: definition_files.into_iter().filter(|p| p.is_file()).collect(),
+        definition_files: definition_files
+            .into_iter()
+            .filter(|p| p.is_file())
+            .collect(),
     })
 }

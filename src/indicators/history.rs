@@ -386,8 +386,11 @@ pub async fn record(
             recorded_at: now.clone(),
             indicators: changed_inputs,
         };
-        wh.put_json(&wh.path(&format!("_history/{run_id}{INPUTS_SUFFIX}")), &record)
-            .await?;
+        wh.put_json(
+            &wh.path(&format!("_history/{run_id}{INPUTS_SUFFIX}")),
+            &record,
+        )
+        .await?;
     }
     if changed.is_empty() {
         return Ok(0);
@@ -450,9 +453,7 @@ fn changed_deliveries(before: Option<&IndicatorInputs>, after: &IndicatorInputs)
         .collect();
     let mut out = Vec::new();
     for source in sources {
-        let b = before
-            .and_then(|b| b.exports.get(source))
-            .unwrap_or(&empty);
+        let b = before.and_then(|b| b.exports.get(source)).unwrap_or(&empty);
         let a = after.exports.get(source).unwrap_or(&empty);
         if a == b {
             continue;

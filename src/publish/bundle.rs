@@ -463,7 +463,10 @@ pub(crate) async fn warehouse_file_sha256(
                     source: e,
                 })
             })?;
-            Ok(Some((hex::encode(Sha256::digest(&bytes)), bytes.len() as u64)))
+            Ok(Some((
+                hex::encode(Sha256::digest(&bytes)),
+                bytes.len() as u64,
+            )))
         }
         Err(object_store::Error::NotFound { .. }) => Ok(None),
         Err(e) => Err(BundleError::Warehouse(

@@ -105,11 +105,8 @@ async fn check_data_files(
 pub async fn reproduce(bundle: &Path, wh: &Warehouse) -> Result<Reproduction, BundleError> {
     let (manifest, mismatches) = verify_files(bundle)?;
     let mut out = Reproduction::default();
-    out.problems.extend(
-        mismatches
-            .iter()
-            .map(|m| format!("bundle file {m}")),
-    );
+    out.problems
+        .extend(mismatches.iter().map(|m| format!("bundle file {m}")));
     let inputs = bundle.join(INPUTS_DIR);
     let computed: ComputedFrom = std::fs::read_to_string(inputs.join(COMPUTED_FROM))
         .map_err(|e| e.to_string())
@@ -224,7 +221,10 @@ fn compare(
     let io = |p: &Path, e: &dyn std::fmt::Display| BundleError::Io(format!("{}: {e}", p.display()));
     let reason = |indicator: &str| match why.get(indicator) {
         Some(r) if !r.is_empty() => r.join("; "),
-        Some(_) => "the value differs although the data files and the definition are those signed off".to_string(),
+        Some(_) => {
+            "the value differs although the data files and the definition are those signed off"
+                .to_string()
+        }
         None => "the indicator is not in the bundle's definitions".to_string(),
     };
     let mut seen: BTreeSet<(String, String, String)> = BTreeSet::new();
@@ -259,9 +259,8 @@ fn compare(
                     .into_iter()
                     .filter_map(|(name, now)| {
                         let was = col(name).map(get)?;
-                        (was != now).then(|| {
-                            format!("{name} {} (recomputed {})", shown(&was), shown(&now))
-                        })
+                        (was != now)
+                            .then(|| format!("{name} {} (recomputed {})", shown(&was), shown(&now)))
                     })
                     .collect(),
             };
@@ -317,8 +316,11 @@ fn compare(
             };
             seen.insert((key.0.clone(), territory.clone(), period.clone()));
             let reported = out.differences.iter().any(|d| {
-                (d.indicator.as_str(), d.territory.as_str(), d.period.as_str())
-                    == (key.0.as_str(), territory.as_str(), period.as_str())
+                (
+                    d.indicator.as_str(),
+                    d.territory.as_str(),
+                    d.period.as_str(),
+                ) == (key.0.as_str(), territory.as_str(), period.as_str())
             });
             if !differing.is_empty() && !reported {
                 out.differences.push(Difference {

@@ -221,12 +221,8 @@ impl<'a> Job<'a> {
         .await?;
         // What the table now holds was computed from these manifests, days and definitions:
         // sign-off keeps them with the bundle.
-        let computed_from = crate::indicators::inputs::computed_from(
-            self.project,
-            &self.run_id,
-            as_of,
-            &manifests,
-        );
+        let computed_from =
+            crate::indicators::inputs::computed_from(self.project, &self.run_id, as_of, &manifests);
         crate::indicators::inputs::write(self.project, &computed_from)?;
         self.name_damaged_files(&mut out).await;
         self.report.failed |= out.iter().any(|o| !o.ok);

@@ -311,7 +311,9 @@ pub async fn compute_session(
 ) -> Result<SessionContext, WarehouseError> {
     let files = files_of(project, manifests);
     match &project.settings.engine {
-        crate::config::Engine::Local => register_tables(warehouse_context(wh)?, project, wh, &files).await,
+        crate::config::Engine::Local => {
+            register_tables(warehouse_context(wh)?, project, wh, &files).await
+        }
         #[cfg(feature = "ballista")]
         crate::config::Engine::Ballista(target) => {
             use ballista::prelude::SessionContextExt;
