@@ -213,6 +213,21 @@ fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// The name of the `i`th part of a table read over superseding deliveries.
+fn part_name(table: &str, i: usize) -> String {
+    format!("__{table}_{i}")
+}
+
+/// The declared table a scanned table belongs to: itself, or the table one of its superseding
+/// parts (`__TABLE_N`) makes up, so what an indicator reads is named by the tables it declares.
+pub fn declared_table(scanned: &str) -> &str {
+    scanned
+        .strip_prefix("__")
+        .and_then(|rest| rest.rsplit_once('_'))
+        .filter(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(scanned, |(table, _)| table)
+}
+
 /// Registers `table` over files some of whose rows a newer delivery supersedes: the untouched
 /// files as they are, each touched one without its superseded territory and period pairs.
 async fn register_superseding(
@@ -234,7 +249,7 @@ async fn register_superseding(
         .filter(|f| !touched.contains_key(f.as_str()))
         .cloned()
         .collect();
-    let raw = |i: usize| format!("\"__{}_{i}\"", table.name);
+    let raw = |i: usize| format!("\"{}\"", part_name(&table.name, i));
     let mut parts = Vec::new();
     if !untouched.is_empty() {
         ctx.register_table(
@@ -403,4 +418,18 @@ fn register_empty(
     ctx.register_table(table.name.as_str(), Arc::new(mem))
         .map_err(|e| df_err(&table.name, e))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn superseding_parts_name_their_table() {
+        assert_eq!(
+            super::declared_table(&super::part_name("spese", 3)),
+            "spese"
+        );
+        assert_eq!(super::declared_table("spese"), "spese");
+        assert_eq!(super::declared_table("__x"), "__x");
+        assert_eq!(super::declared_table("__x_y"), "__x_y");
+    }
 }
