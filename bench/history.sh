@@ -38,9 +38,9 @@ done
 python3 - "$dir" <<'PY'
 import duckdb, glob, os, sys
 d = sys.argv[1]
-table = duckdb.sql(f"SELECT COUNT(*) FROM read_parquet('{d}/out/indicators.parquet')").fetchone()[0]
+table = duckdb.sql(f"SELECT COUNT(*) FROM read_parquet('{d}/out/indicators.parquet')").fetchall()[0][0]
 files = glob.glob(f"{d}/warehouse/_history/*.parquet")
-states = duckdb.sql(f"SELECT COUNT(*) FROM read_parquet({files!r}, union_by_name = true)").fetchone()[0] if files else 0
+states = duckdb.sql(f"SELECT COUNT(*) FROM read_parquet({files!r}, union_by_name = true)").fetchall()[0][0] if files else 0
 inputs = len(glob.glob(f"{d}/warehouse/_history/*.inputs.json"))
 print(f"\nrows: {states} figure states stored over the twelve runs, {table} figures in the table "
       f"({states / table:.2f} copies); {inputs} inputs records")
