@@ -248,6 +248,28 @@ fn a_bundle_is_reproduced_from_its_pinned_files_after_new_deliveries_supersede_t
     let (code, out) = reproduce(p, &bundle.to_string_lossy());
     assert_eq!(code, Some(0), "{out}");
 
+    // A published figure edited in the bundle is named, with the file that was changed.
+    let page = bundle.join("presenze/data.csv");
+    let original = std::fs::read(&page).expect("data.csv");
+    make_writable(&page);
+    let edited = String::from_utf8(original.clone()).expect("UTF-8").replace(
+        "presenze,PD,Padova,2026-11,month,255,,255,",
+        "presenze,PD,Padova,2026-11,month,255,,256,",
+    );
+    assert_ne!(edited.as_bytes(), original.as_slice(), "the row to edit");
+    std::fs::write(&page, edited).expect("edit data.csv");
+    let (code, out) = reproduce(p, &name);
+    assert_eq!(code, Some(1), "{out}");
+    assert!(
+        out.contains("PROBLEM bundle file presenze/data.csv: changed since it was signed off"),
+        "{out}"
+    );
+    assert!(
+        out.contains("DIFFERS presenze PD 2026-11: published value 256 (recomputed 255); the bundle's presenze/data.csv was changed after sign-off"),
+        "{out}"
+    );
+    std::fs::write(&page, &original).expect("restore data.csv");
+
     // DuckDB over the pinned files alone gives the published figures.
     let october = deliveries
         .iter()
@@ -288,6 +310,38 @@ fn a_bundle_is_reproduced_from_its_pinned_files_after_new_deliveries_supersede_t
     // Suppressed figures compare as suppressed: the minors did not move.
     assert!(!out.contains("msna PD"), "{out}");
     assert!(!out.contains("presenze PD 2026-11:"), "{out}");
+}
+
+fn make_writable(path: &Path) {
+    let mut perms = std::fs::metadata(path).expect("file").permissions();
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(path, perms).expect("make writable");
+}
+
+#[test]
+fn a_run_that_reads_every_export_again_can_still_be_signed_off_and_reproduced() {
+    // `run --full` writes every data file again and lets the old ones go; compute, with the same
+    // exports, is skipped: what the table was computed from names the new files.
+    let dir = project(&[
+        ("pipelines/prova.yaml", PIPELINE.as_bytes()),
+        ("indicators/prova.yaml", INDICATORS.as_bytes()),
+        ("dashboards/presenze.yaml", DASHBOARD.as_bytes()),
+        ("exports/a_2026-10.csv", month_csv(10, 10, 3).as_bytes()),
+    ]);
+    let p = dir.path();
+    run(p);
+    let out = osservatorio(p, &["run", "--full"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(text(&out).contains("not recomputed"), "{}", text(&out));
+    let bundle = publish(p);
+    let name = bundle
+        .file_name()
+        .expect("a name")
+        .to_string_lossy()
+        .into_owned();
+    let (code, out) = reproduce(p, &name);
+    assert_eq!(code, Some(0), "{out}");
 }
 
 #[test]

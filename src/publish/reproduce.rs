@@ -177,7 +177,14 @@ pub async fn reproduce(bundle: &Path, wh: &Warehouse) -> Result<Reproduction, Bu
         }
     }
     let figures = super::published_figures(&project, rows);
-    compare(bundle, &project, &figures, &why, &mut out)?;
+    let changed: BTreeSet<String> = mismatches
+        .iter()
+        .filter_map(|m| match m {
+            super::bundle::Mismatch::Changed(p) => Some(p.clone()),
+            _ => None,
+        })
+        .collect();
+    compare(bundle, &project, &figures, &why, &changed, &mut out)?;
     out.manifest = Some(manifest);
     Ok(out)
 }
@@ -216,10 +223,12 @@ fn compare(
     project: &Project,
     figures: &PublishedFigures,
     why: &BTreeMap<String, Vec<String>>,
+    changed: &BTreeSet<String>,
     out: &mut Reproduction,
 ) -> Result<(), BundleError> {
     let io = |p: &Path, e: &dyn std::fmt::Display| BundleError::Io(format!("{}: {e}", p.display()));
-    let reason = |indicator: &str| match why.get(indicator) {
+    let reason = |indicator: &str, file: &str| match why.get(indicator) {
+        _ if changed.contains(file) => format!("the bundle's {file} was changed after sign-off"),
         Some(r) if !r.is_empty() => r.join("; "),
         Some(_) => {
             "the value differs although the data files and the definition are those signed off"
@@ -266,7 +275,7 @@ fn compare(
             };
             if !differing.is_empty() {
                 out.differences.push(Difference {
-                    why: reason(&key.0),
+                    why: reason(&key.0, rel),
                     indicator: key.0,
                     territory: key.1,
                     period: key.2,
@@ -324,7 +333,7 @@ fn compare(
             });
             if !differing.is_empty() && !reported {
                 out.differences.push(Difference {
-                    why: reason(&key.0),
+                    why: reason(&key.0, SDMX_FILE),
                     indicator: key.0,
                     territory,
                     period,

@@ -194,6 +194,7 @@ impl<'a> Job<'a> {
                     );
                     self.report.compute_skipped = true;
                     self.report.exports = exports;
+                    self.refresh_computed_from(&manifests)?;
                     let rows = crate::indicators::output::read(&self.project.settings.output)?;
                     self.note_unknown_territories(&rows);
                     return Ok(Vec::new());
@@ -277,6 +278,20 @@ impl<'a> Job<'a> {
             .collect();
         self.report.indicators = out.clone();
         Ok(out)
+    }
+
+    /// When compute is skipped, the exports are those the table was computed from, but their
+    /// data files may have been written again (`run --full`) and the old ones let go: what the
+    /// table was computed from now names the current files, with the days it was computed on.
+    fn refresh_computed_from(
+        &self,
+        manifests: &[Option<crate::warehouse::manifest::SourceManifest>],
+    ) -> Result<(), crate::indicators::IndicatorError> {
+        use crate::indicators::inputs;
+        let as_of = inputs::read(self.project)
+            .map_or_else(|| crate::indicators::AsOf::now(self.project), |c| c.as_of);
+        let now = inputs::computed_from(self.project, &self.run_id, as_of, manifests);
+        inputs::write(self.project, &now)
     }
 
     /// Records the indicators with figures of territories not in the territories (unless they
