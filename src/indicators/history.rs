@@ -514,3 +514,53 @@ pub fn revisions(states: &[&HistoryRow], inputs: &Inputs) -> Vec<(HistoryRow, Re
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs(deliveries: &[(&str, &str, &str)]) -> IndicatorInputs {
+        let mut out = IndicatorInputs::default();
+        for (source, key, sha) in deliveries {
+            out.exports
+                .entry(source.to_string())
+                .or_default()
+                .insert(key.to_string(), sha.to_string());
+        }
+        out
+    }
+
+    #[test]
+    fn the_deliveries_that_changed_are_named_those_that_did_not_are_not() {
+        let before = inputs(&[
+            ("a", "a.csv", "1"),
+            ("m", "01.csv", "1"),
+            ("m", "02.csv", "2"),
+        ]);
+        // One file sources are named alone; of a source of many files, the new and changed ones.
+        let after = inputs(&[
+            ("a", "a.csv", "9"),
+            ("m", "01.csv", "1"),
+            ("m", "02.csv", "3"),
+            ("m", "03.csv", "4"),
+        ]);
+        assert_eq!(
+            changed_deliveries(Some(&before), &after),
+            vec!["a".to_string(), "m (02.csv, 03.csv)".to_string()]
+        );
+        assert!(changed_deliveries(Some(&after), &after).is_empty());
+        // A file gone is named too; many files are counted past the fifth.
+        let many: Vec<(String, String)> = (1..=8)
+            .map(|i| (format!("{i:02}.csv"), i.to_string()))
+            .collect();
+        let many: Vec<(&str, &str, &str)> = many
+            .iter()
+            .map(|(k, v)| ("m", k.as_str(), v.as_str()))
+            .collect();
+        let gone = inputs(&[("m", "01.csv", "1")]);
+        assert_eq!(
+            changed_deliveries(Some(&inputs(&many)), &gone),
+            vec!["m (02.csv, 03.csv, 04.csv, 05.csv, 06.csv, 2 more)".to_string()]
+        );
+    }
+}
