@@ -206,6 +206,16 @@ fn bundled_project_runs_end_to_end_with_independently_computed_figures() {
     assert!(p.join("out/pilotaggio/chart-09.xlsx").exists());
     let csv = std::fs::read_to_string(p.join("out/pilotaggio/chart-09.csv")).unwrap();
     assert!(csv.contains("Veneto"), "{csv}");
+    // The steering group's map: Veneto's provinces of territories.csv, each coloured by its value.
+    let map = std::fs::read_to_string(p.join("out/pilotaggio/chart-12.svg")).unwrap();
+    for code in ["PD", "VI", "VR"] {
+        assert!(
+            map.contains(&format!(
+                "<path class=\"area value\" data-territory=\"{code}\""
+            )),
+            "{code} is on the map"
+        );
+    }
     assert!(
         !page.contains("http://") && !page.contains("https://"),
         "pages need no network"

@@ -3,9 +3,9 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::Path;
 
+use common::xlsx::{claim_size, hand_made_xlsx, sheet_xml};
 use common::{osservatorio, project, text, write};
 
 const PIPELINE: &str = "name: p\ntables:\n  spese:\n    columns: { mese: date, voce: string, importo: float }\nsources:\n  - { name: spese-pd, table: spese, territory: PD, url: spese.csv, format: csv }\n";
@@ -84,77 +84,6 @@ fn a_date_cell_out_of_any_calendar_is_a_rejected_row_and_the_rest_of_the_sheet_i
 }
 
 // ---- 2. A workbook that claims more than a spreadsheet can hold -----------------------------
-
-/// A minimal XLSX: one sheet whose XML is `sheet`, and shared strings when given.
-fn hand_made_xlsx(sheet: &str, shared: Option<&str>) -> Vec<u8> {
-    use zip::write::SimpleFileOptions;
-    let mut z = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    let opt = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Stored);
-    let mut types = String::from(
-        r#"<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override PartName="/xl/workbook.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml"/><Override PartName="/xl/worksheets/sheet1.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>"#,
-    );
-    if shared.is_some() {
-        types.push_str(r#"<Override PartName="/xl/sharedStrings.xml" ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>"#);
-    }
-    types.push_str("</Types>");
-    let mut rels = String::from(
-        r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/>"#,
-    );
-    if shared.is_some() {
-        rels.push_str(r#"<Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/sharedStrings" Target="sharedStrings.xml"/>"#);
-    }
-    rels.push_str("</Relationships>");
-    let mut files = vec![
-        ("[Content_Types].xml", types),
-        (
-            "_rels/.rels",
-            r#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/officeDocument" Target="xl/workbook.xml"/></Relationships>"#.to_string(),
-        ),
-        (
-            "xl/workbook.xml",
-            r#"<?xml version="1.0" encoding="UTF-8"?><workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="Foglio1" sheetId="1" r:id="rId1"/></sheets></workbook>"#.to_string(),
-        ),
-        ("xl/_rels/workbook.xml.rels", rels),
-        ("xl/worksheets/sheet1.xml", sheet.to_string()),
-    ];
-    if let Some(s) = shared {
-        files.push(("xl/sharedStrings.xml", s.to_string()));
-    }
-    for (name, content) in files {
-        z.start_file(name, opt).expect("a zip entry");
-        z.write_all(content.as_bytes()).expect("written");
-    }
-    z.finish().expect("a zip").into_inner()
-}
-
-fn sheet_xml(rows: &str) -> String {
-    format!(
-        r#"<?xml version="1.0" encoding="UTF-8"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main"><sheetData>{rows}</sheetData></worksheet>"#
-    )
-}
-
-/// Makes a zip entry claim `size` bytes once uncompressed, in its local and central headers.
-fn claim_size(zip: &mut [u8], name: &str, size: u32) {
-    let n = name.as_bytes();
-    let mut patched = 0;
-    for i in 0..zip.len().saturating_sub(46 + n.len()) {
-        let (sig, size_at, name_at) = match &zip[i..i + 4] {
-            [0x50, 0x4b, 0x03, 0x04] => ("local", 22, 30),
-            [0x50, 0x4b, 0x01, 0x02] => ("central", 24, 46),
-            _ => continue,
-        };
-        let len = if sig == "local" {
-            u16::from_le_bytes([zip[i + 26], zip[i + 27]]) as usize
-        } else {
-            u16::from_le_bytes([zip[i + 28], zip[i + 29]]) as usize
-        };
-        if len == n.len() && &zip[i + name_at..i + name_at + len] == n {
-            zip[i + size_at..i + size_at + 4].copy_from_slice(&size.to_le_bytes());
-            patched += 1;
-        }
-    }
-    assert_eq!(patched, 2, "both headers of {name}");
-}
 
 const TWO_SOURCES: &str = "name: p\ntables:\n  spese:\n    columns: { voce: string, importo: float }\nsources:\n  - { name: bad-book, table: spese, territory: PD, url: bad.xlsx, format: xlsx, columns: { voce: voce, importo: importo } }\n  - { name: good-csv, table: spese, territory: PD, url: good.csv, format: csv, columns: { voce: voce, importo: importo } }\n";
 
@@ -243,6 +172,132 @@ fn a_run_whose_output_is_closed_still_completes() {
     assert!(p.join("out/spese/index.html").exists(), "rendered: {err}");
     assert!(!p.join("warehouse/_lock.json").exists(), "no lock is left");
     assert!(ledger(p).contains("\"run\""), "the run is in the ledger");
+}
+
+// ---- 9. Memory is bounded whatever the shape of the export -------------------------------
+
+/// Runs the binary like `osservatorio` and returns its output with its peak resident memory in MB,
+/// as the kernel accounts it to the waiting parent (Python's `resource`, independent of the code).
+fn osservatorio_peak_mb(project: &Path, args: &[&str]) -> (std::process::Output, u64) {
+    let script = "import resource, subprocess, sys\n\
+r = subprocess.run(sys.argv[1:], capture_output=True)\n\
+sys.stdout.buffer.write(r.stdout); sys.stderr.buffer.write(r.stderr)\n\
+print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss // 1024, file=sys.stderr)\n\
+sys.exit(r.returncode)\n";
+    let out = std::process::Command::new("python3")
+        .arg("-c")
+        .arg(script)
+        .arg(env!("CARGO_BIN_EXE_osservatorio"))
+        .args(args)
+        .arg("--project")
+        .arg(project)
+        .env("OSSERVATORIO_LOG", "warn")
+        .output()
+        .expect("python3 runs");
+    let err = String::from_utf8_lossy(&out.stderr);
+    let peak = err
+        .lines()
+        .last()
+        .and_then(|l| l.trim().parse().ok())
+        .expect("the peak memory line");
+    (out, peak)
+}
+
+const JSON_PIPELINE: &str = "name: p\ntables:\n  spese:\n    columns: { mese: date, voce: string, importo: float }\nsources:\n  - { name: spese-pd, table: spese, territory: PD, url: spese.json, format: json }\n";
+
+/// A project whose one source reads `spese.json`, written from `json`.
+fn json_project(json: &[u8]) -> tempfile::TempDir {
+    project(&[
+        ("pipelines/p.yaml", JSON_PIPELINE.as_bytes()),
+        ("indicators/i.yaml", INDICATORS.as_bytes()),
+        ("dashboards/spese.yaml", DASHBOARD.as_bytes()),
+        ("spese.json", json),
+    ])
+}
+
+/// 100 MB without a line break or a closing quote, after `before`.
+fn hundred_megabytes_after(before: &str) -> Vec<u8> {
+    let mut v = before.as_bytes().to_vec();
+    v.resize(v.len() + (100 << 20), b'x');
+    v
+}
+
+fn fails_with_bounded_memory(p: &Path, file: &str, expect: &str) {
+    let (out, peak) = osservatorio_peak_mb(p, &["ingest"]);
+    let t = text(&out);
+    let t = &t[..t.len().min(3000)];
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(t.contains(file) && t.contains(expect), "{t}");
+    // A line or object is held at most once up to the limit (16 MiB), never the 100 MB.
+    assert!(peak < 200, "peak memory {peak} MB\n{t}");
+}
+
+#[test]
+fn a_hundred_megabyte_ndjson_line_fails_the_delivery_with_its_line_in_bounded_memory() {
+    let mut json = b"{\"mese\": \"2024-01-01\", \"voce\": \"vitto\", \"importo\": 1}\n".to_vec();
+    json.extend(hundred_megabytes_after("{\"voce\": \""));
+    let dir = json_project(&json);
+    fails_with_bounded_memory(dir.path(), "spese.json", "line 2 is longer than 16 MiB");
+}
+
+#[test]
+fn a_hundred_megabyte_string_in_a_json_array_fails_the_delivery_in_bounded_memory() {
+    let mut json = b"[{\"mese\": \"2024-01-01\", \"voce\": \"vitto\", \"importo\": 1},\n".to_vec();
+    json.extend(hundred_megabytes_after("{\"voce\": \""));
+    json.extend(b"\"}]");
+    let dir = json_project(&json);
+    fails_with_bounded_memory(
+        dir.path(),
+        "spese.json",
+        "array item 2 is longer than 16 MiB",
+    );
+}
+
+#[test]
+fn a_hundred_megabyte_csv_line_fails_the_delivery_in_bounded_memory() {
+    let mut csv = b"mese,voce,importo\n2024-01-01,vitto,1\n".to_vec();
+    csv.extend(hundred_megabytes_after("2024-01-01,"));
+    let dir = small_project("");
+    std::fs::write(dir.path().join("spese.csv"), &csv).expect("write");
+    fails_with_bounded_memory(dir.path(), "spese.csv", "line 3 is longer than 16 MiB");
+}
+
+#[test]
+fn json_objects_with_a_new_key_each_are_refused_at_a_sheet_s_columns_not_read_in_quadratic_time() {
+    // 100,000 keys took minutes when every row was filled key by key over all the keys seen.
+    let mut json = String::from("[");
+    for i in 0..100_000 {
+        if i > 0 {
+            json.push(',');
+        }
+        json.push_str(&format!("{{\"k{i}\": {i}}}"));
+    }
+    json.push(']');
+    let dir = json_project(json.as_bytes());
+    let out = osservatorio(dir.path(), &["ingest"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(
+        t.contains("spese.json") && t.contains("more than 16384 different keys"),
+        "{t}"
+    );
+
+    // Many keys within the limit are read, each object filling only its own cells.
+    let mut json = String::from("[");
+    for i in 0..3000 {
+        json.push_str(&format!(
+            "{{\"mese\": \"2024-01-01\", \"voce\": \"v\", \"importo\": 1, \"extra{i}\": {i}}},"
+        ));
+    }
+    json.push_str("{\"mese\": \"2024-02-01\", \"voce\": \"v\", \"importo\": 2.5}]");
+    let dir = json_project(json.as_bytes());
+    let out = osservatorio(dir.path(), &["ingest"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let sums = common::query(
+        dir.path(),
+        "SELECT CAST(SUM(importo) AS VARCHAR) FROM spese",
+    );
+    assert_eq!(sums, vec![vec!["3002.5".to_string()]]);
 }
 
 // ---- 8. Smaller ones ---------------------------------------------------------------------
@@ -371,9 +426,10 @@ fn a_thirty_megabyte_line_stays_out_of_reports_manifests_and_the_ledger() {
     }
     assert!(ledger(p).len() < LIMIT as usize);
 
-    // A row with a 30 MB cell: rejected, its value quoted in a few hundred bytes.
+    // A row with an 8 MB cell (within a line's limit): rejected, its value quoted in a few hundred bytes.
+    let big = "x".repeat(8 << 20);
     let dir = small_project(&format!(
-        "mese,voce,importo\n2024-01-01,vitto,1\n2024-01-01,vitto,{huge}\n"
+        "mese,voce,importo\n2024-01-01,vitto,1\n2024-01-01,vitto,{big}\n"
     ));
     let p = dir.path();
     let out = osservatorio(p, &["run"]);

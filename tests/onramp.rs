@@ -602,3 +602,239 @@ fn draft_reads_a_workbook_past_its_title_rows() {
         text(&out)
     );
 }
+
+// ---- Messages that say the fix ---------------------------------------------------------------
+
+/// A fresh `init` project in a temporary folder, edited by `edit` (file, from, to) replacements.
+fn init_project_with(edits: &[(&str, &str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let p = dir.path().join("p");
+    let out = init(&[p.as_os_str()]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    for (file, from, to) in edits {
+        let path = p.join(file);
+        let t = std::fs::read_to_string(&path).expect("a file of the project");
+        assert!(t.contains(from), "{file} has no {from:?}");
+        std::fs::write(&path, t.replacen(from, to, 1)).expect("edited");
+    }
+    dir
+}
+
+fn check_lines(dir: &tempfile::TempDir) -> (i32, Vec<String>) {
+    let out = osservatorio(&dir.path().join("p"), &["check"]);
+    let t = text(&out);
+    (
+        out.status.code().unwrap_or(-1),
+        t.lines()
+            .filter(|l| l.starts_with("  "))
+            .map(|l| l.trim().to_string())
+            .collect(),
+    )
+}
+
+#[test]
+fn every_problem_of_a_file_is_reported_at_once_with_the_key_meant() {
+    // `option` misspelled hid `delimeter` inside it and the column not in the table after it.
+    let dir = init_project_with(&[
+        ("pipelines/presenze.yaml", "options: {", "option: {"),
+        ("pipelines/presenze.yaml", "delimiter:", "delimeter:"),
+        (
+            "pipelines/presenze.yaml",
+            "presenti: N. presenti",
+            "presenti: N. presenti\n      presentii: X",
+        ),
+    ]);
+    let (code, lines) = check_lines(&dir);
+    assert_eq!(code, 2, "{lines:?}");
+    assert_eq!(lines.len(), 3, "{lines:?}");
+    assert!(
+        lines[0].contains("sources[0].option: unknown key `option`: did you mean `options`?"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[1].contains("option.delimeter: unknown key `delimeter`: did you mean `delimiter`?"),
+        "{lines:?}"
+    );
+    assert!(
+        lines[2].contains("columns.presentii")
+            && lines[2].contains("not a column of table 'presenze'"),
+        "{lines:?}"
+    );
+    // Each at its own line of the file.
+    assert!(
+        lines[0].starts_with("pipelines/presenze.yaml:2"),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .all(|l| !l.contains("untagged") && !l.contains("ColumnMapFile")),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn a_problem_that_follows_from_another_is_not_reported() {
+    // A unit typo refuses the indicator: the charts that show it are not "not defined" as well;
+    // a pipeline that does not parse leaves the delivery indicators unknown, not missing.
+    let dir = init_project_with(&[
+        (
+            "indicators/accoglienza.yaml",
+            "unit: percent",
+            "unit: percento",
+        ),
+        (
+            "pipelines/presenze.yaml",
+            "name: presenze",
+            "nome: presenze\nname: presenze\ntables: [x",
+        ),
+    ]);
+    let (code, lines) = check_lines(&dir);
+    assert_eq!(code, 2, "{lines:?}");
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("'percento' is not a unit: did you mean percent?")),
+        "{lines:?}"
+    );
+    assert!(
+        lines.iter().all(|l| !l.contains("is not defined")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.starts_with("pipelines/presenze.yaml")),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn an_unquoted_year_says_to_quote_it_at_the_chart_s_own_line() {
+    let dir = init_project_with(&[(
+        "dashboards/accoglienza.yaml",
+        "period: \"2025\" }",
+        "period: 2025 }",
+    )]);
+    let (code, lines) = check_lines(&dir);
+    assert_eq!(code, 2, "{lines:?}");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    let t =
+        std::fs::read_to_string(dir.path().join("p/dashboards/accoglienza.yaml")).expect("read");
+    let line = t
+        .lines()
+        .position(|l| l.contains("period: 2025 }"))
+        .expect("the chart")
+        + 1;
+    assert!(
+        lines[0].starts_with(&format!(
+            "dashboards/accoglienza.yaml:{line}: sections[0].charts[0].period"
+        )),
+        "{lines:?}"
+    );
+    assert!(
+        lines[0].contains(
+            "the number 2025 where a text is expected: write it in quotes, period: \"2025\""
+        ),
+        "{lines:?}"
+    );
+}
+
+#[test]
+fn ids_tables_and_territories_get_the_one_meant() {
+    let dir = init_project_with(&[
+        (
+            "dashboards/accoglienza.yaml",
+            "type: trend, indicator: tasso_occupazione",
+            "type: trend, indicator: taso_occupazione",
+        ),
+        (
+            "pipelines/presenze.yaml",
+            "    table: presenze\n    territory: PD",
+            "    table: presenza\n    territory: Padova",
+        ),
+    ]);
+    let (code, lines) = check_lines(&dir);
+    assert_eq!(code, 2, "{lines:?}");
+    assert!(lines.iter().any(|l| l.contains("indicator 'taso_occupazione' is not defined in indicators/: did you mean 'tasso_occupazione'?")), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.contains(
+            "table 'presenza' is not declared in any pipeline (did you mean 'presenze'?"
+        )),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.contains("'Padova' is the name of Padova: write its code, 028060")),
+        "{lines:?}"
+    );
+}
+
+/// The FAILED line a run prints for the project's one source.
+fn run_failure(dir: &tempfile::TempDir) -> String {
+    let out = osservatorio(&dir.path().join("p"), &["run"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    t.lines()
+        .find(|l| l.starts_with("FAILED"))
+        .unwrap_or_else(|| panic!("no FAILED line: {t}"))
+        .to_string()
+}
+
+fn rewrite_export(dir: &tempfile::TempDir, f: impl Fn(&str) -> Vec<u8>) {
+    let path = dir.path().join("p/data/presenze.csv");
+    let t = std::fs::read_to_string(&path).expect("the sample export");
+    std::fs::write(&path, f(&t)).expect("rewritten");
+}
+
+#[test]
+fn an_export_read_with_the_wrong_settings_gets_the_setting_that_reads_it() {
+    // Title rows above the header: the row that holds the headers.
+    let dir = init_project_with(&[]);
+    rewrite_export(&dir, |t| {
+        format!("Prefettura di Padova\nPresenze mensili\n{t}").into_bytes()
+    });
+    let failed = run_failure(&dir);
+    assert!(
+        failed.contains("row 3 holds every mapped header: set header_row: 3"),
+        "{failed}"
+    );
+
+    // Excel's Windows encoding: the encoding that reads the headers, not a replacement character.
+    let dir = init_project_with(&[(
+        "pipelines/presenze.yaml",
+        "struttura: Codice struttura",
+        "struttura: Città struttura",
+    )]);
+    rewrite_export(&dir, |t| {
+        let utf8 = t.replace("Codice struttura", "Città struttura");
+        let (bytes, _, _) = encoding_rs::WINDOWS_1252.encode(&utf8);
+        bytes.into_owned()
+    });
+    let failed = run_failure(&dir);
+    assert!(failed.contains("set encoding: windows-1252"), "{failed}");
+    assert!(!failed.contains("did you mean"), "{failed}");
+
+    // Decimal commas read with decimal ".": the value read and the setting.
+    let dir = init_project_with(&[(
+        "pipelines/presenze.yaml",
+        "presenti: int,",
+        "presenti: float,",
+    )]);
+    rewrite_export(&dir, |t| {
+        let mut lines: Vec<String> = t.lines().map(str::to_string).collect();
+        for l in lines.iter_mut().skip(1) {
+            let mut f: Vec<String> = l.split(';').map(str::to_string).collect();
+            f[2] = format!("{},5", f[2]);
+            *l = f.join(";");
+        }
+        (lines.join("\n") + "\n").into_bytes()
+    });
+    let failed = run_failure(&dir);
+    assert!(failed.contains("line 2, column presenti: '25,5' not a number with decimal \".\"; it is 25.5 with decimal \",\""), "{failed}");
+    assert!(
+        failed.contains("set decimal: \",\" in the source's options"),
+        "{failed}"
+    );
+}

@@ -154,6 +154,90 @@ proptest! {
     }
 }
 
+/// A column's letters (0 → A, 26 → AA), as a cell reference writes them.
+fn column_letters(mut c: u32) -> String {
+    let mut out = Vec::new();
+    loop {
+        out.push(b'A' + (c % 26) as u8);
+        if c < 26 {
+            break;
+        }
+        c = c / 26 - 1;
+    }
+    out.reverse();
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Whether reading every row of an XLSX ended in an error (and never a panic).
+fn xlsx_read_fails(bytes: &[u8]) -> bool {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let path = dir.path().join("x.xlsx");
+    std::fs::write(&path, bytes).expect("write the export");
+    match readers::open(&path, "x.xlsx", &xlsx_format(1, true)) {
+        Err(_) => true,
+        Ok((_, rows)) => rows.take(10_000).any(|r| r.is_err()),
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 200, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Cells anywhere a reference can point, shared strings that claim any size: a cell past
+    /// Excel's last row or column, or strings that would not fit in memory, fail the read; the
+    /// rest reads; nothing panics or allocates what the file only claims.
+    #[test]
+    fn xlsx_cells_at_any_reference_and_shared_strings_of_any_claimed_size(
+        cells in prop::collection::vec((0u32..1_100_000, 0u32..17_000, any::<bool>()), 1..8),
+        claim in prop::option::of(any::<u32>()),
+    ) {
+        let rows: String = cells
+            .iter()
+            .map(|&(r, c, shared)| {
+                let at = format!("{}{}", column_letters(c), r + 1);
+                let cell = if shared {
+                    format!(r#"<c r="{at}" t="s"><v>0</v></c>"#)
+                } else {
+                    format!(r#"<c r="{at}"><v>1.5</v></c>"#)
+                };
+                format!(r#"<row r="{}">{cell}</row>"#, r + 1)
+            })
+            .collect();
+        let shared = r#"<?xml version="1.0" encoding="UTF-8"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" count="1" uniqueCount="1"><si><t>Codice</t></si></sst>"#;
+        let mut book = common::xlsx::hand_made_xlsx(&common::xlsx::sheet_xml(&rows), Some(shared));
+        let claimed = claim.map_or(shared.len() as u64, u64::from);
+        if let Some(size) = claim {
+            common::xlsx::claim_size(&mut book, "xl/sharedStrings.xml", size);
+        }
+        let beyond = cells.iter().any(|&(r, c, _)| r >= 1_048_576 || c >= 16_384);
+        let fails = xlsx_read_fails(&book);
+        if beyond || claimed > 512 << 20 {
+            prop_assert!(fails, "read without an error: {cells:?}, claimed {claimed}");
+        }
+    }
+
+    /// Date-formatted cells holding any number: a serial no calendar has is the row's problem,
+    /// never a panic that cuts the sheet short.
+    #[test]
+    fn xlsx_date_cells_of_any_serial(serials in prop::collection::vec(any::<f64>(), 1..20)) {
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let date = rust_xlsxwriter::Format::new().set_num_format("dd/mm/yyyy");
+        let ws = wb.add_worksheet();
+        let _ = ws.write_string(0, 0, "Data");
+        for (i, v) in serials.iter().enumerate() {
+            let _ = ws.write_number_with_format(i as u32 + 1, 0, *v, &date);
+        }
+        let book = wb.save_to_buffer().unwrap_or_default();
+        let dir = tempfile::tempdir().expect("a temporary folder");
+        let path = dir.path().join("x.xlsx");
+        std::fs::write(&path, &book).expect("write the export");
+        let (_, rows) = readers::open(&path, "x.xlsx", &xlsx_format(1, true)).expect("a readable workbook");
+        let read: Vec<_> = rows.collect();
+        // Every written row arrives (NaN and infinities are not written by the library).
+        let written = serials.iter().filter(|v| v.is_finite()).count();
+        prop_assert_eq!(read.iter().filter(|r| r.is_ok()).count(), written);
+    }
+}
+
 /// A copy of the bundled project's configuration with one file mutated, loaded by the validator.
 fn load_mutated(rel: &str, e: &[(usize, u8, u8)]) {
     let dir = tempfile::tempdir().expect("a temporary folder");

@@ -21,6 +21,10 @@ if ! python3 -c "import docx, odf" >/dev/null 2>&1; then
   echo "== installing python-docx and odfpy: the annex tests open the documents with them"
   python3 -m pip install --quiet --disable-pip-version-check python-docx odfpy
 fi
+if ! python3 -c "import PIL" >/dev/null 2>&1; then
+  echo "== installing Pillow: the map tests count the colours of the PNGs with it"
+  python3 -m pip install --quiet --disable-pip-version-check Pillow
+fi
 
 if ! python3 -c "import duckdb" >/dev/null 2>&1; then
   echo "== installing duckdb: the reproduce tests read the bundles' pinned Parquet files with it"

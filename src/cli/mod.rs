@@ -10,6 +10,7 @@ use crate::config::{self, Project};
 use crate::ingest::{IngestOptions, SourceOutcome};
 use crate::schedule::Job;
 
+mod docs;
 mod inspect;
 mod out;
 
@@ -20,6 +21,7 @@ use out::{say, sayln};
     name = "osservatorio",
     version,
     about = "Indicators and reports for migrant reception and integration programmes",
+    long_about = "Indicators and reports for migrant reception and integration programmes.\n\nStart a project with `osservatorio init DIR` (a small working one, every file commented), then `osservatorio check --project DIR` and `osservatorio run --project DIR`: the report is DIR/out/index.html.",
     after_help = "Environment: OSSERVATORIO_LOG sets the log filter; OSSERVATORIO_TODAY=YYYY-MM-DD fixes today's date (which follow-up windows are still open), for tests and reproducible reports."
 )]
 struct Cli {
@@ -303,7 +305,11 @@ const INVALID: u8 = 2;
 
 /// Runs the command line: parses the arguments, runs the command, and says how it ended.
 pub fn main() -> ExitCode {
-    let cli = match Cli::try_parse() {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(code) = docs::packaging(&args) {
+        return code;
+    }
+    let cli = match Cli::try_parse_from(&args) {
         Ok(c) => c,
         Err(e) => {
             let _ = e.print();

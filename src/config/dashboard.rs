@@ -10,6 +10,8 @@ impl Validation {
     pub(super) fn check_dashboard(&mut self, f: DashboardFile, ctx: &FileCtx) -> Option<Dashboard> {
         let indicators = self.indicators.as_slice();
         let all_indicators_read = self.all_indicators_read;
+        let refused = &self.refused_indicators;
+        let builtins_known = self.all_pipelines_read;
         let territories = &self.territories;
         let errs = &mut self.errs;
         let before = errs.0.len();
@@ -33,12 +35,20 @@ impl Validation {
             Some((from, to))
         });
         let indicator = |id: &str, key: &str, errs: &mut ConfigErrors| {
-            // When an indicators file did not parse, its ids are unknown: say nothing rather than cascade.
-            if all_indicators_read && !indicators.iter().any(|i| i.id == id) {
+            // An id of a file that did not parse, of an indicator refused for its own problems, or
+            // a delivery indicator of a pipeline that did not parse is unknown, not missing: saying
+            // so would only repeat the problem already reported.
+            let unknown = !all_indicators_read
+                || refused.contains(id)
+                || (id.starts_with('_') && !builtins_known);
+            if !unknown && !indicators.iter().any(|i| i.id == id) {
+                let near = super::shape::did_you_mean(id, indicators.iter().map(|i| i.id.as_str()))
+                    .map(|n| format!(": did you mean '{n}'?"))
+                    .unwrap_or_default();
                 ctx.err(
                     errs,
                     key,
-                    format!("indicator '{id}' is not defined in indicators/"),
+                    format!("indicator '{id}' is not defined in indicators/{near}"),
                 );
             }
         };
@@ -47,10 +57,7 @@ impl Validation {
                 ctx.err(
                     errs,
                     key,
-                    format!(
-                        "territory '{code}' is not in territories.csv{}",
-                        super::istat::ceased_hint(code)
-                    ),
+                    super::territories::unknown_territory(territories, code),
                 );
             }
         };
@@ -178,6 +185,23 @@ impl Validation {
                             grain: grain(&id, g, errs),
                             territories: places(t, errs),
                             indicator: id,
+                            title,
+                        }
+                    }
+                    ChartFile::Map {
+                        indicator: id,
+                        territories: t,
+                        period,
+                        title,
+                    } => {
+                        one(&id, errs);
+                        let areas = places(t, errs);
+                        let key = format!("{key}.territories");
+                        super::boundaries::check(&areas, &key, territories, ctx, errs);
+                        Chart::Map {
+                            indicator: id,
+                            territories: areas,
+                            period: when(period, errs),
                             title,
                         }
                     }

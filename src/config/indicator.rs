@@ -28,23 +28,24 @@ impl Validation {
                 ctx.err(
                     errs,
                     &format!("{key}.kind"),
-                    format!("'{k}' is not a kind; use output, process or outcome"),
+                    not_one_of("kind", k, &["output", "process", "outcome"]),
                 );
                 Kind::Output
             }
         };
         let unit = Unit::parse(&f.unit).unwrap_or_else(|| {
-        ctx.err(errs, &format!("{key}.unit"), format!("'{}' is not a unit; use count, percent, ratio, per_1000, hours, days, euro or score", f.unit));
-        Unit::Count
-    });
+            ctx.err(
+                errs,
+                &format!("{key}.unit"),
+                not_one_of("unit", &f.unit, &UNITS),
+            );
+            Unit::Count
+        });
         let grain = Grain::parse(&f.grain).unwrap_or_else(|| {
             ctx.err(
                 errs,
                 &format!("{key}.grain"),
-                format!(
-                    "'{}' is not a grain; use month, quarter, year or plan",
-                    f.grain
-                ),
+                not_one_of("grain", &f.grain, &["month", "quarter", "year", "plan"]),
             );
             Grain::Month
         });
@@ -109,10 +110,7 @@ impl Validation {
                 ctx.err(
                     errs,
                     &format!("{tkey}.territory"),
-                    format!(
-                        "territory '{code}' is not in territories.csv{}",
-                        super::istat::ceased_hint(code)
-                    ),
+                    super::territories::unknown_territory(territories, code),
                 );
             }
             let period = t.period.as_deref().and_then(|p| {
@@ -256,4 +254,19 @@ impl Validation {
             sql_line: ctx.index.line_of(&format!("{key}.sql")),
         })
     }
+}
+
+const UNITS: [&str; 8] = [
+    "count", "percent", "ratio", "per_1000", "hours", "days", "euro", "score",
+];
+
+/// "'percento' is not a unit: did you mean percent? (count, percent, …)".
+fn not_one_of(what: &str, value: &str, allowed: &[&str]) -> String {
+    let near = super::shape::did_you_mean(value, allowed.iter().copied())
+        .map(|n| format!(": did you mean {n}?"))
+        .unwrap_or_default();
+    format!(
+        "'{value}' is not a {what}{near} (use {})",
+        allowed.join(", ")
+    )
 }

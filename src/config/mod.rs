@@ -3,6 +3,7 @@
 //! Validation never stops at the first problem: it collects all of them, each naming the file,
 //! the line and the key, so one `osservatorio check` shows everything to fix.
 
+pub mod boundaries;
 mod dashboard;
 mod error;
 mod indicator;
@@ -15,6 +16,7 @@ mod pipeline;
 pub(crate) mod raw;
 pub mod schema;
 mod settings;
+mod shape;
 mod source;
 mod territories;
 
@@ -51,10 +53,41 @@ fn shown_path(root: &Path, path: &Path) -> PathBuf {
         .unwrap_or_else(|_| path.to_path_buf())
 }
 
-/// Reads and deserialises one YAML file; a syntax or shape error is recorded with serde's location.
+/// The kinds of YAML file, each read by its serde type and described by its JSON Schema.
+#[derive(Debug, Clone, Copy)]
+enum FileKind {
+    Settings,
+    Pipeline,
+    Indicators,
+    Dashboard,
+}
+
+impl FileKind {
+    /// The file kind's schema, in the order of [`schema::SCHEMA_FILES`].
+    fn schema(self) -> &'static serde_json::Value {
+        static SCHEMAS: std::sync::OnceLock<Vec<serde_json::Value>> = std::sync::OnceLock::new();
+        let all = SCHEMAS.get_or_init(|| schema::schemas().into_iter().map(|(_, s)| s).collect());
+        &all[self as usize]
+    }
+}
+
+/// Every shape problem of a file serde refused, each at its key's line; empty when the text is not
+/// YAML at all (serde's message says where) or the schema sees nothing wrong.
+fn shape_problems_of(text: &str, kind: FileKind) -> (Vec<shape::ShapeProblem>, serde_json::Value) {
+    let doc = serde_yaml_ng::from_str::<serde_yaml_ng::Value>(text)
+        .ok()
+        .and_then(|y| serde_json::to_value(y).ok());
+    match doc {
+        Some(doc) => (shape::shape_problems(kind.schema(), &doc), doc),
+        None => (Vec::new(), serde_json::Value::Null),
+    }
+}
+
+/// Reads and deserialises one YAML file; shape errors are recorded all at once, each at its key.
 fn read_yaml<T: serde::de::DeserializeOwned>(
     root: &Path,
     path: &Path,
+    kind: FileKind,
     errs: &mut ConfigErrors,
 ) -> Option<(T, FileCtx)> {
     let shown = shown_path(root, path);
@@ -69,6 +102,18 @@ fn read_yaml<T: serde::de::DeserializeOwned>(
     match serde_yaml_ng::from_str::<T>(&text) {
         Ok(v) => Some((v, FileCtx { shown, index })),
         Err(e) => {
+            let (problems, doc) = shape_problems_of(&text, kind);
+            if !problems.is_empty() {
+                for p in &problems {
+                    errs.push(&shown, index.line_of(&p.path), &p.path, p.message.clone());
+                }
+                // With the misspelled keys read as the keys meant, the rest of the file is still
+                // checked (a column not in its table, an undefined id) and what it declares is
+                // known to the files that refer to it.
+                return serde_json::from_value::<T>(shape::repaired(doc, &problems))
+                    .ok()
+                    .map(|v| (v, FileCtx { shown, index }));
+            }
             let line = e.location().map(|l| l.line());
             let msg = e.to_string();
             // serde_yaml_ng appends " at line N column M"; the line is already in front.
@@ -127,6 +172,11 @@ struct Validation {
     indicators: Vec<Indicator>,
     /// False when an indicators file did not parse: its ids are then unknown, not missing.
     all_indicators_read: bool,
+    /// Ids of indicators declared but refused: a reference to one is not a problem of its own.
+    refused_indicators: BTreeSet<String>,
+    /// False when a pipeline did not parse: whether its sources declare a cadence (and so whether
+    /// the delivery indicators exist) is unknown.
+    all_pipelines_read: bool,
 }
 
 /// Loads and validates the project in `root`.
@@ -140,10 +190,12 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
         pending: Vec::new(),
         indicators: Vec::new(),
         all_indicators_read: true,
+        refused_indicators: BTreeSet::new(),
+        all_pipelines_read: true,
     };
     let settings_path = v.root.join("osservatorio.yaml");
     let settings_file = if settings_path.exists() {
-        read_yaml::<ProjectFile>(&v.root, &settings_path, &mut v.errs)
+        read_yaml::<ProjectFile>(&v.root, &settings_path, FileKind::Settings, &mut v.errs)
     } else {
         None
     };
@@ -166,8 +218,9 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
 
     for path in yaml_files(&v.root.join("pipelines")) {
         definition_files.push(path.clone());
-        if let Some((file, ctx)) = read_yaml::<PipelineFile>(&v.root, &path, &mut v.errs) {
-            v.check_pipeline(file, ctx);
+        match read_yaml::<PipelineFile>(&v.root, &path, FileKind::Pipeline, &mut v.errs) {
+            Some((file, ctx)) => v.check_pipeline(file, ctx),
+            None => v.all_pipelines_read = false,
         }
     }
     let mut sources = Vec::new();
@@ -198,12 +251,17 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
     }
     for path in yaml_files(&v.root.join("indicators")) {
         definition_files.push(path.clone());
-        let parsed = read_yaml::<IndicatorsFile>(&v.root, &path, &mut v.errs);
+        let parsed = read_yaml::<IndicatorsFile>(&v.root, &path, FileKind::Indicators, &mut v.errs);
         v.all_indicators_read &= parsed.is_some();
         if let Some((file, ctx)) = parsed {
             for (i, raw) in file.indicators.into_iter().enumerate() {
                 let key = format!("indicators[{i}]");
-                if let Some(ind) = v.check_indicator(raw, &ctx, &key) {
+                let id = raw.id.clone();
+                let checked = v.check_indicator(raw, &ctx, &key);
+                if checked.is_none() {
+                    v.refused_indicators.insert(id);
+                }
+                if let Some(ind) = checked {
                     if v.indicators.iter().any(|x| x.id == ind.id) {
                         ctx.err(
                             &mut v.errs,
@@ -222,7 +280,8 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
 
     let mut dashboards: Vec<Dashboard> = Vec::new();
     for path in yaml_files(&v.root.join("dashboards")) {
-        if let Some((file, ctx)) = read_yaml::<DashboardFile>(&v.root, &path, &mut v.errs)
+        if let Some((file, ctx)) =
+            read_yaml::<DashboardFile>(&v.root, &path, FileKind::Dashboard, &mut v.errs)
             && let Some(d) = v.check_dashboard(file, &ctx)
         {
             if dashboards.iter().any(|x| x.id == d.id) {

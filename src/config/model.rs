@@ -982,6 +982,17 @@ pub enum Chart {
         /// A title replacing the indicator's.
         title: Option<Text>,
     },
+    /// A choropleth: each territory's boundary coloured by its value in one period.
+    Map {
+        /// The indicator shown.
+        indicator: String,
+        /// The territories, one area each; each has a boundary (checked with the dashboard).
+        territories: TerritorySelector,
+        /// The period; the latest with data when none.
+        period: Option<Period>,
+        /// A title replacing the indicator's.
+        title: Option<Text>,
+    },
 }
 
 impl Chart {
@@ -991,7 +1002,8 @@ impl Chart {
             Chart::Trend { indicator, .. }
             | Chart::Bar { indicator, .. }
             | Chart::Heatmap { indicator, .. }
-            | Chart::SmallMultiples { indicator, .. } => vec![indicator.as_str()],
+            | Chart::SmallMultiples { indicator, .. }
+            | Chart::Map { indicator, .. } => vec![indicator.as_str()],
             Chart::Target { indicators, .. }
             | Chart::Table { indicators, .. }
             | Chart::Kpi { indicators, .. } => indicators.iter().map(String::as_str).collect(),
@@ -1005,7 +1017,8 @@ impl Chart {
             | Chart::Bar { territories, .. }
             | Chart::Table { territories, .. }
             | Chart::Heatmap { territories, .. }
-            | Chart::SmallMultiples { territories, .. } => territories.resolve(all),
+            | Chart::SmallMultiples { territories, .. }
+            | Chart::Map { territories, .. } => territories.resolve(all),
             Chart::Target { territory, .. } | Chart::Kpi { territory, .. } => {
                 vec![territory.clone()]
             }

@@ -363,6 +363,12 @@ pub enum ChartFile {
         grain: Option<String>,
         title: Option<Text>,
     },
+    Map {
+        indicator: String,
+        territories: TerritoriesFile,
+        period: Option<String>,
+        title: Option<Text>,
+    },
 }
 
 #[derive(Debug, Clone, Deserialize, JsonSchema)]

@@ -139,11 +139,14 @@ impl Validation {
         let table = tables.get(&s.table);
         if table.is_none() {
             let known: Vec<&str> = tables.keys().map(String::as_str).collect();
+            let near = super::shape::did_you_mean(&s.table, known.iter().copied())
+                .map(|n| format!("did you mean '{n}'? "))
+                .unwrap_or_default();
             ctx.err(
                 errs,
                 &format!("{key}.table"),
                 format!(
-                    "table '{}' is not declared in any pipeline (declared: {})",
+                    "table '{}' is not declared in any pipeline ({near}declared: {})",
                     s.table,
                     known.join(", ")
                 ),
@@ -155,10 +158,7 @@ impl Validation {
             ctx.err(
                 errs,
                 &format!("{key}.territory"),
-                format!(
-                    "territory '{t}' is not in territories.csv{}",
-                    super::istat::ceased_hint(t)
-                ),
+                super::territories::unknown_territory(territories, t),
             );
         }
         // Parquet exports are typed: no label cells to mistake for data.

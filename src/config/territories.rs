@@ -148,3 +148,28 @@ impl Validation {
         out
     }
 }
+
+/// Why `code` names no territory, with the fix when one is plain: a ceased municipality's
+/// successor, the code of a territory written by its name, or a code one typo away.
+pub(super) fn unknown_territory(territories: &Territories, code: &str) -> String {
+    let mut out = format!(
+        "territory '{code}' is not in territories.csv{}",
+        super::istat::ceased_hint(code)
+    );
+    let by_name = territories
+        .by_code
+        .values()
+        .find(|t| t.name.eq_ignore_ascii_case(code.trim()));
+    if let Some(t) = by_name {
+        out.push_str(&format!(
+            "; '{code}' is the name of {}: write its code, {}",
+            t.name, t.code
+        ));
+    } else if let Some(near) =
+        super::shape::did_you_mean(code, territories.by_code.keys().map(String::as_str))
+    {
+        let name = territories.get(near).map_or("", |t| t.name.as_str());
+        out.push_str(&format!("; did you mean {near} ({name})?"));
+    }
+    out
+}

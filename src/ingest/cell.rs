@@ -162,10 +162,8 @@ fn is_printable_ascii(b: u8) -> bool {
 fn convert_text(t: &str, ty: ColumnType, fmt: &TextFormat) -> Result<Value, String> {
     match ty {
         ColumnType::String => Ok(Value::Str(t.to_string())),
-        ColumnType::Int => parse_written_number(t, fmt.decimal)?
-            .to_i64()
-            .map(Value::Int),
-        ColumnType::Float => parse_written_number(t, fmt.decimal)?
+        ColumnType::Int => number_or_fix(t, fmt.decimal)?.to_i64().map(Value::Int),
+        ColumnType::Float => number_or_fix(t, fmt.decimal)?
             .to_f64()
             .map(Value::Float)
             .ok_or_else(|| "not a finite number".to_string()),
@@ -233,6 +231,20 @@ impl WrittenNumber {
         text.parse::<i64>()
             .map_err(|_| "a whole number too large to store".into())
     }
+}
+
+/// A number in the source's convention; when it is not one but is in the other convention, the
+/// reason says so and names the setting (never reading it as that: the setting decides).
+fn number_or_fix(t: &str, decimal: char) -> Result<WrittenNumber, String> {
+    parse_written_number(t, decimal).map_err(|why| {
+        let other = if decimal == ',' { '.' } else { ',' };
+        match parse_written_number(t, other).ok().and_then(|n| n.to_f64()) {
+            Some(v) => format!(
+                "not a number with decimal \"{decimal}\"; it is {v} with decimal \"{other}\": if the export writes numbers so, set decimal: \"{other}\" in the source's options"
+            ),
+            None => why,
+        }
+    })
 }
 
 /// Characters that may group thousands besides the convention's own: spaces of every kind.
@@ -481,7 +493,14 @@ mod tests {
             assert!(float(t, &it()).is_err(), "{t} in a ',' source");
             assert!(int(t, &it()).is_err(), "{t} in a ',' source");
         }
+        // The reason names the setting that would read it, without reading it so.
         let reason = float("40076,52", &dot()).unwrap_err();
+        assert!(
+            reason.contains("it is 40076.52 with decimal \",\""),
+            "{reason}"
+        );
+        assert!(reason.contains("set decimal: \",\""), "{reason}");
+        let reason = float("1,2,3", &dot()).unwrap_err();
         assert!(reason.contains("1,234.5"), "{reason}");
     }
 

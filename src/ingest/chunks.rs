@@ -49,26 +49,74 @@ fn csv_reader<R: Read>(delimiter: u8, r: R) -> csv::Reader<R> {
         .from_reader(r)
 }
 
-/// Per range: whether it holds a quote, and how many line breaks it has. Stops early, as if
-/// quoted, once `stopped` says the ingest was given up.
+/// What a scan of one byte range found: whether it holds a quote, its line breaks, and the line
+/// lengths the ranges around it need to find the file's longest line.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+struct Scan {
+    quoted: bool,
+    lines: u64,
+    /// Bytes before the range's first line break (all of them when it has none).
+    head: u64,
+    /// Bytes after its last line break.
+    tail: u64,
+    /// The longest line that starts and ends inside the range.
+    inner: u64,
+    seen: u64,
+    last_break: Option<u64>,
+}
+
+impl Scan {
+    fn pass(&mut self, bytes: &[u8]) {
+        for i in memchr::memchr_iter(b'\n', bytes) {
+            let at = self.seen + i as u64;
+            match self.last_break {
+                None => self.head = at,
+                Some(prev) => self.inner = self.inner.max(at - prev - 1),
+            }
+            self.last_break = Some(at);
+            self.lines += 1;
+        }
+        self.seen += bytes.len() as u64;
+        match self.last_break {
+            None => self.head = self.seen,
+            Some(prev) => self.tail = self.seen - prev - 1,
+        }
+    }
+}
+
+/// The longest line of a file scanned as consecutive ranges.
+fn longest_line(scans: &[Scan]) -> u64 {
+    let (mut longest, mut open) = (0u64, 0u64);
+    for s in scans {
+        if s.last_break.is_none() {
+            open += s.head;
+            continue;
+        }
+        longest = longest.max(open + s.head).max(s.inner);
+        open = s.tail;
+    }
+    longest.max(open)
+}
+
+/// Scans `start..end`; stops early, as if quoted, once `stopped` says the ingest was given up.
 fn scan(
     path: &Path,
     start: u64,
     end: u64,
     stopped: &(dyn Fn() -> bool + Sync),
-) -> std::io::Result<(bool, u64)> {
+) -> std::io::Result<Scan> {
     let mut f = File::open(path)?;
     f.seek(SeekFrom::Start(start))?;
     let mut r = f.take(end - start);
     let mut buf = vec![0u8; 1 << 20];
-    let (mut quoted, mut lines) = (false, 0u64);
+    let mut found = Scan::default();
     loop {
         let n = r.read(&mut buf)?;
         if n == 0 {
-            return Ok((quoted, lines));
+            return Ok(found);
         }
-        quoted |= memchr::memchr(b'"', &buf[..n]).is_some() || stopped();
-        lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+        found.quoted |= memchr::memchr(b'"', &buf[..n]).is_some() || stopped();
+        found.pass(&buf[..n]);
     }
 }
 
@@ -158,7 +206,7 @@ pub(super) fn plan(
     }
     // Nominal cuts, scanned in parallel for quotes and line breaks.
     let cuts: Vec<u64> = (0..=parts).map(|k| len * k as u64 / parts as u64).collect();
-    let scans: Vec<std::io::Result<(bool, u64)>> = std::thread::scope(|s| {
+    let scans: Vec<std::io::Result<Scan>> = std::thread::scope(|s| {
         let handles: Vec<_> = cuts
             .windows(2)
             .map(|w| {
@@ -174,18 +222,22 @@ pub(super) fn plan(
             })
             .collect()
     });
+    let scans = scans
+        .into_iter()
+        .collect::<std::io::Result<Vec<Scan>>>()
+        .map_err(|e| read_err(shown, e))?;
+    // A line past the limit is named, with its number, by the one-thread reader.
+    if scans.iter().any(|s| s.quoted) || longest_line(&scans) > super::readers::MAX_LINE_BYTES {
+        return Ok(None);
+    }
     let mut lines_upto = vec![0u64];
-    for s in scans {
-        let (quoted, lines) = s.map_err(|e| read_err(shown, e))?;
-        if quoted {
-            return Ok(None);
-        }
+    for s in &scans {
         let before = lines_upto.last().copied().unwrap_or(0);
-        lines_upto.push(before + lines);
+        lines_upto.push(before + s.lines);
     }
     let header_lines = scan(path, 0, data_start, &|| false)
         .map_err(|e| read_err(shown, e))?
-        .1;
+        .lines;
     let mut starts = vec![(data_start, header_lines)];
     for k in 1..parts {
         let Some(start) = next_line_start(path, cuts[k], len).map_err(|e| read_err(shown, e))?
@@ -388,6 +440,29 @@ mod tests {
     use super::*;
     use crate::ingest::readers;
     use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn the_longest_line_is_found_whatever_the_cuts_and_blocks(
+            text in proptest::collection::vec(prop_oneof![Just(b'\n'), Just(b'x')], 0..200),
+            cuts in proptest::collection::vec(0usize..200, 0..6),
+            block in 1usize..17,
+        ) {
+            let expected = text.split(|&b| b == b'\n').map(<[u8]>::len).max().unwrap_or(0) as u64;
+            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(text.len())).collect();
+            cuts.extend([0, text.len()]);
+            cuts.sort_unstable();
+            let scans: Vec<Scan> = cuts
+                .windows(2)
+                .map(|w| {
+                    let mut s = Scan::default();
+                    text[w[0]..w[1]].chunks(block).for_each(|b| s.pass(b));
+                    s
+                })
+                .collect();
+            prop_assert_eq!(longest_line(&scans), expected);
+        }
+    }
 
     /// Every (line, cells) the parallel reader yields, in line order.
     fn parallel_rows(

@@ -247,7 +247,15 @@ async fn read_inner(
         let first = stats
             .rejections
             .first()
-            .map(|r| format!("line {}, column {}: {}", r.line, r.column, r.reason))
+            .map(|r| {
+                format!(
+                    "line {}, column {}: {} {}",
+                    r.line,
+                    r.column,
+                    crate::text::quoted(&r.value),
+                    r.reason
+                )
+            })
             .unwrap_or_default();
         return Ok(Outcome::Failed {
             error: IngestError::TooManyRejected {

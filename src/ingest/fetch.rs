@@ -182,21 +182,24 @@ fn locate(url: &str, remote: &RemoteOptions) -> Result<Located, IngestError> {
             .map_err(|e| err(&e))?;
         return Ok((Arc::new(store), path, Some(requests)));
     }
-    if let Some(rest) = url.strip_prefix("s3://") {
-        let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
-        let counter = CountingConnector::default();
-        let requests = counter.requests.clone();
-        let store = crate::warehouse::store::s3_builder(bucket, remote.timeout)
-            .with_retry(remote.retry())
-            .with_http_connector(counter)
-            .build()
-            .map_err(|e| err(&e))?;
-        let path = StorePath::parse(key).map_err(|e| err(&e))?;
-        return Ok((Arc::new(store), path, Some(requests)));
-    }
-    let local = match url.strip_prefix("file://") {
-        Some(rest) => PathBuf::from(rest),
-        None => PathBuf::from(url),
+    let local = match crate::warehouse::store::parse_location(url) {
+        Some(crate::warehouse::store::Location::Local(path)) => path,
+        None => {
+            return Err(err(
+                &"not a place an export can be read from: write a path, file://, s3://bucket/key or an http(s):// address",
+            ));
+        }
+        Some(crate::warehouse::store::Location::S3 { bucket, key }) => {
+            let counter = CountingConnector::default();
+            let requests = counter.requests.clone();
+            let store = crate::warehouse::store::s3_builder(bucket, remote.timeout)
+                .with_retry(remote.retry())
+                .with_http_connector(counter)
+                .build()
+                .map_err(|e| err(&e))?;
+            let path = StorePath::parse(key).map_err(|e| err(&e))?;
+            return Ok((Arc::new(store), path, Some(requests)));
+        }
     };
     let abs = std::path::absolute(&local).map_err(|e| err(&e))?;
     let path = StorePath::from_absolute_path(&abs).map_err(|e| err(&e))?;

@@ -925,6 +925,89 @@ fn normalize_header(h: &str) -> String {
         .collect()
 }
 
+/// `format` reading its header from row `k` instead, for the formats that have a header row.
+fn with_header_row(format: &Format, k: usize) -> Option<Format> {
+    let mut f = format.clone();
+    match &mut f {
+        Format::Csv { header_row, .. }
+        | Format::Xlsx { header_row, .. }
+        | Format::Ods { header_row, .. } => *header_row = k,
+        _ => return None,
+    }
+    Some(f)
+}
+
+/// `format` decoding the text as Windows-1252 (Excel on Windows), for the text formats.
+fn as_windows_1252(format: &Format) -> Option<Format> {
+    let mut f = format.clone();
+    match &mut f {
+        Format::Csv { encoding, .. } | Format::Json { encoding, .. }
+            if *encoding != encoding_rs::WINDOWS_1252 =>
+        {
+            *encoding = encoding_rs::WINDOWS_1252
+        }
+        _ => return None,
+    }
+    Some(f)
+}
+
+/// Whether the export read as `format` has every header the source maps.
+fn has_mapped_headers(
+    path: &std::path::Path,
+    shown: &str,
+    source: &Source,
+    format: &Format,
+) -> bool {
+    let wanted: Vec<String> = source
+        .columns
+        .iter()
+        .filter(|m| m.mapped)
+        .map(|m| normalize_header(&m.header))
+        .collect();
+    !wanted.is_empty()
+        && readers::open(path, shown, format).is_ok_and(|(headers, _)| {
+            let found: Vec<String> = headers.iter().map(|h| normalize_header(h)).collect();
+            wanted.iter().all(|w| found.contains(w))
+        })
+}
+
+/// The setting under which the export has every mapped header, when one does: exports often open
+/// with a title or two above the header, or come in Excel's Windows encoding.
+fn header_setting_fix(path: &std::path::Path, shown: &str, source: &Source) -> Option<String> {
+    if let Some(f) = as_windows_1252(&source.format)
+        && has_mapped_headers(path, shown, source, &f)
+    {
+        return Some(
+            "; read as Windows-1252 (Excel on Windows) the export has every mapped header: set encoding: windows-1252 in the source's options".into(),
+        );
+    }
+    (1..=20)
+        .find(|&k| {
+            with_header_row(&source.format, k)
+                .is_some_and(|f| has_mapped_headers(path, shown, source, &f))
+        })
+        .map(|k| {
+            format!(
+                "; row {k} holds every mapped header: set header_row: {k} in the source's options"
+            )
+        })
+}
+
+/// A missing header's error, with the setting that finds the headers when one does.
+fn with_header_row_hint(
+    mut e: IngestError,
+    path: &std::path::Path,
+    shown: &str,
+    source: &Source,
+) -> IngestError {
+    if let IngestError::MissingColumn { hint, .. } = &mut e
+        && let Some(fix) = header_setting_fix(path, shown, source)
+    {
+        *hint = fix;
+    }
+    e
+}
+
 /// For each canonical column, the position of its cell in the export's header (None: not
 /// exported), and a warning for each optional column the export lacks.
 fn column_positions(
@@ -1022,7 +1105,8 @@ fn parse_export(
             &|| output.parts.is_closed(),
         )?;
         if let Some(plan) = plan {
-            let (positions, warnings) = column_positions(&plan.headers, shown, source, table)?;
+            let (positions, warnings) = column_positions(&plan.headers, shown, source, table)
+                .map_err(|e| with_header_row_hint(e, path, shown, source))?;
             // Opened in export order, before any thread starts: the file follows this order.
             let parsers = plan
                 .chunks
@@ -1057,7 +1141,8 @@ fn parse_export(
         }
     }
     let (headers, rows) = readers::open(path, shown, &source.format)?;
-    let (positions, warnings) = column_positions(&headers, shown, source, table)?;
+    let (positions, warnings) = column_positions(&headers, shown, source, table)
+        .map_err(|e| with_header_row_hint(e, path, shown, source))?;
     let mut parser = output.parser(source, table, &positions, &progress)?;
     for row in rows {
         let row = row?;

@@ -104,11 +104,14 @@ struct Recording<R> {
     inner: R,
     offset: u64,
     pulled: std::sync::Arc<std::sync::Mutex<Pulled>>,
+    lines: LineGuard,
 }
 
 impl<R: Read> Read for Recording<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
+        // The CSV reader buffers a record whole: a line without end must stop here, not in memory.
+        self.lines.pass(&buf[..n])?;
         if n > 0 {
             let mut pulled = self
                 .pulled
@@ -148,6 +151,7 @@ fn open_csv(
         inner: decoded(path, shown, encoding)?,
         offset: 0,
         pulled: pulled.clone(),
+        lines: LineGuard::default(),
     };
     // Records end at "\n" only: with the default CR/LF handling a Windows line ending leaves its "\n"
     // to the next record and every line number comes out one short. The stray "\r" is trimmed with the cell.
@@ -209,6 +213,49 @@ fn csv_err(shown: &str, e: csv::Error) -> IngestError {
         _ => e.to_string(),
     };
     read_err(shown, line, message)
+}
+
+/// The longest line a CSV or NDJSON export may have, and the most one object of a JSON array may
+/// take: far past what any office's export holds, and what keeps memory bounded whatever a file
+/// holds (a reader buffers one line or object at a time).
+pub(super) const MAX_LINE_BYTES: u64 = 16 << 20;
+
+fn too_long(what: &str) -> String {
+    format!(
+        "{what} is longer than {} MiB, far more than an export holds (a damaged file, or one that is not in the source's format): export it again, or check the source's format",
+        MAX_LINE_BYTES >> 20
+    )
+}
+
+/// Counts line breaks as bytes pass and stops at the first line longer than `MAX_LINE_BYTES`.
+#[derive(Default)]
+struct LineGuard {
+    breaks: u64,
+    since_break: u64,
+}
+
+impl LineGuard {
+    fn pass(&mut self, bytes: &[u8]) -> std::io::Result<()> {
+        let mut from = 0usize;
+        for i in memchr::memchr_iter(b'\n', bytes) {
+            self.check(self.since_break + (i - from) as u64)?;
+            self.breaks += 1;
+            self.since_break = 0;
+            from = i + 1;
+        }
+        self.since_break += (bytes.len() - from) as u64;
+        self.check(self.since_break)
+    }
+
+    fn check(&self, line_bytes: u64) -> std::io::Result<()> {
+        if line_bytes > MAX_LINE_BYTES {
+            return Err(std::io::Error::new(
+                std::io::ErrorKind::InvalidData,
+                too_long(&format!("line {}", self.breaks + 1)),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// What a workbook may claim, as Excel bounds it: a cell past these is a damaged or crafted file,
@@ -641,22 +688,35 @@ fn open_json(
     encoding: &'static encoding_rs::Encoding,
 ) -> Result<(Vec<String>, Rows), IngestError> {
     let mut headers: Vec<String> = Vec::new();
-    let mut seen = std::collections::HashSet::new();
+    let mut index = std::collections::HashMap::new();
     for item in json_items(path, shown, encoding)? {
-        let (_, m) = item?;
+        let (line, m) = item?;
         for k in m.keys() {
-            if seen.insert(k.clone()) {
+            if !index.contains_key(k) {
+                if headers.len() == MAX_SHEET_COLUMNS as usize {
+                    return Err(read_err(
+                        shown,
+                        Some(line),
+                        format!(
+                            "the objects have more than {MAX_SHEET_COLUMNS} different keys, the columns a spreadsheet has (a damaged file, or records that are not rows of one table): export the table again"
+                        ),
+                    ));
+                }
+                index.insert(k.clone(), headers.len());
                 headers.push(k.clone());
             }
         }
     }
-    let hs = headers.clone();
+    let width = headers.len();
+    // Each object fills the cells of its own keys: time grows with the keys it has, not all keys.
     let rows = json_items(path, shown, encoding)?.map(move |item| {
         let (line, m) = item?;
-        let cells = hs
-            .iter()
-            .map(|h| m.get(h).map(json_cell).unwrap_or(Cell::Empty))
-            .collect();
+        let mut cells = vec![Cell::Empty; width];
+        for (k, v) in &m {
+            if let Some(&i) = index.get(k) {
+                cells[i] = json_cell(v);
+            }
+        }
         Ok(RawRow { line, cells })
     });
     Ok((headers, Box::new(rows)))
@@ -680,26 +740,67 @@ fn json_items(
         }));
     }
     let mut line_no = 0u64;
-    let items = std::io::BufRead::lines(reader).filter_map(move |line| {
-        line_no += 1;
-        let line = match line {
-            Ok(l) => l,
-            Err(e) => return Some(Err(read_err(&shown, Some(line_no), e.to_string()))),
-        };
-        if line.trim().is_empty() {
-            return None;
+    let mut failed = false;
+    let mut buf = Vec::new();
+    let items = std::iter::from_fn(move || {
+        loop {
+            if failed {
+                return None;
+            }
+            line_no += 1;
+            let line = match bounded_line(&mut reader, &mut buf, line_no) {
+                Ok(Some(l)) => l,
+                Ok(None) => return None,
+                Err(message) => {
+                    failed = true;
+                    return Some(Err(read_err(&shown, Some(line_no), message)));
+                }
+            };
+            if line.trim().is_empty() {
+                continue;
+            }
+            return Some(ndjson_object(&shown, line_no, line));
         }
-        Some(match serde_json::from_str(&line) {
-            Ok(serde_json::Value::Object(m)) => Ok((line_no, m)),
-            Ok(_) => Err(read_err(&shown, Some(line_no), "line is not a JSON object")),
-            Err(e) => Err(read_err(
-                &shown,
-                Some(line_no),
-                format!("invalid JSON: {e}"),
-            )),
-        })
     });
     Ok(Box::new(items))
+}
+
+/// The next line without its line break, or None at the end; a line past `MAX_LINE_BYTES` is an
+/// error before it is held whole.
+fn bounded_line<'b, R: BufRead>(
+    reader: &mut R,
+    buf: &'b mut Vec<u8>,
+    line_no: u64,
+) -> Result<Option<&'b str>, String> {
+    buf.clear();
+    let n = reader
+        .by_ref()
+        .take(MAX_LINE_BYTES + 1)
+        .read_until(b'\n', buf)
+        .map_err(|e| e.to_string())?;
+    if n == 0 {
+        return Ok(None);
+    }
+    if buf.last() == Some(&b'\n') {
+        buf.pop();
+    } else if n as u64 > MAX_LINE_BYTES {
+        return Err(too_long(&format!("line {line_no}")));
+    }
+    std::str::from_utf8(buf)
+        .map(Some)
+        .map_err(|_| "text that is not valid in the declared encoding (set options.encoding, e.g. windows-1252)".to_string())
+}
+
+fn ndjson_object(
+    shown: &str,
+    line_no: u64,
+    line: &str,
+) -> Result<(u64, serde_json::Map<String, serde_json::Value>), IngestError> {
+    match serde_json::from_str(line) {
+        Ok(serde_json::Value::Object(m)) => Ok((line_no, m)),
+        Ok(_) => Err(read_err(shown, Some(line_no), "line is not a JSON object")),
+        Err(e) => Err(read_err(shown, Some(line_no), format!("invalid JSON: {e}"))),
+    }
 }
 
 /// The next byte that is not white space, left unread.
@@ -770,13 +871,15 @@ impl<R: std::io::BufRead> Iterator for ArrayItems<R> {
             Some(b'{') => {
                 self.index += 1;
                 // A map ends at its closing brace: the deserializer reads nothing past it.
-                let mut de = serde_json::Deserializer::from_reader(&mut self.reader);
-                match serde_json::Map::deserialize(&mut de) {
-                    Ok(m) => Some(Ok((self.index, m))),
-                    Err(e) => {
-                        let index = self.index;
-                        self.fail(format!("array item {index}: invalid JSON: {e}"))
-                    }
+                let mut item = Read::take(&mut self.reader, MAX_LINE_BYTES);
+                let mut de = serde_json::Deserializer::from_reader(&mut item);
+                let parsed = serde_json::Map::deserialize(&mut de);
+                let cut_short = item.limit() == 0;
+                let index = self.index;
+                match parsed {
+                    Ok(m) => Some(Ok((index, m))),
+                    Err(_) if cut_short => self.fail(too_long(&format!("array item {index}"))),
+                    Err(e) => self.fail(format!("array item {index}: invalid JSON: {e}")),
                 }
             }
             None => self.fail("the JSON array is not closed with ]".into()),

@@ -51,6 +51,21 @@ pub enum BundleError {
         "the data file {path} of source {source_name} that the indicators were computed from is no longer in the warehouse (a later ingest replaced it): run `osservatorio compute` and `osservatorio render` again, then publish"
     )]
     DataGone { source_name: String, path: String },
+    #[error(
+        "not signed off: {} small count{} could be worked out from what the bundle publishes (feasible interval narrower than publication.protection = {protection}):\n  {}\nrender the reports again (`osservatorio render`) so that disclosure control hides what gives them away",
+        found.len(),
+        if found.len() == 1 { "" } else { "s" },
+        found.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n  ")
+    )]
+    Disclosed {
+        protection: f64,
+        found: Vec<super::Disclosed>,
+    },
+    #[error(
+        "not signed off: the pages in {output} do not show the figures of {output}/indicators.parquet, so what they disclose cannot be audited: {}; render them again (`osservatorio render`)",
+        differ.join("; ")
+    )]
+    NotAuditable { output: String, differ: Vec<String> },
     #[error(transparent)]
     Warehouse(#[from] crate::warehouse::WarehouseError),
     #[error(transparent)]
@@ -355,6 +370,7 @@ async fn fill_bundle(
         });
     }
     super::opendata::complete_bundle(project, staging, name, now)?;
+    audit_bundle(project, staging)?;
     let computed = crate::indicators::inputs::read(project);
     let sources = match &computed {
         Some(c) => {
@@ -573,6 +589,81 @@ async fn sources_now(project: &Project, wh: &Warehouse) -> Result<Vec<SourceEntr
         }
     }
     Ok(sources)
+}
+
+/// The audit before sign-off: every figure the bundle's data files show, against the exact
+/// indicator table, by linear programming over all of them together.
+fn audit_bundle(project: &Project, staging: &Path) -> Result<(), BundleError> {
+    let output = &project.settings.output;
+    let rows = crate::indicators::output::read(output).map_err(|e| io(output, e))?;
+    let shown = shown_figures(staging)?;
+    match super::audit_published(project, rows, &shown) {
+        Ok(found) if found.is_empty() => Ok(()),
+        Ok(found) => Err(BundleError::Disclosed {
+            protection: super::protection(project),
+            found,
+        }),
+        Err(differ) => Err(BundleError::NotAuditable {
+            output: output.display().to_string(),
+            differ,
+        }),
+    }
+}
+
+/// A CSV cell as written, without the `'` that keeps text from being read as a formula.
+fn uncell(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if rest.starts_with(['=', '+', '-', '@', '\t', '\r']) => rest,
+        _ => cell,
+    }
+}
+
+/// Every figure in a data file of the bundle (each CSV with the columns of a page's `data.csv`:
+/// the pages' and the charts' own): its numbers where some file shows it, None where every file
+/// flags it `c`.
+fn shown_figures(dir: &Path) -> Result<super::BundleFigures, BundleError> {
+    let mut out = std::collections::BTreeMap::new();
+    for rel in files_below(dir).map_err(|e| io(dir, e))? {
+        if !rel.ends_with(".csv") {
+            continue;
+        }
+        let path = dir.join(&rel);
+        let mut r = csv::Reader::from_path(&path).map_err(|e| io(&path, e))?;
+        let headers = r.headers().map_err(|e| io(&path, e))?.clone();
+        let col = |name: &str| headers.iter().position(|h| h == name);
+        let (Some(i), Some(t), Some(p), Some(n), Some(d), Some(f)) = (
+            col("indicator"),
+            col("territory"),
+            col("period"),
+            col("numerator"),
+            col("denominator"),
+            col("flag"),
+        ) else {
+            continue;
+        };
+        for rec in r.records() {
+            let rec = rec.map_err(|e| io(&path, e))?;
+            let cell = |c: usize| uncell(rec.get(c).unwrap_or(""));
+            let key = (
+                cell(i).to_string(),
+                cell(t).to_string(),
+                cell(p).to_string(),
+            );
+            if cell(f) == super::CONFIDENTIAL {
+                out.entry(key).or_insert(None);
+                continue;
+            }
+            let number = |c: usize| cell(c).parse::<f64>().ok();
+            out.insert(
+                key,
+                Some(super::ShownFigure {
+                    numerator: number(n),
+                    denominator: number(d),
+                }),
+            );
+        }
+    }
+    Ok(out)
 }
 
 /// What `verify` found wrong with one file.

@@ -48,15 +48,36 @@ pub fn is_small(c: &CellCounts, k: u32) -> bool {
 /// The suppression of every cell: primary for the small ones, then secondary until no relation has
 /// exactly one hidden member. The complement chosen is the member that hides the least: the
 /// smallest non-zero sibling (by numerator, then denominator), the smallest child when the hidden
-/// member is the parent, and the parent only when there is no sibling to hide.
+/// member is the parent, and the parent only when there is no sibling to hide. (Publication runs
+/// the two steps itself, over all indicators together and with the ties between them.)
+#[cfg(test)]
 pub fn protect(cells: &[CellCounts], relations: &[Relation], k: u32) -> Vec<Option<Suppression>> {
-    let mut state: Vec<Option<Suppression>> = cells
-        .iter()
-        .map(|c| is_small(c, k).then_some(Suppression::Primary))
-        .collect();
-    if k == 0 {
-        return state;
+    let mut state = primary(cells, &vec![true; cells.len()], k);
+    if k > 0 {
+        close(cells, relations, &[], &mut state);
     }
+    state
+}
+
+/// Primary suppression of the cells whose indicator protects small counts (`protected`).
+pub fn primary(cells: &[CellCounts], protected: &[bool], k: u32) -> Vec<Option<Suppression>> {
+    cells
+        .iter()
+        .zip(protected)
+        .map(|(c, &p)| (p && is_small(c, k)).then_some(Suppression::Primary))
+        .collect()
+}
+
+/// Secondary suppression from `state` on, until no relation has exactly one hidden member and no
+/// tie has one hidden end. A tie joins two cells that publish the same count (one indicator's
+/// numerator is another's denominator): hiding it in one and showing it in the other would hide
+/// nothing.
+pub fn close(
+    cells: &[CellCounts],
+    relations: &[Relation],
+    ties: &[(usize, usize)],
+    state: &mut [Option<Suppression>],
+) {
     let relations: Vec<&Relation> = relations
         .iter()
         .filter(|r| !r.children.is_empty())
@@ -86,21 +107,36 @@ pub fn protect(cells: &[CellCounts], relations: &[Relation], k: u32) -> Vec<Opti
                 changed = true;
             }
         }
+        for &(a, b) in ties {
+            for (from, to) in [(a, b), (b, a)] {
+                if state[from].is_some() && state[to].is_none() {
+                    state[to] = Some(Suppression::Secondary);
+                    changed = true;
+                }
+            }
+        }
         if !changed {
-            return state;
+            return;
         }
     }
 }
 
 /// The candidate that hides the least: a non-zero numerator first, then the smallest figures.
-fn smallest(cells: &[CellCounts], candidates: &[usize]) -> Option<usize> {
+pub fn smallest(cells: &[CellCounts], candidates: &[usize]) -> Option<usize> {
+    by_size(cells, candidates).first().copied()
+}
+
+/// The candidates from the one that hides the least to the one that hides the most.
+pub fn by_size(cells: &[CellCounts], candidates: &[usize]) -> Vec<usize> {
     let key = |i: &usize| {
         let c = &cells[*i];
         let n = c.numerator.unwrap_or(0.0);
         let d = c.denominator.unwrap_or(0.0);
         (n <= 0.0, OrderedF64(n), OrderedF64(d), *i)
     };
-    candidates.iter().copied().min_by_key(|i| key(i))
+    let mut out = candidates.to_vec();
+    out.sort_by_key(key);
+    out
 }
 
 /// A float ordered by `total_cmp`, so figures can be ranked without a panic on NaN.

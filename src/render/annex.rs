@@ -132,7 +132,8 @@ fn chart_period(c: &Chart) -> Option<Period> {
         Chart::Bar { period, .. }
         | Chart::Target { period, .. }
         | Chart::Table { period, .. }
-        | Chart::Kpi { period, .. } => *period,
+        | Chart::Kpi { period, .. }
+        | Chart::Map { period, .. } => *period,
         _ => None,
     }
 }

@@ -38,7 +38,8 @@ const MUTED: RGBColor = RGBColor(90, 100, 112);
 
 static FONTS: Once = Once::new();
 
-fn register_fonts() {
+/// Registers the embedded font, once, before anything is drawn.
+pub(crate) fn register_fonts() {
     FONTS.call_once(|| {
         for style in [FontStyle::Normal, FontStyle::Bold] {
             // The font is compiled in; registering it can only fail if the file were corrupt.
@@ -769,7 +770,7 @@ fn achievement<DB: DrawingBackend>(
 }
 
 /// A light-to-dark blue ramp (ColorBrewer "Blues"), readable in grey and by colour-blind readers.
-fn ramp(t: f64) -> RGBColor {
+pub(crate) fn ramp(t: f64) -> RGBColor {
     const STOPS: [(f64, (f64, f64, f64)); 5] = [
         (0.0, (239.0, 243.0, 255.0)),
         (0.25, (189.0, 215.0, 231.0)),
@@ -786,6 +787,15 @@ fn ramp(t: f64) -> RGBColor {
     let f = if t1 > t0 { (t - t0) / (t1 - t0) } else { 0.0 };
     let mix = |x: f64, y: f64| (x + (y - x) * f).round() as u8;
     RGBColor(mix(a.0, b.0), mix(a.1, b.1), mix(a.2, b.2))
+}
+
+/// The values the colour scale spans: the unit's natural scale (0–100 for percentages), widened
+/// to every value shown. Heatmaps and maps share it.
+pub(crate) fn color_range(values: &[f64], axis: &Axis) -> (f64, f64) {
+    values.iter().fold(
+        axis.scale.unwrap_or((f64::INFINITY, f64::NEG_INFINITY)),
+        |(lo, hi), v| (lo.min(*v), hi.max(*v)),
+    )
 }
 
 fn heatmap<DB: DrawingBackend>(
@@ -809,10 +819,7 @@ fn heatmap<DB: DrawingBackend>(
     }
     let area = titled(root, title)?;
     let (w, _) = area.dim_in_pixel();
-    let (lo, hi) = values.iter().fold(
-        axis.scale.unwrap_or((f64::INFINITY, f64::NEG_INFINITY)),
-        |(lo, hi), v| (lo.min(*v), hi.max(*v)),
-    );
+    let (lo, hi) = color_range(&values, axis);
     let (left, top, legend_w) = (190i32, 8i32, 110i32);
     let cols = columns.len() as i32;
     let cell_w = ((w as i32 - left - legend_w - 10) / cols).max(4);

@@ -8,6 +8,7 @@ mod data;
 pub mod format;
 mod inputs;
 pub mod labels;
+mod map;
 pub mod pdf;
 mod quality;
 mod summary;
@@ -836,6 +837,12 @@ fn chart(
             };
             image(&chart, &name, dir, title, None)
         }
+        Chart::Map {
+            indicator,
+            territories: sel,
+            period,
+            title,
+        } => map::chart(ctx, d, indicator, sel, *period, title, &name, dir),
         Chart::Bar {
             indicator,
             territories: sel,

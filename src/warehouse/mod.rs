@@ -56,34 +56,35 @@ impl Warehouse {
     /// is created if missing. S3 uses the standard AWS variables of the environment.
     pub fn open(location: &str) -> Result<Warehouse, WarehouseError> {
         let err = |m: String| WarehouseError::Location(location.to_string(), m);
-        if let Some(rest) = location.strip_prefix("s3://") {
-            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-            if bucket.is_empty() {
-                return Err(err("write the warehouse as s3://bucket/prefix/".into()));
+        let path = match store::parse_location(location) {
+            Some(store::Location::Local(path)) => path,
+            None => {
+                return Err(err(
+                    "use a local folder, file:// or s3://bucket/prefix/".into()
+                ));
             }
-            let store = store::s3_store(bucket).map_err(|e| err(e.to_string()))?;
-            let prefix = prefix.trim_matches('/');
-            let url = Url::parse(&if prefix.is_empty() {
-                format!("s3://{bucket}/")
-            } else {
-                format!("s3://{bucket}/{prefix}/")
-            })
-            .map_err(|e| err(e.to_string()))?;
-            let prefix = StorePath::parse(prefix).map_err(|e| err(e.to_string()))?;
-            return Ok(Warehouse {
-                store: Arc::new(store),
-                url,
-                prefix,
-            });
-        }
-        let path = if let Some(rest) = location.strip_prefix("file://") {
-            std::path::PathBuf::from(rest)
-        } else if location.contains("://") {
-            return Err(err(
-                "use a local folder, file:// or s3://bucket/prefix/".into()
-            ));
-        } else {
-            std::path::PathBuf::from(location)
+            Some(store::Location::S3 {
+                bucket,
+                key: prefix,
+            }) => {
+                if bucket.is_empty() {
+                    return Err(err("write the warehouse as s3://bucket/prefix/".into()));
+                }
+                let store = store::s3_store(bucket).map_err(|e| err(e.to_string()))?;
+                let prefix = prefix.trim_matches('/');
+                let url = Url::parse(&if prefix.is_empty() {
+                    format!("s3://{bucket}/")
+                } else {
+                    format!("s3://{bucket}/{prefix}/")
+                })
+                .map_err(|e| err(e.to_string()))?;
+                let prefix = StorePath::parse(prefix).map_err(|e| err(e.to_string()))?;
+                return Ok(Warehouse {
+                    store: Arc::new(store),
+                    url,
+                    prefix,
+                });
+            }
         };
         std::fs::create_dir_all(&path)
             .map_err(|e| err(format!("cannot create the folder: {e}")))?;

@@ -4,6 +4,8 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
+pub mod xlsx;
+
 pub const BIN: &str = env!("CARGO_BIN_EXE_osservatorio");
 
 pub fn repo() -> PathBuf {
