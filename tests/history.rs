@@ -217,3 +217,95 @@ fn only_the_indicators_that_read_a_changed_export_are_recomputed() {
         "da_b reads the changed export"
     );
 }
+
+const DELIVERIES: &str = "name: p\ntables:\n  spese:\n    columns: { mese: date, voce: string, importo: float }\nsources:\n  - { name: spese-pd, table: spese, territory: PD, url: \"exports/*.csv\", format: csv, supersede: by_period }\n";
+
+/// How many figure states the newest run stored in the history.
+fn stored_by_last_run(p: &std::path::Path) -> u64 {
+    let out = osservatorio(p, &["runs", "--limit", "1", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let runs: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    runs[0]["history_rows"].as_u64().expect("history_rows")
+}
+
+#[test]
+fn a_correction_stores_only_the_figures_it_moved_and_history_names_the_delivery() {
+    // By hand: January 40, February 50, March 30 in Padova, rolled up to the first quarter and
+    // the year, and to Veneto: 5 figures each, 10 in all. A correction of February (60) moves
+    // February, the quarter and the year in both territories: 6 figures; January and March,
+    // whose exports and values did not change, are not stored again.
+    let dir = project(&[
+        ("pipelines/p.yaml", DELIVERIES.as_bytes()),
+        ("indicators/i.yaml", indicators(100).as_bytes()),
+        (
+            "exports/a_2024-01.csv",
+            b"mese,voce,importo\n2024-01-01,vitto,40\n",
+        ),
+        (
+            "exports/a_2024-02.csv",
+            b"mese,voce,importo\n2024-02-01,vitto,50\n",
+        ),
+        (
+            "exports/a_2024-03.csv",
+            b"mese,voce,importo\n2024-03-01,vitto,30\n",
+        ),
+    ]);
+    let p = dir.path();
+    assert_eq!(osservatorio(p, &["run"]).status.code(), Some(0));
+    assert_eq!(stored_by_last_run(p), 10);
+    write(
+        p,
+        "exports/b_rettifica_2024-02.csv",
+        b"mese,voce,importo\n2024-02-01,vitto,60\n",
+    );
+    let out = osservatorio(p, &["run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(stored_by_last_run(p), 6);
+
+    // What the indicator read is kept once per run, not per figure.
+    let inputs = std::fs::read_dir(p.join("warehouse/_history"))
+        .expect("history")
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().ends_with(".inputs.json"))
+        .count();
+    assert_eq!(inputs, 2);
+
+    // The history names the delivery that revised February, and January has one state.
+    let out = osservatorio(
+        p,
+        &["history", "spesa", "--territory", "PD", "--format", "csv"],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let mut r = csv::Reader::from_reader(out.stdout.as_slice());
+    let rows: Vec<(String, String, String)> = r
+        .records()
+        .map(|x| {
+            let x = x.expect("a row");
+            (x[1].to_string(), x[4].to_string(), x[9].to_string())
+        })
+        .collect();
+    let of = |period: &str| -> Vec<(String, String)> {
+        rows.iter()
+            .filter(|r| r.0 == period)
+            .map(|r| (r.1.clone(), r.2.clone()))
+            .collect()
+    };
+    assert_eq!(of("2024-01"), vec![("40".into(), "first computed".into())]);
+    assert_eq!(
+        of("2024-02"),
+        vec![
+            ("50".into(), "first computed".into()),
+            (
+                "60".into(),
+                "data revision: spese-pd (b_rettifica_2024-02.csv)".into()
+            ),
+        ]
+    );
+    assert_eq!(
+        of("2024")[1],
+        (
+            "130".into(),
+            "data revision: spese-pd (b_rettifica_2024-02.csv)".into()
+        )
+    );
+}

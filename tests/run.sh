@@ -35,6 +35,11 @@ if ! python3 -c "import openpyxl" >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check openpyxl
 fi
 
+if ! python3 -c "import duckdb" >/dev/null 2>&1; then
+  echo "== installing duckdb: the reproduce tests read the bundles' pinned Parquet files with it"
+  python3 -m pip install --quiet --disable-pip-version-check duckdb
+fi
+
 # The Ballista test runs the bundled project on an in-process cluster: the suite is built with it.
 echo "== cargo test --features ballista"
 cargo test --locked --features ballista "$@"

@@ -324,7 +324,7 @@ pub async fn history(
     }
     let mut by_cell: std::collections::BTreeMap<CellKey, Vec<&history::HistoryRow>> =
         std::collections::BTreeMap::new();
-    for h in all.iter().filter(|h| {
+    for h in all.rows.iter().filter(|h| {
         h.indicator == indicator
             && territory.is_none_or(|t| h.territory == t)
             && period.is_none_or(|p| h.period == p)
@@ -355,7 +355,7 @@ pub async fn history(
     ];
     let mut rows: Vec<Vec<String>> = Vec::new();
     for ((t, _, p), states) in &by_cell {
-        for (h, why) in history::revisions(states) {
+        for (h, why) in history::revisions(states, &all.inputs) {
             let why = match why {
                 Revision::First => "first computed".to_string(),
                 Revision::Data(s) => format!("data revision: {}", s.join(", ")),

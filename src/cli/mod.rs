@@ -213,6 +213,16 @@ enum Command {
         #[arg(long, value_name = "FILE")]
         public_key: Option<PathBuf>,
     },
+    /// Compute a published bundle's figures again from the data files and definitions it was
+    /// computed from (the warehouse files its manifest names, the project files copied into its
+    /// inputs/definitions/); exits 0 when every figure is identical, 1 naming each that differs
+    /// and why (a data file missing or changed, a definition changed, the value)
+    Reproduce {
+        /// The bundle's folder, or its name under the project's OUTPUT/published/
+        bundle: PathBuf,
+        #[command(flatten)]
+        p: ProjectArg,
+    },
     /// Check the project's stored state: the run lock, every source's manifest, data file and
     /// findings, the ledger of runs, the indicator history and the indicator table. Prints one
     /// line per problem (the file, what is wrong, the command that repairs it); exits 1 when
@@ -703,6 +713,10 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             };
             Ok(verify(&path, &key_files))
         }
+        Command::Reproduce { bundle, p } => match load(&p) {
+            Ok(project) => reproduce(&project, &bundle).await,
+            Err(c) => Ok(c),
+        },
         Command::Query { sql, p, format } => match load(&p) {
             Ok(project) => match inspect::query(&project, &sql, format).await? {
                 Ok(out) => {
@@ -1006,6 +1020,64 @@ async fn publish(
             Ok(FAILED)
         }
     }
+}
+
+/// Recomputes a bundle of `project` (a path, or a name under its published folder) from the data
+/// files in its warehouse and prints whether every figure came out identical.
+async fn reproduce(project: &Project, bundle: &std::path::Path) -> anyhow::Result<u8> {
+    let path = if bundle.exists() {
+        bundle.to_path_buf()
+    } else {
+        crate::publish::bundle::published_dir(project).join(bundle)
+    };
+    let wh = crate::warehouse::Warehouse::open(&project.settings.warehouse)?;
+    let r = match crate::publish::reproduce::reproduce(&path, &wh).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return Ok(FAILED);
+        }
+    };
+    let name = r
+        .manifest
+        .as_ref()
+        .map_or_else(|| path.display().to_string(), |m| m.bundle.clone());
+    if r.identical() {
+        sayln!(
+            "identical: {} figures of {name} computed again from its {} data files and its definitions",
+            r.figures,
+            r.data_files
+        );
+        // The office may have changed its definitions since: the bundle's own were used.
+        for ind in &project.indicators {
+            let signed = r
+                .manifest
+                .iter()
+                .flat_map(|m| &m.indicators)
+                .find(|i| i.id == ind.id);
+            if let Some(i) = signed
+                && i.definition != crate::indicators::definition_hash(ind)
+            {
+                sayln!(
+                    "note: {} has been redefined since sign-off; the definition the bundle was computed with was used",
+                    ind.id
+                );
+            }
+        }
+        return Ok(0);
+    }
+    for p in &r.problems {
+        sayln!("PROBLEM {p}");
+    }
+    for d in &r.differences {
+        sayln!("DIFFERS {d}");
+    }
+    sayln!(
+        "not identical: {} of {} figures of {name} differ",
+        r.differences.len(),
+        r.figures
+    );
+    Ok(FAILED)
 }
 
 fn verify(bundle: &std::path::Path, key_files: &[PathBuf]) -> u8 {

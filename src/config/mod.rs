@@ -203,9 +203,21 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
         Some((file, ctx)) => v.check_settings(file, &ctx),
         None => v.check_settings(ProjectFile::default(), &no_ctx("osservatorio.yaml")),
     };
+    let mut definition_files: Vec<PathBuf> = Vec::new();
+    if settings_path.exists() {
+        definition_files.push(settings_path.clone());
+    }
+    match &territories_path {
+        settings::TerritorySource::File(p) => definition_files.push(p.clone()),
+        settings::TerritorySource::Official { extra, .. } => {
+            definition_files.extend(extra.iter().cloned())
+        }
+    }
+    definition_files.extend(settings.publication.public_keys.iter().cloned());
     v.territories = v.load_territory_source(territories_path);
 
     for path in yaml_files(&v.root.join("pipelines")) {
+        definition_files.push(path.clone());
         match read_yaml::<PipelineFile>(&v.root, &path, FileKind::Pipeline, &mut v.errs) {
             Some((file, ctx)) => v.check_pipeline(file, ctx),
             None => v.all_pipelines_read = false,
@@ -238,6 +250,7 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
         v.indicators.push(Builtin::Timeliness.indicator());
     }
     for path in yaml_files(&v.root.join("indicators")) {
+        definition_files.push(path.clone());
         let parsed = read_yaml::<IndicatorsFile>(&v.root, &path, FileKind::Indicators, &mut v.errs);
         v.all_indicators_read &= parsed.is_some();
         if let Some((file, ctx)) = parsed {
@@ -297,5 +310,9 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
         sources,
         indicators: v.indicators,
         dashboards,
+        definition_files: definition_files
+            .into_iter()
+            .filter(|p| p.is_file())
+            .collect(),
     })
 }

@@ -1071,6 +1071,9 @@ pub struct Project {
     pub indicators: Vec<Indicator>,
     /// Every dashboard.
     pub dashboards: Vec<Dashboard>,
+    /// Every file the project was read from (YAML, territories, public keys), as loaded: what a
+    /// signed-off bundle keeps a copy of, so its figures can be computed again as they were.
+    pub definition_files: Vec<PathBuf>,
 }
 
 impl Project {

@@ -1,9 +1,12 @@
-//! Indicator history: every run appends the figures that changed to `WAREHOUSE/_history/`, with
-//! what they were computed from (the definition hash and the exports' checksums), so a revised
-//! figure can be traced to revised data or to a revised definition or target.
+//! Indicator history: every run appends the figures that changed to `WAREHOUSE/_history/RUN.parquet`
+//! and, once per indicator, what it read when that changed (its definition hash and the checksum
+//! of every delivery of the sources it reads) to `WAREHOUSE/_history/RUN.inputs.json`, so a revised
+//! figure can be traced to the deliveries that revised it or to a revised definition or target.
 //!
-//! Only changes are stored: a run that changes nothing writes nothing, and the history never grows
-//! by a full copy of the table per run.
+//! Only revisions are stored: a figure is appended when its value, numerator, denominator,
+//! target, status or definition changed, or it is no longer computed, never because something it
+//! reads changed without moving it. A run that changes nothing writes nothing, and the history
+//! never grows by a full copy of the table per run.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -34,14 +37,15 @@ pub struct HistoryRow {
     pub target: Option<f64>,
     pub status: String,
     pub definition: String,
-    /// The exports the figure was computed from: `source=sha256` for each, sorted, `;`-separated.
+    /// In states stored before the inputs were kept per run and indicator: the exports the
+    /// figure was computed from, `source=sha256` for each, sorted, `;`-separated. Empty since.
     pub exports: String,
     /// The figure is no longer computed.
     pub removed: bool,
 }
 
 impl HistoryRow {
-    /// Whether two states differ in what the figure says or what it was computed from.
+    /// Whether two states differ in what the figure says or the definition it was computed with.
     fn differs(&self, other: &HistoryRow) -> bool {
         (
             self.numerator,
@@ -50,7 +54,6 @@ impl HistoryRow {
             self.target,
             &self.status,
             &self.definition,
-            &self.exports,
             self.removed,
         ) != (
             other.numerator,
@@ -59,11 +62,68 @@ impl HistoryRow {
             other.target,
             &other.status,
             &other.definition,
-            &other.exports,
             other.removed,
         )
     }
 }
+
+/// What one indicator read in a run: its definition's hash and, per source it reads, each
+/// delivery's export checksum by delivery key.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct IndicatorInputs {
+    pub definition: String,
+    pub exports: BTreeMap<String, BTreeMap<String, String>>,
+}
+
+/// One run's record of what the indicators whose inputs changed read (`RUN.inputs.json`).
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct RunInputs {
+    pub run_id: String,
+    pub recorded_at: String,
+    pub indicators: BTreeMap<String, IndicatorInputs>,
+}
+
+/// Every run's inputs, per indicator in run order.
+#[derive(Debug, Default)]
+pub struct Inputs {
+    by_indicator: BTreeMap<String, Vec<(String, IndicatorInputs)>>,
+}
+
+impl Inputs {
+    fn add(&mut self, run: RunInputs) {
+        for (id, inputs) in run.indicators {
+            let list = self.by_indicator.entry(id).or_default();
+            list.push((run.run_id.clone(), inputs));
+            list.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+    }
+
+    /// What the indicator read as of the end of the history.
+    fn latest(&self, indicator: &str) -> Option<&IndicatorInputs> {
+        self.by_indicator.get(indicator)?.last().map(|(_, i)| i)
+    }
+
+    /// What the indicator read in `run`, when it changed then, and what it read before.
+    fn change_at(
+        &self,
+        indicator: &str,
+        run: &str,
+    ) -> Option<(Option<&IndicatorInputs>, &IndicatorInputs)> {
+        let list = self.by_indicator.get(indicator)?;
+        let at = list.iter().position(|(r, _)| r == run)?;
+        Some((at.checked_sub(1).map(|i| &list[i].1), &list[at].1))
+    }
+}
+
+/// The stored history: figure states in run order and what each indicator read.
+#[derive(Debug, Default)]
+pub struct History {
+    pub rows: Vec<HistoryRow>,
+    pub inputs: Inputs,
+}
+
+/// The file of a run's inputs, beside its figure states.
+const INPUTS_SUFFIX: &str = ".inputs.json";
 
 fn schema() -> SchemaRef {
     let s = |n: &str| Field::new(n, DataType::Utf8, false);
@@ -81,7 +141,6 @@ fn schema() -> SchemaRef {
         f("target"),
         s("status"),
         s("definition"),
-        s("exports"),
         Field::new("removed", DataType::Boolean, false),
     ]))
 }
@@ -108,7 +167,6 @@ fn to_parquet(rows: &[HistoryRow]) -> Result<Vec<u8>, IndicatorError> {
             n(&|r| r.target),
             s(&|r| &r.status),
             s(&|r| &r.definition),
-            s(&|r| &r.exports),
             Arc::new(
                 rows.iter()
                     .map(|r| Some(r.removed))
@@ -118,7 +176,14 @@ fn to_parquet(rows: &[HistoryRow]) -> Result<Vec<u8>, IndicatorError> {
     )
     .map_err(data_err)?;
     let mut buf = Vec::new();
-    let mut w = ArrowWriter::try_new(&mut buf, schema(), None).map_err(data_err)?;
+    // Runs, dates, codes and hashes repeat from row to row: dictionaries and compression keep a
+    // run's revisions small.
+    let props = datafusion::parquet::file::properties::WriterProperties::builder()
+        .set_compression(datafusion::parquet::basic::Compression::ZSTD(
+            Default::default(),
+        ))
+        .build();
+    let mut w = ArrowWriter::try_new(&mut buf, schema(), Some(props)).map_err(data_err)?;
     w.write(&batch).map_err(data_err)?;
     w.close().map_err(data_err)?;
     Ok(buf)
@@ -137,7 +202,7 @@ fn from_parquet(bytes: bytes::Bytes) -> Result<Vec<HistoryRow>, IndicatorError> 
             .column_by_name("removed")
             .and_then(|c| c.as_boolean_opt().cloned())
             .ok_or_else(|| data_err("removed is not boolean"))?;
-        let (run, at, ind, ter, per, gra, st, def, exp) = (
+        let (run, at, ind, ter, per, gra, st, def) = (
             s("run_id")?,
             s("recorded_at")?,
             s("indicator")?,
@@ -146,8 +211,12 @@ fn from_parquet(bytes: bytes::Bytes) -> Result<Vec<HistoryRow>, IndicatorError> 
             s("grain")?,
             s("status")?,
             s("definition")?,
-            s("exports")?,
         );
+        // Only states stored before the inputs were kept per run have the column.
+        let exp = match b.column_by_name("exports") {
+            Some(_) => s("exports")?,
+            None => vec![String::new(); b.num_rows()],
+        };
         let (nu, de, va, ta) = (
             f("numerator")?,
             f("denominator")?,
@@ -176,20 +245,39 @@ fn from_parquet(bytes: bytes::Bytes) -> Result<Vec<HistoryRow>, IndicatorError> 
     Ok(out)
 }
 
-/// Every stored state, in the order the runs recorded them (run ids sort by time); a history
-/// file that cannot be read is skipped with a warning.
-pub async fn read(wh: &Warehouse) -> Result<Vec<HistoryRow>, IndicatorError> {
-    let (rows, unreadable) = read_checked(wh).await?;
+/// Every stored state, in the order the runs recorded them (run ids sort by time), and what the
+/// indicators read; a history file that cannot be read is skipped with a warning.
+pub async fn read(wh: &Warehouse) -> Result<History, IndicatorError> {
+    let (history, unreadable) = read_checked(wh).await?;
     for u in unreadable {
         tracing::warn!("history file {u}");
     }
-    Ok(rows)
+    Ok(history)
 }
 
-/// Every readable stored state, in run order, and the history files that cannot be read.
+async fn get_bytes(
+    wh: &Warehouse,
+    p: &object_store::path::Path,
+) -> Result<bytes::Bytes, IndicatorError> {
+    let store_err = |source| WarehouseError::Store {
+        path: p.to_string(),
+        source,
+    };
+    Ok(wh
+        .store
+        .get(p)
+        .await
+        .map_err(store_err)?
+        .bytes()
+        .await
+        .map_err(store_err)?)
+}
+
+/// Every readable stored state in run order, what the indicators read, and the history files
+/// that cannot be read.
 pub async fn read_checked(
     wh: &Warehouse,
-) -> Result<(Vec<HistoryRow>, Vec<crate::warehouse::Unreadable>), IndicatorError> {
+) -> Result<(History, Vec<crate::warehouse::Unreadable>), IndicatorError> {
     let mut paths = Vec::new();
     let mut list = wh.store.list(Some(&wh.path("_history")));
     while let Some(item) = list.next().await {
@@ -197,34 +285,30 @@ pub async fn read_checked(
             path: "_history".into(),
             source,
         })?;
-        if meta.location.as_ref().ends_with(".parquet") {
+        let name = meta.location.as_ref();
+        if name.ends_with(".parquet") || name.ends_with(INPUTS_SUFFIX) {
             paths.push(meta.location);
         }
     }
     paths.sort();
-    let mut out = Vec::new();
+    let mut out = History::default();
     let mut unreadable = Vec::new();
     for p in paths {
-        let bytes = wh
-            .store
-            .get(&p)
-            .await
-            .map_err(|source| WarehouseError::Store {
+        let bytes = get_bytes(wh, &p).await?;
+        let parsed = if p.as_ref().ends_with(INPUTS_SUFFIX) {
+            serde_json::from_slice::<RunInputs>(&bytes)
+                .map(|r| out.inputs.add(r))
+                .map_err(|e| e.to_string())
+        } else {
+            from_parquet(bytes)
+                .map(|rows| out.rows.extend(rows))
+                .map_err(|e| e.to_string())
+        };
+        if let Err(message) = parsed {
+            unreadable.push(crate::warehouse::Unreadable {
                 path: p.to_string(),
-                source,
-            })?
-            .bytes()
-            .await
-            .map_err(|source| WarehouseError::Store {
-                path: p.to_string(),
-                source,
-            })?;
-        match from_parquet(bytes) {
-            Ok(rows) => out.extend(rows),
-            Err(e) => unreadable.push(crate::warehouse::Unreadable {
-                path: p.to_string(),
-                message: e.to_string(),
-            }),
+                message,
+            });
         }
     }
     Ok((out, unreadable))
@@ -232,29 +316,35 @@ pub async fn read_checked(
 
 type Key = (String, String, String);
 
-/// Appends this run's changed figures of the given indicators (the others were not recomputed)
-/// and returns how many states were stored. `exports` gives, per indicator, the checksums of the
-/// exports it read.
+/// Appends this run's revised figures of the given indicators (the others were not recomputed)
+/// and what those indicators read, when it changed; returns how many figure states were stored.
+/// `recomputed` gives, per indicator, its definition and the deliveries it read.
 pub async fn record(
     wh: &Warehouse,
     run_id: &str,
     rows: &[OutputRow],
-    recomputed: &BTreeMap<String, String>,
+    recomputed: &BTreeMap<String, IndicatorInputs>,
 ) -> Result<usize, IndicatorError> {
+    let history = read(wh).await?;
+    let now = chrono::Utc::now().to_rfc3339();
+    let changed_inputs: BTreeMap<String, IndicatorInputs> = recomputed
+        .iter()
+        .filter(|(id, inputs)| history.inputs.latest(id) != Some(*inputs))
+        .map(|(id, inputs)| (id.clone(), inputs.clone()))
+        .collect();
     let mut latest: BTreeMap<Key, HistoryRow> = BTreeMap::new();
-    for h in read(wh).await? {
+    for h in history.rows {
         latest.insert(
             (h.indicator.clone(), h.territory.clone(), h.period.clone()),
             h,
         );
     }
-    let now = chrono::Utc::now().to_rfc3339();
     let mut changed = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
     for r in rows {
-        let Some(exports) = recomputed.get(&r.indicator) else {
+        if !recomputed.contains_key(&r.indicator) {
             continue;
-        };
+        }
         let key = (r.indicator.clone(), r.territory.clone(), r.period.clone());
         let state = HistoryRow {
             run_id: run_id.to_string(),
@@ -269,7 +359,7 @@ pub async fn record(
             target: r.target,
             status: r.status.clone(),
             definition: r.definition.clone(),
-            exports: exports.clone(),
+            exports: String::new(),
             removed: false,
         };
         if latest.get(&key).is_none_or(|old| old.differs(&state)) {
@@ -284,9 +374,23 @@ pub async fn record(
                 run_id: run_id.to_string(),
                 recorded_at: now.clone(),
                 removed: true,
+                exports: String::new(),
                 ..old.clone()
             });
         }
+    }
+    // The inputs first: a run whose figures are stored always has what they read.
+    if !changed_inputs.is_empty() {
+        let record = RunInputs {
+            run_id: run_id.to_string(),
+            recorded_at: now.clone(),
+            indicators: changed_inputs,
+        };
+        wh.put_json(
+            &wh.path(&format!("_history/{run_id}{INPUTS_SUFFIX}")),
+            &record,
+        )
+        .await?;
     }
     if changed.is_empty() {
         return Ok(0);
@@ -317,7 +421,8 @@ pub enum Revision {
     Removed,
 }
 
-/// The sources whose checksum differs between two `exports` fingerprints.
+/// The sources whose checksum differs between two `exports` fingerprints of states stored
+/// before the inputs were kept per run.
 fn changed_sources(before: &str, after: &str) -> Vec<String> {
     let parse = |s: &str| -> BTreeMap<String, String> {
         s.split(';')
@@ -337,8 +442,45 @@ fn changed_sources(before: &str, after: &str) -> Vec<String> {
     names
 }
 
-/// The distinct values of one figure over runs, each with why it changed.
-pub fn revisions(states: &[&HistoryRow]) -> Vec<(HistoryRow, Revision)> {
+/// The deliveries that changed between two runs' inputs: a source that sends one file is named
+/// alone; of one that sends many, the files that are new, changed or gone are named too.
+fn changed_deliveries(before: Option<&IndicatorInputs>, after: &IndicatorInputs) -> Vec<String> {
+    let empty = BTreeMap::new();
+    let sources: std::collections::BTreeSet<&String> = after
+        .exports
+        .keys()
+        .chain(before.into_iter().flat_map(|b| b.exports.keys()))
+        .collect();
+    let mut out = Vec::new();
+    for source in sources {
+        let b = before.and_then(|b| b.exports.get(source)).unwrap_or(&empty);
+        let a = after.exports.get(source).unwrap_or(&empty);
+        if a == b {
+            continue;
+        }
+        let keys: Vec<&String> = a
+            .iter()
+            .filter(|(k, v)| b.get(*k) != Some(*v))
+            .map(|(k, _)| k)
+            .chain(b.keys().filter(|k| !a.contains_key(*k)))
+            .collect();
+        if a.len() <= 1 && b.len() <= 1 {
+            out.push(source.clone());
+            continue;
+        }
+        const SHOWN: usize = 5;
+        let mut named: Vec<String> = keys.iter().take(SHOWN).map(|k| k.to_string()).collect();
+        if keys.len() > SHOWN {
+            named.push(format!("{} more", keys.len() - SHOWN));
+        }
+        out.push(format!("{source} ({})", named.join(", ")));
+    }
+    out
+}
+
+/// The distinct values of one figure over runs, each with why it changed: the deliveries or
+/// definition that changed in the run that revised it.
+pub fn revisions(states: &[&HistoryRow], inputs: &Inputs) -> Vec<(HistoryRow, Revision)> {
     let mut out: Vec<(HistoryRow, Revision)> = Vec::new();
     let mut before: Option<&HistoryRow> = None;
     for s in states {
@@ -349,7 +491,13 @@ pub fn revisions(states: &[&HistoryRow]) -> Vec<(HistoryRow, Revision)> {
                 if (b.value, b.target, &b.status, b.removed)
                     != (s.value, s.target, &s.status, s.removed) =>
             {
-                let data = changed_sources(&b.exports, &s.exports);
+                let data = match inputs.change_at(&s.indicator, &s.run_id) {
+                    Some((previous, now)) => changed_deliveries(previous, now),
+                    // Stored before the inputs were kept per run: as its own fingerprints say.
+                    None if !s.exports.is_empty() => changed_sources(&b.exports, &s.exports),
+                    // Nothing it reads changed in that run.
+                    None => Vec::new(),
+                };
                 Some(match (data.is_empty(), b.definition != s.definition) {
                     (true, false) => Revision::Other,
                     (true, true) => Revision::Definition,
@@ -365,4 +513,54 @@ pub fn revisions(states: &[&HistoryRow]) -> Vec<(HistoryRow, Revision)> {
         before = Some(s);
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn inputs(deliveries: &[(&str, &str, &str)]) -> IndicatorInputs {
+        let mut out = IndicatorInputs::default();
+        for (source, key, sha) in deliveries {
+            out.exports
+                .entry(source.to_string())
+                .or_default()
+                .insert(key.to_string(), sha.to_string());
+        }
+        out
+    }
+
+    #[test]
+    fn the_deliveries_that_changed_are_named_those_that_did_not_are_not() {
+        let before = inputs(&[
+            ("a", "a.csv", "1"),
+            ("m", "01.csv", "1"),
+            ("m", "02.csv", "2"),
+        ]);
+        // One file sources are named alone; of a source of many files, the new and changed ones.
+        let after = inputs(&[
+            ("a", "a.csv", "9"),
+            ("m", "01.csv", "1"),
+            ("m", "02.csv", "3"),
+            ("m", "03.csv", "4"),
+        ]);
+        assert_eq!(
+            changed_deliveries(Some(&before), &after),
+            vec!["a".to_string(), "m (02.csv, 03.csv)".to_string()]
+        );
+        assert!(changed_deliveries(Some(&after), &after).is_empty());
+        // A file gone is named too; many files are counted past the fifth.
+        let many: Vec<(String, String)> = (1..=8)
+            .map(|i| (format!("{i:02}.csv"), i.to_string()))
+            .collect();
+        let many: Vec<(&str, &str, &str)> = many
+            .iter()
+            .map(|(k, v)| ("m", k.as_str(), v.as_str()))
+            .collect();
+        let gone = inputs(&[("m", "01.csv", "1")]);
+        assert_eq!(
+            changed_deliveries(Some(&inputs(&many)), &gone),
+            vec!["m (02.csv, 03.csv, 04.csv, 05.csv, 06.csv, 2 more)".to_string()]
+        );
+    }
 }

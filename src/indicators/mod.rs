@@ -4,6 +4,7 @@
 
 pub mod deliveries;
 pub mod history;
+pub mod inputs;
 pub mod lineage;
 pub mod output;
 pub mod rollup;
@@ -55,6 +56,102 @@ struct Computed {
 /// Indicator queries run at the same time.
 const CONCURRENT_QUERIES: usize = 2;
 
+/// The days figures are judged on: today for follow-up windows, and the day the delivery
+/// indicators count periods due up to. None reads the clock; a recomputation gives the days the
+/// figures were first computed on.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, serde::Deserialize)]
+pub struct AsOf {
+    pub today: Option<chrono::NaiveDate>,
+    pub deliveries_day: Option<chrono::NaiveDate>,
+}
+
+impl AsOf {
+    /// The days as the clock gives them now (a malformed `OSSERVATORIO_TODAY` leaves `today`
+    /// unset, so the indicators that read it fail with its message).
+    pub fn now(project: &Project) -> AsOf {
+        AsOf {
+            today: crate::clock::today(project.settings.timezone).ok(),
+            deliveries_day: Some(
+                chrono::Utc::now()
+                    .with_timezone(&project.settings.timezone)
+                    .date_naive(),
+            ),
+        }
+    }
+}
+
+/// One indicator computed again from given data, as `compute` would: its figures or why not, and
+/// the tables it read.
+pub struct Recomputed {
+    pub indicator: String,
+    pub rows: Result<Vec<OutputRow>, String>,
+    pub tables: BTreeSet<String>,
+}
+
+/// Computes every indicator of `project` in `ctx` as of the given days, writing nothing: how a
+/// bundle's figures are computed again from the data they came from.
+pub async fn recompute(
+    project: &Project,
+    ctx: &SessionContext,
+    deliveries: &[deliveries::Deliveries],
+    as_of: AsOf,
+) -> Vec<Recomputed> {
+    let results = compute_each(
+        project,
+        ctx,
+        "reproduce",
+        project.indicators.iter().collect(),
+        deliveries,
+        as_of,
+    )
+    .await;
+    results
+        .into_iter()
+        .map(|(ind, _, computed)| match computed {
+            Ok(c) => Recomputed {
+                indicator: ind.id.clone(),
+                rows: Ok(c.rows),
+                tables: c.tables,
+            },
+            Err(e) => Recomputed {
+                indicator: ind.id.clone(),
+                rows: Err(e.to_string()),
+                tables: BTreeSet::new(),
+            },
+        })
+        .collect()
+}
+
+type Each<'a> = (
+    &'a Indicator,
+    std::time::Duration,
+    Result<Computed, IndicatorError>,
+);
+
+/// Runs the selected indicators, two at a time.
+async fn compute_each<'a>(
+    project: &'a Project,
+    ctx: &SessionContext,
+    run_id: &str,
+    selected: Vec<&'a Indicator>,
+    deliveries: &[deliveries::Deliveries],
+    as_of: AsOf,
+) -> Vec<Each<'a>> {
+    // Two queries at a time: while one is in a step that runs on one core (planning, a join's
+    // build side, a final aggregation), the other keeps the rest of the machine busy.
+    futures::stream::iter(selected.into_iter().map(|ind| async move {
+        let started = std::time::Instant::now();
+        let computed = match ind.builtin {
+            Some(which) => compute_builtin(project, ind, which, deliveries, run_id, as_of),
+            None => compute_one(project, ctx, ind, run_id, as_of).await,
+        };
+        (ind, started.elapsed(), computed)
+    }))
+    .buffered(CONCURRENT_QUERIES)
+    .collect()
+    .await
+}
+
 /// Computes the selected indicators (all when `only` is empty) and rewrites the indicator table.
 pub async fn compute(
     project: &Project,
@@ -62,6 +159,7 @@ pub async fn compute(
     run_id: &str,
     only: &[String],
     deliveries: &[deliveries::Deliveries],
+    as_of: AsOf,
 ) -> Result<Vec<IndicatorOutcome>, IndicatorError> {
     let out_dir = &project.settings.output;
     // The table is derived: a damaged one is rebuilt whole (every indicator), never trusted.
@@ -86,19 +184,7 @@ pub async fn compute(
             wanted
         })
         .collect();
-    // Two queries at a time: while one is in a step that runs on one core (planning, a join's
-    // build side, a final aggregation), the other keeps the rest of the machine busy.
-    let results: Vec<_> = futures::stream::iter(selected.into_iter().map(|ind| async move {
-        let started = std::time::Instant::now();
-        let computed = match ind.builtin {
-            Some(which) => compute_builtin(project, ind, which, deliveries, run_id),
-            None => compute_one(project, ctx, ind, run_id).await,
-        };
-        (ind, started.elapsed(), computed)
-    }))
-    .buffered(CONCURRENT_QUERIES)
-    .collect()
-    .await;
+    let results = compute_each(project, ctx, run_id, selected, deliveries, as_of).await;
     for (ind, elapsed, computed) in results {
         match computed {
             Ok(c) => {
@@ -202,12 +288,15 @@ fn compute_builtin(
     which: crate::config::Builtin,
     all: &[deliveries::Deliveries],
     run_id: &str,
+    as_of: AsOf,
 ) -> Result<Computed, IndicatorError> {
-    let today = chrono::Utc::now()
-        .with_timezone(&project.settings.timezone)
-        .date_naive();
+    let today = as_of.deliveries_day.unwrap_or_else(|| {
+        chrono::Utc::now()
+            .with_timezone(&project.settings.timezone)
+            .date_naive()
+    });
     let cells = deliveries::cells(project, which, all, today).map_err(IndicatorError::Data)?;
-    let rows = finish_rows(project, ind, &ind.targets, cells, true, run_id)?;
+    let rows = finish_rows(project, ind, &ind.targets, cells, true, run_id, as_of)?;
     Ok(Computed {
         rows,
         tables: BTreeSet::new(),
@@ -223,11 +312,13 @@ fn finish_rows(
     cells: rollup::Cells,
     has_den: bool,
     run_id: &str,
+    as_of: AsOf,
 ) -> Result<Vec<OutputRow>, IndicatorError> {
     let definition = definition_hash(ind);
-    let today = match ind.follow_up {
-        Some(_) => Some(crate::clock::today(project.settings.timezone)?),
-        None => None,
+    let today = match (ind.follow_up, as_of.today) {
+        (None, _) => None,
+        (Some(_), Some(day)) => Some(day),
+        (Some(_), None) => Some(crate::clock::today(project.settings.timezone)?),
     };
     let mut rows: Vec<OutputRow> = cells
         .into_iter()
@@ -272,6 +363,7 @@ async fn compute_one(
     ctx: &SessionContext,
     ind: &Indicator,
     run_id: &str,
+    as_of: AsOf,
 ) -> Result<Computed, IndicatorError> {
     let df = sql::plan_read_only(ctx, &ind.sql)
         .await
@@ -369,7 +461,7 @@ async fn compute_one(
         Some(q) => targets_from_sql(ctx, q).await?,
         None => ind.targets.clone(),
     };
-    let rows = finish_rows(project, ind, &targets, all, has_den, run_id)?;
+    let rows = finish_rows(project, ind, &targets, all, has_den, run_id, as_of)?;
     Ok(Computed {
         rows,
         tables,

@@ -20,7 +20,8 @@ pub fn tables_read(plan: &LogicalPlan) -> BTreeSet<String> {
     let mut names = BTreeSet::new();
     let _ = plan.apply_with_subqueries(|node| {
         if let LogicalPlan::TableScan(scan) = node {
-            names.insert(scan.table_name.table().to_string());
+            let scanned = scan.table_name.table();
+            names.insert(crate::warehouse::session::declared_table(scanned).to_string());
         }
         Ok(TreeNodeRecursion::Continue)
     });

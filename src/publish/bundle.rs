@@ -50,6 +50,10 @@ pub enum BundleError {
     #[error("{path}: not a published bundle ({message})")]
     NotABundle { path: String, message: String },
     #[error(
+        "the data file {path} of source {source_name} that the indicators were computed from is no longer in the warehouse (a later ingest replaced it): run `osservatorio compute` and `osservatorio render` again, then publish"
+    )]
+    DataGone { source_name: String, path: String },
+    #[error(
         "not signed off: {} small count{} could be worked out from what the bundle publishes (feasible interval narrower than publication.protection = {protection}):\n  {}\nrender the reports again (`osservatorio render`) so that disclosure control hides what gives them away",
         found.len(),
         if found.len() == 1 { "" } else { "s" },
@@ -101,11 +105,37 @@ pub struct SourceEntry {
     pub url: String,
     pub sha256: String,
     pub ingested_at: String,
-    /// The warehouse data files (relative to its root) the source's rows were read from at
-    /// publication: ingest keeps them while the bundle exists.
+    /// The warehouse data files (relative to its root) the figures read of the source: ingest
+    /// keeps them while the bundle exists.
     #[serde(default)]
     pub data_files: Vec<String>,
+    /// Each of those files with its delivery and checksums, as `reproduce` checks them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub deliveries: Vec<DataFileEntry>,
 }
+
+/// A warehouse data file a bundle's figures were computed from.
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct DataFileEntry {
+    /// The delivery (file of the source) its rows came from.
+    pub delivery: String,
+    /// The SHA-256 of that delivery's export.
+    pub export_sha256: String,
+    /// The data file, relative to the warehouse root.
+    pub path: String,
+    /// The data file's own SHA-256 and size.
+    pub sha256: String,
+    pub bytes: u64,
+}
+
+/// The folder of a bundle holding what its figures were computed from: `computed-from.json`
+/// (each source's manifest as compute read it, the days figures were judged on) and
+/// `definitions/` (the project's YAML, territories and keys as they were).
+pub const INPUTS_DIR: &str = "inputs";
+/// The record of the manifests and days, in `inputs/`.
+pub const COMPUTED_FROM: &str = "computed-from.json";
+/// The copy of the definition files, in `inputs/`.
+pub const DEFINITIONS_DIR: &str = "definitions";
 
 use crate::warehouse::pins::{PINS, Pin, pins};
 
@@ -531,6 +561,15 @@ async fn fill_bundle(
     keep_links_inside(project, staging)?;
     super::opendata::complete_bundle(project, staging, name, now)?;
     audit_bundle(project, staging)?;
+    let computed = crate::indicators::inputs::read(project);
+    let sources = match &computed {
+        Some(c) => {
+            write_inputs(staging, c)?;
+            sources_computed_from(wh, c).await?
+        }
+        None => sources_now(project, wh).await?,
+    };
+    let definitions = definitions_of_figures(project);
     let mut files = Vec::new();
     for rel in files_below(staging).map_err(|e| io(staging, e))? {
         let (sha256, bytes) = sha256_file(&staging.join(&rel)).map_err(|e| io(staging, e))?;
@@ -540,6 +579,180 @@ async fn fill_bundle(
             bytes,
         });
     }
+    let manifest = BundleManifest {
+        bundle: name.to_string(),
+        project: project.settings.name.clone(),
+        run_id: record.run_id.clone(),
+        rendered_at: record.rendered_at.clone(),
+        signed_off_by: by.to_string(),
+        signed_off_at: now.to_rfc3339(),
+        note: note.map(str::to_string),
+        generator: format!("osservatorio {}", env!("CARGO_PKG_VERSION")),
+        indicators: project
+            .indicators
+            .iter()
+            .map(|i| IndicatorEntry {
+                id: i.id.clone(),
+                definition: definitions
+                    .get(&i.id)
+                    .cloned()
+                    .unwrap_or_else(|| crate::indicators::definition_hash(i)),
+            })
+            .collect(),
+        sources,
+        files,
+        signature_key: sign.map(|k| k.key_id.clone()),
+    };
+    let text = serde_json::to_vec_pretty(&manifest).map_err(|e| io(staging, e))?;
+    std::fs::write(staging.join(MANIFEST), &text).map_err(|e| io(staging, e))?;
+    if let Some(key) = sign {
+        let comment = format!(
+            "bundle:{name} run:{} project:{} signed_off_by:{}",
+            manifest.run_id,
+            manifest.project.replace(['\r', '\n'], " "),
+            by.replace(['\r', '\n'], " ")
+        );
+        let sig = super::signing::sign(key, &text, &comment)?;
+        std::fs::write(staging.join(SIGNATURE), sig).map_err(|e| io(staging, e))?;
+    }
+    make_read_only(staging)?;
+    Ok(manifest)
+}
+
+/// Each indicator's definition hash as its figures in the indicator table were computed with
+/// (the project's YAML may have changed since).
+fn definitions_of_figures(project: &Project) -> std::collections::BTreeMap<String, String> {
+    let rows = crate::indicators::output::read(&project.settings.output).unwrap_or_default();
+    let mut out = std::collections::BTreeMap::new();
+    for r in rows {
+        if !r.definition.is_empty() {
+            out.entry(r.indicator).or_insert(r.definition);
+        }
+    }
+    out
+}
+
+/// Writes `inputs/computed-from.json` and `inputs/definitions/` into the bundle being filled.
+fn write_inputs(
+    staging: &Path,
+    c: &crate::indicators::inputs::ComputedFrom,
+) -> Result<(), BundleError> {
+    let dir = staging.join(INPUTS_DIR);
+    let defs = dir.join(DEFINITIONS_DIR);
+    std::fs::create_dir_all(&defs).map_err(|e| io(&defs, e))?;
+    for d in &c.definitions {
+        let path = defs.join(&d.path);
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).map_err(|e| io(parent, e))?;
+        }
+        std::fs::write(&path, &d.text).map_err(|e| io(&path, e))?;
+    }
+    let record = crate::indicators::inputs::ComputedFrom {
+        definitions: Vec::new(),
+        ..c.clone()
+    };
+    let text = serde_json::to_vec_pretty(&record).map_err(|e| io(&dir, e))?;
+    let path = dir.join(COMPUTED_FROM);
+    std::fs::write(&path, text).map_err(|e| io(&path, e))
+}
+
+/// The SHA-256 and size of a warehouse file; None when it is not there.
+pub(crate) async fn warehouse_file_sha256(
+    wh: &Warehouse,
+    rel: &str,
+) -> Result<Option<(String, u64)>, BundleError> {
+    match wh.store.get(&wh.path(rel)).await {
+        Ok(r) => {
+            let bytes = r.bytes().await.map_err(|e| {
+                BundleError::Warehouse(crate::warehouse::WarehouseError::Store {
+                    path: rel.to_string(),
+                    source: e,
+                })
+            })?;
+            Ok(Some((
+                hex::encode(Sha256::digest(&bytes)),
+                bytes.len() as u64,
+            )))
+        }
+        Err(object_store::Error::NotFound { .. }) => Ok(None),
+        Err(e) => Err(BundleError::Warehouse(
+            crate::warehouse::WarehouseError::Store {
+                path: rel.to_string(),
+                source: e,
+            },
+        )),
+    }
+}
+
+/// Each data file a manifest's readers follow, with its delivery's key and export checksum.
+pub(crate) fn files_with_deliveries(m: &SourceManifest) -> Vec<(String, String, String)> {
+    m.data_files(&m.table, &m.source)
+        .into_iter()
+        .map(|f| {
+            let of_delivery = m.deliveries.iter().find(|d| {
+                d.published
+                    .as_ref()
+                    .is_some_and(|p| p.file.as_deref() == Some(f.as_str()))
+            });
+            let (delivery, export) = match (of_delivery, &m.published) {
+                (Some(d), _) => (
+                    d.key.clone(),
+                    d.published
+                        .as_ref()
+                        .map(|p| p.sha256.clone())
+                        .unwrap_or_default(),
+                ),
+                (None, Some(p)) => (p.url.clone(), p.sha256.clone()),
+                (None, None) => (String::new(), String::new()),
+            };
+            (f, delivery, export)
+        })
+        .collect()
+}
+
+/// The sources of the bundle as the indicator table was computed from them: every data file
+/// read, with its checksum (it must still be in the warehouse).
+async fn sources_computed_from(
+    wh: &Warehouse,
+    c: &crate::indicators::inputs::ComputedFrom,
+) -> Result<Vec<SourceEntry>, BundleError> {
+    let mut out = Vec::new();
+    for (name, m) in &c.manifests {
+        let Some(p) = &m.published else { continue };
+        let mut deliveries = Vec::new();
+        for (path, delivery, export_sha256) in files_with_deliveries(m) {
+            let Some((sha256, bytes)) = warehouse_file_sha256(wh, &path).await? else {
+                return Err(BundleError::DataGone {
+                    source_name: name.clone(),
+                    path: wh.shown(&path),
+                });
+            };
+            deliveries.push(DataFileEntry {
+                delivery,
+                export_sha256,
+                path,
+                sha256,
+                bytes,
+            });
+        }
+        let mut data_files: Vec<String> = deliveries.iter().map(|d| d.path.clone()).collect();
+        data_files.sort();
+        data_files.dedup();
+        out.push(SourceEntry {
+            name: name.clone(),
+            url: p.url.clone(),
+            sha256: p.sha256.clone(),
+            ingested_at: p.ingested_at.clone(),
+            data_files,
+            deliveries,
+        });
+    }
+    Ok(out)
+}
+
+/// The sources of the bundle as the warehouse holds them now: for an indicator table computed
+/// before what it was computed from was kept beside it.
+async fn sources_now(project: &Project, wh: &Warehouse) -> Result<Vec<SourceEntry>, BundleError> {
     let mut sources = Vec::new();
     for s in &project.sources {
         let m: Option<SourceManifest> = crate::warehouse::integrity::manifest(wh, &s.name).await?;
@@ -561,44 +774,11 @@ async fn fill_bundle(
                 sha256: p.sha256,
                 ingested_at: p.ingested_at,
                 data_files,
+                deliveries: Vec::new(),
             });
         }
     }
-    let manifest = BundleManifest {
-        bundle: name.to_string(),
-        project: project.settings.name.clone(),
-        run_id: record.run_id.clone(),
-        rendered_at: record.rendered_at.clone(),
-        signed_off_by: by.to_string(),
-        signed_off_at: now.to_rfc3339(),
-        note: note.map(str::to_string),
-        generator: format!("osservatorio {}", env!("CARGO_PKG_VERSION")),
-        indicators: project
-            .indicators
-            .iter()
-            .map(|i| IndicatorEntry {
-                id: i.id.clone(),
-                definition: crate::indicators::definition_hash(i),
-            })
-            .collect(),
-        sources,
-        files,
-        signature_key: sign.map(|k| k.key_id.clone()),
-    };
-    let text = serde_json::to_vec_pretty(&manifest).map_err(|e| io(staging, e))?;
-    std::fs::write(staging.join(MANIFEST), &text).map_err(|e| io(staging, e))?;
-    if let Some(key) = sign {
-        let comment = format!(
-            "bundle:{name} run:{} project:{} signed_off_by:{}",
-            manifest.run_id,
-            manifest.project.replace(['\r', '\n'], " "),
-            by.replace(['\r', '\n'], " ")
-        );
-        let sig = super::signing::sign(key, &text, &comment)?;
-        std::fs::write(staging.join(SIGNATURE), sig).map_err(|e| io(staging, e))?;
-    }
-    make_read_only(staging)?;
-    Ok(manifest)
+    Ok(sources)
 }
 
 /// The audit before sign-off: every figure the bundle's data files show, against the exact

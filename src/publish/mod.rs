@@ -8,6 +8,7 @@ pub mod bundle;
 pub mod disclosure;
 pub mod ods;
 pub mod opendata;
+pub mod reproduce;
 pub mod signing;
 
 use std::collections::{BTreeMap, BTreeSet};

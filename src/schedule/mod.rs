@@ -97,6 +97,26 @@ fn export_checksums(
         .collect()
 }
 
+use crate::indicators::history::IndicatorInputs;
+
+/// Each delivery's export checksum by delivery key (a manifest older than deliveries: its one
+/// export, under an empty key).
+fn delivery_checksums(
+    m: &crate::warehouse::manifest::SourceManifest,
+) -> std::collections::BTreeMap<String, String> {
+    if m.deliveries.is_empty() {
+        return m
+            .published
+            .iter()
+            .map(|p| (String::new(), p.sha256.clone()))
+            .collect();
+    }
+    m.deliveries
+        .iter()
+        .filter_map(|d| Some((d.key.clone(), d.published.as_ref()?.sha256.clone())))
+        .collect()
+}
+
 /// Where compute leaves what the indicator table was computed from.
 const COMPUTE_STATE: &str = "compute-inputs.json";
 
@@ -178,6 +198,7 @@ impl<'a> Job<'a> {
                     );
                     self.report.compute_skipped = true;
                     self.report.exports = exports;
+                    self.refresh_computed_from(&manifests)?;
                     let rows = crate::indicators::output::read(&self.project.settings.output)?;
                     self.note_unknown_territories(&rows);
                     return Ok(Vec::new());
@@ -190,10 +211,24 @@ impl<'a> Job<'a> {
             },
             (None, true) => Vec::new(),
         };
-        let ctx = crate::warehouse::session::compute_session(self.project, &self.warehouse).await?;
-        let mut out =
-            crate::indicators::compute(self.project, &ctx, &self.run_id, &selected, &deliveries)
+        let ctx =
+            crate::warehouse::session::compute_session(self.project, &self.warehouse, &manifests)
                 .await?;
+        let as_of = crate::indicators::AsOf::now(self.project);
+        let mut out = crate::indicators::compute(
+            self.project,
+            &ctx,
+            &self.run_id,
+            &selected,
+            &deliveries,
+            as_of,
+        )
+        .await?;
+        // What the table now holds was computed from these manifests, days and definitions:
+        // sign-off keeps them with the bundle.
+        let computed_from =
+            crate::indicators::inputs::computed_from(self.project, &self.run_id, as_of, &manifests);
+        crate::indicators::inputs::write(self.project, &computed_from)?;
         self.name_damaged_files(&mut out).await;
         self.report.failed |= out.iter().any(|o| !o.ok);
         let complete = only.is_empty() && out.iter().all(|o| o.ok);
@@ -205,19 +240,32 @@ impl<'a> Job<'a> {
                 let _ = std::fs::remove_file(&state_path);
             }
         }
-        // What each recomputed indicator read: the checksums of the exports behind its tables.
-        let recomputed: std::collections::BTreeMap<String, String> = out
+        // What each recomputed indicator read: its definition and the checksum of every delivery
+        // of the sources feeding its tables.
+        let recomputed: std::collections::BTreeMap<String, IndicatorInputs> = out
             .iter()
             .filter(|o| o.ok)
             .map(|o| {
-                let fingerprint: Vec<String> = self
+                let exports = self
                     .project
                     .sources
                     .iter()
-                    .filter(|s| o.tables.contains(&s.table))
-                    .filter_map(|s| exports.get(&s.name).map(|sha| format!("{}={sha}", s.name)))
+                    .zip(&manifests)
+                    .filter(|(s, _)| o.tables.contains(&s.table))
+                    .filter_map(|(s, m)| Some((s.name.clone(), delivery_checksums(m.as_ref()?))))
                     .collect();
-                (o.indicator.clone(), fingerprint.join(";"))
+                let definition = self
+                    .project
+                    .indicator(&o.indicator)
+                    .map(crate::indicators::definition_hash)
+                    .unwrap_or_default();
+                (
+                    o.indicator.clone(),
+                    IndicatorInputs {
+                        definition,
+                        exports,
+                    },
+                )
             })
             .collect();
         let rows = crate::indicators::output::read(&self.project.settings.output)?;
@@ -234,6 +282,20 @@ impl<'a> Job<'a> {
             .collect();
         self.report.indicators = out.clone();
         Ok(out)
+    }
+
+    /// When compute is skipped, the exports are those the table was computed from, but their
+    /// data files may have been written again (`run --full`) and the old ones let go: what the
+    /// table was computed from now names the current files, with the days it was computed on.
+    fn refresh_computed_from(
+        &self,
+        manifests: &[Option<crate::warehouse::manifest::SourceManifest>],
+    ) -> Result<(), crate::indicators::IndicatorError> {
+        use crate::indicators::inputs;
+        let as_of = inputs::read(self.project)
+            .map_or_else(|| crate::indicators::AsOf::now(self.project), |c| c.as_of);
+        let now = inputs::computed_from(self.project, &self.run_id, as_of, manifests);
+        inputs::write(self.project, &now)
     }
 
     /// Records the indicators with figures of territories not in the territories (unless they

@@ -124,11 +124,21 @@ async fn current_files(
     project: &Project,
     wh: &Warehouse,
 ) -> Result<BTreeMap<String, TableFiles>, WarehouseError> {
-    let mut out: BTreeMap<String, TableFiles> = BTreeMap::new();
+    let mut manifests = Vec::new();
     for s in &project.sources {
-        let Some(m): Option<SourceManifest> = super::integrity::manifest(wh, &s.name).await? else {
-            continue;
-        };
+        manifests.push(super::integrity::manifest(wh, &s.name).await?);
+    }
+    Ok(files_of(project, &manifests))
+}
+
+/// What each table reads by the given manifests (in project source order).
+fn files_of(
+    project: &Project,
+    manifests: &[Option<SourceManifest>],
+) -> BTreeMap<String, TableFiles> {
+    let mut out: BTreeMap<String, TableFiles> = BTreeMap::new();
+    for (s, m) in project.sources.iter().zip(manifests) {
+        let Some(m) = m else { continue };
         let entry = out.entry(s.table.clone()).or_default();
         for f in m.data_files(&s.table, &s.name) {
             entry.source_of.insert(f.clone(), s.name.clone());
@@ -138,7 +148,7 @@ async fn current_files(
             entry.superseded.extend(m.superseded());
         }
     }
-    Ok(out)
+    out
 }
 
 /// The rejected-row files the manifests name, for the table `_rejected`.
@@ -203,6 +213,21 @@ fn literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
 }
 
+/// The name of the `i`th part of a table read over superseding deliveries.
+fn part_name(table: &str, i: usize) -> String {
+    format!("__{table}_{i}")
+}
+
+/// The declared table a scanned table belongs to: itself, or the table one of its superseding
+/// parts (`__TABLE_N`) makes up, so what an indicator reads is named by the tables it declares.
+pub fn declared_table(scanned: &str) -> &str {
+    scanned
+        .strip_prefix("__")
+        .and_then(|rest| rest.rsplit_once('_'))
+        .filter(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .map_or(scanned, |(table, _)| table)
+}
+
 /// Registers `table` over files some of whose rows a newer delivery supersedes: the untouched
 /// files as they are, each touched one without its superseded territory and period pairs.
 async fn register_superseding(
@@ -224,7 +249,7 @@ async fn register_superseding(
         .filter(|f| !touched.contains_key(f.as_str()))
         .cloned()
         .collect();
-    let raw = |i: usize| format!("\"__{}_{i}\"", table.name);
+    let raw = |i: usize| format!("\"{}\"", part_name(&table.name, i));
     let mut parts = Vec::new();
     if !untouched.is_empty() {
         ctx.register_table(
@@ -292,12 +317,18 @@ pub async fn session(project: &Project, wh: &Warehouse) -> Result<SessionContext
 
 /// The session indicators are computed in: this process's, or one whose plans run on the Ballista
 /// cluster `engine` names, with the same tables (its executors read the same warehouse files).
+/// The tables read exactly what `manifests` (one per source, in project order) name: the
+/// manifests compute read, or those a bundle recorded.
 pub async fn compute_session(
     project: &Project,
     wh: &Warehouse,
+    manifests: &[Option<SourceManifest>],
 ) -> Result<SessionContext, WarehouseError> {
+    let files = files_of(project, manifests);
     match &project.settings.engine {
-        crate::config::Engine::Local => session(project, wh).await,
+        crate::config::Engine::Local => {
+            register_tables(warehouse_context(wh)?, project, wh, &files).await
+        }
         #[cfg(feature = "ballista")]
         crate::config::Engine::Ballista(target) => {
             use ballista::prelude::SessionContextExt;
@@ -308,7 +339,7 @@ pub async fn compute_session(
             }
             .map_err(|e| df_err(&format!("ballista://{target}"), e))?;
             register_store(&ctx, wh)?;
-            with_tables(ctx, project, wh).await
+            register_tables(ctx, project, wh, &files).await
         }
         // Validation refuses a Ballista engine in a build without it.
         #[cfg(not(feature = "ballista"))]
@@ -319,13 +350,23 @@ pub async fn compute_session(
     }
 }
 
-/// Registers every declared table in `ctx`.
+/// Registers every declared table in `ctx`, over the files the manifests name now.
 async fn with_tables(
     ctx: SessionContext,
     project: &Project,
     wh: &Warehouse,
 ) -> Result<SessionContext, WarehouseError> {
     let files = current_files(project, wh).await?;
+    register_tables(ctx, project, wh, &files).await
+}
+
+/// Registers every declared table in `ctx` over `files`.
+async fn register_tables(
+    ctx: SessionContext,
+    project: &Project,
+    wh: &Warehouse,
+    files: &BTreeMap<String, TableFiles>,
+) -> Result<SessionContext, WarehouseError> {
     for table in project.tables.values() {
         match files.get(&table.name) {
             Some(f) if !f.superseded.is_empty() => {
@@ -377,4 +418,18 @@ fn register_empty(
     ctx.register_table(table.name.as_str(), Arc::new(mem))
         .map_err(|e| df_err(&table.name, e))?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn superseding_parts_name_their_table() {
+        assert_eq!(
+            super::declared_table(&super::part_name("spese", 3)),
+            "spese"
+        );
+        assert_eq!(super::declared_table("spese"), "spese");
+        assert_eq!(super::declared_table("__x"), "__x");
+        assert_eq!(super::declared_table("__x_y"), "__x_y");
+    }
 }
