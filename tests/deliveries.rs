@@ -667,6 +667,25 @@ mod sequences {
         dir
     }
 
+    /// Found by the property below: a file re-sent unchanged after another covering its month
+    /// is the newer delivery again.
+    #[test]
+    fn a_file_re_sent_unchanged_after_a_correction_supersedes_it_again() {
+        let extra = "    supersede: by_period\n    removed: drop\n    max_shrink: 100%\n";
+        let live = project_with(extra);
+        let p = live.path();
+        for (step, (k, v)) in [(1u8, 2u8), (4, 0), (1, 2)].into_iter().enumerate() {
+            put(p, &file(k), &content(k, v), step as u64);
+            let (code, t) = ingest(p);
+            assert_eq!(code, Some(0), "{t}");
+        }
+        // February is f1's week again: 7 × 210 + (1 + … + 7).
+        assert_eq!(
+            sum_by_month(p),
+            vec![vec!["2".to_string(), "7".to_string(), "1498".to_string()]]
+        );
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
         #[test]

@@ -522,6 +522,11 @@ fn apply(
             if let (Some(p), Some(etag)) = (d.published.as_mut(), etag) {
                 p.etag = Some(etag);
             }
+            // A file re-sent with the same content is still the latest sent: for supersede it is
+            // newer than a delivery modified in between, as reading the folder from scratch finds.
+            if modified.is_some() {
+                d.modified = modified;
+            }
             d.failure = None;
             if let Some(p) = &d.published {
                 tally.rows += p.rows;
