@@ -26,19 +26,10 @@ if ! python3 -c "import PIL" >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check Pillow
 fi
 if ! python3 -c "import duckdb, openpyxl" >/dev/null 2>&1; then
-  echo "== installing duckdb and openpyxl: tests/expected/walkthrough.py computes the walkthrough's figures with them"
+  echo "== installing duckdb and openpyxl: the reproduce tests read pinned Parquet files with DuckDB, the workbook tests read number formats back with openpyxl"
   python3 -m pip install --quiet --disable-pip-version-check duckdb openpyxl
 fi
 
-if ! python3 -c "import openpyxl" >/dev/null 2>&1; then
-  echo "== installing openpyxl: the workbook tests read number formats back with it"
-  python3 -m pip install --quiet --disable-pip-version-check openpyxl
-fi
-
-if ! python3 -c "import duckdb" >/dev/null 2>&1; then
-  echo "== installing duckdb: the reproduce tests read the bundles' pinned Parquet files with it"
-  python3 -m pip install --quiet --disable-pip-version-check duckdb
-fi
 
 # The Ballista test runs the bundled project on an in-process cluster: the suite is built with it.
 echo "== cargo test --features ballista"
