@@ -1,8 +1,9 @@
 //! The printed layout of a large dashboard, read back from the PDF with poppler's `pdfinfo` and
 //! `pdftotext` (independent of the printer): 40 provinces, a bar chart of all of them, a trend,
-//! and a status table of two indicators for all 40 (80 rows, several pages).
-//! - the summary ("In sintesi": 40 territories, then the largest changes) fits on the first page
-//!   with the header;
+//! and a status table of three indicators for all 40 (120 rows, several pages).
+//! - the summary ("In sintesi": 40 territories, six status columns as one indicator has no target
+//!   and one is partly confidential, then the largest changes) fits on the first page with the
+//!   header, no word of it overlapping another or leaving the page (`pdftotext -bbox`);
 //! - every chart's title (drawn in its SVG), all its labels and its notes are on one page;
 //! - every page of the status table starts with its header row, then a whole row (a row's first
 //!   line holds its period, `ott 2025`) or a group's title; all 80 rows are printed;
@@ -61,10 +62,12 @@ const NAMES: [&str; 40] = [
     "Isernia",
 ];
 
+const SETTINGS: &str = "name: Prefettura di prova\nlocale: it\nprivacy: { min_cell: 5 }\n";
+
 const PIPELINE: &str = r#"name: p
 tables:
   mensile:
-    columns: { mese: date, provincia: string, occupati: int, posti: int, accessi: int }
+    columns: { mese: date, provincia: string, occupati: int, posti: int, accessi: int, minori: int }
     required: [mese, provincia]
 sources:
   - { name: mensile, table: mensile, url: mensile.csv, format: csv }
@@ -89,6 +92,13 @@ const INDICATORS: &str = r#"indicators:
     sql: SELECT provincia AS territory, mese AS period, SUM(accessi) AS numerator FROM mensile GROUP BY 1, 2
     targets:
       - { value: 100 }
+  - id: minori
+    title: Minori stranieri non accompagnati presenti
+    kind: output
+    unit: count
+    grain: month
+    small_cells: suppress
+    sql: SELECT provincia AS territory, mese AS period, SUM(minori) AS numerator FROM mensile GROUP BY 1, 2
 "#;
 
 const DASHBOARD: &str = r#"id: quaranta
@@ -101,7 +111,7 @@ sections:
       - { type: trend, indicator: occupazione, territories: [P01, P02, P03], grain: month, title: Andamento mensile dell'occupazione }
   - title: Tabella di sintesi
     charts:
-      - { type: table, indicators: [occupazione, accessi], territories: { children_of: R }, period: "2025-10" }
+      - { type: table, indicators: [occupazione, accessi, minori], territories: { children_of: R }, period: "2025-10" }
 "#;
 
 fn territories() -> String {
@@ -113,13 +123,15 @@ fn territories() -> String {
 }
 
 fn monthly() -> String {
-    let mut s = String::from("mese,provincia,occupati,posti,accessi\n");
+    let mut s = String::from("mese,provincia,occupati,posti,accessi,minori\n");
     for m in 1..=10 {
         for i in 0..40 {
             let occupied = 70 + (i * 7 + m * 3) % 30;
             let accesses = 80 + (i * 13 + m * 5) % 40;
+            // Two provinces host fewer minors than privacy.min_cell: hidden, with a sibling.
+            let minors = if i == 2 || i == 6 { 3 } else { 20 + i };
             s.push_str(&format!(
-                "2025-{m:02}-01,P{:02},{occupied},100,{accesses}\n",
+                "2025-{m:02}-01,P{:02},{occupied},100,{accesses},{minors}\n",
                 i + 1
             ));
         }
@@ -174,11 +186,17 @@ fn page_of(pages: &[String], needle: &str) -> usize {
 /// The 40-province project, run and printed; `signed_off`: a bundle signed off first, so the
 /// page opens with what changed since that meeting.
 fn printed(signed_off: bool) -> Option<(tempfile::TempDir, Vec<String>)> {
+    let (dir, pages, _) = printed_pdf(signed_off)?;
+    Some((dir, pages))
+}
+
+fn printed_pdf(signed_off: bool) -> Option<(tempfile::TempDir, Vec<String>, std::path::PathBuf)> {
     chromium()?;
     if !poppler() {
         return None;
     }
     let dir = project(&[
+        ("osservatorio.yaml", SETTINGS.as_bytes()),
         ("pipelines/p.yaml", PIPELINE.as_bytes()),
         ("indicators/p.yaml", INDICATORS.as_bytes()),
         ("dashboards/quaranta.yaml", DASHBOARD.as_bytes()),
@@ -193,8 +211,67 @@ fn printed(signed_off: bool) -> Option<(tempfile::TempDir, Vec<String>)> {
     }
     let out = osservatorio(dir.path(), &["render", "--pdf"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let pages = pages(&dir.path().join("out/quaranta/quaranta.pdf"));
-    Some((dir, pages))
+    let pdf = dir.path().join("out/quaranta/quaranta.pdf");
+    let pages = pages(&pdf);
+    Some((dir, pages, pdf))
+}
+
+/// Every word on page `page` (1-based) of `pdf` with its box, and the page's width, as
+/// `pdftotext -bbox` gives them (points).
+fn words(pdf: &Path, page: usize) -> (f64, Vec<(String, [f64; 4])>) {
+    let p = page.to_string();
+    let o = Command::new("pdftotext")
+        .args(["-bbox", "-f", &p, "-l", &p])
+        .arg(pdf)
+        .arg("-")
+        .output()
+        .expect("pdftotext runs");
+    let html = String::from_utf8_lossy(&o.stdout).into_owned();
+    let attr = |tag: &str, name: &str| -> f64 {
+        let at = tag.find(&format!("{name}=\"")).expect("the attribute") + name.len() + 2;
+        tag[at..]
+            .split('"')
+            .next()
+            .and_then(|v| v.parse().ok())
+            .expect("a number")
+    };
+    let page_tag = html
+        .split("<page ")
+        .nth(1)
+        .expect("a page")
+        .split('>')
+        .next()
+        .unwrap_or("");
+    let width = attr(page_tag, "width");
+    let words = html
+        .split("<word ")
+        .skip(1)
+        .map(|w| {
+            let (tag, rest) = w.split_once('>').expect("a word");
+            let text = rest.split("</word>").next().unwrap_or("").to_string();
+            let b = ["xMin", "yMin", "xMax", "yMax"].map(|n| attr(tag, n));
+            (text, b)
+        })
+        .collect();
+    (width, words)
+}
+
+/// Words of `words` whose boxes overlap by more than a point both ways, or leave the page.
+fn crowded(width: f64, words: &[(String, [f64; 4])]) -> Vec<String> {
+    let mut bad = Vec::new();
+    for (i, (a, p)) in words.iter().enumerate() {
+        if p[0] < 0.0 || p[2] > width {
+            bad.push(format!("{a:?} leaves the page at x = {:.0}", p[2]));
+        }
+        for (b, q) in &words[i + 1..] {
+            let dx = p[2].min(q[2]) - p[0].max(q[0]);
+            let dy = p[3].min(q[3]) - p[1].max(q[1]);
+            if dx > 1.0 && dy > 1.0 {
+                bad.push(format!("{a:?} overlaps {b:?}"));
+            }
+        }
+    }
+    bad
 }
 
 /// The lines of a page that are not blank and not the page number at its foot.
@@ -205,11 +282,53 @@ fn lines(page: &str) -> Vec<&str> {
         .collect()
 }
 
+/// The rows of the status table, counted over the pages it spans, after checking that each of
+/// those pages starts with the header row, then a whole row or a group's title.
+fn table_rows(pages: &[String]) -> usize {
+    let table: Vec<usize> = (0..pages.len())
+        .filter(|&i| pages[i].contains("ott 2025") && pages[i].contains("Raggiungimento"))
+        .collect();
+    assert!(table.len() >= 2, "the table spans {table:?}");
+    let mut rows = 0;
+    for &i in &table {
+        let l = lines(&pages[i]);
+        let head = l
+            .iter()
+            .position(|l| l.contains("Indicatore") && l.contains("Raggiungimento"))
+            .unwrap_or_else(|| {
+                panic!(
+                    "page {} of the table has no header row: {}",
+                    i + 1,
+                    pages[i]
+                )
+            });
+        let body: Vec<&&str> = l[head + 1..]
+            .iter()
+            .skip_while(|l| {
+                l.split_whitespace()
+                    .all(|w| w == "realizzato" || w == "atteso")
+            })
+            .collect();
+        let starts = body.first().copied().copied().unwrap_or_default();
+        assert!(
+            starts.contains("ott 2025") || starts.starts_with("INDICATORI"),
+            "page {} continues a row: {starts:?}\n{}",
+            i + 1,
+            pages[i]
+        );
+        rows += body.iter().filter(|l| l.contains("ott 2025")).count();
+    }
+    rows
+}
+
 #[test]
 fn forty_territories_print_as_a_steering_group_reads_them() {
-    let Some((_dir, pages)) = printed(false) else {
+    let Some((_dir, pages, pdf)) = printed_pdf(false) else {
         return;
     };
+    let (width, first_words) = words(&pdf, 1);
+    let crowded = crowded(width, &first_words);
+    assert!(crowded.is_empty(), "the summary is crowded: {crowded:#?}");
     // The summary with the header, every territory and the largest changes: page 1.
     let first = &pages[0];
     for t in ["Quaranta province", "In sintesi", "Variazioni maggiori"] {
@@ -244,41 +363,11 @@ fn forty_territories_print_as_a_steering_group_reads_them() {
             pages[trend]
         );
     }
-    // The status table: the header on every page it spans, each page starting with a whole row.
-    let table: Vec<usize> = (0..pages.len())
-        .filter(|&i| pages[i].contains("ott 2025") && pages[i].contains("Raggiungimento"))
-        .collect();
-    assert!(table.len() >= 2, "the table spans {table:?}");
-    let mut rows = 0;
-    for &i in &table {
-        let l = lines(&pages[i]);
-        let head = l
-            .iter()
-            .position(|l| l.contains("Indicatore") && l.contains("Raggiungimento"))
-            .unwrap_or_else(|| {
-                panic!(
-                    "page {} of the table has no header row: {}",
-                    i + 1,
-                    pages[i]
-                )
-            });
-        let body: Vec<&&str> = l[head + 1..]
-            .iter()
-            .skip_while(|l| {
-                l.split_whitespace()
-                    .all(|w| w == "realizzato" || w == "atteso")
-            })
-            .collect();
-        let starts = body.first().copied().copied().unwrap_or_default();
-        assert!(
-            starts.contains("ott 2025") || starts.starts_with("INDICATORI"),
-            "page {} continues a row: {starts:?}\n{}",
-            i + 1,
-            pages[i]
-        );
-        rows += body.iter().filter(|l| l.contains("ott 2025")).count();
-    }
-    assert_eq!(rows, 80, "every row of the table is printed, once");
+    assert_eq!(
+        table_rows(&pages),
+        120,
+        "every row of the table is printed, once"
+    );
     // No page ends on a heading: the last line of a page is never a section's or chart's title.
     for (i, p) in pages.iter().enumerate() {
         let last = lines(p).last().copied().unwrap_or_default();
