@@ -7,6 +7,7 @@ pub mod audit;
 pub mod bundle;
 pub mod disclosure;
 pub mod ods;
+pub mod ods_style;
 pub mod opendata;
 pub mod reproduce;
 pub mod signing;

@@ -157,7 +157,8 @@ pub fn complete_bundle(
         let xlsx = staging.join(rel);
         let ods = xlsx.with_extension("ods");
         if !ods.exists() {
-            super::ods::from_xlsx(&xlsx, &ods).map_err(|e| io(&xlsx, e))?;
+            super::ods::from_xlsx(&xlsx, &ods, project.settings.locale)
+                .map_err(|e| io(&xlsx, e))?;
         }
     }
     let mut merged: BTreeMap<(String, String, String), Vec<String>> = BTreeMap::new();

@@ -160,3 +160,50 @@ pub fn chromium() -> Option<PathBuf> {
     }
     found
 }
+
+/// LibreOffice's `soffice`, or None where it is not installed. Where it should be present
+/// (`CI=true`: `.ci/run` installs it) its absence fails the test instead.
+pub fn soffice() -> Option<PathBuf> {
+    let found = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .flat_map(|d| ["soffice", "libreoffice"].map(|n| d.join(n)))
+        .find(|p| p.is_file());
+    if found.is_none() && std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!(
+            "LibreOffice is required in CI: .ci/run installs Debian's libreoffice-calc-nogui and libreoffice-writer-nogui"
+        );
+    }
+    found
+}
+
+/// Converts `file` with headless LibreOffice (`soffice --convert-to FILTER`) into `out`, in the
+/// C locale and with a profile of its own (tests convert in parallel, and a document's numbers
+/// must show in the document's language, not the machine's); returns the converted file.
+pub fn soffice_convert(soffice: &Path, file: &Path, filter: &str, out: &Path) -> PathBuf {
+    let profile = tempfile::tempdir().expect("a temporary folder");
+    let profile_url = format!("file://{}", profile.path().display());
+    let o = Command::new(soffice)
+        .arg(format!("-env:UserInstallation={profile_url}"))
+        .args([
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            filter,
+            "--outdir",
+        ])
+        .arg(out)
+        .arg(file)
+        .env("LC_ALL", "C.UTF-8")
+        .env("LANG", "C.UTF-8")
+        .output()
+        .expect("soffice runs");
+    let ext = filter.split(':').next().unwrap_or(filter);
+    let stem = file.file_stem().expect("a file name");
+    let converted = out.join(stem).with_extension(ext);
+    assert!(
+        o.status.success() && converted.is_file(),
+        "LibreOffice did not convert {} to {ext}: {}",
+        file.display(),
+        text(&o)
+    );
+    converted
+}
