@@ -8,7 +8,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
 use super::bundle::{
-    BundleError, BundleManifest, COMPUTED_FROM, DEFINITIONS_DIR, INPUTS_DIR, verify_files,
+    BundleError, BundleManifest, COMPUTED_FROM, DEFINITIONS_DIR, FileFailure, INPUTS_DIR, io,
+    verify_files,
 };
 use super::opendata::{SDMX_FILE, sdmx_record, structure_id};
 use super::{PublishedFigure, PublishedFigures};
@@ -226,7 +227,6 @@ fn compare(
     changed: &BTreeSet<String>,
     out: &mut Reproduction,
 ) -> Result<(), BundleError> {
-    let io = |p: &Path, e: &dyn std::fmt::Display| BundleError::Io(format!("{}: {e}", p.display()));
     let reason = |indicator: &str, file: &str| match why.get(indicator) {
         _ if changed.contains(file) => format!("the bundle's {file} was changed after sign-off"),
         Some(r) if !r.is_empty() => r.join("; "),
@@ -237,26 +237,29 @@ fn compare(
         None => "the indicator is not in the bundle's definitions".to_string(),
     };
     let mut seen: BTreeSet<(String, String, String)> = BTreeSet::new();
-    let files = super::bundle::files_below(bundle).map_err(|e| io(bundle, &e))?;
+    let files = super::bundle::files_below(bundle).map_err(|e| io(bundle, e))?;
     for rel in files
         .iter()
         .filter(|f| f.ends_with("/data.csv") && !f.starts_with(&format!("{INPUTS_DIR}/")))
     {
         let path = bundle.join(rel);
-        let mut r = csv::Reader::from_path(&path).map_err(|e| io(&path, &e))?;
+        let mut r = csv::Reader::from_path(&path).map_err(|e| io(&path, e))?;
         let header: Vec<String> = r
             .headers()
-            .map_err(|e| io(&path, &e))?
+            .map_err(|e| io(&path, e))?
             .iter()
             .map(str::to_string)
             .collect();
         let col = |name: &str| header.iter().position(|h| h == name);
         let (Some(ci), Some(ct), Some(cp)) = (col("indicator"), col("territory"), col("period"))
         else {
-            return Err(io(&path, &"no indicator, territory and period columns"));
+            return Err(io(
+                &path,
+                FileFailure::Malformed("no indicator, territory and period columns"),
+            ));
         };
         for rec in r.records() {
-            let rec = rec.map_err(|e| io(&path, &e))?;
+            let rec = rec.map_err(|e| io(&path, e))?;
             let get = |i: usize| rec.get(i).unwrap_or("").to_string();
             let key = (get(ci), get(ct), get(cp));
             if !seen.insert(key.clone()) {
@@ -297,9 +300,9 @@ fn compare(
         .collect();
     let path = bundle.join(SDMX_FILE);
     if path.exists() {
-        let mut r = csv::Reader::from_path(&path).map_err(|e| io(&path, &e))?;
+        let mut r = csv::Reader::from_path(&path).map_err(|e| io(&path, e))?;
         for rec in r.records() {
-            let rec = rec.map_err(|e| io(&path, &e))?;
+            let rec = rec.map_err(|e| io(&path, e))?;
             let get = |i: usize| rec.get(i).unwrap_or("").to_string();
             let key = (get(3), get(4), get(5));
             let (territory, period, differing) = match recomputed.get(&key) {
