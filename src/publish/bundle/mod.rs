@@ -78,9 +78,12 @@ pub enum BundleError {
     },
     #[error(
         "not signed off: the pages in {output} do not show the figures of {output}/indicators.parquet, so what they disclose cannot be audited: {}; render them again (`osservatorio render`)",
-        differ.join("; ")
+        differ.iter().map(ToString::to_string).collect::<Vec<_>>().join("; ")
     )]
-    NotAuditable { output: String, differ: Vec<String> },
+    NotAuditable {
+        output: String,
+        differ: Vec<super::Unaudited>,
+    },
     #[error(transparent)]
     Warehouse(#[from] crate::warehouse::WarehouseError),
     #[error(transparent)]
