@@ -60,8 +60,32 @@ pub enum BundleError {
         "{0} already signs off these pages: a published bundle is never changed; draw them again (`osservatorio render`) to sign off another"
     )]
     Exists(String),
-    #[error("{path}: not a published bundle ({message})")]
-    NotABundle { path: String, message: String },
+    #[error("{path}: not a published bundle ({manifest}: {source})", manifest = MANIFEST)]
+    NotABundle {
+        path: String,
+        #[source]
+        source: FileFailure,
+    },
+    #[error(
+        "{path}: not a published bundle ({dir}/{file}: {source}; a bundle signed off before osservatorio kept what its figures were computed from cannot be reproduced)",
+        dir = INPUTS_DIR,
+        file = COMPUTED_FROM
+    )]
+    InputsUnreadable {
+        path: String,
+        #[source]
+        source: FileFailure,
+    },
+    #[error(
+        "{path}: not a published bundle (its definitions in {dir}/{defs}/ do not load:\n{source})",
+        dir = INPUTS_DIR,
+        defs = DEFINITIONS_DIR
+    )]
+    DefinitionsUnloadable {
+        path: String,
+        #[source]
+        source: crate::config::ConfigErrors,
+    },
     #[error(
         "the data file {path} of source {source_name} that the indicators were computed from is no longer in the warehouse (a later ingest replaced it): run `osservatorio compute` and `osservatorio render` again, then publish"
     )]

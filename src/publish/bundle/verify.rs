@@ -5,7 +5,7 @@ use std::path::Path;
 
 use super::files::{files_below, sha256_file};
 use super::manifest::BundleManifest;
-use super::{BundleError, MANIFEST, io};
+use super::{BundleError, FileFailure, MANIFEST, io};
 use crate::publish::signing::{KnownKey, SIGNATURE, SignatureCheck};
 
 /// What `verify` found wrong with one file.
@@ -62,14 +62,14 @@ pub fn verify(bundle: &Path, keys: &[KnownKey]) -> Result<Verification, BundleEr
 
 /// Re-checks every file of a bundle against its manifest.
 pub fn verify_files(bundle: &Path) -> Result<(BundleManifest, Vec<Mismatch>), BundleError> {
-    let not_a_bundle = |message: String| BundleError::NotABundle {
+    let not_a_bundle = |source: FileFailure| BundleError::NotABundle {
         path: bundle.display().to_string(),
-        message,
+        source,
     };
-    let text = std::fs::read_to_string(bundle.join(MANIFEST))
-        .map_err(|e| not_a_bundle(format!("{MANIFEST}: {e}")))?;
+    let text =
+        std::fs::read_to_string(bundle.join(MANIFEST)).map_err(|e| not_a_bundle(e.into()))?;
     let manifest: BundleManifest =
-        serde_json::from_str(&text).map_err(|e| not_a_bundle(format!("{MANIFEST}: {e}")))?;
+        serde_json::from_str(&text).map_err(|e| not_a_bundle(e.into()))?;
     let mut problems = Vec::new();
     for f in &manifest.files {
         let path = bundle.join(&f.path);
