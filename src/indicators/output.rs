@@ -21,6 +21,8 @@ pub enum ColumnError {
     NotText(String),
     #[error("column {0} is not numeric")]
     NotNumeric(String),
+    #[error("{0} is not boolean")]
+    NotBoolean(String),
 }
 
 /// What failed in writing or reading a table file.
