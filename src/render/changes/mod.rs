@@ -8,10 +8,15 @@ use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 
 use super::{Ctx, format};
-use crate::config::{Dashboard, Indicator, Locale, Period};
+use crate::config::{Dashboard, Locale, Period};
 use crate::indicators::targets::Status;
 use crate::publish::PublishedFigure;
 use crate::publish::bundle::BundleManifest;
+
+mod sentence;
+mod words;
+
+pub(super) use words::period_words;
 
 /// The last signed-off bundle: what the steering group saw at its last meeting.
 pub struct LastMeeting {
@@ -80,115 +85,6 @@ fn seen_figures(dir: &Path, dashboard: &str) -> HashMap<(String, String, String)
     out
 }
 
-/// How sentences name an indicator and make words agree with it.
-struct Subject {
-    phrase: String,
-    feminine: bool,
-    plural: bool,
-}
-
-fn subject(ind: &Indicator, locale: Locale) -> Subject {
-    let given = ind.phrase.as_ref().and_then(|p| match locale {
-        Locale::It => p.it.clone(),
-        Locale::En => p.en.clone(),
-    });
-    match given {
-        Some(phrase) => Subject {
-            phrase,
-            feminine: ind.phrase.as_ref().is_some_and(|p| p.feminine),
-            plural: ind.phrase.as_ref().is_some_and(|p| p.plural),
-        },
-        // Without a phrase of its own, the indicator is named by its title, as a masculine noun.
-        None => Subject {
-            phrase: match locale {
-                Locale::It => format!("l'indicatore «{}»", locale.pick(&ind.title)),
-                Locale::En => format!("the indicator “{}”", locale.pick(&ind.title)),
-            },
-            feminine: false,
-            plural: false,
-        },
-    }
-}
-
-impl Subject {
-    /// The Italian past participle of `stem` agreeing with the subject (`salit` → salito/salita/saliti/salite).
-    fn participle(&self, stem: &str) -> String {
-        let end = match (self.feminine, self.plural) {
-            (false, false) => "o",
-            (true, false) => "a",
-            (false, true) => "i",
-            (true, true) => "e",
-        };
-        format!("{stem}{end}")
-    }
-
-    /// `è` or `sono`.
-    fn essere(&self) -> &'static str {
-        if self.plural { "sono" } else { "è" }
-    }
-
-    /// `ha` or `hanno`.
-    fn avere(&self) -> &'static str {
-        if self.plural { "hanno" } else { "ha" }
-    }
-}
-
-const MONTHS_IT: [&str; 12] = [
-    "gennaio",
-    "febbraio",
-    "marzo",
-    "aprile",
-    "maggio",
-    "giugno",
-    "luglio",
-    "agosto",
-    "settembre",
-    "ottobre",
-    "novembre",
-    "dicembre",
-];
-const MONTHS_EN: [&str; 12] = [
-    "January",
-    "February",
-    "March",
-    "April",
-    "May",
-    "June",
-    "July",
-    "August",
-    "September",
-    "October",
-    "November",
-    "December",
-];
-
-fn month_name(month: u32, locale: Locale) -> &'static str {
-    let i = (month as usize).saturating_sub(1) % 12;
-    match locale {
-        Locale::It => MONTHS_IT[i],
-        Locale::En => MONTHS_EN[i],
-    }
-}
-
-/// A day in words: `12 dicembre 2026`, `12 December 2026`.
-fn day_words(day: chrono::NaiveDate, locale: Locale) -> String {
-    use chrono::Datelike;
-    format!(
-        "{} {} {}",
-        day.day(),
-        month_name(day.month(), locale),
-        day.year()
-    )
-}
-
-/// A period in words: `ottobre 2026`, `T4 2026`, `2026`.
-pub(super) fn period_words(period: &str, locale: Locale) -> String {
-    match Period::parse(period) {
-        Some(Period::Month { year, month }) => format!("{} {year}", month_name(month, locale)),
-        _ => format::period(period, locale),
-    }
-}
-
 /// One change of a figure since the meeting, in the order sentences tell them.
 enum Change<'a> {
     /// A figure shown at the meeting with another value.
@@ -212,6 +108,9 @@ const MAX_SENTENCES: usize = 12;
 /// Territories named in one sentence about newly received data; the others are counted.
 const MAX_NEW_TERRITORIES: usize = 5;
 
+/// Newly received figures, by (indicator's place in the project, period's sort key, period).
+type Received<'a> = BTreeMap<(usize, String, String), Vec<&'a PublishedFigure>>;
+
 /// The sentences telling what moved on dashboard `d` since the last meeting, among the figures
 /// the page shows now.
 pub fn sentences(
@@ -221,95 +120,29 @@ pub fn sentences(
     meeting: &LastMeeting,
 ) -> Vec<String> {
     let locale = ctx.locale;
-    let seen = seen_figures(&meeting.dir, &d.id);
-    let changed_sources = changed_sources(ctx, &meeting.manifest);
-    let redefined: BTreeSet<&str> = meeting
-        .manifest
-        .indicators
-        .iter()
-        .filter(|e| {
-            ctx.project
-                .indicator(&e.id)
-                .is_some_and(|i| crate::indicators::definition_hash(i) != e.definition)
-        })
-        .map(|e| e.id.as_str())
-        .collect();
-    let mut changes = Vec::new();
-    // Newly received periods: (indicator, period) → territories with their value.
-    let mut received: BTreeMap<(usize, String, String), Vec<&PublishedFigure>> = BTreeMap::new();
-    let order: HashMap<&str, usize> = ctx
-        .project
-        .indicators
-        .iter()
-        .enumerate()
-        .map(|(i, x)| (x.id.as_str(), i))
-        .collect();
-    for f in shown.iter().copied() {
-        let Some(value) = f.value.filter(|_| !f.suppressed()) else {
-            continue;
-        };
-        let status = Status::parse(&f.status);
-        let key = (f.indicator.clone(), f.territory.clone(), f.period.clone());
-        match seen.get(&key) {
-            None => received
-                .entry((
-                    order
-                        .get(f.indicator.as_str())
-                        .copied()
-                        .unwrap_or(usize::MAX),
-                    sort_key(&f.period),
-                    f.period.clone(),
-                ))
-                .or_default()
-                .push(f),
-            Some(old) if old.suppressed => {}
-            Some(old) => {
-                let reached = status == Status::Achieved && old.status != "achieved";
-                let status_moved = !old.status.is_empty() && old.status != f.status;
-                let before = old.value.unwrap_or(f64::NAN);
-                let ind = ctx.project.indicator(&f.indicator);
-                let same_shown = ind.is_some_and(|i| {
-                    format::value(before, i.unit, locale) == format::value(value, i.unit, locale)
-                });
-                if old.value.is_some() && !same_shown {
-                    let reason = if redefined.contains(f.indicator.as_str()) {
-                        match locale {
-                            Locale::It => "definizione o obiettivo rivisti".to_string(),
-                            Locale::En => "definition or target revised".to_string(),
-                        }
-                    } else {
-                        revision_reason(ctx, f, &changed_sources, locale)
-                    };
-                    changes.push(Change::Revised {
-                        figure: f,
-                        before,
-                        reason,
-                        reached,
-                        status: status_moved.then_some(status),
-                    });
-                } else if status_moved {
-                    changes.push(Change::Status {
-                        figure: f,
-                        status,
-                        reached,
-                    });
-                }
-            }
-        }
-    }
+    let compared = Compared {
+        ctx,
+        seen: seen_figures(&meeting.dir, &d.id),
+        changed_sources: changed_sources(ctx, &meeting.manifest),
+        redefined: redefined(ctx, &meeting.manifest),
+    };
+    let (changes, received) = compared.changes(shown);
     let since = match locale {
         Locale::It => format!(
             "Rispetto alla riunione del {}",
-            day_words(meeting.day, locale)
+            words::day_words(meeting.day, locale)
         ),
-        Locale::En => format!("Since the meeting of {}", day_words(meeting.day, locale)),
+        Locale::En => format!(
+            "Since the meeting of {}",
+            words::day_words(meeting.day, locale)
+        ),
     };
     let mut out: Vec<String> = changes
         .iter()
-        .filter_map(|c| change_sentence(ctx, c, &since))
+        .filter_map(|c| sentence::change_sentence(ctx, c, &since))
         .collect();
     for ((_, _, period), figures) in &received {
-        if let Some(s) = received_sentence(ctx, period, figures) {
+        if let Some(s) = sentence::received_sentence(ctx, period, figures) {
             out.push(s);
         }
     }
@@ -324,6 +157,104 @@ pub fn sentences(
         });
     }
     out
+}
+
+/// The indicators whose definition is not the one the bundle's figures were computed with.
+fn redefined<'a>(ctx: &Ctx, manifest: &'a BundleManifest) -> BTreeSet<&'a str> {
+    manifest
+        .indicators
+        .iter()
+        .filter(|e| {
+            ctx.project
+                .indicator(&e.id)
+                .is_some_and(|i| crate::indicators::definition_hash(i) != e.definition)
+        })
+        .map(|e| e.id.as_str())
+        .collect()
+}
+
+/// The figures of the page now against those the bundle showed.
+struct Compared<'c, 'm> {
+    ctx: &'c Ctx<'c>,
+    seen: HashMap<(String, String, String), Seen>,
+    changed_sources: BTreeSet<String>,
+    redefined: BTreeSet<&'m str>,
+}
+
+impl Compared<'_, '_> {
+    /// The changes of figures shown at the meeting, and the figures it did not show.
+    fn changes<'f>(&self, shown: &[&'f PublishedFigure]) -> (Vec<Change<'f>>, Received<'f>) {
+        let mut changes = Vec::new();
+        let mut received = Received::new();
+        let order: HashMap<&str, usize> = self
+            .ctx
+            .project
+            .indicators
+            .iter()
+            .enumerate()
+            .map(|(i, x)| (x.id.as_str(), i))
+            .collect();
+        for f in shown.iter().copied() {
+            let Some(value) = f.value.filter(|_| !f.suppressed()) else {
+                continue;
+            };
+            let key = (f.indicator.clone(), f.territory.clone(), f.period.clone());
+            match self.seen.get(&key) {
+                None => received
+                    .entry((
+                        order
+                            .get(f.indicator.as_str())
+                            .copied()
+                            .unwrap_or(usize::MAX),
+                        sort_key(&f.period),
+                        f.period.clone(),
+                    ))
+                    .or_default()
+                    .push(f),
+                Some(old) if old.suppressed => {}
+                Some(old) => changes.extend(self.change(f, value, old)),
+            }
+        }
+        (changes, received)
+    }
+
+    /// How a figure shown at the meeting as `old` changed, if it did.
+    fn change<'f>(&self, f: &'f PublishedFigure, value: f64, old: &Seen) -> Option<Change<'f>> {
+        let locale = self.ctx.locale;
+        let status = Status::parse(&f.status);
+        let reached = status == Status::Achieved && old.status != "achieved";
+        let status_moved = !old.status.is_empty() && old.status != f.status;
+        let before = old.value.unwrap_or(f64::NAN);
+        let ind = self.ctx.project.indicator(&f.indicator);
+        let same_shown = ind.is_some_and(|i| {
+            format::value(before, i.unit, locale) == format::value(value, i.unit, locale)
+        });
+        if old.value.is_some() && !same_shown {
+            let reason = if self.redefined.contains(f.indicator.as_str()) {
+                match locale {
+                    Locale::It => "definizione o obiettivo rivisti".to_string(),
+                    Locale::En => "definition or target revised".to_string(),
+                }
+            } else {
+                revision_reason(self.ctx, f, &self.changed_sources, locale)
+            };
+            Some(Change::Revised {
+                figure: f,
+                before,
+                reason,
+                reached,
+                status: status_moved.then_some(status),
+            })
+        } else if status_moved {
+            Some(Change::Status {
+                figure: f,
+                status,
+                reached,
+            })
+        } else {
+            None
+        }
+    }
 }
 
 fn sort_key(period: &str) -> String {
@@ -378,158 +309,5 @@ fn revision_reason(
         (true, Locale::En) => "data revised".into(),
         (false, Locale::It) => format!("dati rettificati da {}", names.join(", ")),
         (false, Locale::En) => format!("data revised by {}", names.join(", ")),
-    }
-}
-
-fn change_sentence(ctx: &Ctx, c: &Change<'_>, since: &str) -> Option<String> {
-    let locale = ctx.locale;
-    let f = match c {
-        Change::Revised { figure, .. } | Change::Status { figure, .. } => *figure,
-    };
-    let ind = ctx.project.indicator(&f.indicator)?;
-    let who = subject(ind, locale);
-    let place = ctx.project.territories.name_of(&f.territory);
-    let when = period_words(&f.period, locale);
-    let shown = |x: f64| format::value(x, ind.unit, locale);
-    let target = f.target.map(shown);
-    let reached = |r: bool| match (r, &target, locale) {
-        (true, Some(t), Locale::It) => format!(" e {} raggiunto l'obiettivo del {t}", who.avere()),
-        (true, Some(t), Locale::En) => format!(" and reached its target of {t}"),
-        _ => String::new(),
-    };
-    let now_status = |s: Option<Status>, r: bool| match (s, r, locale) {
-        (Some(s), false, Locale::It) => format!(
-            "; ora {} «{}»",
-            if who.plural { "risultano" } else { "risulta" },
-            format::status(s, locale)
-        ),
-        (Some(s), false, Locale::En) => format!("; it is now “{}”", format::status(s, locale)),
-        _ => String::new(),
-    };
-    Some(match c {
-        Change::Revised {
-            before,
-            reason,
-            reached: r,
-            status,
-            ..
-        } => {
-            let value = f.value?;
-            let up = value > *before;
-            match locale {
-                Locale::It => format!(
-                    "{since}, {} di {place} {} {} dal {} al {} ({when}, {reason}){}{}.",
-                    who.phrase,
-                    who.essere(),
-                    who.participle(if up { "salit" } else { "sces" }),
-                    shown(*before),
-                    shown(value),
-                    reached(*r),
-                    now_status(*status, *r),
-                ),
-                Locale::En => format!(
-                    "{since}, {} for {place} {} from {} to {} ({when}, {reason}){}{}.",
-                    who.phrase,
-                    if up { "rose" } else { "fell" },
-                    shown(*before),
-                    shown(value),
-                    reached(*r),
-                    now_status(*status, *r),
-                ),
-            }
-        }
-        Change::Status {
-            status, reached: r, ..
-        } => match (locale, r) {
-            (Locale::It, true) => format!(
-                "{since}, {} di {place} ({when}) {} raggiunto l'obiettivo{}.",
-                who.phrase,
-                who.avere(),
-                target.map(|t| format!(" del {t}")).unwrap_or_default()
-            ),
-            (Locale::It, false) => format!(
-                "{since}, {} di {place} ({when}) {} {} a «{}».",
-                who.phrase,
-                who.essere(),
-                who.participle("passat"),
-                format::status(*status, locale)
-            ),
-            (Locale::En, true) => format!(
-                "{since}, {} for {place} ({when}) reached its target{}.",
-                who.phrase,
-                target.map(|t| format!(" of {t}")).unwrap_or_default()
-            ),
-            (Locale::En, false) => format!(
-                "{since}, {} for {place} ({when}) is now “{}”.",
-                who.phrase,
-                format::status(*status, locale)
-            ),
-        },
-    })
-}
-
-/// One sentence for the figures of an indicator and period received since the meeting.
-fn received_sentence(ctx: &Ctx, period: &str, figures: &[&PublishedFigure]) -> Option<String> {
-    let locale = ctx.locale;
-    let first = figures.first()?;
-    let ind = ctx.project.indicator(&first.indicator)?;
-    let who = subject(ind, locale);
-    let list: Vec<String> = figures
-        .iter()
-        .take(MAX_NEW_TERRITORIES)
-        .filter_map(|f| {
-            Some(format!(
-                "{} {}",
-                ctx.project.territories.name_of(&f.territory),
-                format::value(f.value?, ind.unit, locale)
-            ))
-        })
-        .collect();
-    let more = figures.len().saturating_sub(MAX_NEW_TERRITORIES);
-    let tail = match (more, locale) {
-        (0, _) => String::new(),
-        (n, Locale::It) => format!(" e altri {n} territori"),
-        (n, Locale::En) => format!(" and {n} more territories"),
-    };
-    let when = period_words(period, locale);
-    Some(match locale {
-        Locale::It => format!(
-            "Nuovi dati di {when} per {}: {}{tail}.",
-            who.phrase,
-            list.join(", ")
-        ),
-        Locale::En => format!(
-            "New data for {when} on {}: {}{tail}.",
-            who.phrase,
-            list.join(", ")
-        ),
-    })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn participles_agree_with_gender_and_number() {
-        let s = |feminine, plural| Subject {
-            phrase: String::new(),
-            feminine,
-            plural,
-        };
-        assert_eq!(s(false, false).participle("salit"), "salito");
-        assert_eq!(s(true, false).participle("salit"), "salita");
-        assert_eq!(s(false, true).participle("salit"), "saliti");
-        assert_eq!(s(true, true).participle("salit"), "salite");
-        assert_eq!(s(true, true).essere(), "sono");
-        assert_eq!(s(false, false).avere(), "ha");
-    }
-
-    #[test]
-    fn days_and_months_are_in_words() {
-        let d = chrono::NaiveDate::from_ymd_opt(2026, 12, 12).unwrap_or_default();
-        assert_eq!(day_words(d, Locale::It), "12 dicembre 2026");
-        assert_eq!(day_words(d, Locale::En), "12 December 2026");
-        assert_eq!(period_words("2026-10", Locale::It), "ottobre 2026");
     }
 }
