@@ -341,7 +341,7 @@ pub fn main() -> ExitCode {
     let code = match runtime.block_on(dispatch(cli.command)) {
         Ok(code) => ExitCode::from(code),
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_text(&e));
             ExitCode::from(FAILED)
         }
     };
@@ -1355,4 +1355,18 @@ fn territories(regions: &[String]) -> anyhow::Result<u8> {
     }
     w.flush()?;
     Ok(0)
+}
+
+/// An error and each of its causes that its message does not already tell: typed errors name
+/// their cause in their message and carry it as their source too, which `{:#}` would print twice.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }
