@@ -68,7 +68,7 @@ pub fn main() -> ExitCode {
             ExitCode::from(e.downcast_ref::<ExitStatus>().map_or(FAILED, |s| s.0))
         }
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_text(&e));
             ExitCode::from(FAILED)
         }
     };
@@ -77,6 +77,20 @@ pub fn main() -> ExitCode {
     // scheduler alive for as long as that export takes, and its files are named by no manifest.
     runtime.shutdown_background();
     code
+}
+
+/// An error and each of its causes that its message does not already tell: typed errors name
+/// their cause in their message and carry it as their source too, which `{:#}` would print twice.
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = e.to_string();
+    for cause in e.chain().skip(1) {
+        let cause = cause.to_string();
+        if !text.contains(&cause) {
+            text.push_str(": ");
+            text.push_str(&cause);
+        }
+    }
+    text
 }
 
 /// Runs one command; its exit status, or an error `main` maps to one.

@@ -20,6 +20,8 @@ pub enum OdsError {
     Write(#[from] std::io::Error),
     #[error("cannot write the spreadsheet: {0}")]
     Zip(#[from] zip::result::ZipError),
+    #[error("cannot write the spreadsheet: {0}")]
+    Save(#[source] Box<crate::indicators::IndicatorError>),
 }
 
 const MIMETYPE: &str = "application/vnd.oasis.opendocument.spreadsheet";
@@ -198,8 +200,7 @@ pub fn write(sheets: &[Sheet], locale: Locale, path: &Path) -> Result<(), OdsErr
         zip.write_all(text.as_bytes())?;
     }
     let bytes = zip.finish()?.into_inner();
-    crate::indicators::output::write_atomic(path, &bytes)
-        .map_err(|e| OdsError::Write(std::io::Error::other(e.to_string())))
+    crate::indicators::output::write_atomic(path, &bytes).map_err(|e| OdsError::Save(Box::new(e)))
 }
 
 /// Writes `ods` with every sheet and cell of the workbook `xlsx` (its values; the number formats

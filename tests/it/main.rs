@@ -12,6 +12,7 @@ mod deliveries;
 mod disclosure;
 mod doctor;
 mod end_to_end;
+mod error_causes;
 mod follow_up;
 mod history;
 mod hostile;
