@@ -36,20 +36,25 @@ pub struct ClusterError {
 /// The user's account of `e`, a query's failure on the cluster `engine`.
 pub fn explain(engine: &str, e: DataFusionError) -> ClusterError {
     let message = e.to_string();
-    let what = if let Some(reason) = unreachable(&message) {
-        format!(
+    let scheduler = engine.trim_start_matches("ballista://");
+    let what = match (
+        executor_address(&message, scheduler),
+        connect_reason(&message),
+    ) {
+        (Some(executor), reason) => format!(
+            "the executor at {executor} holding the query's results did not answer ({}): it has probably stopped; run again to compute on the executors still running",
+            reason.unwrap_or_else(|| "no connection".into())
+        ),
+        (None, Some(reason)) => format!(
             "the scheduler did not answer ({reason}): is it running at the address `engine:` names in osservatorio.yaml?"
-        )
-    } else if let Some((_, why)) = message.split_once(" failed: ") {
-        format!(
-            "the cluster failed the query's job: {}",
-            why.trim_end_matches('\n')
-        )
-    } else {
-        format!(
-            "the query did not complete: {}",
-            message.trim_start_matches("Execution error: ")
-        )
+        ),
+        (None, None) => match message.split_once(" failed: ") {
+            Some((_, why)) => format!("the cluster failed the query's job: {}", why.trim_end()),
+            None => format!(
+                "the query did not complete: {}",
+                message.trim_start_matches("Execution error: ")
+            ),
+        },
     };
     ClusterError {
         engine: engine.to_string(),
@@ -58,16 +63,37 @@ pub fn explain(engine: &str, e: DataFusionError) -> ClusterError {
     }
 }
 
-/// The reason in a failed connection's message (`message: "Connection refused"`), if it is one.
-fn unreachable(message: &str) -> Option<String> {
+/// The address of the executor a failed fetch of results names (Ballista says "scheduler or
+/// executor"; it is an executor when it is not the scheduler's address).
+fn executor_address(message: &str, scheduler: &str) -> Option<String> {
+    let (_, rest) = message.split_once("scheduler or executor at ")?;
+    let address = rest.split_once(": ").map_or(rest, |(a, _)| a);
+    let address = address
+        .trim_start_matches("http://")
+        .trim_start_matches("https://");
+    (address != scheduler).then(|| address.to_string())
+}
+
+/// Why a connection failed (`kind: ConnectionRefused` → "connection refused"), if it did.
+fn connect_reason(message: &str) -> Option<String> {
     if !message.contains("ConnectError") {
         return None;
     }
-    let reason = message
-        .split_once("message: \"")
-        .and_then(|(_, rest)| rest.split_once('"'))
-        .map_or("no connection", |(reason, _)| reason);
-    Some(reason.to_lowercase())
+    let Some((_, rest)) = message.split_once("kind: ") else {
+        return Some("no connection".into());
+    };
+    let kind: String = rest
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    let mut words = String::new();
+    for c in kind.chars() {
+        if c.is_ascii_uppercase() && !words.is_empty() {
+            words.push(' ');
+        }
+        words.push(c.to_ascii_lowercase());
+    }
+    Some(words)
 }
 
 /// A session whose plans run on the cluster at `target` (`HOST:PORT`, or `standalone` for a
@@ -144,6 +170,20 @@ mod tests {
         assert_eq!(
             told,
             "on the Ballista cluster ballista://s:50050: the cluster failed the query's job: executor lost"
+        );
+    }
+
+    /// What Ballista 55's client says when the executor holding a query's results is gone
+    /// (`fetch_partition` in ballista-core's distributed_query.rs).
+    #[test]
+    fn a_lost_executor_is_told_apart_from_the_scheduler() {
+        let e = DataFusionError::Execution(
+            "GrpcConnectionError(\"Error connecting to Ballista scheduler or executor at http://127.0.0.1:44891: tonic::transport::Error(Transport, ConnectError(ConnectError(\\\"tcp connect error\\\", 127.0.0.1:44891, Os { code: 111, kind: ConnectionRefused, message: \\\"Connection refused\\\" })))\")".into(),
+        );
+        let told = explain("ballista://127.0.0.1:50050", e).to_string();
+        assert!(
+            told.starts_with("on the Ballista cluster ballista://127.0.0.1:50050: the executor at 127.0.0.1:44891 holding the query's results did not answer (connection refused)"),
+            "{told}"
         );
     }
 }

@@ -202,18 +202,31 @@ impl Cluster {
         }
     }
 
-    /// The jobs the scheduler knows of: (status word, verbose status), oldest first as listed.
-    pub fn jobs(&self) -> Vec<(String, String)> {
-        let Some((200, body)) = get(self.port, "/api/jobs") else {
-            return Vec::new();
-        };
-        let jobs: Vec<serde_json::Value> = serde_json::from_str(&body).unwrap_or_default();
-        jobs.iter()
+    /// The jobs the scheduler knows of: id → (status word, verbose status).
+    pub fn jobs(&self) -> std::collections::BTreeMap<String, (String, String)> {
+        self.api("/api/jobs")
+            .iter()
             .map(|j| {
                 let field = |k: &str| j[k].as_str().unwrap_or_default().to_string();
-                (field("status"), field("job_status"))
+                (field("job_id"), (field("status"), field("job_status")))
             })
             .collect()
+    }
+
+    /// The ids of the executors the scheduler counts as registered.
+    pub fn executors(&self) -> Vec<String> {
+        self.api("/api/executors")
+            .iter()
+            .filter_map(|e| e["id"].as_str().map(str::to_string))
+            .collect()
+    }
+
+    /// A list the scheduler's REST API answers (empty when it does not answer).
+    fn api(&self, path: &str) -> Vec<serde_json::Value> {
+        match get(self.port, path) {
+            Some((200, body)) => serde_json::from_str(&body).unwrap_or_default(),
+            _ => Vec::new(),
+        }
     }
 
     /// Every process's log, for failure messages.
