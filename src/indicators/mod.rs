@@ -35,6 +35,8 @@ pub enum IndicatorError {
     #[error(transparent)]
     Warehouse(#[from] crate::warehouse::WarehouseError),
     #[error(transparent)]
+    Cluster(#[from] Box<crate::warehouse::cluster::ClusterError>),
+    #[error(transparent)]
     Clock(#[from] crate::clock::BadToday),
 }
 

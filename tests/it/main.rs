@@ -7,6 +7,7 @@ mod annex;
 mod architecture;
 mod audit;
 mod ballista;
+mod ballista_cluster;
 mod browser;
 mod deliveries;
 mod disclosure;
