@@ -12,7 +12,6 @@
 //! - unaccompanied minors, averaged over the months: 441 / 10 = 44,1;
 //! - days from request to taking in charge: 125 days over 10 cases a month: 12,5 gg.
 
-
 use std::path::Path;
 use std::process::Command;
 

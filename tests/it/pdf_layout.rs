@@ -12,7 +12,6 @@
 //! Chromium prints (`render --pdf`); without it, or without poppler, the test is skipped on a
 //! developer's machine and fails under `CI=true` (`.ci/run` installs both).
 
-
 use std::path::Path;
 use std::process::Command;
 

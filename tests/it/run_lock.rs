@@ -52,7 +52,16 @@ fn a_second_run_waits_for_the_first_and_they_never_overlap() {
             .expect("spawn")
     };
     let first = spawn();
-    std::thread::sleep(Duration::from_millis(700));
+    // The second starts once the first holds the project (its lock file is there).
+    let lock = p.join("warehouse/_lock.json");
+    let until = std::time::Instant::now() + Duration::from_secs(600);
+    while !lock.exists() {
+        assert!(
+            std::time::Instant::now() < until,
+            "the first run never took the lock"
+        );
+        std::thread::sleep(Duration::from_millis(5));
+    }
     let second = spawn();
     let first = first.wait_with_output().expect("first run");
     let second = second.wait_with_output().expect("second run");

@@ -1,7 +1,9 @@
 //! The scheduler as an office runs it: catch-up after downtime, runs on time, a clean stop on
 //! SIGTERM that lets the run in progress finish, and a ledger that says what ran.
 
+use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Stdio};
+use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
 use crate::common::{BIN, osservatorio, project, text};
@@ -46,6 +48,37 @@ fn ledger(p: &std::path::Path) -> Vec<serde_json::Value> {
     serde_json::from_slice(&out.stdout).expect("the ledger as JSON")
 }
 
+/// The scheduler's log lines as they come (a reader thread drains its stderr so it never blocks).
+fn log_lines(child: &mut Child) -> mpsc::Receiver<String> {
+    let stderr = child
+        .stderr
+        .take()
+        .expect("the scheduler's stderr is piped");
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    rx
+}
+
+/// Waits until the scheduler logs a line containing `needle`: the event the test orders on. The
+/// bound only keeps a broken scheduler from hanging the suite.
+fn wait_for_log(lines: &mpsc::Receiver<String>, needle: &str) {
+    let until = Instant::now() + Duration::from_secs(600);
+    loop {
+        let left = until.saturating_duration_since(Instant::now());
+        match lines.recv_timeout(left) {
+            Ok(line) if line.contains(needle) => return,
+            Ok(_) => continue,
+            Err(e) => panic!("the scheduler never logged '{needle}': {e}"),
+        }
+    }
+}
+
 fn wait_for(deadline: Duration, mut done: impl FnMut() -> bool) {
     let until = Instant::now() + deadline;
     while !done() {
@@ -63,8 +96,9 @@ fn a_missed_run_is_caught_up_once_and_sigterm_lets_the_run_finish() {
     ]);
     let p = dir.path();
     let mut scheduler = start_scheduler(p);
+    let lines = log_lines(&mut scheduler);
     // SIGTERM while the catch-up run is ingesting: the run finishes, then the scheduler stops.
-    std::thread::sleep(Duration::from_millis(1500));
+    wait_for_log(&lines, "catching up");
     sigterm(&scheduler);
     let status = scheduler.wait().expect("the scheduler stops");
     assert!(status.success(), "{status:?}");
@@ -86,7 +120,9 @@ fn a_missed_run_is_caught_up_once_and_sigterm_lets_the_run_finish() {
 
     // Started again, there is nothing to catch up.
     let mut scheduler = start_scheduler(p);
-    std::thread::sleep(Duration::from_millis(1500));
+    let lines = log_lines(&mut scheduler);
+    // Once it names its next run it has decided there is nothing to catch up.
+    wait_for_log(&lines, "next run");
     sigterm(&scheduler);
     assert!(scheduler.wait().expect("stops").success());
     assert_eq!(ledger(p).len(), 1, "no second catch-up");
@@ -147,20 +183,16 @@ fn a_run_that_outlasts_the_stop_timeout_is_abandoned_without_partial_output() {
     let mut scheduler = Command::new(BIN)
         .args(["schedule", "--stop-timeout", "1", "--project"])
         .arg(p)
-        .env("OSSERVATORIO_LOG", "warn")
+        .env("OSSERVATORIO_LOG", "info")
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .expect("start the scheduler");
-    std::thread::sleep(Duration::from_millis(1000));
-    let asked = Instant::now();
+    let lines = log_lines(&mut scheduler);
+    wait_for_log(&lines, "catching up");
     sigterm(&scheduler);
+    // It does not wait for the run: the ledger records the run abandoned, not finished.
     scheduler.wait().expect("the scheduler stops");
-    assert!(
-        asked.elapsed() < Duration::from_secs(5),
-        "it waited {:?}",
-        asked.elapsed()
-    );
     let runs = ledger(p);
     assert_eq!(runs.len(), 1, "{runs:?}");
     assert_eq!(runs[0]["abandoned"], true, "{}", runs[0]);
