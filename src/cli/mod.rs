@@ -111,6 +111,53 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             dry_run,
             stop_timeout,
         } => setup::schedule(&load(&p)?, dry_run, stop_timeout).await,
+        c @ (Command::Runs { .. }
+        | Command::Explain { .. }
+        | Command::History { .. }
+        | Command::Findings { .. }
+        | Command::Deliveries { .. }
+        | Command::Query { .. }) => inspect_command(c).await,
+        Command::Publish {
+            p,
+            by,
+            note,
+            run,
+            sign,
+        } => {
+            let (note, run, sign) = (note.as_deref(), run.as_deref(), sign.as_deref());
+            release::publish(&load(&p)?, &by, note, run, sign).await
+        }
+        Command::Verify {
+            bundle,
+            p,
+            public_key,
+        } => release::verify_command(&p, bundle, public_key),
+        Command::Reproduce { bundle, p } => release::reproduce(&load(&p)?, &bundle).await,
+        Command::Run {
+            p,
+            pipelines,
+            full,
+            accept,
+        } => jobs::run(&p, &pipelines, full, accept).await,
+        Command::Ingest {
+            p,
+            pipelines,
+            full,
+            accept,
+        } => jobs::ingest(&p, &pipelines, full, accept).await,
+        Command::Compute { p, indicators } => jobs::compute(&p, &indicators).await,
+        Command::Render {
+            p,
+            dashboards,
+            pdf,
+            annex,
+        } => jobs::render(&p, &dashboards, pdf, annex).await,
+    }
+}
+
+/// The commands that look without changing anything.
+async fn inspect_command(command: Command) -> anyhow::Result<u8> {
+    match command {
         Command::Runs {
             p,
             pipeline,
@@ -170,40 +217,6 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
                 }
             }
         }
-        Command::Publish {
-            p,
-            by,
-            note,
-            run,
-            sign,
-        } => {
-            let (note, run, sign) = (note.as_deref(), run.as_deref(), sign.as_deref());
-            release::publish(&load(&p)?, &by, note, run, sign).await
-        }
-        Command::Verify {
-            bundle,
-            p,
-            public_key,
-        } => release::verify_command(&p, bundle, public_key),
-        Command::Reproduce { bundle, p } => release::reproduce(&load(&p)?, &bundle).await,
-        Command::Run {
-            p,
-            pipelines,
-            full,
-            accept,
-        } => jobs::run(&p, &pipelines, full, accept).await,
-        Command::Ingest {
-            p,
-            pipelines,
-            full,
-            accept,
-        } => jobs::ingest(&p, &pipelines, full, accept).await,
-        Command::Compute { p, indicators } => jobs::compute(&p, &indicators).await,
-        Command::Render {
-            p,
-            dashboards,
-            pdf,
-            annex,
-        } => jobs::render(&p, &dashboards, pdf, annex).await,
+        _ => unreachable!("dispatch sends only the inspecting commands here"),
     }
 }
