@@ -65,48 +65,14 @@ type Grid = Vec<Vec<String>>;
 /// `url`, as given: relative to where the command runs, like a project's paths to its own folder).
 pub fn draft(path: &Path, names: &Names) -> Result<String, DraftError> {
     let shown = path.display().to_string();
-    let ext = path
-        .extension()
-        .map(|e| e.to_string_lossy().to_lowercase())
-        .unwrap_or_default();
-    let read = |source| DraftError::Io {
-        path: shown.clone(),
-        source,
-    };
-    let (format, rows, stored, fields, mut options) = match ext.as_str() {
-        "csv" | "txt" | "tsv" | "" => {
-            let bytes = std::fs::read(path).map_err(read)?;
-            let (text, encoding) = decode(&bytes);
-            let (delim, fields, delimiter) =
-                delimiter(&text).ok_or_else(|| DraftError::NoTable(shown.clone()))?;
-            let rows = records(&text, delim);
-            let stored = rows.iter().map(|r| vec![Stored::Text; r.len()]).collect();
-            ("csv", rows, stored, fields, vec![encoding, delimiter])
-        }
-        "xlsx" | "xlsm" | "xls" | "ods" => {
-            let (rows, stored, sheet) = workbook(path).map_err(|e| DraftError::Workbook {
-                path: shown.clone(),
-                message: e,
-            })?;
-            let fields = widest_common(&rows).ok_or_else(|| DraftError::NoTable(shown.clone()))?;
-            let format = if ext == "ods" { "ods" } else { "xlsx" };
-            (format, rows, stored, fields, vec![sheet])
-        }
-        _ => return Err(DraftError::Unsupported(shown)),
-    };
+    let Export {
+        format,
+        rows,
+        stored,
+        fields,
+        mut options,
+    } = read_export(path, &shown)?;
     let h = header_row(&rows, fields).ok_or_else(|| DraftError::NoTable(shown.clone()))?;
-    let header_choice = Choice {
-        evidence: if h == 0 {
-            format!("row 1 is the first with {fields} named fields")
-        } else {
-            format!(
-                "rows 1-{h} hold fewer fields or empty ones (a title above the table); row {} is the first with {fields} named fields",
-                h + 1
-            )
-        },
-        yaml: format!("header_row: {}", h + 1),
-    };
-    let headers = &rows[h];
     let (mut data, mut data_stored): (Vec<&Vec<String>>, Vec<&Vec<Stored>>) = rows[h + 1..]
         .iter()
         .zip(&stored[h + 1..])
@@ -118,7 +84,105 @@ pub fn draft(path: &Path, names: &Names) -> Result<String, DraftError> {
         data.pop();
         data_stored.pop();
     }
-    let columns: Vec<Column> = headers
+    let columns = columns_of(&rows[h], &data, &data_stored);
+    options.push(header_choice(h, fields));
+    // One decimal convention and one date format for the whole export.
+    options.extend(
+        [
+            decimal_choice(&columns),
+            date_format_choice(&columns),
+            skip_totals_choice(&totals),
+        ]
+        .into_iter()
+        .flatten(),
+    );
+    let table = names
+        .table
+        .clone()
+        .unwrap_or_else(|| stem(path).replace('-', "_"));
+    let source = names.source.clone().unwrap_or_else(|| stem(path));
+    let drafted = Drafted {
+        shown: &shown,
+        path,
+        format,
+        data_rows: data.len(),
+        table: &table,
+        source: &source,
+        columns: &columns,
+        options: &options,
+    };
+    Ok(drafted.pipeline_yaml())
+}
+
+/// An export read as rows of text: its format, each cell as stored, the widest common row
+/// and the choices reading it took (encoding and delimiter, or sheet).
+struct Export {
+    format: &'static str,
+    rows: Vec<Vec<String>>,
+    stored: Vec<Vec<Stored>>,
+    fields: usize,
+    options: Vec<Choice>,
+}
+
+fn read_export(path: &Path, shown: &str) -> Result<Export, DraftError> {
+    let ext = path
+        .extension()
+        .map(|e| e.to_string_lossy().to_lowercase())
+        .unwrap_or_default();
+    let no_table = || DraftError::NoTable(shown.to_string());
+    match ext.as_str() {
+        "csv" | "txt" | "tsv" | "" => {
+            let bytes = std::fs::read(path).map_err(|source| DraftError::Io {
+                path: shown.to_string(),
+                source,
+            })?;
+            let (text, encoding) = decode(&bytes);
+            let (delim, fields, delimiter) = delimiter(&text).ok_or_else(no_table)?;
+            let rows = records(&text, delim);
+            let stored = rows.iter().map(|r| vec![Stored::Text; r.len()]).collect();
+            Ok(Export {
+                format: "csv",
+                rows,
+                stored,
+                fields,
+                options: vec![encoding, delimiter],
+            })
+        }
+        "xlsx" | "xlsm" | "xls" | "ods" => {
+            let (rows, stored, sheet) = workbook(path).map_err(|e| DraftError::Workbook {
+                path: shown.to_string(),
+                message: e,
+            })?;
+            let fields = widest_common(&rows).ok_or_else(no_table)?;
+            Ok(Export {
+                format: if ext == "ods" { "ods" } else { "xlsx" },
+                rows,
+                stored,
+                fields,
+                options: vec![sheet],
+            })
+        }
+        _ => Err(DraftError::Unsupported(shown.to_string())),
+    }
+}
+
+fn header_choice(h: usize, fields: usize) -> Choice {
+    Choice {
+        evidence: if h == 0 {
+            format!("row 1 is the first with {fields} named fields")
+        } else {
+            format!(
+                "rows 1-{h} hold fewer fields or empty ones (a title above the table); row {} is the first with {fields} named fields",
+                h + 1
+            )
+        },
+        yaml: format!("header_row: {}", h + 1),
+    }
+}
+
+/// Each header's column, typed from its non-empty values and how they were stored.
+fn columns_of(headers: &[String], data: &[&Vec<String>], stored: &[&Vec<Stored>]) -> Vec<Column> {
+    headers
         .iter()
         .enumerate()
         .map(|(i, hd)| {
@@ -127,9 +191,9 @@ pub fn draft(path: &Path, names: &Names) -> Result<String, DraftError> {
                 .filter_map(|r| r.get(i).map(String::as_str))
                 .filter(|v| !v.is_empty())
                 .collect();
-            let kinds: Vec<Stored> = data_stored
+            let kinds: Vec<Stored> = stored
                 .iter()
-                .zip(&data)
+                .zip(data)
                 .filter_map(|(k, r)| match r.get(i) {
                     Some(v) if !v.is_empty() => k.get(i).copied(),
                     _ => None,
@@ -137,22 +201,25 @@ pub fn draft(path: &Path, names: &Names) -> Result<String, DraftError> {
                 .collect();
             column(hd, &values, &kinds)
         })
-        .collect();
+        .collect()
+}
 
-    // One decimal convention and one date format for the whole export.
+/// The decimal convention the columns show, or the question they leave.
+fn decimal_choice(columns: &[Column]) -> Option<Choice> {
     let decided: Vec<Decimal> = columns.iter().filter_map(|c| c.decimal).collect();
     let ambiguous: Vec<&str> = columns
         .iter()
         .filter_map(|c| c.ambiguous.as_deref())
         .collect();
-    let decimal = if decided.contains(&Decimal::Comma) && decided.contains(&Decimal::Point) {
-        Some(Choice {
+    if decided.contains(&Decimal::Comma) && decided.contains(&Decimal::Point) {
+        return Some(Choice {
             evidence:
                 "QUESTION: some columns read with a decimal comma and others with a decimal point"
                     .into(),
             yaml: "decimal: \"? comma or point: write , or .\"".into(),
-        })
-    } else if let Some(&d) = decided.first() {
+        });
+    }
+    if let Some(&d) = decided.first() {
         let (sym, word) = match d {
             Decimal::Comma => (",", "comma"),
             Decimal::Point => (".", "point"),
@@ -162,28 +229,29 @@ pub fn draft(path: &Path, names: &Names) -> Result<String, DraftError> {
             .filter(|c| c.decimal == Some(d))
             .map(|c| c.header.as_str())
             .collect();
-        Some(Choice {
+        return Some(Choice {
             evidence: format!(
                 "a decimal {word}: the values of {} read only that way",
                 by.join(", ")
             ),
             yaml: format!("decimal: \"{sym}\""),
-        })
-    } else if !ambiguous.is_empty() {
-        Some(Choice {
-            evidence: format!(
-                "QUESTION: {}; is 1.234 one thousand two hundred and thirty-four (then write decimal: \",\") or one point two three four (decimal: \".\")? check refuses the source until this is answered",
-                ambiguous.join("; ")
-            ),
-            yaml: "decimal: \"? is 1.234 a thousand or one point two: write , or .\"".into(),
-        })
-    } else {
-        None
-    };
+        });
+    }
+    (!ambiguous.is_empty()).then(|| Choice {
+        evidence: format!(
+            "QUESTION: {}; is 1.234 one thousand two hundred and thirty-four (then write decimal: \",\") or one point two three four (decimal: \".\")? check refuses the source until this is answered",
+            ambiguous.join("; ")
+        ),
+        yaml: "decimal: \"? is 1.234 a thousand or one point two: write , or .\"".into(),
+    })
+}
+
+/// The one date format of the date columns, or the question when they differ.
+fn date_format_choice(columns: &[Column]) -> Option<Choice> {
     let mut formats: Vec<&str> = columns.iter().filter_map(|c| c.date_format).collect();
     formats.sort();
     formats.dedup();
-    let date_format = match formats.as_slice() {
+    match formats.as_slice() {
         [] => None,
         [f] => Some(Choice {
             evidence: format!("every date column is written {f}"),
@@ -197,8 +265,11 @@ pub fn draft(path: &Path, names: &Names) -> Result<String, DraftError> {
             ),
             yaml: "date_format: \"? one format for every date column\"".into(),
         }),
-    };
-    let skip_totals = (!totals.is_empty()).then(|| Choice {
+    }
+}
+
+fn skip_totals_choice(totals: &[usize]) -> Option<Choice> {
+    (!totals.is_empty()).then(|| Choice {
         evidence: format!(
             "row {} starts with a total: left out of the data (skip_totals is on unless set to false)",
             totals
@@ -208,28 +279,13 @@ pub fn draft(path: &Path, names: &Names) -> Result<String, DraftError> {
                 .join(", ")
         ),
         yaml: "skip_totals: true".into(),
-    });
+    })
+}
 
-    let table = names
-        .table
-        .clone()
-        .unwrap_or_else(|| stem(path).replace('-', "_"));
-    let source = names.source.clone().unwrap_or_else(|| stem(path));
-    let mut out = String::new();
-    let w = &mut out;
-    let _ = writeln!(
-        w,
-        "# yaml-language-server: $schema=../.schema/pipeline.schema.json"
-    );
-    let _ = writeln!(
-        w,
-        "# Drafted by osservatorio draft from {shown} ({} data rows). Each choice has its evidence above it;\n# answer every QUESTION (check refuses the file until then) and check the column names and types.",
-        data.len()
-    );
-    let _ = writeln!(w, "name: {}", scalar(&source));
-    let _ = writeln!(w, "tables:\n  {}:\n    columns:", scalar(&table));
+/// Column names made unique by a suffix (`importo`, `importo_2`).
+fn unique_names(columns: &[Column]) -> Vec<String> {
     let mut used: Vec<String> = Vec::new();
-    let names_of: Vec<String> = columns
+    columns
         .iter()
         .map(|c| {
             let mut n = c.name.clone();
@@ -241,47 +297,73 @@ pub fn draft(path: &Path, names: &Names) -> Result<String, DraftError> {
             used.push(n.clone());
             n
         })
-        .collect();
-    for (c, n) in columns.iter().zip(&names_of) {
-        let _ = writeln!(w, "      # {}: {}", c.header, c.evidence);
-        let _ = writeln!(w, "      {n}: {}", c.ty);
-    }
-    let _ = writeln!(w, "sources:");
-    let _ = writeln!(w, "  - name: {}", scalar(&source));
-    let _ = writeln!(w, "    table: {}", scalar(&table));
-    let _ = writeln!(w, "    url: {}", scalar(&path.to_string_lossy()));
-    let _ = writeln!(w, "    format: {format}");
-    let _ = writeln!(w, "    options:");
-    options.push(header_choice);
-    options.extend([decimal, date_format, skip_totals].into_iter().flatten());
-    for ch in options {
-        let _ = writeln!(w, "      # {}", ch.evidence);
-        let _ = writeln!(w, "      {}", ch.yaml);
-    }
-    let _ = writeln!(w, "    columns:");
-    for (c, n) in columns.iter().zip(&names_of) {
-        if c.pad_question {
-            let _ = writeln!(
-                w,
-                "      {n}: {{ header: {}, pad: \"? the code's width in digits\" }}",
-                scalar(&c.header)
-            );
-            continue;
+        .collect()
+}
+
+/// What a draft decided, to be written as a pipeline file.
+struct Drafted<'a> {
+    shown: &'a str,
+    path: &'a Path,
+    format: &'a str,
+    data_rows: usize,
+    table: &'a str,
+    source: &'a str,
+    columns: &'a [Column],
+    options: &'a [Choice],
+}
+
+impl Drafted<'_> {
+    /// The pipeline file: the table and its source, each choice with its evidence above it.
+    fn pipeline_yaml(&self) -> String {
+        let names_of = unique_names(self.columns);
+        let mut out = String::new();
+        let w = &mut out;
+        let _ = writeln!(
+            w,
+            "# yaml-language-server: $schema=../.schema/pipeline.schema.json"
+        );
+        let _ = writeln!(
+            w,
+            "# Drafted by osservatorio draft from {} ({} data rows). Each choice has its evidence above it;\n# answer every QUESTION (check refuses the file until then) and check the column names and types.",
+            self.shown, self.data_rows
+        );
+        let _ = writeln!(w, "name: {}", scalar(self.source));
+        let _ = writeln!(w, "tables:\n  {}:\n    columns:", scalar(self.table));
+        for (c, n) in self.columns.iter().zip(&names_of) {
+            let _ = writeln!(w, "      # {}: {}", c.header, c.evidence);
+            let _ = writeln!(w, "      {n}: {}", c.ty);
         }
-        match c.pad {
-            Some(p) => {
-                let _ = writeln!(
-                    w,
-                    "      {n}: {{ header: {}, pad: {p} }}",
-                    scalar(&c.header)
-                );
-            }
-            None => {
-                let _ = writeln!(w, "      {n}: {}", scalar(&c.header));
-            }
+        let _ = writeln!(w, "sources:");
+        let _ = writeln!(w, "  - name: {}", scalar(self.source));
+        let _ = writeln!(w, "    table: {}", scalar(self.table));
+        let _ = writeln!(w, "    url: {}", scalar(&self.path.to_string_lossy()));
+        let _ = writeln!(w, "    format: {}", self.format);
+        let _ = writeln!(w, "    options:");
+        for ch in self.options {
+            let _ = writeln!(w, "      # {}", ch.evidence);
+            let _ = writeln!(w, "      {}", ch.yaml);
         }
+        let _ = writeln!(w, "    columns:");
+        for (c, n) in self.columns.iter().zip(&names_of) {
+            let _ = writeln!(w, "      {}", column_mapping(c, n));
+        }
+        out
     }
-    Ok(out)
+}
+
+/// A column's line under the source's `columns`: its header, with `pad` when its codes lost
+/// their leading zeros (a question when their width is unknown).
+fn column_mapping(c: &Column, name: &str) -> String {
+    if c.pad_question {
+        return format!(
+            "{name}: {{ header: {}, pad: \"? the code's width in digits\" }}",
+            scalar(&c.header)
+        );
+    }
+    match c.pad {
+        Some(p) => format!("{name}: {{ header: {}, pad: {p} }}", scalar(&c.header)),
+        None => format!("{name}: {}", scalar(&c.header)),
+    }
 }
 
 #[cfg(test)]
