@@ -138,6 +138,7 @@ def machine(binary):
     import duckdb
     import polars
     version = subprocess.run([binary, "--version"], capture_output=True, text=True).stdout.strip()
+    version += f" ({os.path.basename(binary)})"
     return (f"{cpu}, {os.cpu_count()} cores, {mem / 1024 / 1024:.0f} GB; {version}, DuckDB {duckdb.__version__}, "
             f"Polars {polars.__version__} (POLARS_MAX_THREADS={THREADS})")
 
