@@ -75,6 +75,18 @@ struct Pulled {
     blocks: std::collections::VecDeque<(u64, Vec<u8>)>,
     /// Line breaks in the blocks already dropped.
     newlines_dropped: u64,
+    /// How far into the front block line breaks are counted, and how many there are before that:
+    /// records end in order, so each count resumes where the last one stopped (counting from the
+    /// block's start for every record made reading a small export quadratic in its block size).
+    front_counted: (usize, u64),
+    /// Bytes counted for line breaks so far.
+    #[cfg(test)]
+    counted: u64,
+}
+
+/// Line breaks in `bytes`.
+fn breaks(bytes: &[u8]) -> u64 {
+    memchr::memchr_iter(b'\n', bytes).count() as u64
 }
 
 impl Pulled {
@@ -85,14 +97,31 @@ impl Pulled {
             if at + block.len() as u64 >= end {
                 break;
             }
-            self.newlines_dropped += memchr::memchr_iter(b'\n', block).count() as u64;
+            let (from, before) = self.front_counted;
+            #[cfg(test)]
+            {
+                self.counted += (block.len() - from) as u64;
+            }
+            self.newlines_dropped += before + breaks(&block[from..]);
+            self.front_counted = (0, 0);
             self.blocks.pop_front();
         }
         let mut count = self.newlines_dropped;
         let mut last = None;
         if let Some((at, block)) = self.blocks.front() {
             let upto = (end.saturating_sub(*at) as usize).min(block.len());
-            count += memchr::memchr_iter(b'\n', &block[..upto]).count() as u64;
+            let (mut from, mut before) = self.front_counted;
+            if upto < from {
+                // An end before the last one: counted again from the block's start.
+                (from, before) = (0, 0);
+            }
+            #[cfg(test)]
+            {
+                self.counted += (upto - from) as u64;
+            }
+            before += breaks(&block[from..upto]);
+            self.front_counted = (upto, before);
+            count += before;
             last = upto.checked_sub(1).map(|i| block[i]);
         }
         (count, last)
@@ -1001,6 +1030,56 @@ fn arrow_cells(a: &dyn Array) -> Vec<Cell> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// `text` handed over in blocks cut at `cuts`, as the CSV reader pulls it.
+    fn pulled(text: &[u8], cuts: &[usize]) -> Pulled {
+        let mut cuts: Vec<usize> = cuts.iter().map(|&c| c.min(text.len())).collect();
+        cuts.extend([0, text.len()]);
+        cuts.sort_unstable();
+        cuts.dedup();
+        let mut p = Pulled::default();
+        for w in cuts.windows(2) {
+            p.blocks.push_back((w[0] as u64, text[w[0]..w[1]].to_vec()));
+        }
+        p
+    }
+
+    proptest! {
+        #[test]
+        fn line_breaks_before_each_record_end_are_counted_as_a_plain_count_finds_them(
+            text in proptest::collection::vec(prop_oneof![Just(b'\n'), Just(b'x'), Just(b';')], 1..300),
+            cuts in proptest::collection::vec(0usize..300, 0..8),
+            ends in proptest::collection::vec(0usize..300, 1..20),
+        ) {
+            let mut p = pulled(&text, &cuts);
+            let mut ends: Vec<usize> = ends.into_iter().map(|e| e.min(text.len())).collect();
+            // A record's end never comes before the previous one's.
+            ends.sort_unstable();
+            for end in ends {
+                let expected = breaks(&text[..end]);
+                let last = end.checked_sub(1).map(|i| text[i]);
+                prop_assert_eq!(p.newlines_before(end as u64), (expected, last));
+            }
+        }
+    }
+
+    #[test]
+    fn numbering_records_counts_each_byte_once_not_once_a_record() {
+        // 8 KiB blocks of 4-byte lines, as the CSV reader pulls a small export: 2,048 records a block.
+        let text = b"a;b\n".repeat(16 << 10);
+        let cuts: Vec<usize> = (1..8).map(|k| k * (8 << 10)).collect();
+        let mut p = pulled(&text, &cuts);
+        for (i, end) in (4..=text.len()).step_by(4).enumerate() {
+            assert_eq!(p.newlines_before(end as u64).0, i as u64 + 1);
+        }
+        assert!(
+            p.counted <= 2 * text.len() as u64,
+            "{} bytes counted for a {}-byte file",
+            p.counted,
+            text.len()
+        );
+    }
 
     fn csv_lines(text: &str) -> Vec<(u64, String)> {
         let dir = tempfile::tempdir().expect("tmp");
