@@ -2,9 +2,10 @@
 
 use chrono::Datelike;
 
-use super::raw::{PipelineFile, SourceFile};
+use super::raw::{CheckFile, OutlierFile, PipelineFile, SourceFile, TableFile};
 use super::{
-    Check, Column, ColumnType, FileCtx, OutlierRule, Pipeline, Severity, Table, Validation,
+    Check, Column, ColumnType, ConfigErrors, FileCtx, OutlierRule, Pipeline, Severity, Table,
+    Validation,
 };
 
 /// A source waiting for every table to be declared: its YAML, file, key and pipeline.
@@ -75,106 +76,28 @@ impl Validation {
             if let Some(why) = super::names::sql_name_problem("table", &name) {
                 ctx.err(errs, &key, why);
             }
-            let mut columns = Vec::new();
-            for (c, ty) in &t.columns {
-                if !is_identifier(c) || c.starts_with('_') {
-                    ctx.err(
+            let columns = check_columns(&name, &t, &ctx, &key, errs);
+            let checks = t
+                .checks
+                .into_iter()
+                .enumerate()
+                .map(|(i, c)| check_rule(c, &ctx, &format!("{key}.checks[{i}]"), errs))
+                .collect();
+            let outliers = t
+                .outliers
+                .into_iter()
+                .enumerate()
+                .map(|(i, o)| {
+                    check_outliers(
+                        o,
+                        &name,
+                        &columns,
+                        &ctx,
+                        &format!("{key}.outliers[{i}]"),
                         errs,
-                        &format!("{key}.columns.{c}"),
-                        "a column name is lower-case letters, digits and _, starting with a letter",
-                    );
-                }
-                match ColumnType::parse(ty) {
-                Some(ty) => columns.push(Column { name: c.clone(), ty, required: t.required.contains(c) }),
-                None => ctx.err(errs, &format!("{key}.columns.{c}"), format!("'{ty}' is not a column type; use string, int, float, bool, date or timestamp")),
-            }
-            }
-            for (i, r) in t.required.iter().enumerate() {
-                if !t.columns.contains_key(r) {
-                    ctx.err(
-                        errs,
-                        &format!("{key}.required[{i}]"),
-                        format!("'{r}' is not a column of table '{name}'"),
-                    );
-                }
-            }
-            let mut checks = Vec::new();
-            for (i, c) in t.checks.into_iter().enumerate() {
-                let severity = match c.severity.as_deref() {
-                    None | Some("warning") => Severity::Warning,
-                    Some("error") => Severity::Error,
-                    Some(s) => {
-                        ctx.err(
-                            errs,
-                            &format!("{key}.checks[{i}].severity"),
-                            format!("'{s}' is not a severity; use warning or error"),
-                        );
-                        Severity::Warning
-                    }
-                };
-                if c.rule.trim().is_empty() {
-                    ctx.err(
-                        errs,
-                        &format!("{key}.checks[{i}].rule"),
-                        "a check needs a SQL condition, e.g. \"presenti <= posti\"",
-                    );
-                }
-                let check_key = format!("{key}.checks[{i}].rule");
-                checks.push(Check {
-                    name: c.name,
-                    rule: c.rule,
-                    severity,
-                    line: ctx.index.line_of(&check_key),
-                    key: check_key,
-                });
-            }
-            let mut outliers = Vec::new();
-            for (i, o) in t.outliers.into_iter().enumerate() {
-                let okey = format!("{key}.outliers[{i}]");
-                let numeric = |c: &str| {
-                    columns.iter().any(|x: &Column| {
-                        x.name == c && matches!(x.ty, ColumnType::Int | ColumnType::Float)
-                    })
-                };
-                if o.columns.is_empty() {
-                    ctx.err(
-                        errs,
-                        &format!("{okey}.columns"),
-                        "name the numeric columns to watch, e.g. [presenti]",
-                    );
-                }
-                for (j, c) in o.columns.iter().enumerate() {
-                    if !numeric(c) {
-                        ctx.err(
-                            errs,
-                            &format!("{okey}.columns[{j}]"),
-                            format!("'{c}' is not an int or float column of table '{name}'"),
-                        );
-                    }
-                }
-                if let Some(b) = &o.by
-                    && !columns.iter().any(|x| &x.name == b)
-                {
-                    ctx.err(
-                        errs,
-                        &format!("{okey}.by"),
-                        format!("'{b}' is not a column of table '{name}'"),
-                    );
-                }
-                let threshold = o.threshold.unwrap_or(3.5);
-                if !(threshold > 0.0 && threshold <= 100.0) {
-                    ctx.err(
-                    errs,
-                    &format!("{okey}.threshold"),
-                    "a robust z-score threshold is a number above 0 and at most 100 (3.5 is usual)",
-                );
-                }
-                outliers.push(OutlierRule {
-                    columns: o.columns,
-                    by: o.by,
-                    threshold,
-                });
-            }
+                    )
+                })
+                .collect();
             tables.insert(
                 name.clone(),
                 Table {
@@ -196,6 +119,135 @@ impl Validation {
             schedule: f.schedule,
             file: ctx.shown.clone(),
         });
+    }
+}
+
+/// A table's columns with their types; the required ones must be among them.
+fn check_columns(
+    name: &str,
+    t: &TableFile,
+    ctx: &FileCtx,
+    key: &str,
+    errs: &mut ConfigErrors,
+) -> Vec<Column> {
+    let mut columns = Vec::new();
+    for (c, ty) in &t.columns {
+        if !is_identifier(c) || c.starts_with('_') {
+            ctx.err(
+                errs,
+                &format!("{key}.columns.{c}"),
+                "a column name is lower-case letters, digits and _, starting with a letter",
+            );
+        }
+        match ColumnType::parse(ty) {
+            Some(ty) => columns.push(Column {
+                name: c.clone(),
+                ty,
+                required: t.required.contains(c),
+            }),
+            None => ctx.err(
+                errs,
+                &format!("{key}.columns.{c}"),
+                format!(
+                    "'{ty}' is not a column type; use string, int, float, bool, date or timestamp"
+                ),
+            ),
+        }
+    }
+    for (i, r) in t.required.iter().enumerate() {
+        if !t.columns.contains_key(r) {
+            ctx.err(
+                errs,
+                &format!("{key}.required[{i}]"),
+                format!("'{r}' is not a column of table '{name}'"),
+            );
+        }
+    }
+    columns
+}
+
+/// A row-level rule: its SQL condition and what breaking it does.
+fn check_rule(c: CheckFile, ctx: &FileCtx, key: &str, errs: &mut ConfigErrors) -> Check {
+    let severity = match c.severity.as_deref() {
+        None | Some("warning") => Severity::Warning,
+        Some("error") => Severity::Error,
+        Some(s) => {
+            ctx.err(
+                errs,
+                &format!("{key}.severity"),
+                format!("'{s}' is not a severity; use warning or error"),
+            );
+            Severity::Warning
+        }
+    };
+    let check_key = format!("{key}.rule");
+    if c.rule.trim().is_empty() {
+        ctx.err(
+            errs,
+            &check_key,
+            "a check needs a SQL condition, e.g. \"presenti <= posti\"",
+        );
+    }
+    Check {
+        name: c.name,
+        rule: c.rule,
+        severity,
+        line: ctx.index.line_of(&check_key),
+        key: check_key,
+    }
+}
+
+/// An outlier rule: numeric columns of the table, the column series are grouped by, a threshold.
+fn check_outliers(
+    o: OutlierFile,
+    table: &str,
+    columns: &[Column],
+    ctx: &FileCtx,
+    okey: &str,
+    errs: &mut ConfigErrors,
+) -> OutlierRule {
+    let numeric = |c: &str| {
+        columns
+            .iter()
+            .any(|x| x.name == c && matches!(x.ty, ColumnType::Int | ColumnType::Float))
+    };
+    if o.columns.is_empty() {
+        ctx.err(
+            errs,
+            &format!("{okey}.columns"),
+            "name the numeric columns to watch, e.g. [presenti]",
+        );
+    }
+    for (j, c) in o.columns.iter().enumerate() {
+        if !numeric(c) {
+            ctx.err(
+                errs,
+                &format!("{okey}.columns[{j}]"),
+                format!("'{c}' is not an int or float column of table '{table}'"),
+            );
+        }
+    }
+    if let Some(b) = &o.by
+        && !columns.iter().any(|x| &x.name == b)
+    {
+        ctx.err(
+            errs,
+            &format!("{okey}.by"),
+            format!("'{b}' is not a column of table '{table}'"),
+        );
+    }
+    let threshold = o.threshold.unwrap_or(3.5);
+    if !(threshold > 0.0 && threshold <= 100.0) {
+        ctx.err(
+            errs,
+            &format!("{okey}.threshold"),
+            "a robust z-score threshold is a number above 0 and at most 100 (3.5 is usual)",
+        );
+    }
+    OutlierRule {
+        columns: o.columns,
+        by: o.by,
+        threshold,
     }
 }
 
