@@ -193,108 +193,17 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
         refused_indicators: BTreeSet::new(),
         all_pipelines_read: true,
     };
-    let settings_path = v.root.join("osservatorio.yaml");
-    let settings_file = if settings_path.exists() {
-        read_yaml::<ProjectFile>(&v.root, &settings_path, FileKind::Settings, &mut v.errs)
-    } else {
-        None
-    };
-    let (settings, territories_path) = match settings_file {
-        Some((file, ctx)) => v.check_settings(file, &ctx),
-        None => v.check_settings(ProjectFile::default(), &no_ctx("osservatorio.yaml")),
-    };
     let mut definition_files: Vec<PathBuf> = Vec::new();
-    if settings_path.exists() {
-        definition_files.push(settings_path.clone());
-    }
-    match &territories_path {
-        settings::TerritorySource::File(p) => definition_files.push(p.clone()),
-        settings::TerritorySource::Official { extra, .. } => {
-            definition_files.extend(extra.iter().cloned())
-        }
-    }
-    definition_files.extend(settings.publication.public_keys.iter().cloned());
-    v.territories = v.load_territory_source(territories_path);
-
-    for path in yaml_files(&v.root.join("pipelines")) {
-        definition_files.push(path.clone());
-        match read_yaml::<PipelineFile>(&v.root, &path, FileKind::Pipeline, &mut v.errs) {
-            Some((file, ctx)) => v.check_pipeline(file, ctx),
-            None => v.all_pipelines_read = false,
-        }
-    }
-    let mut sources = Vec::new();
-    let mut source_names = BTreeSet::new();
-    for (raw, ctx, key, pipeline) in std::mem::take(&mut v.pending) {
-        if let Some(s) = v.check_source(raw, &ctx, &key, &pipeline) {
-            if let Some(why) = names::folder_name_problem("source", &s.name) {
-                ctx.err(&mut v.errs, &format!("{key}.name"), why);
-            }
-            if !source_names.insert(s.name.clone()) {
-                ctx.err(
-                    &mut v.errs,
-                    &format!("{key}.name"),
-                    format!(
-                        "source '{}' is declared twice; source names are unique in the project",
-                        s.name
-                    ),
-                );
-            }
-            sources.push(s);
-        }
-    }
-
+    let settings = v.load_settings(&mut definition_files);
+    v.load_pipelines(&mut definition_files);
+    let sources = v.check_pending_sources();
     // Delivery indicators exist whenever a source declares its cadence.
     if sources.iter().any(|s| s.expected.is_some()) {
         v.indicators.push(Builtin::Completeness.indicator());
         v.indicators.push(Builtin::Timeliness.indicator());
     }
-    for path in yaml_files(&v.root.join("indicators")) {
-        definition_files.push(path.clone());
-        let parsed = read_yaml::<IndicatorsFile>(&v.root, &path, FileKind::Indicators, &mut v.errs);
-        v.all_indicators_read &= parsed.is_some();
-        if let Some((file, ctx)) = parsed {
-            for (i, raw) in file.indicators.into_iter().enumerate() {
-                let key = format!("indicators[{i}]");
-                let id = raw.id.clone();
-                let checked = v.check_indicator(raw, &ctx, &key);
-                if checked.is_none() {
-                    v.refused_indicators.insert(id);
-                }
-                if let Some(ind) = checked {
-                    if v.indicators.iter().any(|x| x.id == ind.id) {
-                        ctx.err(
-                            &mut v.errs,
-                            &format!("{key}.id"),
-                            format!(
-                                "indicator '{}' is declared twice; ids are unique in the project",
-                                ind.id
-                            ),
-                        );
-                    }
-                    v.indicators.push(ind);
-                }
-            }
-        }
-    }
-
-    let mut dashboards: Vec<Dashboard> = Vec::new();
-    for path in yaml_files(&v.root.join("dashboards")) {
-        if let Some((file, ctx)) =
-            read_yaml::<DashboardFile>(&v.root, &path, FileKind::Dashboard, &mut v.errs)
-            && let Some(d) = v.check_dashboard(file, &ctx)
-        {
-            if dashboards.iter().any(|x| x.id == d.id) {
-                ctx.err(
-                    &mut v.errs,
-                    "id",
-                    format!("dashboard '{}' is declared twice; ids are unique", d.id),
-                );
-            }
-            dashboards.push(d);
-        }
-    }
-
+    v.load_indicators(&mut definition_files);
+    let dashboards = v.load_dashboards();
     if !v.errs.is_empty() {
         v.errs
             .0
@@ -315,4 +224,131 @@ pub fn load_project(root: &Path) -> Result<Project, ConfigErrors> {
             .filter(|p| p.is_file())
             .collect(),
     })
+}
+
+impl Validation {
+    /// `osservatorio.yaml` (its defaults when there is none) and the territories it names.
+    fn load_settings(&mut self, definition_files: &mut Vec<PathBuf>) -> Settings {
+        let settings_path = self.root.join("osservatorio.yaml");
+        let settings_file = if settings_path.exists() {
+            read_yaml::<ProjectFile>(
+                &self.root,
+                &settings_path,
+                FileKind::Settings,
+                &mut self.errs,
+            )
+        } else {
+            None
+        };
+        let (settings, territories_path) = match settings_file {
+            Some((file, ctx)) => self.check_settings(file, &ctx),
+            None => self.check_settings(ProjectFile::default(), &no_ctx("osservatorio.yaml")),
+        };
+        if settings_path.exists() {
+            definition_files.push(settings_path);
+        }
+        match &territories_path {
+            settings::TerritorySource::File(p) => definition_files.push(p.clone()),
+            settings::TerritorySource::Official { extra, .. } => {
+                definition_files.extend(extra.iter().cloned())
+            }
+        }
+        definition_files.extend(settings.publication.public_keys.iter().cloned());
+        self.territories = self.load_territory_source(territories_path);
+        settings
+    }
+
+    /// Every `pipelines/*.yaml`: their tables now, their sources once every table is known.
+    fn load_pipelines(&mut self, definition_files: &mut Vec<PathBuf>) {
+        for path in yaml_files(&self.root.join("pipelines")) {
+            definition_files.push(path.clone());
+            match read_yaml::<PipelineFile>(&self.root, &path, FileKind::Pipeline, &mut self.errs) {
+                Some((file, ctx)) => self.check_pipeline(file, ctx),
+                None => self.all_pipelines_read = false,
+            }
+        }
+    }
+
+    /// The sources of every pipeline, checked against all the tables; names unique.
+    fn check_pending_sources(&mut self) -> Vec<Source> {
+        let mut sources = Vec::new();
+        let mut source_names = BTreeSet::new();
+        for (raw, ctx, key, pipeline) in std::mem::take(&mut self.pending) {
+            let Some(s) = self.check_source(raw, &ctx, &key, &pipeline) else {
+                continue;
+            };
+            if let Some(why) = names::folder_name_problem("source", &s.name) {
+                ctx.err(&mut self.errs, &format!("{key}.name"), why);
+            }
+            if !source_names.insert(s.name.clone()) {
+                ctx.err(
+                    &mut self.errs,
+                    &format!("{key}.name"),
+                    format!(
+                        "source '{}' is declared twice; source names are unique in the project",
+                        s.name
+                    ),
+                );
+            }
+            sources.push(s);
+        }
+        sources
+    }
+
+    /// Every `indicators/*.yaml`; ids unique, refused ones remembered.
+    fn load_indicators(&mut self, definition_files: &mut Vec<PathBuf>) {
+        for path in yaml_files(&self.root.join("indicators")) {
+            definition_files.push(path.clone());
+            let parsed = read_yaml::<IndicatorsFile>(
+                &self.root,
+                &path,
+                FileKind::Indicators,
+                &mut self.errs,
+            );
+            self.all_indicators_read &= parsed.is_some();
+            let Some((file, ctx)) = parsed else {
+                continue;
+            };
+            for (i, raw) in file.indicators.into_iter().enumerate() {
+                let key = format!("indicators[{i}]");
+                let id = raw.id.clone();
+                let Some(ind) = self.check_indicator(raw, &ctx, &key) else {
+                    self.refused_indicators.insert(id);
+                    continue;
+                };
+                if self.indicators.iter().any(|x| x.id == ind.id) {
+                    ctx.err(
+                        &mut self.errs,
+                        &format!("{key}.id"),
+                        format!(
+                            "indicator '{}' is declared twice; ids are unique in the project",
+                            ind.id
+                        ),
+                    );
+                }
+                self.indicators.push(ind);
+            }
+        }
+    }
+
+    /// Every `dashboards/*.yaml`; ids unique.
+    fn load_dashboards(&mut self) -> Vec<Dashboard> {
+        let mut dashboards: Vec<Dashboard> = Vec::new();
+        for path in yaml_files(&self.root.join("dashboards")) {
+            if let Some((file, ctx)) =
+                read_yaml::<DashboardFile>(&self.root, &path, FileKind::Dashboard, &mut self.errs)
+                && let Some(d) = self.check_dashboard(file, &ctx)
+            {
+                if dashboards.iter().any(|x| x.id == d.id) {
+                    ctx.err(
+                        &mut self.errs,
+                        "id",
+                        format!("dashboard '{}' is declared twice; ids are unique", d.id),
+                    );
+                }
+                dashboards.push(d);
+            }
+        }
+        dashboards
+    }
 }
