@@ -2,7 +2,7 @@
 
 use std::path::{Path, PathBuf};
 
-use super::raw::{ProjectFile, PublicationFile, TerritoriesSetting};
+use super::raw::{ProjectFile, PublicationFile, PublisherFile, TerritoriesSetting};
 use super::{
     ConfigErrors, Engine, FileCtx, LineIndex, Locale, Period, Publication, Settings, Validation,
 };
@@ -244,26 +244,7 @@ fn check_publication(
         ..Publication::default()
     };
     if let Some(p) = f.publisher {
-        if let Some(name) = p.name.filter(|n| !n.trim().is_empty()) {
-            out.publisher_name = name.trim().to_string();
-        }
-        match p.ipa.map(|c| c.trim().to_string()) {
-            Some(ipa)
-                if ipa.is_empty()
-                    || !ipa
-                        .chars()
-                        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') =>
-            {
-                ctx.err(
-                    errs,
-                    "publication.publisher.ipa",
-                    format!(
-                        "'{ipa}' is not an IPA code; give the office's code in the Indice delle Pubbliche Amministrazioni, e.g. \"m_it\""
-                    ),
-                )
-            }
-            ipa => out.publisher_ipa = ipa,
-        }
+        check_publisher(p, &mut out, ctx, errs);
     }
     if let Some(l) = f.license.map(|l| l.trim().to_string()) {
         if url::Url::parse(&l).is_ok_and(|u| matches!(u.scheme(), "http" | "https")) {
@@ -306,28 +287,7 @@ fn check_publication(
             );
         }
     }
-    for (i, k) in f.public_keys.iter().enumerate() {
-        let key = format!("publication.public_keys[{i}]");
-        let path = resolve(root, k);
-        match std::fs::read_to_string(&path) {
-            Err(e) => ctx.err(
-                errs,
-                &key,
-                format!(
-                    "cannot read the public key {}: {e}; give the path of a minisign public key (KEY.pub)",
-                    path.display()
-                ),
-            ),
-            Ok(text) => match crate::values::keys::parse_public_key(&text) {
-                Ok(_) => out.public_keys.push(path),
-                Err(e) => ctx.err(
-                    errs,
-                    &key,
-                    format!("{}: {e}", path.display()),
-                ),
-            },
-        }
-    }
+    out.public_keys = public_keys(&f.public_keys, root, ctx, errs);
     if let Some(p) = f.protection {
         if p.is_finite() && p >= 0.0 {
             out.protection = Some(p);
@@ -353,4 +313,66 @@ fn check_publication(
         }
     }
     out
+}
+
+/// Who publishes: the office's name (the project's by default) and its IPA code.
+fn check_publisher(
+    p: PublisherFile,
+    out: &mut Publication,
+    ctx: &FileCtx,
+    errs: &mut ConfigErrors,
+) {
+    if let Some(name) = p.name.filter(|n| !n.trim().is_empty()) {
+        out.publisher_name = name.trim().to_string();
+    }
+    match p.ipa.map(|c| c.trim().to_string()) {
+        Some(ipa)
+            if ipa.is_empty()
+                || !ipa
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-') =>
+        {
+            ctx.err(
+                errs,
+                "publication.publisher.ipa",
+                format!(
+                    "'{ipa}' is not an IPA code; give the office's code in the Indice delle Pubbliche Amministrazioni, e.g. \"m_it\""
+                ),
+            )
+        }
+        ipa => out.publisher_ipa = ipa,
+    }
+}
+
+/// The minisign public keys signatures are checked against, each one read and parsed.
+fn public_keys(
+    given: &[String],
+    root: &Path,
+    ctx: &FileCtx,
+    errs: &mut ConfigErrors,
+) -> Vec<PathBuf> {
+    let mut keys = Vec::new();
+    for (i, k) in given.iter().enumerate() {
+        let key = format!("publication.public_keys[{i}]");
+        let path = resolve(root, k);
+        match std::fs::read_to_string(&path) {
+            Err(e) => ctx.err(
+                errs,
+                &key,
+                format!(
+                    "cannot read the public key {}: {e}; give the path of a minisign public key (KEY.pub)",
+                    path.display()
+                ),
+            ),
+            Ok(text) => match crate::values::keys::parse_public_key(&text) {
+                Ok(_) => keys.push(path),
+                Err(e) => ctx.err(
+                    errs,
+                    &key,
+                    format!("{}: {e}", path.display()),
+                ),
+            },
+        }
+    }
+    keys
 }
