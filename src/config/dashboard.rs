@@ -113,7 +113,7 @@ impl Validation {
                     ctx.err(
                         errs,
                         &format!("{key}.grain"),
-                        format!("'{g}' is not a grain; use month, quarter, year or plan"),
+                        super::indicator::not_one_of("grain", g, &super::indicator::GRAINS),
                     );
                     own
                 }),

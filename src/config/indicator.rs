@@ -45,7 +45,7 @@ impl Validation {
             ctx.err(
                 errs,
                 &format!("{key}.grain"),
-                not_one_of("grain", &f.grain, &["month", "quarter", "year", "plan"]),
+                not_one_of("grain", &f.grain, &GRAINS),
             );
             Grain::Month
         });
@@ -130,7 +130,7 @@ impl Validation {
                     ctx.err(
                         errs,
                         &format!("{tkey}.grain"),
-                        format!("'{g}' is not a grain; use month, quarter, year or plan"),
+                        not_one_of("grain", g, &GRAINS),
                     );
                 }
                 parsed
@@ -260,8 +260,11 @@ const UNITS: [&str; 8] = [
     "count", "percent", "ratio", "per_1000", "hours", "days", "euro", "score",
 ];
 
+/// The grains an indicator, a target or a chart may name.
+pub(super) const GRAINS: [&str; 4] = ["month", "quarter", "year", "plan"];
+
 /// "'percento' is not a unit: did you mean percent? (count, percent, …)".
-fn not_one_of(what: &str, value: &str, allowed: &[&str]) -> String {
+pub(super) fn not_one_of(what: &str, value: &str, allowed: &[&str]) -> String {
     let near = super::shape::did_you_mean(value, allowed.iter().copied())
         .map(|n| format!(": did you mean {n}?"))
         .unwrap_or_default();
