@@ -204,13 +204,7 @@ impl<'a> RowParser<'a> {
                 });
             match converted {
                 Ok(Value::Str(code)) if self.successors.maps(i) => {
-                    let stored = match self.successors.of(i, &code) {
-                        Some(now) => {
-                            *stats.moved.entry((col.name.clone(), code)).or_insert(0) += 1;
-                            now.to_string()
-                        }
-                        None => code,
-                    };
+                    let stored = self.successors.stored(i, &col.name, code, &mut stats.moved);
                     self.values.push(Slot::Value(Value::Str(stored)));
                 }
                 Ok(v) => self.values.push(Slot::Value(v)),

@@ -61,6 +61,24 @@ impl Successors {
             .contains(&c.successor)
             .then_some(c.successor.as_str())
     }
+
+    /// The code of column `i` as stored: its successor when it ceased, counted in `moved` by
+    /// column and code.
+    pub(super) fn stored(
+        &self,
+        i: usize,
+        column: &str,
+        code: String,
+        moved: &mut BTreeMap<(String, String), u64>,
+    ) -> String {
+        match self.of(i, &code) {
+            Some(now) => {
+                *moved.entry((column.to_string(), code)).or_insert(0) += 1;
+                now.to_string()
+            }
+            None => code,
+        }
+    }
 }
 
 /// The delivery's notes: per column and ceased code, how many rows were counted under its

@@ -13,26 +13,7 @@ pub(super) fn text(p: &Problem) -> String {
         } => format!(
             "{file}:{line}: byte 0x{byte:02X} (at byte {offset} of the file) is not valid UTF-8, so the export is in another encoding; nothing of it was stored. Declare it in the source's options, most often encoding: windows-1252 (Excel on Windows), or save the export as UTF-8"
         ),
-        Problem::MissingHeader {
-            file,
-            column,
-            header,
-            found,
-            near,
-            fix,
-        } => {
-            let hint = match (fix, near) {
-                (Some(HeaderFix::Windows1252), _) => "; read as Windows-1252 (Excel on Windows) the export has every mapped header: set encoding: windows-1252 in the source's options".to_string(),
-                (Some(HeaderFix::HeaderRow { row }), _) => format!(
-                    "; row {row} holds every mapped header: set header_row: {row} in the source's options"
-                ),
-                (None, Some(n)) => format!(": did you mean '{}'?", crate::text::excerpt(n)),
-                (None, None) => String::new(),
-            };
-            format!(
-                "{file}: column '{column}' is mapped to the header '{header}', which the export does not have{hint} (headers: {found}); correct the header in the source's columns, or set options.header_row if the header is not the first row"
-            )
-        }
+        Problem::MissingHeader { .. } => missing_header(p),
         Problem::TooManyRejected {
             file,
             rejected,
@@ -62,19 +43,7 @@ pub(super) fn text(p: &Problem) -> String {
             detail,
             ..
         } => format!("{file}:{line}: indicator {indicator}: {detail}"),
-        Problem::CeasedCode {
-            file,
-            column,
-            rows,
-            code,
-            name,
-            ceased,
-            successor,
-            successor_name,
-        } => format!(
-            "{rows} {} of {file} with code {code} ({name}, ceased {ceased}) counted under {successor} ({successor_name}), column {column}",
-            if *rows == 1 { "row" } else { "rows" }
-        ),
+        Problem::CeasedCode { .. } => ceased_code(p),
         Problem::Several {
             source,
             problems,
@@ -91,4 +60,49 @@ pub(super) fn text(p: &Problem) -> String {
         }
         Problem::Other { text } => text.clone(),
     }
+}
+
+fn missing_header(p: &Problem) -> String {
+    let Problem::MissingHeader {
+        file,
+        column,
+        header,
+        found,
+        near,
+        fix,
+    } = p
+    else {
+        return String::new();
+    };
+    let hint = match (fix, near) {
+        (Some(HeaderFix::Windows1252), _) => "; read as Windows-1252 (Excel on Windows) the export has every mapped header: set encoding: windows-1252 in the source's options".to_string(),
+        (Some(HeaderFix::HeaderRow { row }), _) => format!(
+            "; row {row} holds every mapped header: set header_row: {row} in the source's options"
+        ),
+        (None, Some(n)) => format!(": did you mean '{}'?", crate::text::excerpt(n)),
+        (None, None) => String::new(),
+    };
+    format!(
+        "{file}: column '{column}' is mapped to the header '{header}', which the export does not have{hint} (headers: {found}); correct the header in the source's columns, or set options.header_row if the header is not the first row"
+    )
+}
+
+fn ceased_code(p: &Problem) -> String {
+    let Problem::CeasedCode {
+        file,
+        column,
+        rows,
+        code,
+        name,
+        ceased,
+        successor,
+        successor_name,
+    } = p
+    else {
+        return String::new();
+    };
+    format!(
+        "{rows} {} of {file} with code {code} ({name}, ceased {ceased}) counted under {successor} ({successor_name}), column {column}",
+        if *rows == 1 { "row" } else { "rows" }
+    )
 }

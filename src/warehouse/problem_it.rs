@@ -20,26 +20,7 @@ pub(super) fn text(p: &Problem) -> String {
             integer_it(*line),
             integer_it(*offset)
         ),
-        Problem::MissingHeader {
-            file,
-            column,
-            header,
-            found,
-            near,
-            fix,
-        } => {
-            let hint = match (fix, near) {
-                (Some(HeaderFix::Windows1252), _) => "; letta come Windows-1252 (Excel su Windows) l'esportazione ha tutte le intestazioni associate: impostare encoding: windows-1252 nelle options della fonte".to_string(),
-                (Some(HeaderFix::HeaderRow { row }), _) => format!(
-                    "; la riga {row} contiene tutte le intestazioni associate: impostare header_row: {row} nelle options della fonte"
-                ),
-                (None, Some(n)) => format!(": forse '{}'?", crate::text::excerpt(n)),
-                (None, None) => String::new(),
-            };
-            format!(
-                "{file}: la colonna '{column}' è associata all'intestazione '{header}', che l'esportazione non ha{hint} (intestazioni: {found}); correggere l'intestazione nelle columns della fonte, o impostare options.header_row se l'intestazione non è nella prima riga"
-            )
-        }
+        Problem::MissingHeader { .. } => missing_header(p),
         Problem::TooManyRejected {
             file,
             rejected,
@@ -70,49 +51,8 @@ pub(super) fn text(p: &Problem) -> String {
             decimal_it(drop.round()),
             decimal_it(*max_shrink)
         ),
-        Problem::IndicatorFailed {
-            file,
-            line,
-            indicator,
-            cause,
-            ..
-        } => {
-            let why = match cause {
-                IndicatorCause::UnknownColumn {
-                    column,
-                    valid,
-                    near,
-                } => format!(
-                    "la sua query SQL usa la colonna '{column}', che le tabelle lette non hanno{} (colonne: {}); correggere la query nel file dell'indicatore",
-                    near.as_ref()
-                        .map(|n| format!(": forse '{n}'?"))
-                        .unwrap_or_default(),
-                    valid.join(", ")
-                ),
-                IndicatorCause::Other { detail } => {
-                    format!("errore della query SQL (nelle parole del motore SQL: {detail})")
-                }
-            };
-            format!(
-                "{file}:{line}: l'indicatore {indicator} non è stato calcolato: {why}; restano le cifre calcolate l'ultima volta"
-            )
-        }
-        Problem::CeasedCode {
-            file,
-            column,
-            rows,
-            code,
-            name,
-            ceased,
-            successor,
-            successor_name,
-        } => format!(
-            "{} {} di {file} con il codice {code} ({name}, cessato il {}) {} sotto {successor} ({successor_name}), colonna {column}",
-            integer_it(*rows),
-            rows_word(*rows),
-            date_it(ceased),
-            if *rows == 1 { "contata" } else { "contate" }
-        ),
+        Problem::IndicatorFailed { .. } => indicator_failed(p),
+        Problem::CeasedCode { .. } => ceased_code(p),
         Problem::Several {
             source,
             problems,
@@ -130,4 +70,84 @@ pub(super) fn text(p: &Problem) -> String {
         }
         Problem::Other { text } => text.clone(),
     }
+}
+
+fn missing_header(p: &Problem) -> String {
+    let Problem::MissingHeader {
+        file,
+        column,
+        header,
+        found,
+        near,
+        fix,
+    } = p
+    else {
+        return String::new();
+    };
+    let hint = match (fix, near) {
+        (Some(HeaderFix::Windows1252), _) => "; letta come Windows-1252 (Excel su Windows) l'esportazione ha tutte le intestazioni associate: impostare encoding: windows-1252 nelle options della fonte".to_string(),
+        (Some(HeaderFix::HeaderRow { row }), _) => format!(
+            "; la riga {row} contiene tutte le intestazioni associate: impostare header_row: {row} nelle options della fonte"
+        ),
+        (None, Some(n)) => format!(": forse '{}'?", crate::text::excerpt(n)),
+        (None, None) => String::new(),
+    };
+    format!(
+        "{file}: la colonna '{column}' è associata all'intestazione '{header}', che l'esportazione non ha{hint} (intestazioni: {found}); correggere l'intestazione nelle columns della fonte, o impostare options.header_row se l'intestazione non è nella prima riga"
+    )
+}
+
+fn indicator_failed(p: &Problem) -> String {
+    let Problem::IndicatorFailed {
+        file,
+        line,
+        indicator,
+        cause,
+        ..
+    } = p
+    else {
+        return String::new();
+    };
+    let why = match cause {
+        IndicatorCause::UnknownColumn {
+            column,
+            valid,
+            near,
+        } => format!(
+            "la sua query SQL usa la colonna '{column}', che le tabelle lette non hanno{} (colonne: {}); correggere la query nel file dell'indicatore",
+            near.as_ref()
+                .map(|n| format!(": forse '{n}'?"))
+                .unwrap_or_default(),
+            valid.join(", ")
+        ),
+        IndicatorCause::Other { detail } => {
+            format!("errore della query SQL (nelle parole del motore SQL: {detail})")
+        }
+    };
+    format!(
+        "{file}:{line}: l'indicatore {indicator} non è stato calcolato: {why}; restano le cifre calcolate l'ultima volta"
+    )
+}
+
+fn ceased_code(p: &Problem) -> String {
+    let Problem::CeasedCode {
+        file,
+        column,
+        rows,
+        code,
+        name,
+        ceased,
+        successor,
+        successor_name,
+    } = p
+    else {
+        return String::new();
+    };
+    format!(
+        "{} {} di {file} con il codice {code} ({name}, cessato il {}) {} sotto {successor} ({successor_name}), colonna {column}",
+        integer_it(*rows),
+        rows_word(*rows),
+        date_it(ceased),
+        if *rows == 1 { "contata" } else { "contate" }
+    )
 }
