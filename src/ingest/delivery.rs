@@ -15,7 +15,7 @@ use super::{
 use crate::config::{Source, Table};
 use crate::warehouse::Warehouse;
 use crate::warehouse::manifest::{Delivery, Published};
-use crate::warehouse::problem::Rejected;
+use crate::warehouse::problem::{Problem, Rejected};
 
 /// What a source's ingest brings to each delivery it reads.
 pub(super) struct Context<'a> {
@@ -259,12 +259,12 @@ async fn read_inner(
             reason: r.reason.clone(),
         });
         return Ok(Outcome::Failed {
-            error: IngestError::TooManyRejected {
+            error: IngestError::Typed(Box::new(Problem::TooManyRejected {
                 file: shown,
                 rejected: stats.rejected,
                 total: stats.total,
                 first,
-            },
+            })),
             rejected,
             stats: Some(Box::new(stats)),
         });

@@ -28,7 +28,7 @@ use serde::Serialize;
 use crate::config::{Format, Project, Severity, Source, Table};
 use crate::warehouse::manifest::{Attempt, CheckResult, Delivery, Published, SourceManifest};
 
-use crate::warehouse::problem::{HeaderFix, Problem, Rejected};
+use crate::warehouse::problem::{HeaderFix, Problem};
 use crate::warehouse::{Warehouse, WarehouseError};
 
 const BATCH_ROWS: usize = 8192;
@@ -56,48 +56,12 @@ pub enum IngestError {
         /// What went wrong.
         message: String,
     },
-    /// A mapped header is not in the export.
-    #[error("{}", self.problem())]
-    MissingColumn {
-        /// The export.
-        file: String,
-        /// The canonical column.
-        column: String,
-        /// The header it is mapped to.
-        header: String,
-        /// The headers the export has.
-        found: String,
-        /// The export's header close to the one mapped, if one is.
-        near: Option<String>,
-        /// The setting under which the export has every mapped header, when one does.
-        fix: Option<HeaderFix>,
-    },
-    /// More rows were rejected than `max_rejected` allows.
-    #[error("{}", self.problem())]
-    TooManyRejected {
-        /// The export.
-        file: String,
-        /// Rows rejected.
-        rejected: u64,
-        /// Rows read.
-        total: u64,
-        /// The first rejection, with its line.
-        first: Option<Rejected>,
-    },
-    /// Bytes that are not UTF-8 in an export read as UTF-8.
-    #[error("{}", self.problem())]
-    NotUtf8 {
-        /// The export.
-        file: String,
-        /// The line of the first such byte.
-        line: u64,
-        /// Its value.
-        byte: u8,
-        /// Its offset in the file.
-        offset: u64,
-    },
-    #[error("{}", self.problem())]
+    /// A failure with a kind of its own (a missing header, too many rejected rows, bytes that
+    /// are not UTF-8): its values, which pages write in the project's locale.
+    #[error("{0}")]
+    Typed(Box<Problem>),
     /// The export shrank more than `max_shrink` allows; it is held back.
+    #[error("{}", self.problem())]
     Shrunk {
         /// The export.
         file: String,
@@ -124,43 +88,7 @@ impl IngestError {
     /// The failure as a kind and its values, for pages in the project's locale.
     pub fn problem(&self) -> Problem {
         match self {
-            IngestError::MissingColumn {
-                file,
-                column,
-                header,
-                found,
-                near,
-                fix,
-            } => Problem::MissingHeader {
-                file: file.clone(),
-                column: column.clone(),
-                header: header.clone(),
-                found: found.clone(),
-                near: near.clone(),
-                fix: fix.clone(),
-            },
-            IngestError::TooManyRejected {
-                file,
-                rejected,
-                total,
-                first,
-            } => Problem::TooManyRejected {
-                file: file.clone(),
-                rejected: *rejected,
-                total: *total,
-                first: first.clone(),
-            },
-            IngestError::NotUtf8 {
-                file,
-                line,
-                byte,
-                offset,
-            } => Problem::NotUtf8 {
-                file: file.clone(),
-                line: *line,
-                byte: *byte,
-                offset: *offset,
-            },
+            IngestError::Typed(p) => (**p).clone(),
             IngestError::Shrunk {
                 file,
                 name,
@@ -1115,7 +1043,9 @@ fn with_header_row_hint(
     shown: &str,
     source: &Source,
 ) -> IngestError {
-    if let IngestError::MissingColumn { fix, .. } = &mut e {
+    if let IngestError::Typed(p) = &mut e
+        && let Problem::MissingHeader { fix, .. } = p.as_mut()
+    {
         *fix = header_setting_fix(path, shown, source);
     }
     e
@@ -1137,14 +1067,14 @@ fn column_positions(
             .iter()
             .position(|h| *h == normalize_header(&map.header));
         if pos.is_none() && (map.mapped || col.required) {
-            return Err(IngestError::MissingColumn {
+            return Err(IngestError::Typed(Box::new(Problem::MissingHeader {
                 file: shown.to_string(),
                 column: col.name.clone(),
                 header: map.header.clone(),
                 found: crate::text::excerpt(&headers.join(", ")).into_owned(),
                 near: closest_header(&map.header, headers).map(str::to_string),
                 fix: None,
-            });
+            })));
         }
         if pos.is_none() {
             warnings.push(format!(
@@ -1372,12 +1302,12 @@ fn undecodable_utf8(
         return None;
     }
     let (line, offset, byte) = first_invalid_utf8(path).ok()??;
-    Some(IngestError::NotUtf8 {
+    Some(IngestError::Typed(Box::new(Problem::NotUtf8 {
         file: shown.to_string(),
         line,
         byte,
         offset,
-    })
+    })))
 }
 
 /// The line, byte offset and value of the first byte of `path` that is not valid UTF-8.
