@@ -32,6 +32,8 @@ pub enum IndicatorError {
     #[error("output: {0}")]
     Output(String),
     #[error(transparent)]
+    Table(#[from] output::TableError),
+    #[error(transparent)]
     Warehouse(#[from] crate::warehouse::WarehouseError),
     #[error(transparent)]
     Clock(#[from] crate::clock::BadToday),
