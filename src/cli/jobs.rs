@@ -143,6 +143,9 @@ fn summarize(project: &Project, report: &crate::schedule::RunReport) {
     for e in errors {
         sayln!("FAILED {e}");
     }
+    for n in report.sources.iter().flat_map(|s| &s.notes) {
+        sayln!("note: {n}");
+    }
     for (indicator, codes) in &report.unknown_territories {
         let shown: Vec<&str> = codes.iter().take(20).map(String::as_str).collect();
         let more = codes.len().saturating_sub(shown.len());

@@ -27,6 +27,7 @@ pub use error::{ConfigError, ConfigErrors, UnsetVariable};
 pub use locate::LineIndex;
 pub use model::*;
 pub use period::{Grain, Period};
+pub use shape::did_you_mean;
 pub(crate) use source::unset_header_variables;
 
 use pipeline::PendingSource;

@@ -365,10 +365,7 @@ fn unknown_key(k: &str, meant: Option<&str>, known: &[&str]) -> String {
 }
 
 /// The closest of `candidates` to `word`, when it is close enough to be a typo of it.
-pub(super) fn did_you_mean<'a>(
-    word: &str,
-    candidates: impl Iterator<Item = &'a str>,
-) -> Option<&'a str> {
+pub fn did_you_mean<'a>(word: &str, candidates: impl Iterator<Item = &'a str>) -> Option<&'a str> {
     let lower = word.to_lowercase();
     candidates
         .map(|c| (strsim::jaro_winkler(&lower, &c.to_lowercase()), c))

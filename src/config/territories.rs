@@ -13,7 +13,10 @@ impl Validation {
         match source {
             TerritorySource::File(path) => self.load_territories(&path, Territories::default()),
             TerritorySource::Official { regions, extra } => {
-                let mut official = Territories::default();
+                let mut official = Territories {
+                    official: true,
+                    ..Territories::default()
+                };
                 // The regions were checked with the settings: none is unknown here.
                 for t in super::istat::hierarchy(&regions).unwrap_or_default() {
                     official.by_code.insert(t.code.clone(), t);

@@ -3,6 +3,7 @@
 //! never stops the others; its previous figures stay in the table.
 
 pub mod deliveries;
+pub mod failure;
 pub mod history;
 pub mod inputs;
 pub mod lineage;
@@ -47,6 +48,9 @@ pub struct IndicatorOutcome {
     pub rows: usize,
     pub tables: Vec<String>,
     pub error: Option<String>,
+    /// The failure as a kind and its values, for pages in the project's locale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<crate::warehouse::problem::Problem>,
     pub warnings: Vec<String>,
 }
 
@@ -188,6 +192,8 @@ pub async fn compute(
             wanted
         })
         .collect();
+    let computed: Vec<&str> = selected.iter().map(|i| i.id.as_str()).collect();
+    let mut failed = BTreeMap::new();
     let results = compute_each(project, ctx, run_id, selected, deliveries, as_of).await;
     for (ind, elapsed, computed) in results {
         match computed {
@@ -199,6 +205,7 @@ pub async fn compute(
                     rows: c.rows.len(),
                     tables: c.tables.into_iter().collect(),
                     error: None,
+                    problem: None,
                     warnings: c.warnings,
                 });
                 rows.extend(c.rows);
@@ -212,12 +219,15 @@ pub async fn compute(
                 );
                 tracing::error!("{msg}");
                 keep_previous.insert(ind.id.clone());
+                let problem = failure::problem(ctx, ind, &e).await;
+                failed.insert(ind.id.clone(), problem.clone());
                 outcomes.push(IndicatorOutcome {
                     indicator: ind.id.clone(),
                     ok: false,
                     rows: 0,
                     tables: Vec::new(),
                     error: Some(msg),
+                    problem: Some(problem),
                     warnings: Vec::new(),
                 });
             }
@@ -250,6 +260,7 @@ pub async fn compute(
         key(a).cmp(&key(b))
     });
     output::write(out_dir, &rows)?;
+    failure::record(project, &computed, failed)?;
     Ok(outcomes)
 }
 

@@ -3,6 +3,8 @@
 use chrono::{NaiveDate, NaiveDateTime};
 
 use crate::config::{ColumnType, TextFormat};
+pub use crate::warehouse::problem::Reason;
+use crate::warehouse::problem::{Found, Wanted};
 
 /// A cell as read from an export, before it meets its canonical type.
 #[derive(Debug, Clone, PartialEq)]
@@ -58,7 +60,7 @@ pub enum Value {
 }
 
 /// Converts a cell, or says in a few words why it does not fit.
-pub fn convert(cell: &Cell, ty: ColumnType, fmt: &TextFormat) -> Result<Value, String> {
+pub fn convert(cell: &Cell, ty: ColumnType, fmt: &TextFormat) -> Result<Value, Reason> {
     if let Cell::Text(s) = cell {
         return convert_str(s, ty, fmt);
     }
@@ -74,7 +76,7 @@ pub fn convert(cell: &Cell, ty: ColumnType, fmt: &TextFormat) -> Result<Value, S
         (ColumnType::Int, Cell::Float(f)) if f.fract() == 0.0 && f.abs() < 9e15 => {
             Ok(Value::Int(*f as i64))
         }
-        (ColumnType::Int, Cell::Float(_)) => Err("not a whole number".into()),
+        (ColumnType::Int, Cell::Float(_)) => Err(Reason::NotWhole),
         (ColumnType::Int, Cell::Bool(b)) => Ok(Value::Int(i64::from(*b))),
         (ColumnType::Float, Cell::Int(i)) => Ok(Value::Float(*i as f64)),
         (ColumnType::Float, Cell::Float(f)) if f.is_finite() => Ok(Value::Float(*f)),
@@ -88,25 +90,24 @@ pub fn convert(cell: &Cell, ty: ColumnType, fmt: &TextFormat) -> Result<Value, S
         (ColumnType::Timestamp, Cell::Date(d)) => {
             Ok(Value::Timestamp(d.and_time(chrono::NaiveTime::MIN)))
         }
-        (ty, c) => Err(format!(
-            "a {} where {} was expected",
-            cell_kind(c),
-            type_name(ty)
-        )),
+        (ty, c) => Err(Reason::Mismatch {
+            found: cell_kind(c),
+            wanted: type_name(ty),
+        }),
     }
 }
 
 /// Left-pads a code of digits with zeros to `width` (`24116` → `024116`), as ISTAT codes are meant
 /// to be read once a spreadsheet has stored them as numbers. A code that is not all digits, or is
 /// already longer than `width`, is refused: padding it would invent a different code.
-pub fn pad_code(value: Value, width: usize) -> Result<Value, String> {
+pub fn pad_code(value: Value, width: usize) -> Result<Value, Reason> {
     match value {
         Value::Str(s) => {
             if !s.chars().all(|c| c.is_ascii_digit()) {
-                return Err(format!("not a code of digits to pad to {width}"));
+                return Err(Reason::PadNotDigits { width });
             }
             if s.len() > width {
-                return Err(format!("a code longer than the {width} digits of pad"));
+                return Err(Reason::PadTooLong { width });
             }
             Ok(Value::Str(format!("{s:0>width$}")))
         }
@@ -114,30 +115,30 @@ pub fn pad_code(value: Value, width: usize) -> Result<Value, String> {
     }
 }
 
-fn cell_kind(c: &Cell) -> &'static str {
+fn cell_kind(c: &Cell) -> Found {
     match c {
-        Cell::Empty => "empty cell",
-        Cell::Text(_) => "text",
-        Cell::Int(_) | Cell::Float(_) => "number",
-        Cell::Bool(_) => "true/false value",
-        Cell::Date(_) => "date",
-        Cell::DateTime(_) => "date and time",
+        Cell::Empty => Found::Empty,
+        Cell::Text(_) => Found::Text,
+        Cell::Int(_) | Cell::Float(_) => Found::Number,
+        Cell::Bool(_) => Found::Bool,
+        Cell::Date(_) => Found::Date,
+        Cell::DateTime(_) => Found::DateTime,
     }
 }
 
-fn type_name(ty: ColumnType) -> &'static str {
+fn type_name(ty: ColumnType) -> Wanted {
     match ty {
-        ColumnType::String => "text",
-        ColumnType::Int => "a whole number",
-        ColumnType::Float => "a number",
-        ColumnType::Bool => "yes/no",
-        ColumnType::Date => "a date",
-        ColumnType::Timestamp => "a date and time",
+        ColumnType::String => Wanted::Text,
+        ColumnType::Int => Wanted::Whole,
+        ColumnType::Float => Wanted::Number,
+        ColumnType::Bool => Wanted::YesNo,
+        ColumnType::Date => Wanted::Date,
+        ColumnType::Timestamp => Wanted::DateTime,
     }
 }
 
 /// Converts a text cell (as `convert` does a `Cell::Text`), without copying it first.
-pub fn convert_str(s: &str, ty: ColumnType, fmt: &TextFormat) -> Result<Value, String> {
+pub fn convert_str(s: &str, ty: ColumnType, fmt: &TextFormat) -> Result<Value, Reason> {
     let t = trimmed(s);
     if t.is_empty() {
         return convert(&Cell::Empty, ty, fmt);
@@ -159,17 +160,15 @@ fn is_printable_ascii(b: u8) -> bool {
     (0x21..0x7F).contains(&b)
 }
 
-fn convert_text(t: &str, ty: ColumnType, fmt: &TextFormat) -> Result<Value, String> {
+fn convert_text(t: &str, ty: ColumnType, fmt: &TextFormat) -> Result<Value, Reason> {
     match ty {
         ColumnType::String => Ok(Value::Str(t.to_string())),
         ColumnType::Int => number_or_fix(t, fmt.decimal)?.to_i64().map(Value::Int),
         ColumnType::Float => number_or_fix(t, fmt.decimal)?
             .to_f64()
             .map(Value::Float)
-            .ok_or_else(|| "not a finite number".to_string()),
-        ColumnType::Bool => parse_bool(t)
-            .map(Value::Bool)
-            .ok_or_else(|| "not a yes/no value (sì/no, s/n, true/false, 1/0, x)".into()),
+            .ok_or(Reason::NotFinite),
+        ColumnType::Bool => parse_bool(t).map(Value::Bool).ok_or(Reason::NotYesNo),
         ColumnType::Date => parse_date(t, fmt)
             .map(Value::Date)
             .ok_or_else(|| date_reason(fmt)),
@@ -179,12 +178,9 @@ fn convert_text(t: &str, ty: ColumnType, fmt: &TextFormat) -> Result<Value, Stri
     }
 }
 
-fn date_reason(fmt: &TextFormat) -> String {
-    match &fmt.date_format {
-        Some(f) => format!("not a valid date in the format {f} nor ISO YYYY-MM-DD"),
-        None => {
-            "not a valid ISO date YYYY-MM-DD (set options.date_format for other layouts)".into()
-        }
+fn date_reason(fmt: &TextFormat) -> Reason {
+    Reason::NotDate {
+        format: fmt.date_format.clone(),
     }
 }
 
@@ -218,9 +214,9 @@ impl WrittenNumber {
     }
 
     /// The exact whole number, when the fraction is absent or all zeros.
-    fn to_i64(&self) -> Result<i64, String> {
+    fn to_i64(&self) -> Result<i64, Reason> {
         if self.fraction.chars().any(|c| c != '0') {
-            return Err("not a whole number".into());
+            return Err(Reason::NotWhole);
         }
         let digits = if self.whole.is_empty() {
             "0"
@@ -228,20 +224,17 @@ impl WrittenNumber {
             &self.whole
         };
         let text = format!("{}{digits}", if self.negative { "-" } else { "" });
-        text.parse::<i64>()
-            .map_err(|_| "a whole number too large to store".into())
+        text.parse::<i64>().map_err(|_| Reason::TooLarge)
     }
 }
 
 /// A number in the source's convention; when it is not one but is in the other convention, the
 /// reason says so and names the setting (never reading it as that: the setting decides).
-fn number_or_fix(t: &str, decimal: char) -> Result<WrittenNumber, String> {
+fn number_or_fix(t: &str, decimal: char) -> Result<WrittenNumber, Reason> {
     parse_written_number(t, decimal).map_err(|why| {
         let other = if decimal == ',' { '.' } else { ',' };
         match parse_written_number(t, other).ok().and_then(|n| n.to_f64()) {
-            Some(v) => format!(
-                "not a number with decimal \"{decimal}\"; it is {v} with decimal \"{other}\": if the export writes numbers so, set decimal: \"{other}\" in the source's options"
-            ),
+            Some(read_as) => Reason::OtherDecimal { decimal, read_as },
             None => why,
         }
     })
@@ -258,15 +251,8 @@ fn is_space_like(c: char) -> bool {
 /// `decimal = '.'` a `,` may only; groups after the first have exactly three digits. A `€`
 /// before or after the number, a trailing `%` and spaces around it are ignored. Anything else is
 /// refused rather than read as another number.
-fn parse_written_number(t: &str, decimal: char) -> Result<WrittenNumber, String> {
+fn parse_written_number(t: &str, decimal: char) -> Result<WrittenNumber, Reason> {
     let thousands = if decimal == ',' { '.' } else { ',' };
-    let convention = || {
-        if decimal == ',' {
-            "with decimal \",\" write 1.234,5; a \".\" only groups thousands"
-        } else {
-            "with decimal \".\" write 1,234.5; a \",\" only groups thousands"
-        }
-    };
     let mut s = t.trim_matches(is_space_like);
     if let Some(rest) = s.strip_suffix('%') {
         s = rest.trim_matches(is_space_like);
@@ -298,7 +284,7 @@ fn parse_written_number(t: &str, decimal: char) -> Result<WrittenNumber, String>
         strip_sign(&mut s);
     }
     if s.is_empty() {
-        return Err("not a number".into());
+        return Err(Reason::NotNumber);
     }
     let (whole_part, fraction) = match s.split_once(decimal) {
         Some((w, f)) => (w, Some(f)),
@@ -307,7 +293,7 @@ fn parse_written_number(t: &str, decimal: char) -> Result<WrittenNumber, String>
     if let Some(f) = fraction
         && (f.is_empty() || !f.chars().all(|c| c.is_ascii_digit()))
     {
-        return Err(format!("not a number ({})", convention()));
+        return Err(Reason::Grouping { decimal });
     }
     // Grouping: one separator kind per number, the convention's own or a space.
     let separator = whole_part
@@ -326,7 +312,7 @@ fn parse_written_number(t: &str, decimal: char) -> Result<WrittenNumber, String>
             }
     });
     if !well_grouped {
-        return Err(format!("not a number ({})", convention()));
+        return Err(Reason::Grouping { decimal });
     }
     Ok(WrittenNumber {
         negative,
@@ -459,11 +445,11 @@ mod tests {
     }
 
     fn float(t: &str, f: &TextFormat) -> Result<Value, String> {
-        convert(&Cell::Text(t.into()), ColumnType::Float, f)
+        convert(&Cell::Text(t.into()), ColumnType::Float, f).map_err(|r| r.to_string())
     }
 
     fn int(t: &str, f: &TextFormat) -> Result<Value, String> {
-        convert(&Cell::Text(t.into()), ColumnType::Int, f)
+        convert(&Cell::Text(t.into()), ColumnType::Int, f).map_err(|r| r.to_string())
     }
 
     #[test]

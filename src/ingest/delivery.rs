@@ -15,12 +15,15 @@ use super::{
 use crate::config::{Source, Table};
 use crate::warehouse::Warehouse;
 use crate::warehouse::manifest::{Delivery, Published};
+use crate::warehouse::problem::{Problem, Rejected};
 
 /// What a source's ingest brings to each delivery it reads.
 pub(super) struct Context<'a> {
     pub wh: &'a Warehouse,
     pub source: &'a Source,
     pub table: &'a Table,
+    /// The table's territory columns, where ceased codes are stored under their successor.
+    pub successors: &'a std::sync::Arc<super::successor::Successors>,
     pub run_id: &'a str,
     pub definition: &'a str,
     pub remote: &'a fetch::RemoteOptions,
@@ -211,15 +214,20 @@ async fn read_inner(
     .map_err(|e| IngestError::Other(e.to_string()))?;
     let (parts, parts_rx) = tokio::sync::mpsc::unbounded_channel();
     let parse = {
-        let (path, shown, source, table, bar) = (
+        let (path, shown, source, table, bar, successors) = (
             fetched.path.clone(),
             shown.clone(),
             source.clone(),
             table.clone(),
             cx.bar.clone(),
+            cx.successors.clone(),
         );
         tokio::task::spawn_blocking(move || {
-            let output = Output { parts, factory };
+            let output = Output {
+                parts,
+                factory,
+                successors,
+            };
             super::parse_export(&path, &shown, &source, &table, output, &bar)
         })
     };
@@ -244,26 +252,19 @@ async fn read_inner(
         drop(data);
         // The office is told every line to fix, even though nothing of this export is published.
         let rejected = stage_rejected(cx, &found.key, &stats.rejections).await?;
-        let first = stats
-            .rejections
-            .first()
-            .map(|r| {
-                format!(
-                    "line {}, column {}: {} {}",
-                    r.line,
-                    r.column,
-                    crate::text::quoted(&r.value),
-                    r.reason
-                )
-            })
-            .unwrap_or_default();
+        let first = stats.rejections.first().map(|r| Rejected {
+            line: r.line,
+            column: r.column.clone(),
+            value: r.value.clone(),
+            reason: r.reason.clone(),
+        });
         return Ok(Outcome::Failed {
-            error: IngestError::TooManyRejected {
+            error: IngestError::Typed(Box::new(Problem::TooManyRejected {
                 file: shown,
                 rejected: stats.rejected,
                 total: stats.total,
                 first,
-            },
+            })),
             rejected,
             stats: Some(Box::new(stats)),
         });
@@ -313,6 +314,7 @@ async fn read_inner(
     };
     let rejected = stage_rejected(cx, &found.key, &stats.rejections).await?;
     let findings_file = stage_findings(cx, &found.key, &found_rows).await?;
+    let notes = super::successor::notes(&shown, &stats.moved);
     let published = Published {
         url: shown,
         sha256,
@@ -327,6 +329,7 @@ async fn read_inner(
         run_id: cx.run_id.to_string(),
         warnings,
         checks,
+        notes,
     };
     Ok(Outcome::Read(Box::new(Read {
         published,

@@ -11,7 +11,7 @@ use crate::config::{Locale, Project, Source};
 
 /// What one delivery's outcome file says.
 pub(super) struct Report<'a> {
-    error: Option<&'a str>,
+    error: Option<&'a crate::warehouse::problem::Problem>,
     stats: Option<&'a ParseStats>,
     findings: &'a [Finding],
 }
@@ -27,7 +27,10 @@ impl<'a> Report<'a> {
     }
 
     /// The outcome of a delivery that failed (its rows, when it was parsed at all).
-    pub fn failed(error: &'a str, stats: Option<&'a ParseStats>) -> Report<'a> {
+    pub fn failed(
+        error: &'a crate::warehouse::problem::Problem,
+        stats: Option<&'a ParseStats>,
+    ) -> Report<'a> {
         Report {
             error: Some(error),
             stats,
@@ -89,7 +92,7 @@ fn words(locale: Locale) -> Words {
 }
 
 /// The outcome's rows: the summary first, then each rejected row, then each finding.
-fn rows(report: &Report<'_>, w: &Words) -> Vec<[String; 5]> {
+fn rows(report: &Report<'_>, w: &Words, locale: Locale) -> Vec<[String; 5]> {
     let summary = |label: &str, value: String| {
         [
             w.summary.to_string(),
@@ -109,7 +112,7 @@ fn rows(report: &Report<'_>, w: &Words) -> Vec<[String; 5]> {
         .to_string(),
     )];
     if let Some(e) = report.error {
-        out.push(summary(w.error, e.to_string()));
+        out.push(summary(w.error, e.text(locale)));
     }
     if let Some(s) = report.stats {
         out.push(summary(w.rows_read, s.total.to_string()));
@@ -124,7 +127,7 @@ fn rows(report: &Report<'_>, w: &Words) -> Vec<[String; 5]> {
                 r.line.to_string(),
                 r.column.clone(),
                 r.value.clone(),
-                r.reason.clone(),
+                r.reason.text(locale),
             ]);
         }
     }
@@ -183,7 +186,7 @@ pub(super) fn write(
     report: &Report<'_>,
 ) -> tokio::task::JoinHandle<()> {
     let w = words(project.settings.locale);
-    let rows = rows(report, &w);
+    let rows = rows(report, &w, project.settings.locale);
     let dir = folder(project, &source.name);
     let (name, key, stem) = (source.name.clone(), key.to_string(), stem(key));
     tokio::task::spawn_blocking(move || {

@@ -14,6 +14,7 @@ mod portal;
 mod progress;
 pub mod readers;
 mod rows;
+mod successor;
 
 use std::sync::Arc;
 
@@ -27,6 +28,7 @@ use serde::Serialize;
 use crate::config::{Format, Project, Severity, Source, Table};
 use crate::warehouse::manifest::{Attempt, CheckResult, Delivery, Published, SourceManifest};
 
+use crate::warehouse::problem::{HeaderFix, Problem};
 use crate::warehouse::{Warehouse, WarehouseError};
 
 const BATCH_ROWS: usize = 8192;
@@ -54,40 +56,12 @@ pub enum IngestError {
         /// What went wrong.
         message: String,
     },
-    #[error(
-        "{file}: column '{column}' is mapped to the header '{header}', which the export does not have{hint} (headers: {found}); correct the header in the source's columns, or set options.header_row if the header is not the first row"
-    )]
-    /// A mapped header is not in the export.
-    MissingColumn {
-        /// The export.
-        file: String,
-        /// The canonical column.
-        column: String,
-        /// The header it is mapped to.
-        header: String,
-        /// The headers the export has.
-        found: String,
-        /// `: did you mean 'X'?` when one header is close to the one mapped.
-        hint: String,
-    },
-    #[error(
-        "{file}: {rejected} of {total} rows rejected, more than max_rejected allows; first: {first}; every rejected line is in _rejected/, the last good data is kept"
-    )]
-    /// More rows were rejected than `max_rejected` allows.
-    TooManyRejected {
-        /// The export.
-        file: String,
-        /// Rows rejected.
-        rejected: u64,
-        /// Rows read.
-        total: u64,
-        /// The first rejection, with its line.
-        first: String,
-    },
-    #[error(
-        "{file}: held back: the new export has {rows} row(s) where the last good data has {previous} (a drop of {drop:.0}%, more than max_shrink {max_shrink}% allows); the last good data is kept. Check the export, then take it with: osservatorio ingest --accept {name}"
-    )]
+    /// A failure with a kind of its own (a missing header, too many rejected rows, bytes that
+    /// are not UTF-8): its values, which pages write in the project's locale.
+    #[error("{0}")]
+    Typed(Box<Problem>),
     /// The export shrank more than `max_shrink` allows; it is held back.
+    #[error("{}", self.problem())]
     Shrunk {
         /// The export.
         file: String,
@@ -108,6 +82,33 @@ pub enum IngestError {
     /// Any other failure, described.
     #[error("{0}")]
     Other(String),
+}
+
+impl IngestError {
+    /// The failure as a kind and its values, for pages in the project's locale.
+    pub fn problem(&self) -> Problem {
+        match self {
+            IngestError::Typed(p) => (**p).clone(),
+            IngestError::Shrunk {
+                file,
+                name,
+                rows,
+                previous,
+                drop,
+                max_shrink,
+            } => Problem::HeldBack {
+                file: file.clone(),
+                name: name.clone(),
+                rows: *rows,
+                previous: *previous,
+                drop: *drop,
+                max_shrink: *max_shrink,
+            },
+            other => Problem::Other {
+                text: other.to_string(),
+            },
+        }
+    }
 }
 
 /// How a source's ingest ended.
@@ -154,6 +155,13 @@ pub struct SourceOutcome {
     pub skipped: u64,
     /// Why it failed, when it did.
     pub error: Option<String>,
+    /// The same as a kind and its values, for pages in the project's locale.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<Problem>,
+    /// Notes a person should read though nothing failed (ceased territory codes counted under
+    /// their successor), each a kind and its values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<Problem>,
     /// Warnings (checks of severity warning, skipped totals, ...).
     pub warnings: Vec<String>,
     /// Rows breaking checks of severity `error`.
@@ -201,7 +209,7 @@ impl SourceOutcome {
             || self.check_errors > 0
     }
 
-    fn failure(source: &Source, status: SourceStatus, error: String) -> SourceOutcome {
+    fn failure(source: &Source, status: SourceStatus, error: &IngestError) -> SourceOutcome {
         SourceOutcome {
             source: source.name.clone(),
             table: source.table.clone(),
@@ -209,7 +217,9 @@ impl SourceOutcome {
             rows: 0,
             rejected: 0,
             skipped: 0,
-            error: Some(error),
+            error: Some(error.to_string()),
+            problem: Some(error.problem()),
+            notes: Vec::new(),
             warnings: Vec::new(),
             check_errors: 0,
             seconds: 0.0,
@@ -233,7 +243,7 @@ struct Rejection {
     line: u64,
     column: String,
     value: String,
-    reason: String,
+    reason: cell::Reason,
 }
 
 #[derive(Debug, Default)]
@@ -246,6 +256,8 @@ struct ParseStats {
     warnings: Vec<String>,
     /// Some row held bytes the declared encoding could not decode.
     undecodable: bool,
+    /// Rows stored under the successor of a ceased territory code, by column and code.
+    moved: std::collections::BTreeMap<(String, String), u64>,
 }
 
 /// Ingests every source of the selected pipelines (all when `pipelines` is empty), one after another.
@@ -272,9 +284,9 @@ pub async fn ingest(
         {
             Ok(o) => o,
             Err(e @ IngestError::Shrunk { .. }) => {
-                SourceOutcome::failure(source, SourceStatus::HeldBack, e.to_string())
+                SourceOutcome::failure(source, SourceStatus::HeldBack, &e)
             }
-            Err(e) => SourceOutcome::failure(source, SourceStatus::Failed, e.to_string()),
+            Err(e) => SourceOutcome::failure(source, SourceStatus::Failed, &e),
         };
         outcome.seconds = started.elapsed().as_secs_f64();
         bar.finish(outcome.status.as_str(), outcome.rows);
@@ -328,6 +340,7 @@ async fn record_attempt(
             .unwrap_or_default(),
         rows: Some(outcome.rows),
         error: outcome.error.clone(),
+        problem: outcome.problem.clone(),
     });
     wh.put_json(&wh.manifest_path(&source.name), &m).await
 }
@@ -356,8 +369,10 @@ struct Tally {
     rejected: u64,
     skipped: u64,
     read: usize,
-    failed: Vec<(SourceStatus, String)>,
+    failed: Vec<(SourceStatus, String, Problem)>,
     warnings: Vec<String>,
+    /// Notes of the deliveries read (ceased territory codes counted under their successor).
+    notes: Vec<Problem>,
     check_errors: u64,
     attempts: usize,
     deliveries: Vec<DeliveryOutcome>,
@@ -386,10 +401,12 @@ async fn ingest_source(
     let found = locate::deliveries(source, &remote, today).await?;
     let now = chrono::Utc::now().to_rfc3339();
     let shown = |url: &str| shown_path(project, url);
+    let successors = std::sync::Arc::new(successor::Successors::of_table(project, table).await);
     let cx = delivery::Context {
         wh,
         source,
         table,
+        successors: &successors,
         run_id,
         definition: &definition,
         remote: &remote,
@@ -547,6 +564,7 @@ fn apply(
             tally.skipped += r.stats.skipped;
             tally.check_errors += r.check_errors;
             tally.warnings.extend(r.published.warnings.iter().cloned());
+            tally.notes.extend(r.published.notes.iter().cloned());
             for p in &r.periods {
                 manifest
                     .periods_seen
@@ -584,11 +602,12 @@ fn apply(
                 _ => SourceStatus::Failed,
             };
             let message = error.to_string();
+            let problem = error.problem();
             tally.feedback.push(feedback::write(
                 project,
                 cx.source,
                 d.key.as_str(),
-                &feedback::Report::failed(&message, stats.as_deref()),
+                &feedback::Report::failed(&problem, stats.as_deref()),
             ));
             d.failure = Some(Attempt {
                 at: now.to_string(),
@@ -599,6 +618,7 @@ fn apply(
                 },
                 rows: None,
                 error: Some(message.clone()),
+                problem: Some(problem.clone()),
             });
             if let Some(r) = rejected {
                 d.rejected_file = Some(r.rel.clone());
@@ -610,7 +630,7 @@ fn apply(
             tally
                 .deliveries
                 .push(DeliveryOutcome::of(d, status, Some(message.clone())));
-            tally.failed.push((status, message));
+            tally.failed.push((status, message, problem));
         }
     }
 }
@@ -667,6 +687,11 @@ fn summary(
             .take(MAX_SUMMARY_WARNINGS)
             .collect(),
         checks,
+        notes: published
+            .iter()
+            .flat_map(|(_, p)| p.notes.iter().cloned())
+            .take(MAX_SUMMARY_WARNINGS)
+            .collect(),
     })
 }
 
@@ -676,7 +701,11 @@ const MAX_SUMMARY_WARNINGS: usize = 50;
 /// The source's outcome from what its deliveries did this run: failed when one failed (the
 /// others are published all the same), ingested when one was read, else unchanged.
 fn outcome_of(source: &Source, tally: Tally) -> SourceOutcome {
-    let status = if tally.failed.iter().any(|(s, _)| *s == SourceStatus::Failed) {
+    let status = if tally
+        .failed
+        .iter()
+        .any(|(s, _, _)| *s == SourceStatus::Failed)
+    {
         SourceStatus::Failed
     } else if !tally.failed.is_empty() {
         SourceStatus::HeldBack
@@ -691,7 +720,7 @@ fn outcome_of(source: &Source, tally: Tally) -> SourceOutcome {
             tally
                 .failed
                 .iter()
-                .map(|(_, e)| e.as_str())
+                .map(|(_, e, _)| e.as_str())
                 .collect::<Vec<_>>()
                 .join("; "),
         ),
@@ -699,12 +728,25 @@ fn outcome_of(source: &Source, tally: Tally) -> SourceOutcome {
             "{}; and {} more deliveries failed (osservatorio deliveries --source {} lists them)",
             tally.failed[..MAX_NAMED_FAILURES]
                 .iter()
-                .map(|(_, e)| e.as_str())
+                .map(|(_, e, _)| e.as_str())
                 .collect::<Vec<_>>()
                 .join("; "),
             n - MAX_NAMED_FAILURES,
             source.name
         )),
+    };
+    let problem = match tally.failed.as_slice() {
+        [] => None,
+        [(_, _, p)] => Some(p.clone()),
+        many => Some(Problem::Several {
+            source: source.name.clone(),
+            problems: many
+                .iter()
+                .take(MAX_NAMED_FAILURES)
+                .map(|(_, _, p)| p.clone())
+                .collect(),
+            more: many.len().saturating_sub(MAX_NAMED_FAILURES),
+        }),
     };
     let (rows, skipped) = if status == SourceStatus::Failed && !source.locator.is_many() {
         (0, 0)
@@ -719,6 +761,8 @@ fn outcome_of(source: &Source, tally: Tally) -> SourceOutcome {
         rejected: tally.rejected,
         skipped,
         error,
+        problem,
+        notes: tally.notes,
         warnings: tally.warnings,
         check_errors: tally.check_errors,
         seconds: 0.0,
@@ -978,24 +1022,18 @@ fn has_mapped_headers(
 
 /// The setting under which the export has every mapped header, when one does: exports often open
 /// with a title or two above the header, or come in Excel's Windows encoding.
-fn header_setting_fix(path: &std::path::Path, shown: &str, source: &Source) -> Option<String> {
+fn header_setting_fix(path: &std::path::Path, shown: &str, source: &Source) -> Option<HeaderFix> {
     if let Some(f) = as_windows_1252(&source.format)
         && has_mapped_headers(path, shown, source, &f)
     {
-        return Some(
-            "; read as Windows-1252 (Excel on Windows) the export has every mapped header: set encoding: windows-1252 in the source's options".into(),
-        );
+        return Some(HeaderFix::Windows1252);
     }
     (1..=20)
         .find(|&k| {
             with_header_row(&source.format, k)
                 .is_some_and(|f| has_mapped_headers(path, shown, source, &f))
         })
-        .map(|k| {
-            format!(
-                "; row {k} holds every mapped header: set header_row: {k} in the source's options"
-            )
-        })
+        .map(|k| HeaderFix::HeaderRow { row: k as u64 })
 }
 
 /// A missing header's error, with the setting that finds the headers when one does.
@@ -1005,10 +1043,10 @@ fn with_header_row_hint(
     shown: &str,
     source: &Source,
 ) -> IngestError {
-    if let IngestError::MissingColumn { hint, .. } = &mut e
-        && let Some(fix) = header_setting_fix(path, shown, source)
+    if let IngestError::Typed(p) = &mut e
+        && let Problem::MissingHeader { fix, .. } = p.as_mut()
     {
-        *hint = fix;
+        *fix = header_setting_fix(path, shown, source);
     }
     e
 }
@@ -1029,15 +1067,14 @@ fn column_positions(
             .iter()
             .position(|h| *h == normalize_header(&map.header));
         if pos.is_none() && (map.mapped || col.required) {
-            return Err(IngestError::MissingColumn {
+            return Err(IngestError::Typed(Box::new(Problem::MissingHeader {
                 file: shown.to_string(),
                 column: col.name.clone(),
                 header: map.header.clone(),
                 found: crate::text::excerpt(&headers.join(", ")).into_owned(),
-                hint: closest_header(&map.header, headers)
-                    .map(|h| format!(": did you mean '{}'?", crate::text::excerpt(h)))
-                    .unwrap_or_default(),
-            });
+                near: closest_header(&map.header, headers).map(str::to_string),
+                fix: None,
+            })));
         }
         if pos.is_none() {
             warnings.push(format!(
@@ -1054,6 +1091,8 @@ fn column_positions(
 struct Output {
     parts: encode::PartSender,
     factory: std::sync::Arc<ArrowRowGroupWriterFactory>,
+    /// The table's territory columns, where ceased codes are stored under their successor.
+    successors: std::sync::Arc<successor::Successors>,
 }
 
 impl Output {
@@ -1070,7 +1109,13 @@ impl Output {
         let encoder =
             encode::GroupEncoder::new(self.factory.clone(), crate::warehouse::table_schema(table));
         Ok(rows::RowParser::new(
-            source, table, positions, encoder, tx, progress,
+            source,
+            table,
+            positions,
+            encoder,
+            tx,
+            progress,
+            self.successors.clone(),
         ))
     }
 }
@@ -1226,7 +1271,7 @@ fn rejected_parquet(
                 rejections.iter().map(|r| r.value.as_str()),
             )),
             Arc::new(StringArray::from_iter_values(
-                rejections.iter().map(|r| r.reason.as_str()),
+                rejections.iter().map(|r| r.reason.to_string()),
             )),
         ],
     )
@@ -1257,13 +1302,12 @@ fn undecodable_utf8(
         return None;
     }
     let (line, offset, byte) = first_invalid_utf8(path).ok()??;
-    Some(IngestError::Read {
+    Some(IngestError::Typed(Box::new(Problem::NotUtf8 {
         file: shown.to_string(),
-        line: Some(line),
-        message: format!(
-            "byte 0x{byte:02X} (at byte {offset} of the file) is not valid UTF-8, so the export is in another encoding; nothing of it was stored. Declare it in the source's options, most often encoding: windows-1252 (Excel on Windows), or save the export as UTF-8"
-        ),
-    })
+        line,
+        byte,
+        offset,
+    })))
 }
 
 /// The line, byte offset and value of the first byte of `path` that is not valid UTF-8.

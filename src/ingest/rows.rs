@@ -37,7 +37,7 @@ impl CellRef<'_> {
         }
     }
 
-    fn convert(&self, ty: ColumnType, fmt: &TextFormat) -> Result<Value, String> {
+    fn convert(&self, ty: ColumnType, fmt: &TextFormat) -> Result<Value, cell::Reason> {
         match self {
             CellRef::Cell(c) => cell::convert(c, ty, fmt),
             CellRef::Text(t) => cell::convert_str(t, ty, fmt),
@@ -125,6 +125,7 @@ pub(super) struct RowParser<'a> {
     tx: encode::GroupSender,
     progress: &'a Progress<'a>,
     unreported: u64,
+    successors: std::sync::Arc<super::successor::Successors>,
 }
 
 impl<'a> RowParser<'a> {
@@ -135,6 +136,7 @@ impl<'a> RowParser<'a> {
         encoder: encode::GroupEncoder,
         tx: encode::GroupSender,
         progress: &'a Progress<'a>,
+        successors: std::sync::Arc<super::successor::Successors>,
     ) -> RowParser<'a> {
         RowParser {
             source,
@@ -151,6 +153,7 @@ impl<'a> RowParser<'a> {
             tx,
             progress,
             unreported: 0,
+            successors,
         }
     }
 
@@ -175,13 +178,14 @@ impl<'a> RowParser<'a> {
         self.values.clear();
         let mut bad = false;
         let columns = self.table.columns.iter().zip(&self.source.columns);
-        for ((col, map), pos) in columns.zip(self.positions) {
+        for (i, ((col, map), pos)) in columns.zip(self.positions).enumerate() {
             let cell = match pos {
                 Some(p) if *p < cells.count() => cells.cell(*p),
                 _ => CellRef::Cell(&Cell::Empty),
             };
             if col.ty == ColumnType::String
                 && map.pad.is_none()
+                && !self.successors.maps(i)
                 && let (Some(p), Some(text)) = (pos, cell.text())
                 && !cell::trimmed(text).is_empty()
             {
@@ -195,10 +199,14 @@ impl<'a> RowParser<'a> {
                     None => Ok(v),
                 })
                 .and_then(|v| match v {
-                    Value::Null if col.required => Err("required value missing".to_string()),
+                    Value::Null if col.required => Err(cell::Reason::Required),
                     v => Ok(v),
                 });
             match converted {
+                Ok(Value::Str(code)) if self.successors.maps(i) => {
+                    let stored = self.successors.stored(i, &col.name, code, &mut stats.moved);
+                    self.values.push(Slot::Value(Value::Str(stored)));
+                }
                 Ok(v) => self.values.push(Slot::Value(v)),
                 Err(reason) => {
                     bad = true;
@@ -296,6 +304,9 @@ pub(super) fn merge(parts: Vec<Parsed>, warnings: Vec<String>) -> ParseStats {
         out.rejected += p.stats.rejected;
         out.skipped += p.stats.skipped;
         out.rejections.extend(p.stats.rejections);
+        for (k, n) in p.stats.moved {
+            *out.moved.entry(k).or_insert(0) += n;
+        }
         if p.undecodable.0 > 0 {
             undecodable.0 += p.undecodable.0;
             undecodable.1 = undecodable.1.min(p.undecodable.1);

@@ -46,6 +46,12 @@ pub(super) fn fingerprint(project: &Project, manifests: &[Option<SourceManifest>
     part("project", format!("{project:?}").as_bytes());
     let table = crate::indicators::table_path(project);
     part("indicators", &std::fs::read(&table).unwrap_or_default());
+    // The pages name the indicators that failed.
+    let failed = project
+        .settings
+        .output
+        .join(crate::indicators::failure::PROBLEMS_FILE);
+    part("failed", &std::fs::read(failed).unwrap_or_default());
     let now = chrono::Utc::now();
     let labels = super::labels::labels(project.settings.locale);
     for (s, m) in project.sources.iter().zip(manifests) {

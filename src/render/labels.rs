@@ -113,6 +113,12 @@ pub struct Labels {
     pub since_meeting_none: &'static str,
     /// Heading of the warning about figures of territories not in the territory list.
     pub unknown_territories: &'static str,
+    /// Heading of a run's problem on a dashboard: an indicator that failed.
+    pub failed_indicator: &'static str,
+    /// Heading of a run's problem on a dashboard: a source whose delivery failed.
+    pub failed_source: &'static str,
+    /// Heading of a note: ceased municipality codes counted under their successor.
+    pub ceased_codes: &'static str,
     /// Column: rows rejected.
     pub rejected_rows: &'static str,
     /// Column: the deliveries' outcome files.
@@ -213,6 +219,9 @@ pub fn labels(locale: Locale) -> Labels {
             kind_outcome: "Indicatori di esito",
             quality: "Qualità dei dati per ufficio",
             unknown_territories: "Territori sconosciuti.",
+            failed_indicator: "Indicatore non calcolato.",
+            failed_source: "Consegna non letta.",
+            ceased_codes: "Codici di comuni cessati.",
             since_meeting: "Dall'ultima riunione",
             since_meeting_none: "Nessuna cifra di questa pagina è cambiata dall'ultima versione approvata.",
             rejected_rows: "Righe scartate",
@@ -301,6 +310,9 @@ pub fn labels(locale: Locale) -> Labels {
             kind_outcome: "Outcome indicators",
             quality: "Data quality by office",
             unknown_territories: "Unknown territories.",
+            failed_indicator: "Indicator not computed.",
+            failed_source: "Delivery not read.",
+            ceased_codes: "Ceased municipality codes.",
             since_meeting: "Since the last meeting",
             since_meeting_none: "No figure on this page changed since the last signed-off version.",
             rejected_rows: "Rows rejected",

@@ -12,6 +12,7 @@ pub mod labels;
 mod map;
 pub mod pdf;
 mod png;
+mod problems;
 mod quality;
 mod summary;
 mod tables;
@@ -584,7 +585,9 @@ fn fill_dashboard(
         });
     }
     let glance = summary::glance(ctx, &dashboard_pairs(ctx.project, d, &judged));
-    let quality = quality::office_rows(ctx, &quality::sources_of(ctx, d));
+    let page_sources = quality::sources_of(ctx, d);
+    let quality = quality::office_rows(ctx, &page_sources);
+    let run_problems = problems::of_dashboard(ctx, d, &page_sources);
     let unknown = quality::unknown_territories(ctx, d);
     let shown = ctx.figures.take_shown();
     let meeting = changes::last_meeting(ctx.project);
@@ -608,6 +611,7 @@ fn fill_dashboard(
         glance => glance,
         quality => quality,
         unknown => unknown,
+        run_problems => run_problems,
         since_meeting => since_meeting,
         notes => notes,
         data_downloads => downloads("data", &["csv", "xlsx", "ods"]),
@@ -1054,7 +1058,7 @@ fn render_index(
         let attempt = m.as_ref().and_then(|m| m.last_attempt.as_ref());
         let late = m.as_ref().and_then(|m| late_since(s, m, now));
         let (state, class) = source_state(&l, s, m.as_ref(), now);
-        if let Some(e) = attempt.and_then(|a| a.error.clone()) {
+        if let Some(e) = attempt.and_then(|a| problems::attempt_text(a, locale)) {
             let detail = match published {
                 Some(p) => format!(
                     "{e} ({} {})",
@@ -1167,6 +1171,7 @@ fn render_index(
         dashboards => dashboards,
         sources => sources,
         problems => problems,
+        failed_indicators => problems::failed_indicators(ctx),
         notes => vec![l.rollup_note.to_string()],
         labels => l,
     };

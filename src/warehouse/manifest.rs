@@ -38,6 +38,10 @@ pub struct Published {
     pub run_id: String,
     pub warnings: Vec<String>,
     pub checks: Vec<CheckResult>,
+    /// What a person should know of the rows though nothing failed (ceased territory codes
+    /// counted under their successor), each a kind and its values.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<super::problem::Problem>,
 }
 
 impl Published {
@@ -60,6 +64,10 @@ pub struct Attempt {
     #[serde(default)]
     pub rows: Option<u64>,
     pub error: Option<String>,
+    /// The failure as a kind and its values, for pages in the project's locale (absent in
+    /// manifests written before it was kept, and when the attempt did not fail).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub problem: Option<super::problem::Problem>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]

@@ -7,6 +7,9 @@ pub mod functions;
 pub mod integrity;
 pub mod manifest;
 pub mod pins;
+pub mod problem;
+mod problem_en;
+mod problem_it;
 pub mod session;
 pub mod store;
 

@@ -18,6 +18,7 @@ mod follow_up;
 mod history;
 mod hostile;
 mod kill_during_ingest;
+mod locale;
 mod maps;
 mod meeting;
 mod ods_formats;

@@ -22,6 +22,9 @@ pub struct Territories {
     pub by_code: BTreeMap<String, Territory>,
     /// The ISTAT code of territories that have one (territories.csv's optional `istat` column).
     pub istat: BTreeMap<String, String>,
+    /// Whether the hierarchy comes from the official lists (`territories: { istat: [...] }`):
+    /// then a ceased municipality code in an export is counted under its successor.
+    pub official: bool,
 }
 
 impl Territories {

@@ -1,0 +1,91 @@
+//! Indicators that failed, as the pages show them (`OUTPUT/indicators.problems.json`): each
+//! failure's kind and values, kept until the indicator computes again, so a page in Italian says
+//! in Italian which indicator failed, why and how to fix it.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use datafusion::error::DataFusionError;
+use datafusion::execution::context::SessionContext;
+
+use super::IndicatorError;
+use crate::config::{Indicator, Project};
+use crate::warehouse::problem::{IndicatorCause, Problem};
+
+/// The file beside the indicator table.
+pub const PROBLEMS_FILE: &str = "indicators.problems.json";
+
+fn path(out_dir: &Path) -> PathBuf {
+    out_dir.join(PROBLEMS_FILE)
+}
+
+/// The failure of `ind` with `e`, its cause found again from the query engine's own error kind
+/// (the SQL is planned once more: only when the indicator has failed).
+pub async fn problem(ctx: &SessionContext, ind: &Indicator, e: &IndicatorError) -> Problem {
+    let cause = match e {
+        IndicatorError::Sql(_) => match ctx.state().create_logical_plan(&ind.sql).await {
+            Err(err) => cause_of(&err),
+            Ok(_) => None,
+        },
+        _ => None,
+    };
+    Problem::IndicatorFailed {
+        file: ind.file.display().to_string(),
+        line: ind.line.unwrap_or(0),
+        indicator: ind.id.clone(),
+        detail: e.to_string(),
+        cause: cause.unwrap_or_else(|| IndicatorCause::Other {
+            detail: e.to_string(),
+        }),
+    }
+}
+
+/// A column the SQL names that no table it reads has, with the columns it could have meant.
+fn cause_of(err: &DataFusionError) -> Option<IndicatorCause> {
+    use datafusion::common::SchemaError;
+    let DataFusionError::SchemaError(schema, _) = err.find_root() else {
+        return None;
+    };
+    let SchemaError::FieldNotFound {
+        field,
+        valid_fields,
+    } = schema.as_ref()
+    else {
+        return None;
+    };
+    let mut valid: Vec<String> = valid_fields.iter().map(|c| c.name.clone()).collect();
+    valid.dedup();
+    let near = crate::config::did_you_mean(&field.name, valid.iter().map(String::as_str))
+        .map(str::to_string);
+    Some(IndicatorCause::UnknownColumn {
+        column: field.name.clone(),
+        valid,
+        near,
+    })
+}
+
+/// The failures the pages show, by indicator.
+pub fn read(out_dir: &Path) -> BTreeMap<String, Problem> {
+    std::fs::read(path(out_dir))
+        .ok()
+        .and_then(|b| serde_json::from_slice(&b).ok())
+        .unwrap_or_default()
+}
+
+/// Keeps this compute's failures: those of the indicators computed now replace what they had,
+/// the others' stay until they compute again; indicators no longer defined are forgotten.
+pub fn record(
+    project: &Project,
+    computed: &[&str],
+    failed: BTreeMap<String, Problem>,
+) -> Result<(), IndicatorError> {
+    let out_dir = &project.settings.output;
+    let mut all = read(out_dir);
+    all.retain(|id, _| {
+        !computed.contains(&id.as_str()) && project.indicators.iter().any(|i| &i.id == id)
+    });
+    all.extend(failed);
+    let bytes =
+        serde_json::to_vec_pretty(&all).map_err(|e| IndicatorError::Output(e.to_string()))?;
+    super::output::write_atomic(&path(out_dir), &bytes)
+}

@@ -1,0 +1,93 @@
+//! A run's problems on the pages, in the project's locale: the deliveries that failed, the
+//! indicators that could not be computed and the ceased territory codes counted under their
+//! successor. Each is kept as a kind and its values; a page writes it in its own words.
+
+use serde::Serialize;
+
+use super::{Ctx, labels};
+use crate::config::{Dashboard, Locale, Source};
+use crate::warehouse::manifest::{Attempt, SourceManifest};
+
+/// One problem as a page shows it: its heading and its sentence.
+#[derive(Serialize, Debug)]
+pub struct Shown {
+    heading: &'static str,
+    text: String,
+}
+
+/// An attempt's failure in `locale`: from its kind and values when the manifest keeps them,
+/// else its text as recorded.
+pub fn attempt_text(a: &Attempt, locale: Locale) -> Option<String> {
+    match (&a.problem, locale) {
+        (Some(p), Locale::It) => Some(p.text(locale)),
+        _ => a.error.clone(),
+    }
+}
+
+fn manifest_of<'a>(ctx: &Ctx<'a>, s: &Source) -> Option<&'a SourceManifest> {
+    let i = ctx.project.sources.iter().position(|x| x.name == s.name)?;
+    ctx.manifests.get(i)?.as_ref()
+}
+
+/// The problems of the page's sources and indicators: failed deliveries, indicators that
+/// failed, ceased codes counted under their successor.
+pub fn of_dashboard(ctx: &Ctx, d: &Dashboard, sources: &[&Source]) -> Vec<Shown> {
+    let l = labels::labels(ctx.locale);
+    let mut out = Vec::new();
+    for s in sources {
+        let Some(m) = manifest_of(ctx, s) else {
+            continue;
+        };
+        if let Some(text) = m
+            .last_attempt
+            .as_ref()
+            .and_then(|a| attempt_text(a, ctx.locale))
+        {
+            out.push(Shown {
+                heading: l.failed_source,
+                text: format!("{}: {text}", s.name),
+            });
+        }
+        let notes = m
+            .deliveries
+            .iter()
+            .filter_map(|d| d.published.as_ref())
+            .flat_map(|p| &p.notes);
+        for n in notes {
+            out.push(Shown {
+                heading: l.ceased_codes,
+                text: n.text(ctx.locale),
+            });
+        }
+    }
+    let failed = crate::indicators::failure::read(&ctx.project.settings.output);
+    let mut ids: Vec<&str> = d
+        .sections
+        .iter()
+        .flat_map(|s| &s.charts)
+        .flat_map(|c| c.indicators())
+        .collect();
+    let mut seen = std::collections::BTreeSet::new();
+    ids.retain(|id| seen.insert(*id));
+    for id in ids {
+        if let Some(p) = failed.get(id) {
+            out.push(Shown {
+                heading: l.failed_indicator,
+                text: p.text(ctx.locale),
+            });
+        }
+    }
+    out
+}
+
+/// Every indicator that failed, for the index page.
+pub fn failed_indicators(ctx: &Ctx) -> Vec<Shown> {
+    let l = labels::labels(ctx.locale);
+    crate::indicators::failure::read(&ctx.project.settings.output)
+        .values()
+        .map(|p| Shown {
+            heading: l.failed_indicator,
+            text: p.text(ctx.locale),
+        })
+        .collect()
+}
