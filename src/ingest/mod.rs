@@ -391,7 +391,6 @@ async fn ingest_source(
     opts: &IngestOptions,
     bar: &progress::SourceBar,
 ) -> Result<(SourceOutcome, SourceManifest), IngestError> {
-    use futures::StreamExt;
     let remote = fetch::RemoteOptions::of(source)?;
     let mut manifest = load_manifest(wh, source).await?;
     unchanged::sort_by_key(&mut manifest);
@@ -416,51 +415,19 @@ async fn ingest_source(
         shown: &shown,
         present: &present,
     };
-    // A group that changed nothing (every file as last read) is not written again: the attempt's
-    // record, written after, brings the manifest up to date all the same.
-    let mut changed = mark_removed(source, &mut manifest, &found, &now);
-    let parallel = std::thread::available_parallelism().map_or(1, usize::from);
+    let changed = mark_removed(source, &mut manifest, &found, &now);
     let mut tally = Tally::default();
-    for group in found.chunks(COMMIT_EVERY) {
-        let reads: Vec<delivery::Outcome> = futures::stream::iter(group.iter().map(|f| {
-            let previous = manifest.delivery(&f.key).cloned();
-            let cx = &cx;
-            async move { delivery::read(cx, f, previous.as_ref(), today).await }
-        }))
-        .buffered(parallel)
-        .collect()
-        .await;
-        let mut staged = Vec::new();
-        for (f, read) in group.iter().zip(reads) {
-            let before = manifest.delivery(&f.key).cloned();
-            apply(
-                project,
-                &cx,
-                &mut manifest,
-                f,
-                read,
-                &now,
-                &mut tally,
-                &mut staged,
-            );
-            changed |= manifest.delivery(&f.key) != before.as_ref();
-        }
-        if changed || !staged.is_empty() {
-            manifest.published = summary(source, &manifest, &definition, &shown(&source.url));
-            wh.put_json(&wh.manifest_path(&source.name), &manifest)
-                .await?;
-            changed = false;
-        }
-        for s in staged {
-            s.commit();
-        }
-    }
-    let published = summary(source, &manifest, &definition, &shown(&source.url));
-    if changed || published != manifest.published {
-        manifest.published = published;
-        wh.put_json(&wh.manifest_path(&source.name), &manifest)
-            .await?;
-    }
+    read_all(
+        project,
+        &cx,
+        &mut manifest,
+        &found,
+        today,
+        &now,
+        &mut tally,
+        changed,
+    )
+    .await?;
     // Only now can superseded files (and any a killed run left) go.
     if let Err(e) = remove_unnamed(wh, table, source, &manifest).await {
         tracing::warn!(source = %source.name, "old data files stay until the next run: {e}");
@@ -469,6 +436,69 @@ async fn ingest_source(
         let _ = handle.await;
     }
     Ok((outcome_of(source, tally), manifest))
+}
+
+/// Reads the deliveries found, a few at a time, committing them in groups of `COMMIT_EVERY` as
+/// they come: reading goes on across a group's end, so no core waits for a group's slowest file.
+/// `changed`: the manifest has changes to write even if no delivery brings any.
+#[allow(clippy::too_many_arguments)]
+async fn read_all(
+    project: &Project,
+    cx: &delivery::Context<'_>,
+    manifest: &mut SourceManifest,
+    found: &[locate::Found],
+    today: chrono::NaiveDate,
+    now: &str,
+    tally: &mut Tally,
+    mut changed: bool,
+) -> Result<(), IngestError> {
+    use futures::StreamExt;
+    let parallel = std::thread::available_parallelism().map_or(1, usize::from);
+    // Each delivery is compared with what it was when the run began: only its own read changes it.
+    let previous: Vec<Option<Delivery>> = found
+        .iter()
+        .map(|f| manifest.delivery(&f.key).cloned())
+        .collect();
+    let mut reads =
+        futures::stream::iter(found.iter().zip(&previous).map(|(f, previous)| async move {
+            (f, delivery::read(cx, f, previous.as_ref(), today).await)
+        }))
+        .buffered(parallel);
+    let mut staged = Vec::new();
+    let mut in_group = 0;
+    while let Some((f, read)) = reads.next().await {
+        let before = manifest.delivery(&f.key).cloned();
+        apply(project, cx, manifest, f, read, now, tally, &mut staged);
+        changed |= manifest.delivery(&f.key) != before.as_ref();
+        in_group += 1;
+        if in_group == COMMIT_EVERY {
+            commit(cx, manifest, &mut staged, changed).await?;
+            (in_group, changed) = (0, false);
+        }
+    }
+    commit(cx, manifest, &mut staged, changed).await
+}
+
+/// Writes the manifest when it changed (a delivery read or failed, a tag or a removal noted, or
+/// the source's summary moved), then keeps the files it names. A group that changed nothing is
+/// not written again: the attempt's record, written after, brings the manifest up to date.
+async fn commit(
+    cx: &delivery::Context<'_>,
+    manifest: &mut SourceManifest,
+    staged: &mut Vec<delivery::Staged>,
+    changed: bool,
+) -> Result<(), IngestError> {
+    let (wh, source) = (cx.wh, cx.source);
+    let published = summary(source, manifest, cx.definition, &(cx.shown)(&source.url));
+    if changed || !staged.is_empty() || published != manifest.published {
+        manifest.published = published;
+        wh.put_json(&wh.manifest_path(&source.name), manifest)
+            .await?;
+    }
+    for s in staged.drain(..) {
+        s.commit();
+    }
+    Ok(())
 }
 
 /// Notes the deliveries whose file is gone from the listing: their rows are kept, or dropped
