@@ -30,7 +30,13 @@ if ! python3 -c "import duckdb, openpyxl" >/dev/null 2>&1; then
   python3 -m pip install --quiet --disable-pip-version-check duckdb openpyxl
 fi
 
+# The cluster test (tests/it/ballista_cluster.rs) starts Ballista's own scheduler and executor
+# programs as separate processes: built once per Ballista version into the build folder, then
+# reused (in CI it fails rather than skips without them).
+OSSERVATORIO_BALLISTA_BIN=$(bash tests/ballista-cluster.sh)
+export OSSERVATORIO_BALLISTA_BIN
 
-# The Ballista test runs the bundled project on an in-process cluster: the suite is built with it.
+# The Ballista tests run the bundled project on an in-process cluster and on the one above: the
+# suite is built with the feature.
 echo "== cargo test --features ballista"
 cargo test --locked --features ballista "$@"

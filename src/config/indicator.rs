@@ -2,8 +2,8 @@
 
 use super::raw::IndicatorFile;
 use super::{
-    Direction, FileCtx, Grain, Indicator, Kind, Period, Phrase, Target, TimeRollup, Unit,
-    Validation,
+    ConfigErrors, Direction, FileCtx, Grain, Indicator, Kind, Period, Phrase, Target, TimeRollup,
+    Unit, Validation,
 };
 
 impl Validation {
@@ -20,19 +20,7 @@ impl Validation {
         if let Some(why) = super::names::sql_name_problem("indicator", &f.id) {
             ctx.err(errs, &format!("{key}.id"), why);
         }
-        let kind = match f.kind.as_str() {
-            "output" => Kind::Output,
-            "process" => Kind::Process,
-            "outcome" => Kind::Outcome,
-            k => {
-                ctx.err(
-                    errs,
-                    &format!("{key}.kind"),
-                    not_one_of("kind", k, &["output", "process", "outcome"]),
-                );
-                Kind::Output
-            }
-        };
+        let kind = check_kind(&f.kind, ctx, key, errs);
         let unit = Unit::parse(&f.unit).unwrap_or_else(|| {
             ctx.err(
                 errs,
@@ -42,57 +30,19 @@ impl Validation {
             Unit::Count
         });
         let grain = Grain::parse(&f.grain).unwrap_or_else(|| {
-            ctx.err(
-                errs,
-                &format!("{key}.grain"),
-                not_one_of("grain", &f.grain, &["month", "quarter", "year", "plan"]),
-            );
+            ctx.err(errs, &format!("{key}.grain"), not_a_grain(&f.grain));
             Grain::Month
         });
-        let direction = match f.direction.as_deref() {
-            None | Some("up") => Direction::Up,
-            Some("down") => Direction::Down,
-            Some(d) => {
-                ctx.err(
-                    errs,
-                    &format!("{key}.direction"),
-                    format!("'{d}' is not a direction; use up or down"),
-                );
-                Direction::Up
-            }
-        };
-        let time_rollup = match f.time_rollup.as_deref() {
-            None | Some("sum") => TimeRollup::Sum,
-            Some("last") => TimeRollup::Last,
-            Some("mean") => TimeRollup::Mean,
-            Some("none") => TimeRollup::None,
-            Some(t) => {
-                ctx.err(
-                    errs,
-                    &format!("{key}.time_rollup"),
-                    format!("'{t}' is not a time roll-up; use sum, last, mean or none"),
-                );
-                TimeRollup::Sum
-            }
-        };
-        let territory_rollup = match f.territory_rollup.as_deref() {
-            None | Some("sum") => true,
-            Some("none") => false,
-            Some(t) => {
-                ctx.err(
-                    errs,
-                    &format!("{key}.territory_rollup"),
-                    format!("'{t}' is not a territory roll-up; use sum or none"),
-                );
-                true
-            }
-        };
+        let direction = check_direction(f.direction.as_deref(), ctx, key, errs);
+        let time_rollup = check_time_rollup(f.time_rollup.as_deref(), ctx, key, errs);
+        let territory_rollup =
+            check_territory_rollup(f.territory_rollup.as_deref(), ctx, key, errs);
         if f.sql.trim().is_empty() {
             ctx.err(
-            errs,
-            &format!("{key}.sql"),
-            "an indicator needs a SQL query returning territory, period, numerator [, denominator]",
-        );
+                errs,
+                &format!("{key}.sql"),
+                "an indicator needs a SQL query returning territory, period, numerator [, denominator]",
+            );
         }
         if !f.targets.is_empty() && f.targets_sql.is_some() {
             ctx.err(
@@ -101,110 +51,16 @@ impl Validation {
                 "give either targets or targets_sql, not both",
             );
         }
-        let mut targets = Vec::new();
-        for (i, t) in f.targets.into_iter().enumerate() {
-            let tkey = format!("{key}.targets[{i}]");
-            if let Some(code) = &t.territory
-                && territories.get(code).is_none()
-            {
-                ctx.err(
-                    errs,
-                    &format!("{tkey}.territory"),
-                    super::territories::unknown_territory(territories, code),
-                );
-            }
-            let period = t.period.as_deref().and_then(|p| {
-                let parsed = Period::parse(p);
-                if parsed.is_none() {
-                    ctx.err(
-                        errs,
-                        &format!("{tkey}.period"),
-                        format!("'{p}' is not a period; write 2024-03, 2024-Q1, 2024 or 2025-2027"),
-                    );
-                }
-                parsed
-            });
-            let tgrain = t.grain.as_deref().and_then(|g| {
-                let parsed = Grain::parse(g);
-                if parsed.is_none() {
-                    ctx.err(
-                        errs,
-                        &format!("{tkey}.grain"),
-                        format!("'{g}' is not a grain; use month, quarter, year or plan"),
-                    );
-                }
-                parsed
-            });
-            if !t.value.is_finite() {
-                ctx.err(
-                    errs,
-                    &format!("{tkey}.value"),
-                    "a target value is a finite number",
-                );
-            }
-            targets.push(Target {
-                territory: t.territory,
-                period,
-                grain: tgrain,
-                value: t.value,
-            });
-        }
-        let suppress_small_cells = match f.small_cells.as_deref() {
-            None | Some("suppress") => true,
-            Some("show") => false,
-            Some(other) => {
-                ctx.err(
-                errs,
-                &format!("{key}.small_cells"),
-                format!("'{other}' is not a small-cell rule; use suppress (people) or show (facilities, hours, money)"),
-            );
-                true
-            }
-        };
-        let ignore_unknown_territories = match f.unknown_territories.as_deref() {
-            None | Some("fail") => false,
-            Some("ignore") => true,
-            Some(other) => {
-                ctx.err(
-                    errs,
-                    &format!("{key}.unknown_territories"),
-                    format!("'{other}' is not a choice here; use fail (the default: the run exits 1 naming the codes) or ignore"),
-                );
-                false
-            }
-        };
-        let phrase = f.phrase.map(|p| {
-            let feminine = match p.gender.as_deref() {
-                None | Some("m") => false,
-                Some("f") => true,
-                Some(other) => {
-                    ctx.err(
-                        errs,
-                        &format!("{key}.phrase.gender"),
-                        format!("'{other}' is not a gender here; use m or f"),
-                    );
-                    false
-                }
-            };
-            let plural = match p.number.as_deref() {
-                None | Some("singular") => false,
-                Some("plural") => true,
-                Some(other) => {
-                    ctx.err(
-                        errs,
-                        &format!("{key}.phrase.number"),
-                        format!("'{other}' is not a number here; use singular or plural"),
-                    );
-                    false
-                }
-            };
-            Phrase {
-                it: p.it,
-                en: p.en,
-                feminine,
-                plural,
-            }
-        });
+        let targets = f
+            .targets
+            .into_iter()
+            .enumerate()
+            .map(|(i, t)| check_target(t, territories, ctx, &format!("{key}.targets[{i}]"), errs))
+            .collect();
+        let suppress_small_cells = check_small_cells(f.small_cells.as_deref(), ctx, key, errs);
+        let ignore_unknown_territories =
+            check_unknown_territories(f.unknown_territories.as_deref(), ctx, key, errs);
+        let phrase = f.phrase.map(|p| check_phrase(p, ctx, key, errs));
         let follow_up = f.follow_up.as_deref().and_then(|s| {
             let parsed = super::FollowUp::parse(s);
             if parsed.is_none() {
@@ -254,6 +110,216 @@ impl Validation {
             sql_line: ctx.index.line_of(&format!("{key}.sql")),
         })
     }
+}
+
+fn check_kind(k: &str, ctx: &FileCtx, key: &str, errs: &mut ConfigErrors) -> Kind {
+    match k {
+        "output" => Kind::Output,
+        "process" => Kind::Process,
+        "outcome" => Kind::Outcome,
+        k => {
+            ctx.err(
+                errs,
+                &format!("{key}.kind"),
+                not_one_of("kind", k, &["output", "process", "outcome"]),
+            );
+            Kind::Output
+        }
+    }
+}
+
+fn check_direction(
+    d: Option<&str>,
+    ctx: &FileCtx,
+    key: &str,
+    errs: &mut ConfigErrors,
+) -> Direction {
+    match d {
+        None | Some("up") => Direction::Up,
+        Some("down") => Direction::Down,
+        Some(d) => {
+            ctx.err(
+                errs,
+                &format!("{key}.direction"),
+                format!("'{d}' is not a direction; use up or down"),
+            );
+            Direction::Up
+        }
+    }
+}
+
+fn check_time_rollup(
+    t: Option<&str>,
+    ctx: &FileCtx,
+    key: &str,
+    errs: &mut ConfigErrors,
+) -> TimeRollup {
+    match t {
+        None | Some("sum") => TimeRollup::Sum,
+        Some("last") => TimeRollup::Last,
+        Some("mean") => TimeRollup::Mean,
+        Some("none") => TimeRollup::None,
+        Some(t) => {
+            ctx.err(
+                errs,
+                &format!("{key}.time_rollup"),
+                format!("'{t}' is not a time roll-up; use sum, last, mean or none"),
+            );
+            TimeRollup::Sum
+        }
+    }
+}
+
+/// Whether the indicator's figures add up from territories to their parents.
+fn check_territory_rollup(
+    t: Option<&str>,
+    ctx: &FileCtx,
+    key: &str,
+    errs: &mut ConfigErrors,
+) -> bool {
+    match t {
+        None | Some("sum") => true,
+        Some("none") => false,
+        Some(t) => {
+            ctx.err(
+                errs,
+                &format!("{key}.territory_rollup"),
+                format!("'{t}' is not a territory roll-up; use sum or none"),
+            );
+            true
+        }
+    }
+}
+
+/// One target: where and when it applies and its value.
+fn check_target(
+    t: super::raw::TargetFile,
+    territories: &super::Territories,
+    ctx: &FileCtx,
+    tkey: &str,
+    errs: &mut ConfigErrors,
+) -> Target {
+    if let Some(code) = &t.territory
+        && territories.get(code).is_none()
+    {
+        ctx.err(
+            errs,
+            &format!("{tkey}.territory"),
+            super::territories::unknown_territory(territories, code),
+        );
+    }
+    let period = t.period.as_deref().and_then(|p| {
+        let parsed = Period::parse(p);
+        if parsed.is_none() {
+            ctx.err(
+                errs,
+                &format!("{tkey}.period"),
+                format!("'{p}' is not a period; write 2024-03, 2024-Q1, 2024 or 2025-2027"),
+            );
+        }
+        parsed
+    });
+    let grain = t.grain.as_deref().and_then(|g| {
+        let parsed = Grain::parse(g);
+        if parsed.is_none() {
+            ctx.err(errs, &format!("{tkey}.grain"), not_a_grain(g));
+        }
+        parsed
+    });
+    if !t.value.is_finite() {
+        ctx.err(
+            errs,
+            &format!("{tkey}.value"),
+            "a target value is a finite number",
+        );
+    }
+    Target {
+        territory: t.territory,
+        period,
+        grain,
+        value: t.value,
+    }
+}
+
+/// Whether small counts of people are hidden on pages and in data files.
+fn check_small_cells(v: Option<&str>, ctx: &FileCtx, key: &str, errs: &mut ConfigErrors) -> bool {
+    match v {
+        None | Some("suppress") => true,
+        Some("show") => false,
+        Some(other) => {
+            ctx.err(
+                errs,
+                &format!("{key}.small_cells"),
+                format!("'{other}' is not a small-cell rule; use suppress (people) or show (facilities, hours, money)"),
+            );
+            true
+        }
+    }
+}
+
+/// Whether rows of territories not in the list are ignored rather than failing the run.
+fn check_unknown_territories(
+    v: Option<&str>,
+    ctx: &FileCtx,
+    key: &str,
+    errs: &mut ConfigErrors,
+) -> bool {
+    match v {
+        None | Some("fail") => false,
+        Some("ignore") => true,
+        Some(other) => {
+            ctx.err(
+                errs,
+                &format!("{key}.unknown_territories"),
+                format!("'{other}' is not a choice here; use fail (the default: the run exits 1 naming the codes) or ignore"),
+            );
+            false
+        }
+    }
+}
+
+/// How sentences name the indicator: its noun phrases, gender and number.
+fn check_phrase(
+    p: super::raw::PhraseFile,
+    ctx: &FileCtx,
+    key: &str,
+    errs: &mut ConfigErrors,
+) -> Phrase {
+    let feminine = match p.gender.as_deref() {
+        None | Some("m") => false,
+        Some("f") => true,
+        Some(other) => {
+            ctx.err(
+                errs,
+                &format!("{key}.phrase.gender"),
+                format!("'{other}' is not a gender here; use m or f"),
+            );
+            false
+        }
+    };
+    let plural = match p.number.as_deref() {
+        None | Some("singular") => false,
+        Some("plural") => true,
+        Some(other) => {
+            ctx.err(
+                errs,
+                &format!("{key}.phrase.number"),
+                format!("'{other}' is not a number here; use singular or plural"),
+            );
+            false
+        }
+    };
+    Phrase {
+        it: p.it,
+        en: p.en,
+        feminine,
+        plural,
+    }
+}
+
+/// "'mese' is not a grain: did you mean …? (use month, quarter, year, plan)".
+pub(super) fn not_a_grain(g: &str) -> String {
+    not_one_of("grain", g, &["month", "quarter", "year", "plan"])
 }
 
 const UNITS: [&str; 8] = [

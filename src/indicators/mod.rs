@@ -31,7 +31,11 @@ pub enum IndicatorError {
     #[error("output: {0}")]
     Output(String),
     #[error(transparent)]
+    Table(#[from] output::TableError),
+    #[error(transparent)]
     Warehouse(#[from] crate::warehouse::WarehouseError),
+    #[error(transparent)]
+    Cluster(#[from] Box<crate::warehouse::cluster::ClusterError>),
     #[error(transparent)]
     Clock(#[from] crate::clock::BadToday),
 }

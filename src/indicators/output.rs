@@ -12,6 +12,66 @@ use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 use super::IndicatorError;
 
+/// A column of a table read back that is not there or not of its type.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ColumnError {
+    #[error("no column {0}")]
+    Missing(String),
+    #[error("column {0} is not text")]
+    NotText(String),
+    #[error("column {0} is not numeric")]
+    NotNumeric(String),
+    #[error("{0} is not boolean")]
+    NotBoolean(String),
+}
+
+/// What failed in writing or reading a table file.
+#[derive(Debug, thiserror::Error)]
+pub enum Failure {
+    #[error(transparent)]
+    Io(#[from] std::io::Error),
+    #[error(transparent)]
+    Persist(#[from] tempfile::PersistError),
+    #[error(transparent)]
+    Parquet(#[from] datafusion::parquet::errors::ParquetError),
+    #[error(transparent)]
+    Arrow(#[from] datafusion::arrow::error::ArrowError),
+    #[error(transparent)]
+    Csv(#[from] csv::Error),
+    #[error(transparent)]
+    Column(#[from] ColumnError),
+}
+
+/// Why the indicator table, or another file the indicators write, cannot be written or read.
+#[derive(Debug, thiserror::Error)]
+pub enum TableError {
+    /// Of one file (or the history, whose files are named `history`).
+    #[error("output: {path}: {source}")]
+    File {
+        path: String,
+        #[source]
+        source: Failure,
+    },
+    /// Encoding the table before it is written.
+    #[error("output: {0}")]
+    Encode(#[source] Failure),
+    /// The rows do not make a record batch of the table's schema.
+    #[error("result: {0}")]
+    Batch(#[source] datafusion::arrow::error::ArrowError),
+}
+
+/// The error of the file at `path`.
+pub(super) fn file_error(path: impl std::fmt::Display, e: impl Into<Failure>) -> IndicatorError {
+    IndicatorError::Table(TableError::File {
+        path: path.to_string(),
+        source: e.into(),
+    })
+}
+
+fn encode_error(e: impl Into<Failure>) -> IndicatorError {
+    IndicatorError::Table(TableError::Encode(e.into()))
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct OutputRow {
     pub indicator: String,
@@ -72,24 +132,27 @@ pub(super) fn number_array<T>(rows: &[T], f: &dyn Fn(&T) -> Option<f64>) -> Arc<
 }
 
 /// The text column `name` of a batch read back, or why it cannot be.
-pub(super) fn text_column(batch: &RecordBatch, name: &str) -> Result<Vec<String>, String> {
+pub(super) fn text_column(batch: &RecordBatch, name: &str) -> Result<Vec<String>, ColumnError> {
     let c = batch
         .column_by_name(name)
-        .ok_or_else(|| format!("no column {name}"))?;
+        .ok_or_else(|| ColumnError::Missing(name.to_string()))?;
     let a = c
         .as_string_opt::<i32>()
-        .ok_or_else(|| format!("column {name} is not text"))?;
+        .ok_or_else(|| ColumnError::NotText(name.to_string()))?;
     Ok((0..a.len()).map(|i| a.value(i).to_string()).collect())
 }
 
 /// The nullable number column `name` of a batch read back, or why it cannot be.
-pub(super) fn number_column(batch: &RecordBatch, name: &str) -> Result<Vec<Option<f64>>, String> {
+pub(super) fn number_column(
+    batch: &RecordBatch,
+    name: &str,
+) -> Result<Vec<Option<f64>>, ColumnError> {
     let c = batch
         .column_by_name(name)
-        .ok_or_else(|| format!("no column {name}"))?;
+        .ok_or_else(|| ColumnError::Missing(name.to_string()))?;
     let a = c
         .as_primitive_opt::<Float64Type>()
-        .ok_or_else(|| format!("column {name} is not numeric"))?;
+        .ok_or_else(|| ColumnError::NotNumeric(name.to_string()))?;
     Ok((0..a.len())
         .map(|i| (!a.is_null(i)).then(|| a.value(i)))
         .collect())
@@ -121,7 +184,7 @@ fn to_batch(rows: &[OutputRow]) -> Result<RecordBatch, IndicatorError> {
             )),
         ],
     )
-    .map_err(|e| IndicatorError::Data(e.to_string()))
+    .map_err(|e| IndicatorError::Table(TableError::Batch(e)))
 }
 
 fn num(x: Option<f64>) -> String {
@@ -137,8 +200,8 @@ fn num(x: Option<f64>) -> String {
     .unwrap_or_default()
 }
 
-fn io_err(path: &Path, e: impl std::fmt::Display) -> IndicatorError {
-    IndicatorError::Output(format!("{}: {e}", path.display()))
+fn io_err(path: &Path, e: impl Into<Failure>) -> IndicatorError {
+    file_error(path.display(), e)
 }
 
 /// Writes `bytes` next to `path` and renames it into place, so readers never see half a file.
@@ -163,18 +226,14 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<(), IndicatorError> {
 pub fn write(dir: &Path, rows: &[OutputRow]) -> Result<(), IndicatorError> {
     let batch = to_batch(rows)?;
     let mut buf = Vec::new();
-    let mut w = ArrowWriter::try_new(&mut buf, schema(), None)
-        .map_err(|e| IndicatorError::Output(e.to_string()))?;
-    w.write(&batch)
-        .map_err(|e| IndicatorError::Output(e.to_string()))?;
-    w.close()
-        .map_err(|e| IndicatorError::Output(e.to_string()))?;
+    let mut w = ArrowWriter::try_new(&mut buf, schema(), None).map_err(encode_error)?;
+    w.write(&batch).map_err(encode_error)?;
+    w.close().map_err(encode_error)?;
     write_atomic(&dir.join("indicators.parquet"), &buf)?;
 
     let mut csv = csv::Writer::from_writer(Vec::new());
     let header: Vec<String> = schema().fields().iter().map(|f| f.name().clone()).collect();
-    csv.write_record(&header)
-        .map_err(|e| IndicatorError::Output(e.to_string()))?;
+    csv.write_record(&header).map_err(encode_error)?;
     for r in rows {
         crate::text::write_csv_record(
             &mut csv,
@@ -197,11 +256,9 @@ pub fn write(dir: &Path, rows: &[OutputRow]) -> Result<(), IndicatorError> {
                 if r.provisional { "true" } else { "false" },
             ],
         )
-        .map_err(|e| IndicatorError::Output(e.to_string()))?;
+        .map_err(encode_error)?;
     }
-    let bytes = csv
-        .into_inner()
-        .map_err(|e| IndicatorError::Output(e.to_string()))?;
+    let bytes = csv.into_inner().map_err(|e| encode_error(e.into_error()))?;
     write_atomic(&dir.join("indicators.csv"), &bytes)
 }
 
@@ -219,75 +276,97 @@ pub fn read(dir: &Path) -> Result<Vec<OutputRow>, IndicatorError> {
     let mut out = Vec::new();
     for batch in reader {
         let batch = batch.map_err(|e| io_err(&path, e))?;
-        let s = |name: &str| text_column(&batch, name).map_err(|e| io_err(&path, e));
-        let f = |name: &str| number_column(&batch, name).map_err(|e| io_err(&path, e));
-        let (ind, ter, lev, per, gra, st, run) = (
-            s("indicator")?,
-            s("territory")?,
-            s("territory_level")?,
-            s("period")?,
-            s("grain")?,
-            s("status")?,
-            s("run_id")?,
-        );
-        // Tables written before these columns existed read as having none.
-        let rows = batch.num_rows();
-        let (previous, change) = (
-            f("previous").unwrap_or_else(|_| vec![None; rows]),
-            f("change").unwrap_or_else(|_| vec![None; rows]),
-        );
-        let definition = s("definition").unwrap_or_else(|_| vec![String::new(); rows]);
-        let provisional: Vec<bool> = batch
-            .column_by_name("provisional")
-            .and_then(|c| c.as_boolean_opt())
-            .map(|a| (0..a.len()).map(|i| a.is_valid(i) && a.value(i)).collect())
-            .unwrap_or_else(|| vec![false; rows]);
-        let (nu, de, va, ta, ac) = (
-            f("numerator")?,
-            f("denominator")?,
-            f("value")?,
-            f("target")?,
-            f("achievement")?,
-        );
-        // Each text moved into its row, not copied again.
-        let texts = ind
-            .into_iter()
-            .zip(ter)
-            .zip(lev)
-            .zip(per)
-            .zip(gra)
-            .zip(st)
-            .zip(run)
-            .zip(definition);
-        for (
-            i,
-            (
-                ((((((indicator, territory), territory_level), period), grain), status), run_id),
-                definition,
-            ),
-        ) in texts.enumerate()
-        {
-            out.push(OutputRow {
-                indicator,
-                territory,
-                territory_level,
-                period,
-                grain,
-                numerator: nu[i],
-                denominator: de[i],
-                value: va[i],
-                target: ta[i],
-                achievement: ac[i],
-                status,
-                run_id,
-                previous: previous[i],
-                change: change[i],
-                definition,
-                provisional: provisional[i],
-            });
-        }
+        rows_of(&batch, &mut out).map_err(|e| io_err(&path, e))?;
     }
     Ok(out)
+}
+
+/// The columns of the table that tables written before they existed do not have: each row has
+/// none of them then.
+struct LaterColumns {
+    previous: Vec<Option<f64>>,
+    change: Vec<Option<f64>>,
+    definition: Vec<String>,
+    provisional: Vec<bool>,
+}
+
+impl LaterColumns {
+    fn of(batch: &RecordBatch) -> LaterColumns {
+        let rows = batch.num_rows();
+        let numbers = |name: &str| number_column(batch, name).unwrap_or_else(|_| vec![None; rows]);
+        LaterColumns {
+            previous: numbers("previous"),
+            change: numbers("change"),
+            definition: text_column(batch, "definition")
+                .unwrap_or_else(|_| vec![String::new(); rows]),
+            provisional: batch
+                .column_by_name("provisional")
+                .and_then(|c| c.as_boolean_opt())
+                .map(|a| (0..a.len()).map(|i| a.is_valid(i) && a.value(i)).collect())
+                .unwrap_or_else(|| vec![false; rows]),
+        }
+    }
+}
+
+/// Appends the rows of one record batch of the table to `out`.
+fn rows_of(batch: &RecordBatch, out: &mut Vec<OutputRow>) -> Result<(), ColumnError> {
+    let s = |name: &str| text_column(batch, name);
+    let f = |name: &str| number_column(batch, name);
+    let (ind, ter, lev, per, gra, st, run) = (
+        s("indicator")?,
+        s("territory")?,
+        s("territory_level")?,
+        s("period")?,
+        s("grain")?,
+        s("status")?,
+        s("run_id")?,
+    );
+    let later = LaterColumns::of(batch);
+    let (nu, de, va, ta, ac) = (
+        f("numerator")?,
+        f("denominator")?,
+        f("value")?,
+        f("target")?,
+        f("achievement")?,
+    );
+    // Each text moved into its row, not copied again.
+    let texts = ind
+        .into_iter()
+        .zip(ter)
+        .zip(lev)
+        .zip(per)
+        .zip(gra)
+        .zip(st)
+        .zip(run)
+        .zip(later.definition);
+    for (
+        i,
+        (
+            ((((((indicator, territory), territory_level), period), grain), status), run_id),
+            definition,
+        ),
+    ) in texts.enumerate()
+    {
+        out.push(OutputRow {
+            indicator,
+            territory,
+            territory_level,
+            period,
+            grain,
+            numerator: nu[i],
+            denominator: de[i],
+            value: va[i],
+            target: ta[i],
+            achievement: ac[i],
+            status,
+            run_id,
+            previous: later.previous[i],
+            change: later.change[i],
+            definition,
+            provisional: later.provisional[i],
+        });
+    }
+    Ok(())
 }
 
 #[cfg(test)]

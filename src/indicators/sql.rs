@@ -131,8 +131,14 @@ fn label_period(s: &str, grain: Grain) -> Result<Period, String> {
     })
 }
 
+/// Runs a planned query. A query that fails on a cluster is told as the cluster's failure (the
+/// SQL planned, so it is not the SQL's).
 pub async fn collect(df: DataFrame) -> Result<Vec<RecordBatch>, IndicatorError> {
-    df.collect()
-        .await
-        .map_err(|e| IndicatorError::Sql(e.to_string()))
+    let engine = crate::warehouse::cluster::engine_of(df.task_ctx().session_config());
+    df.collect().await.map_err(|e| match engine {
+        Some(engine) => {
+            IndicatorError::Cluster(Box::new(crate::warehouse::cluster::explain(&engine, e)))
+        }
+        None => IndicatorError::Sql(e.to_string()),
+    })
 }

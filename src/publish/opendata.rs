@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::PublishedFigure;
-use super::bundle::{BundleError, files_below};
+use super::bundle::{BundleError, FileFailure, files_below, io};
 use super::disclosure::Suppression;
 use crate::config::{Period, Project, Unit};
 
@@ -29,10 +29,6 @@ pub const SDMX_COLUMNS: [&str; 9] = [
     "UNIT_MEASURE",
     "CONF_STATUS",
 ];
-
-fn io(path: &Path, e: impl std::fmt::Display) -> BundleError {
-    BundleError::Io(format!("{}: {e}", path.display()))
-}
 
 /// An SDMX id from a free name: upper-case ASCII letters, digits and `_`.
 pub fn sdmx_id(name: &str) -> String {
@@ -157,7 +153,8 @@ pub fn complete_bundle(
         let xlsx = staging.join(rel);
         let ods = xlsx.with_extension("ods");
         if !ods.exists() {
-            super::ods::from_xlsx(&xlsx, &ods).map_err(|e| io(&xlsx, e))?;
+            super::ods::from_xlsx(&xlsx, &ods, project.settings.locale)
+                .map_err(|e| io(&xlsx, e))?;
         }
     }
     let mut merged: BTreeMap<(String, String, String), Vec<String>> = BTreeMap::new();
@@ -175,7 +172,10 @@ pub fn complete_bundle(
             let rec = rec.map_err(|e| io(&sdmx, e))?;
             let row: Vec<String> = rec.iter().map(str::to_string).collect();
             if row.len() != SDMX_COLUMNS.len() {
-                return Err(io(&sdmx, "a row without the nine SDMX-CSV columns"));
+                return Err(io(
+                    &sdmx,
+                    FileFailure::Malformed("a row without the nine SDMX-CSV columns"),
+                ));
             }
             merged
                 .entry((row[3].clone(), row[4].clone(), row[5].clone()))

@@ -1,5 +1,6 @@
 //! The page's data files: every figure a dashboard shows, one row each, as `data.csv` (plain
-//! numbers, for machines and open-data portals) and `data.xlsx` (typed cells, for people).
+//! numbers, for machines and open-data portals), `data.xlsx` and `data.ods` (typed cells shown
+//! as the page writes them, for people).
 
 use std::path::Path;
 
@@ -60,7 +61,26 @@ fn cell_format(c: usize, x: f64, unit: Option<Unit>, locale: crate::config::Loca
     }
 }
 
-/// Writes `NAME.csv` and `NAME.xlsx` into `dir`: the page's `data` files, or a chart's own.
+/// A cell of the workbooks: its text, and for a number its value and number format.
+type Cell = (String, Option<(f64, String)>);
+
+/// The cells of one figure's row, as the workbooks hold them.
+fn cells(f: &PublishedFigure, project: &Project) -> Vec<Cell> {
+    let numbers = [f.numerator, f.denominator, f.value, f.target, f.achievement];
+    let unit = project.indicator(&f.indicator).map(|i| i.unit);
+    let locale = project.settings.locale;
+    record(f, &project.territories)
+        .into_iter()
+        .enumerate()
+        .map(|(c, text)| {
+            let n = (5..10).contains(&c).then(|| numbers[c - 5]).flatten();
+            (text, n.map(|n| (n, cell_format(c, n, unit, locale))))
+        })
+        .collect()
+}
+
+/// Writes `NAME.csv`, `NAME.xlsx` and `NAME.ods` into `dir`: the page's `data` files, or a
+/// chart's own.
 pub fn write_figures(
     figures: &[&PublishedFigure],
     project: &Project,
@@ -76,33 +96,31 @@ pub fn write_figures(
             .map_err(|e| io(&csv_path, e))?;
     }
     w.flush().map_err(|e| io(&csv_path, e))?;
+    let rows: Vec<Vec<Cell>> = figures.iter().map(|f| cells(f, project)).collect();
+    write_xlsx(&rows, &dir.join(format!("{name}.xlsx")))?;
+    let ods = dir.join(format!("{name}.ods"));
+    crate::publish::ods::write(&[ods_sheet(&rows)], project.settings.locale, &ods)
+        .map_err(|e| io(&ods, e))
+}
 
-    let xlsx_path = dir.join(format!("{name}.xlsx"));
-    let x = |e: rust_xlsxwriter::XlsxError| io(&xlsx_path, e);
+fn write_xlsx(rows: &[Vec<Cell>], xlsx_path: &Path) -> Result<(), RenderError> {
+    let x = |e: rust_xlsxwriter::XlsxError| io(xlsx_path, e);
     let mut wb = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let ws = wb.add_worksheet();
-    ws.set_name("dati").map_err(x)?;
+    ws.set_name(SHEET).map_err(x)?;
     for (c, h) in COLUMNS.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &bold)
             .map_err(x)?;
     }
-    for (r, f) in figures.iter().enumerate() {
+    for (r, row) in rows.iter().enumerate() {
         let r = r as u32 + 1;
-        let cells = record(f, territories);
-        let numbers = [f.numerator, f.denominator, f.value, f.target, f.achievement];
-        let unit = project.indicator(&f.indicator).map(|i| i.unit);
-        for (c, text) in cells.iter().enumerate() {
+        for (c, (text, number)) in row.iter().enumerate() {
             let c16 = c as u16;
-            match (5..10).contains(&c).then(|| numbers[c - 5]).flatten() {
-                Some(n) => {
-                    let shown = rust_xlsxwriter::Format::new().set_num_format(cell_format(
-                        c,
-                        n,
-                        unit,
-                        project.settings.locale,
-                    ));
-                    ws.write_number_with_format(r, c16, n, &shown).map_err(x)?
+            match number {
+                Some((n, f)) => {
+                    let shown = rust_xlsxwriter::Format::new().set_num_format(f);
+                    ws.write_number_with_format(r, c16, *n, &shown).map_err(x)?
                 }
                 None => ws.write_string(r, c16, text).map_err(x)?,
             };
@@ -110,5 +128,39 @@ pub fn write_figures(
     }
     ws.set_freeze_panes(1, 0).map_err(x)?;
     ws.autofit();
-    wb.save(&xlsx_path).map_err(x)
+    wb.save(xlsx_path).map_err(x)
+}
+
+/// The sheet's name in both workbooks.
+const SHEET: &str = "dati";
+
+/// The same cells as the `.xlsx`, for the `.ods`.
+fn ods_sheet(rows: &[Vec<Cell>]) -> crate::publish::ods::Sheet {
+    use calamine::Data;
+    let mut sheet = crate::publish::ods::Sheet::plain(
+        SHEET.to_string(),
+        vec![
+            COLUMNS
+                .iter()
+                .map(|h| Data::String(h.to_string()))
+                .collect(),
+        ],
+    );
+    sheet.header = true;
+    for (r, row) in rows.iter().enumerate() {
+        let cells = row
+            .iter()
+            .enumerate()
+            .map(|(c, (text, number))| match number {
+                Some((n, f)) => {
+                    sheet.formats.insert((r + 1, c), f.clone());
+                    Data::Float(*n)
+                }
+                None if text.is_empty() => Data::Empty,
+                None => Data::String(text.clone()),
+            });
+        let cells = cells.collect();
+        sheet.rows.push(cells);
+    }
+    sheet
 }

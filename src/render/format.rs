@@ -5,25 +5,16 @@ use crate::indicators::targets::Status;
 
 /// Groups thousands and places the decimal separator the locale's way: `1.234,5` or `1,234.5`.
 pub fn number(x: f64, decimals: usize, locale: Locale) -> String {
-    let s = format!("{:.*}", decimals, x.abs());
-    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
-    let (group, point) = match locale {
+    let (group, point) = separators(locale);
+    crate::values::numbers::grouped(x, decimals, Some(group), point)
+}
+
+/// The thousands and decimal separators of the locale.
+fn separators(locale: Locale) -> (char, char) {
+    match locale {
         Locale::It => ('.', ','),
         Locale::En => (',', '.'),
-    };
-    let mut out = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(group);
-        }
-        out.push(c);
     }
-    if !frac.is_empty() {
-        out.push(point);
-        out.push_str(frac);
-    }
-    let negative = x < 0.0 && out.chars().any(|c| c.is_ascii_digit() && c != '0');
-    if negative { format!("-{out}") } else { out }
 }
 
 pub fn decimals(unit: Unit, x: f64) -> usize {

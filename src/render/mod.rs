@@ -592,9 +592,8 @@ fn fill_dashboard(
         .as_ref()
         .map(|m| changes::sentences(ctx, d, &shown, m));
     data::write_figures(&shown, ctx.project, dir, "data")?;
-    // The same figures for statistical portals (SDMX-CSV), and every workbook as OpenDocument.
+    // The same figures for statistical portals (SDMX-CSV).
     crate::publish::opendata::write_sdmx(ctx.project, &shown, dir).map_err(|e| io(dir, e))?;
-    crate::publish::ods::beside_every_xlsx(dir).map_err(|(p, e)| io(&p, e))?;
     let mut notes = vec![l.rollup_note.to_string()];
     notes.extend(disclosure_note(ctx, &shown));
     let page = minijinja::context! {
@@ -951,6 +950,7 @@ fn chart(
                 tables::status_table(ctx, judged, indicators, &sel.resolve(territories), *period);
             tables::write_csv(&view, &dir.join(format!("{name}.csv")))?;
             tables::write_xlsx(&view, &dir.join(format!("{name}.xlsx")))?;
+            tables::write_ods(&view, &dir.join(format!("{name}.ods")), ctx.locale)?;
             let default_title = indicators
                 .iter()
                 .filter_map(|i| ctx.indicator(i))

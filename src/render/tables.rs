@@ -240,3 +240,39 @@ pub fn write_xlsx(view: &TableView, path: &Path) -> Result<(), RenderError> {
     ws.autofit();
     wb.save(path).map_err(x)
 }
+
+/// The table as an OpenDocument spreadsheet: the same cells as the `.xlsx`, numbers with the
+/// same formats, in the project's language.
+pub fn write_ods(
+    view: &TableView,
+    path: &Path,
+    locale: crate::config::Locale,
+) -> Result<(), RenderError> {
+    use calamine::Data;
+    let header = std::iter::once(&view.group_header)
+        .chain(&view.headers)
+        .map(|h| Data::String(h.clone()))
+        .collect();
+    let mut sheet = crate::publish::ods::Sheet::plain("Sheet1".into(), vec![header]);
+    sheet.header = true;
+    let rows = view
+        .groups
+        .iter()
+        .flat_map(|g| g.rows.iter().map(move |r| (g.title.as_str(), r)));
+    for (r, (group, row)) in rows.enumerate() {
+        let mut cells = vec![Data::String(group.to_string())];
+        for (c, cell) in row.iter().enumerate() {
+            cells.push(match (cell.number, &cell.number_format) {
+                (Some(n), format) => {
+                    if let Some(f) = format {
+                        sheet.formats.insert((r + 1, c + 1), f.clone());
+                    }
+                    Data::Float(n)
+                }
+                (None, _) => Data::String(cell.text.clone()),
+            });
+        }
+        sheet.rows.push(cells);
+    }
+    crate::publish::ods::write(&[sheet], locale, path).map_err(|e| io(path, e))
+}

@@ -1,6 +1,7 @@
 //! The warehouse: where each source's rows live as Parquet, addressed through object_store so that
 //! a folder today can be a bucket tomorrow, with the manifests that make every figure traceable.
 
+pub mod cluster;
 pub mod findings;
 pub mod functions;
 pub mod integrity;
@@ -30,6 +31,16 @@ pub enum WarehouseError {
     },
     #[error("warehouse object '{path}': {message}")]
     Data { path: String, message: String },
+    #[error(
+        "engine {engine} in osservatorio.yaml: no Ballista scheduler answers there ({source}); start it, or write `engine: local` to compute on this machine"
+    )]
+    SchedulerUnreachable {
+        engine: String,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(transparent)]
+    Cluster(#[from] Box<cluster::ClusterError>),
     #[error(
         "{what} {path} of source {source_name} is damaged ({message}): run `osservatorio doctor --fix`"
     )]

@@ -331,13 +331,7 @@ pub async fn compute_session(
         }
         #[cfg(feature = "ballista")]
         crate::config::Engine::Ballista(target) => {
-            use ballista::prelude::SessionContextExt;
-            let ctx = if target == "standalone" {
-                SessionContext::standalone().await
-            } else {
-                SessionContext::remote(&format!("df://{target}")).await
-            }
-            .map_err(|e| df_err(&format!("ballista://{target}"), e))?;
+            let ctx = super::cluster::session(target).await?;
             register_store(&ctx, wh)?;
             register_tables(ctx, project, wh, &files).await
         }

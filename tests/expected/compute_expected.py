@@ -1,4 +1,4 @@
-"""Independent figures for tests/end_to_end.rs, computed with DuckDB straight from the sample exports.
+"""Independent figures for tests/it/end_to_end.rs, computed with DuckDB straight from the sample exports.
 
 Nothing here uses osservatorio: the exports are read as text, decoded, parsed and aggregated by
 DuckDB (and openpyxl for the workbooks), applying the same business rules the indicator YAML states.

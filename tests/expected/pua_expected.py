@@ -1,4 +1,4 @@
-"""Independent figures for tests/pua.rs, computed with DuckDB straight from Tuscany's sample
+"""Independent figures for tests/it/pua.rs, computed with DuckDB straight from Tuscany's sample
 exports (data-samples/toscana/), never with osservatorio: accesses at the first level, referrals
 to the second, cases taken in charge by the integrated teams and the share with a positive outcome
 within six months, per zone and for the region (the sum of its zones), by month, quarter and year.

@@ -1,4 +1,4 @@
-"""The exports of tests/walkthrough.rs and DuckDB's figures on them.
+"""The exports of tests/it/walkthrough.rs and DuckDB's figures on them.
 
 Writes, in tests/expected/walkthrough/:
 - presenze.xlsx: a workbook as an office exports it: two title rows above the header, dates stored as

@@ -1,0 +1,210 @@
+//! Helpers shared by the integration tests: run the real binary on a project folder.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+pub mod cluster;
+pub mod http_server;
+pub mod s3_server;
+pub mod xlsx;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_osservatorio");
+
+pub fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// Runs `osservatorio ARGS --project PROJECT` with quiet logs.
+pub fn osservatorio(project: &Path, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .arg("--project")
+        .arg(project)
+        .env("OSSERVATORIO_LOG", "warn")
+        .output()
+        .expect("the osservatorio binary runs")
+}
+
+/// Runs `osservatorio ARGS --project PROJECT` with quiet logs and the variables `env` set.
+pub fn osservatorio_env(project: &Path, args: &[&str], env: &[(&str, String)]) -> Output {
+    Command::new(BIN)
+        .args(args)
+        .arg("--project")
+        .arg(project)
+        .env("OSSERVATORIO_LOG", "warn")
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
+        .output()
+        .expect("the osservatorio binary runs")
+}
+
+/// Standard output and error together, for assertions and failure messages.
+pub fn text(o: &Output) -> String {
+    format!(
+        "{}{}",
+        String::from_utf8_lossy(&o.stdout),
+        String::from_utf8_lossy(&o.stderr)
+    )
+}
+
+/// A project folder holding `files` (relative path → content), with one territory `PD`.
+pub fn project(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    write(
+        dir.path(),
+        "territories.csv",
+        b"code,name,level,parent\nVEN,Veneto,regione,\nPD,Padova,provincia,VEN\n",
+    );
+    for (path, content) in files {
+        write(dir.path(), path, content);
+    }
+    dir
+}
+
+pub fn write(root: &Path, rel: &str, content: &[u8]) {
+    let path = root.join(rel);
+    std::fs::create_dir_all(path.parent().expect("a parent folder")).expect("create folder");
+    std::fs::write(&path, content).expect("write file");
+}
+
+/// The rows of `osservatorio query SQL --format csv`, header excluded.
+pub fn query(project: &Path, sql: &str) -> Vec<Vec<String>> {
+    let out = osservatorio(project, &["query", sql, "--format", "csv"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let mut r = csv::Reader::from_reader(out.stdout.as_slice());
+    r.records()
+        .map(|rec| rec.expect("a CSV row").iter().map(str::to_string).collect())
+        .collect()
+}
+
+/// The rejected rows stored for a source: (line, column, value, reason).
+pub fn rejected(project: &Path, table: &str, source: &str) -> Vec<(i64, String, String, String)> {
+    use datafusion::arrow::array::{AsArray, Int64Array};
+    use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let folder = project.join(format!("warehouse/_rejected/{table}/source={source}"));
+    let Ok(entries) = std::fs::read_dir(&folder) else {
+        return Vec::new();
+    };
+    // One file per delivery, as the manifest names them; a test project's sources have one.
+    let batches = entries.flatten().flat_map(|e| {
+        let file = std::fs::File::open(e.path()).expect("a rejected-rows file");
+        ParquetRecordBatchReaderBuilder::try_new(file)
+            .expect("a Parquet file")
+            .build()
+            .expect("a reader")
+    });
+    let mut out = Vec::new();
+    for batch in batches {
+        let b = batch.expect("a batch");
+        let col = |name: &str| b.column(b.schema().index_of(name).expect("column")).clone();
+        let lines = col("line");
+        let lines = lines
+            .as_any()
+            .downcast_ref::<Int64Array>()
+            .expect("line numbers");
+        let (c, v, r) = (col("column"), col("value"), col("reason"));
+        for i in 0..b.num_rows() {
+            out.push((
+                lines.value(i),
+                c.as_string::<i32>().value(i).to_string(),
+                v.as_string::<i32>().value(i).to_string(),
+                r.as_string::<i32>().value(i).to_string(),
+            ));
+        }
+    }
+    out.sort_by_key(|r| r.0);
+    out
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("create folder");
+    for entry in std::fs::read_dir(from).expect("read folder") {
+        let entry = entry.expect("folder entry");
+        let target = to.join(entry.file_name());
+        if entry.file_type().expect("file type").is_dir() {
+            copy_dir(&entry.path(), &target);
+        } else {
+            std::fs::copy(entry.path(), &target).expect("copy file");
+        }
+    }
+}
+
+/// A temporary copy of the bundled project, without any warehouse or output of the repository.
+pub fn bundled_project() -> tempfile::TempDir {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    for d in ["pipelines", "indicators", "dashboards", "data-samples"] {
+        copy_dir(&repo().join(d), &dir.path().join(d));
+    }
+    for f in ["osservatorio.yaml", "territories.csv"] {
+        std::fs::copy(repo().join(f), dir.path().join(f)).expect("copy file");
+    }
+    dir
+}
+
+/// The data file a source's manifest points to now (the one readers read), if any.
+pub fn stored_file(project: &Path, source: &str) -> Option<PathBuf> {
+    let text = std::fs::read_to_string(project.join(format!("warehouse/_manifests/{source}.json")))
+        .ok()?;
+    let m: serde_json::Value = serde_json::from_str(&text).ok()?;
+    let file = m["published"]["file"].as_str()?;
+    Some(project.join("warehouse").join(file))
+}
+
+/// The Chromium the PDF and browser tests use, or None where none is installed. Where Chromium
+/// should be present (`CI=true`: `.ci/run` installs it) its absence fails the test instead.
+pub fn chromium() -> Option<PathBuf> {
+    let found = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .flat_map(|d| ["chromium", "chromium-browser", "google-chrome"].map(|n| d.join(n)))
+        .find(|p| p.is_file());
+    if found.is_none() && std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("Chromium is required in CI: .ci/run installs Debian's chromium");
+    }
+    found
+}
+
+/// LibreOffice's `soffice`, or None where it is not installed. Where it should be present
+/// (`CI=true`: `.ci/run` installs it) its absence fails the test instead.
+pub fn soffice() -> Option<PathBuf> {
+    let found = std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .flat_map(|d| ["soffice", "libreoffice"].map(|n| d.join(n)))
+        .find(|p| p.is_file());
+    if found.is_none() && std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!(
+            "LibreOffice is required in CI: .ci/run installs Debian's libreoffice-calc-nogui and libreoffice-writer-nogui"
+        );
+    }
+    found
+}
+
+/// Converts `file` with headless LibreOffice (`soffice --convert-to FILTER`) into `out`, in the
+/// C locale and with a profile of its own (tests convert in parallel, and a document's numbers
+/// must show in the document's language, not the machine's); returns the converted file.
+pub fn soffice_convert(soffice: &Path, file: &Path, filter: &str, out: &Path) -> PathBuf {
+    let profile = tempfile::tempdir().expect("a temporary folder");
+    let profile_url = format!("file://{}", profile.path().display());
+    let o = Command::new(soffice)
+        .arg(format!("-env:UserInstallation={profile_url}"))
+        .args([
+            "--headless",
+            "--norestore",
+            "--convert-to",
+            filter,
+            "--outdir",
+        ])
+        .arg(out)
+        .arg(file)
+        .env("LC_ALL", "C.UTF-8")
+        .env("LANG", "C.UTF-8")
+        .output()
+        .expect("soffice runs");
+    let ext = filter.split(':').next().unwrap_or(filter);
+    let stem = file.file_stem().expect("a file name");
+    let converted = out.join(stem).with_extension(ext);
+    assert!(
+        o.status.success() && converted.is_file(),
+        "LibreOffice did not convert {} to {ext}: {}",
+        file.display(),
+        text(&o)
+    );
+    converted
+}

@@ -1,0 +1,767 @@
+//! An office's monthly deliveries accumulate: a source over a folder keeps every month's rows, a
+//! re-sent file replaces exactly its own, a correction supersedes what it corrects, one broken
+//! file fails alone, and nothing set up wrong passes in silence.
+
+use crate::common;
+use std::path::Path;
+
+use crate::common::{osservatorio, project, query, text, write};
+
+/// A pipeline with the table `presenze (data date, struttura string, presenti int)` fed from
+/// `url`, with `extra` source keys.
+fn pipeline(url: &str, extra: &str) -> String {
+    format!(
+        r#"name: prova
+tables:
+  presenze:
+    columns: {{ data: date, struttura: string, presenti: int }}
+    required: [data, struttura]
+sources:
+  - name: pd-presenze
+    table: presenze
+    territory: PD
+    url: "{url}"
+    format: csv
+    columns: {{ data: Data, struttura: Struttura, presenti: Presenti }}
+{extra}"#
+    )
+}
+
+/// A month's export: one row a day for days 1..=days of `month` 2026, `presenti` = `base` + day.
+fn month_csv(month: u32, days: u32, base: i64) -> String {
+    let mut s = String::from("Data,Struttura,Presenti\n");
+    for d in 1..=days {
+        s.push_str(&format!(
+            "2026-{month:02}-{d:02},S1,{}\n",
+            base + i64::from(d)
+        ));
+    }
+    s
+}
+
+fn sum_by_month(p: &Path) -> Vec<Vec<String>> {
+    query(
+        p,
+        "SELECT CAST(EXTRACT(MONTH FROM data) AS BIGINT) AS m, COUNT(*) AS n, SUM(presenti) AS s FROM presenze GROUP BY 1 ORDER BY 1",
+    )
+}
+
+fn row(m: u32, n: u32, s: i64) -> Vec<String> {
+    vec![m.to_string(), n.to_string(), s.to_string()]
+}
+
+/// Σ (base + d) for d in 1..=days.
+fn total(days: u32, base: i64) -> i64 {
+    (1..=i64::from(days)).map(|d| base + d).sum()
+}
+
+fn ingest(p: &Path) -> (Option<i32>, String) {
+    let out = osservatorio(p, &["ingest"]);
+    (out.status.code(), text(&out))
+}
+
+#[test]
+fn a_new_monthly_file_adds_its_rows_and_the_previous_months_stay() {
+    let dir = project(&[
+        (
+            "pipelines/prova.yaml",
+            pipeline("exports/presenze/*.csv", "").as_bytes(),
+        ),
+        (
+            "exports/presenze/presenze_2026-10.csv",
+            month_csv(10, 31, 10).as_bytes(),
+        ),
+    ]);
+    let p = dir.path();
+    let (code, t) = ingest(p);
+    assert_eq!(code, Some(0), "{t}");
+    assert_eq!(sum_by_month(p), vec![row(10, 31, total(31, 10))]);
+
+    // November's file lands beside October's: both months are in the warehouse.
+    write(
+        p,
+        "exports/presenze/presenze_2026-11.csv",
+        month_csv(11, 30, 20).as_bytes(),
+    );
+    let (code, t) = ingest(p);
+    assert_eq!(code, Some(0), "{t}");
+    assert_eq!(
+        sum_by_month(p),
+        vec![row(10, 31, total(31, 10)), row(11, 30, total(30, 20))]
+    );
+
+    // Nothing new: nothing is read again, and the figures stay.
+    let (code, t) = ingest(p);
+    assert_eq!(code, Some(0), "{t}");
+    assert!(t.contains("unchanged"), "{t}");
+    assert_eq!(sum_by_month(p).len(), 2);
+
+    // `deliveries` lists both files with their rows and periods.
+    let out = osservatorio(p, &["deliveries", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let listed: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let listed = listed.as_array().expect("a list");
+    assert_eq!(listed.len(), 2, "{listed:?}");
+    assert_eq!(listed[0]["delivery"], "presenze_2026-10.csv");
+    assert_eq!(listed[0]["rows"], 31);
+    assert_eq!(listed[1]["rows"], 30);
+    assert_eq!(listed[1]["state"], "published");
+}
+
+#[test]
+fn a_changed_file_replaces_exactly_its_own_rows() {
+    let dir = project(&[
+        ("pipelines/prova.yaml", pipeline("exports/", "").as_bytes()),
+        ("exports/2026-10.csv", month_csv(10, 31, 10).as_bytes()),
+        ("exports/2026-11.csv", month_csv(11, 30, 20).as_bytes()),
+    ]);
+    let p = dir.path();
+    assert_eq!(ingest(p).0, Some(0));
+    // October is sent again with other figures: October changes, November does not.
+    write(p, "exports/2026-10.csv", month_csv(10, 31, 100).as_bytes());
+    let (code, t) = ingest(p);
+    assert_eq!(code, Some(0), "{t}");
+    assert_eq!(
+        sum_by_month(p),
+        vec![row(10, 31, total(31, 100)), row(11, 30, total(30, 20))]
+    );
+}
+
+#[test]
+fn a_correction_supersedes_the_rows_it_covers_and_nothing_is_counted_twice() {
+    let dir = project(&[
+        (
+            "pipelines/prova.yaml",
+            pipeline("exports/*.csv", "    supersede: by_period\n").as_bytes(),
+        ),
+        ("exports/a_2026-10.csv", month_csv(10, 31, 10).as_bytes()),
+        ("exports/a_2026-11.csv", month_csv(11, 30, 20).as_bytes()),
+    ]);
+    let p = dir.path();
+    assert_eq!(ingest(p).0, Some(0));
+    // A correction of October, sent later as a file of its own.
+    write(
+        p,
+        "exports/b_rettifica_2026-10.csv",
+        month_csv(10, 31, 50).as_bytes(),
+    );
+    let (code, t) = ingest(p);
+    assert_eq!(code, Some(0), "{t}");
+    assert_eq!(
+        sum_by_month(p),
+        vec![row(10, 31, total(31, 50)), row(11, 30, total(30, 20))]
+    );
+}
+
+#[test]
+fn without_supersede_a_resent_period_is_read_as_more_rows() {
+    // The control of the test above: the same files without supersede count October twice.
+    let dir = project(&[
+        (
+            "pipelines/prova.yaml",
+            pipeline("exports/*.csv", "").as_bytes(),
+        ),
+        ("exports/a_2026-10.csv", month_csv(10, 31, 10).as_bytes()),
+        ("exports/b_2026-10.csv", month_csv(10, 31, 50).as_bytes()),
+    ]);
+    let p = dir.path();
+    assert_eq!(ingest(p).0, Some(0));
+    assert_eq!(
+        sum_by_month(p),
+        vec![row(10, 62, total(31, 10) + total(31, 50))]
+    );
+}
+
+#[test]
+fn a_file_that_disappears_keeps_its_rows_unless_removed_drop() {
+    for (extra, expected_after) in [("", 2usize), ("    removed: drop\n", 1)] {
+        let dir = project(&[
+            (
+                "pipelines/prova.yaml",
+                pipeline("exports/*.csv", extra).as_bytes(),
+            ),
+            ("exports/2026-10.csv", month_csv(10, 31, 10).as_bytes()),
+            ("exports/2026-11.csv", month_csv(11, 30, 20).as_bytes()),
+        ]);
+        let p = dir.path();
+        assert_eq!(ingest(p).0, Some(0));
+        std::fs::remove_file(p.join("exports/2026-10.csv")).expect("remove");
+        let (code, t) = ingest(p);
+        assert_eq!(code, Some(0), "{t}");
+        assert_eq!(sum_by_month(p).len(), expected_after, "{extra}");
+    }
+}
+
+#[test]
+fn one_broken_file_fails_alone_and_keeps_its_last_good_rows() {
+    let dir = project(&[
+        (
+            "pipelines/prova.yaml",
+            pipeline("exports/*.csv", "").as_bytes(),
+        ),
+        ("exports/2026-10.csv", month_csv(10, 31, 10).as_bytes()),
+        ("exports/2026-11.csv", month_csv(11, 30, 20).as_bytes()),
+    ]);
+    let p = dir.path();
+    assert_eq!(ingest(p).0, Some(0));
+    // November is re-sent without its header; December arrives fine.
+    write(
+        p,
+        "exports/2026-11.csv",
+        b"garbage;without;the;headers\n1;2;3;4\n",
+    );
+    write(p, "exports/2026-12.csv", month_csv(12, 31, 30).as_bytes());
+    let (code, t) = ingest(p);
+    assert_eq!(code, Some(1), "{t}");
+    assert!(t.contains("2026-11.csv"), "the broken file is named: {t}");
+    assert_eq!(
+        sum_by_month(p),
+        vec![
+            row(10, 31, total(31, 10)),
+            row(11, 30, total(30, 20)),
+            row(12, 31, total(31, 30))
+        ]
+    );
+    let out = osservatorio(p, &["deliveries", "--format", "csv"]);
+    let listed = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(
+        listed
+            .lines()
+            .any(|l| l.contains("2026-11.csv") && l.contains("failed (last good rows kept)")),
+        "{listed}"
+    );
+}
+
+#[test]
+fn a_resent_file_that_shrank_is_held_back_and_the_others_stay() {
+    let dir = project(&[
+        (
+            "pipelines/prova.yaml",
+            pipeline("exports/*.csv", "").as_bytes(),
+        ),
+        ("exports/2026-10.csv", month_csv(10, 31, 10).as_bytes()),
+        ("exports/2026-11.csv", month_csv(11, 30, 20).as_bytes()),
+    ]);
+    let p = dir.path();
+    assert_eq!(ingest(p).0, Some(0));
+    write(p, "exports/2026-11.csv", month_csv(11, 3, 20).as_bytes());
+    let (code, t) = ingest(p);
+    assert_eq!(code, Some(1), "{t}");
+    assert!(t.contains("held back"), "{t}");
+    assert_eq!(
+        sum_by_month(p),
+        vec![row(10, 31, total(31, 10)), row(11, 30, total(30, 20))]
+    );
+}
+
+#[test]
+fn rejected_rows_are_handed_back_per_delivery_and_can_be_queried() {
+    let csv = "Data,Struttura,Presenti\n2026-10-01,S1,5\n2026-10-02,S1,tanti\n2026-10-03,,7\n";
+    let dir = project(&[
+        (
+            "pipelines/prova.yaml",
+            pipeline("exports/*.csv", "    max_rejected: 100%\n").as_bytes(),
+        ),
+        ("exports/presenze_2026-10.csv", csv.as_bytes()),
+    ]);
+    let p = dir.path();
+    let (code, t) = ingest(p);
+    assert_eq!(code, Some(0), "{t}");
+    assert_eq!(
+        query(
+            p,
+            "SELECT source, delivery, line, \"column\", value FROM _rejected ORDER BY line"
+        ),
+        vec![
+            vec![
+                "pd-presenze",
+                "presenze_2026-10.csv",
+                "3",
+                "presenti",
+                "tanti"
+            ],
+            vec!["pd-presenze", "presenze_2026-10.csv", "4", "struttura", ""],
+        ]
+    );
+    // The outcome file for the sender: in the project's language (Italian), every rejected row.
+    let outcome = p.join("out/deliveries/pd-presenze/presenze_2026-10.csv");
+    let body = std::fs::read_to_string(&outcome).expect("the delivery's outcome CSV");
+    let mut r = csv::Reader::from_reader(body.as_bytes());
+    assert_eq!(
+        r.headers().expect("a header").iter().collect::<Vec<_>>(),
+        ["tipo", "riga", "colonna", "valore", "motivo"]
+    );
+    let rows: Vec<Vec<String>> = r
+        .records()
+        .map(|x| x.expect("a row").iter().map(str::to_string).collect())
+        .collect();
+    let get = |label: &str| {
+        rows.iter()
+            .find(|x| x[2] == label)
+            .map(|x| x[3].clone())
+            .unwrap_or_default()
+    };
+    assert_eq!(get("righe lette"), "3");
+    assert_eq!(get("righe scartate"), "2");
+    let scartate: Vec<(&str, &str)> = rows
+        .iter()
+        .filter(|x| x[0] == "scartata")
+        .map(|x| (x[1].as_str(), x[2].as_str()))
+        .collect();
+    assert_eq!(scartate, [("3", "presenti"), ("4", "struttura")]);
+    assert!(
+        p.join("out/deliveries/pd-presenze/presenze_2026-10.xlsx")
+            .is_file()
+    );
+}
+
+#[test]
+fn bytes_that_are_not_utf8_fail_the_delivery_naming_the_line_and_the_fix() {
+    // "Città" in Windows-1252 on the third line; the source declares no encoding.
+    let mut csv = b"Data,Struttura,Presenti\n2026-10-01,S1,5\n2026-10-02,Citt".to_vec();
+    csv.push(0xE0);
+    csv.extend_from_slice(b",7\n");
+    let dir = project(&[
+        (
+            "pipelines/prova.yaml",
+            pipeline("presenze.csv", "").as_bytes(),
+        ),
+        ("presenze.csv", &csv),
+    ]);
+    let p = dir.path();
+    let (code, t) = ingest(p);
+    assert_eq!(code, Some(1), "{t}");
+    assert!(t.contains("presenze.csv:3"), "names the line: {t}");
+    assert!(t.contains("0xE0"), "names the byte: {t}");
+    assert!(
+        t.contains("encoding: windows-1252"),
+        "suggests the fix: {t}"
+    );
+    assert!(
+        query(p, "SELECT struttura FROM presenze").is_empty(),
+        "nothing of the export is stored"
+    );
+
+    // Declared, the same bytes read as the text they are.
+    let fixed = pipeline("presenze.csv", "    options: { encoding: windows-1252 }\n");
+    write(p, "pipelines/prova.yaml", fixed.as_bytes());
+    let (code, t) = ingest(p);
+    assert_eq!(code, Some(0), "{t}");
+    assert_eq!(
+        query(p, "SELECT struttura FROM presenze ORDER BY _line"),
+        vec![vec!["S1"], vec!["Città"]]
+    );
+}
+
+#[test]
+fn a_spreadsheet_s_numeric_zero_one_flag_reads_as_yes_no() {
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let sheet = book.add_worksheet();
+    for (c, h) in ["Data", "Struttura", "Presenti", "Attiva"]
+        .iter()
+        .enumerate()
+    {
+        sheet.write_string(0, c as u16, *h).expect("header");
+    }
+    for (r, flag) in [1.0, 0.0, 1.0].iter().enumerate() {
+        let at = r as u32 + 1;
+        sheet.write_string(at, 0, "2026-10-01").expect("date");
+        sheet.write_string(at, 1, format!("S{at}")).expect("code");
+        sheet.write_number(at, 2, 3.0).expect("number");
+        sheet.write_number(at, 3, *flag).expect("flag");
+    }
+    let bytes = book.save_to_buffer().expect("a workbook");
+    let yaml = r#"name: prova
+tables:
+  strutture:
+    columns: { data: date, struttura: string, presenti: int, attiva: bool }
+sources:
+  - name: pd-strutture
+    table: strutture
+    territory: PD
+    url: strutture.xlsx
+    format: xlsx
+    columns: { data: Data, struttura: Struttura, presenti: Presenti, attiva: Attiva }
+"#;
+    let dir = project(&[
+        ("pipelines/prova.yaml", yaml.as_bytes()),
+        ("strutture.xlsx", &bytes),
+    ]);
+    let p = dir.path();
+    let (code, t) = ingest(p);
+    assert_eq!(code, Some(0), "{t}");
+    assert_eq!(
+        query(
+            p,
+            "SELECT struttura, attiva FROM strutture ORDER BY struttura"
+        ),
+        vec![vec!["S1", "true"], vec!["S2", "false"], vec!["S3", "true"]]
+    );
+}
+
+/// An indicator summing `presenti` per facility territory (`struttura` is the territory code).
+const BY_FACILITY: &str = r#"indicators:
+  - id: presenze
+    title: { it: Presenze }
+    kind: output
+    unit: count
+    grain: month
+    sql: |
+      SELECT struttura AS territory, date_trunc('month', data) AS period, SUM(presenti) AS numerator
+      FROM presenze GROUP BY 1, 2
+"#;
+
+#[test]
+fn a_figure_of_a_territory_not_in_the_list_fails_the_run_and_is_named() {
+    let csv = "Data,Struttura,Presenti\n2026-10-01,S1,5\n2026-10-01,S9,7\n";
+    let dir = project(&[
+        ("pipelines/prova.yaml", pipeline("presenze.csv", "").as_bytes()),
+        ("presenze.csv", csv.as_bytes()),
+        ("indicators/presenze.yaml", BY_FACILITY.as_bytes()),
+        (
+            "dashboards/d.yaml",
+            b"id: d\ntitle: { it: Prova }\nsections:\n  - title: { it: S }\n    charts:\n      - { type: table, indicators: [presenze], territories: [PD] }\n",
+        ),
+    ]);
+    let p = dir.path();
+    write(
+        p,
+        "territories.csv",
+        b"code,name,level,parent\nVEN,Veneto,regione,\nPD,Padova,provincia,VEN\nS1,Struttura 1,struttura,PD\n",
+    );
+    let out = osservatorio(p, &["run"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{t}");
+    assert!(
+        t.lines()
+            .any(|l| l.starts_with("FAILED indicator presenze") && l.contains("S9")),
+        "{t}"
+    );
+    let page = std::fs::read_to_string(p.join("out/d/index.html")).expect("the page");
+    assert!(page.contains("S9"), "the page names the code");
+    // A rerun with nothing new still says so.
+    let out = osservatorio(p, &["run"]);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+
+    // An indicator that says so lets them through.
+    let ignoring = BY_FACILITY.replace(
+        "    grain: month\n",
+        "    grain: month\n    unknown_territories: ignore\n",
+    );
+    write(p, "indicators/presenze.yaml", ignoring.as_bytes());
+    let out = osservatorio(p, &["run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+}
+
+#[test]
+fn completeness_counts_from_the_declared_start_not_from_the_first_file() {
+    let dir = project(&[
+        (
+            "pipelines/prova.yaml",
+            pipeline(
+                "exports/*.csv",
+                "    expected: { every: monthly, since: 2026-01 }\n",
+            )
+            .as_bytes(),
+        ),
+        ("exports/2026-10.csv", month_csv(10, 31, 10).as_bytes()),
+    ]);
+    let p = dir.path();
+    let out = osservatorio(p, &["run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    // January to September were due and never came: missing, not received.
+    let got = query(
+        p,
+        "SELECT period, numerator FROM indicators WHERE indicator = '_completeness' AND territory = 'PD' AND grain = 'month' AND period <= '2026-10' ORDER BY period",
+    );
+    let expected: Vec<Vec<String>> = (1..=10)
+        .map(|m| {
+            vec![
+                format!("2026-{m:02}"),
+                if m == 10 { "1.0" } else { "0.0" }.to_string(),
+            ]
+        })
+        .collect();
+    assert_eq!(got, expected);
+}
+
+use crate::common::http_server;
+use crate::common::s3_server;
+
+#[test]
+fn a_folder_in_a_bucket_is_read_delivery_by_delivery() {
+    let s3 = s3_server::S3Server::start();
+    s3.create_bucket("uffici");
+    s3.put(
+        "uffici",
+        "padova/presenze/2026-10.csv",
+        month_csv(10, 31, 10).as_bytes(),
+    );
+    s3.put(
+        "uffici",
+        "padova/presenze/2026-11.csv",
+        month_csv(11, 30, 20).as_bytes(),
+    );
+    s3.put("uffici", "padova/altro/note.txt", b"not an export");
+    let dir = project(&[(
+        "pipelines/prova.yaml",
+        pipeline("s3://uffici/padova/presenze/*.csv", "").as_bytes(),
+    )]);
+    let p = dir.path();
+    let env = s3.env();
+    let out = common::osservatorio_env(p, &["ingest"], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let sums = |p: &Path| {
+        let out = common::osservatorio_env(
+            p,
+            &[
+                "query",
+                "SELECT COUNT(*), SUM(presenti) FROM presenze",
+                "--format",
+                "csv",
+            ],
+            &env,
+        );
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .nth(1)
+            .unwrap_or_default()
+            .to_string()
+    };
+    assert_eq!(sums(p), format!("61,{}", total(31, 10) + total(30, 20)));
+    // A third month lands in the bucket: it adds its rows.
+    s3.put(
+        "uffici",
+        "padova/presenze/2026-12.csv",
+        month_csv(12, 31, 30).as_bytes(),
+    );
+    let out = common::osservatorio_env(p, &["ingest"], &env);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        sums(p),
+        format!("92,{}", total(31, 10) + total(30, 20) + total(31, 30))
+    );
+}
+
+/// The first day of the month `back` months before today's, as (year, month).
+fn months_ago(back: i32) -> (i32, u32) {
+    use chrono::Datelike;
+    let today = chrono::Utc::now().date_naive();
+    let index = today.year() * 12 + today.month0() as i32 - back;
+    (index.div_euclid(12), index.rem_euclid(12) as u32 + 1)
+}
+
+fn dated_csv((year, month): (i32, u32), base: i64) -> String {
+    let mut s = String::from("Data,Struttura,Presenti\n");
+    for d in 1..=3 {
+        s.push_str(&format!("{year}-{month:02}-{d:02},S1,{}\n", base + d));
+    }
+    s
+}
+
+#[test]
+fn a_url_template_fetches_each_due_period_once_and_a_period_not_yet_due_is_no_error() {
+    let (two, one) = (months_ago(2), months_ago(1));
+    let path = |(y, m): (i32, u32)| format!("/presenze_{y}-{m:02}.csv");
+    let server = http_server::Server::start(vec![
+        (
+            path(two).as_str(),
+            http_server::Route::File {
+                body: dated_csv(two, 10).into_bytes(),
+                etag: "\"a\"".into(),
+            },
+        ),
+        (
+            path(one).as_str(),
+            http_server::Route::File {
+                body: dated_csv(one, 20).into_bytes(),
+                etag: "\"b\"".into(),
+            },
+        ),
+    ]);
+    let since = format!("    since: \"{}-{:02}\"\n", two.0, two.1);
+    let url = format!("{}/presenze_{{yyyy}}-{{mm}}.csv", server.base);
+    let dir = project(&[("pipelines/prova.yaml", pipeline(&url, &since).as_bytes())]);
+    let p = dir.path();
+    // This month's file is not on the portal yet, and not due: no error.
+    let (code, t) = ingest(p);
+    assert_eq!(code, Some(0), "{t}");
+    assert_eq!(
+        query(p, "SELECT COUNT(*), SUM(presenti) FROM presenze"),
+        vec![vec!["6".to_string(), (10 * 3 + 6 + 20 * 3 + 6).to_string()]]
+    );
+    // Read once: the next run does not ask for those periods again.
+    let (code, t) = ingest(p);
+    assert_eq!(code, Some(0), "{t}");
+    assert_eq!(server.hits(&path(two)), 1);
+    assert_eq!(server.hits(&path(one)), 1);
+
+    // A period that was due and is missing from the portal is an error, named.
+    let (y, m) = months_ago(3);
+    let since = format!("    since: \"{y}-{m:02}\"\n");
+    write(p, "pipelines/prova.yaml", pipeline(&url, &since).as_bytes());
+    let (code, t) = ingest(p);
+    assert_eq!(code, Some(1), "{t}");
+    assert!(t.contains(&format!("presenze_{y}-{m:02}.csv")), "{t}");
+}
+
+mod sequences {
+    //! Any sequence of adding, changing, re-sending and removing delivery files leaves the same
+    //! warehouse as ingesting the final set of files from scratch.
+    use super::*;
+    use proptest::prelude::*;
+
+    /// One change to the folder: file `k` written with figures `v` (added, changed or re-sent:
+    /// files `k` and `k + 3` cover the same month), or file `k` removed.
+    #[derive(Debug, Clone)]
+    enum Op {
+        Write { k: u8, v: u8 },
+        Remove { k: u8 },
+    }
+
+    fn op() -> impl Strategy<Value = Op> {
+        prop_oneof![
+            3 => (0u8..6, 0u8..4).prop_map(|(k, v)| Op::Write { k, v }),
+            1 => (0u8..6).prop_map(|k| Op::Remove { k }),
+        ]
+    }
+
+    fn file(k: u8) -> String {
+        format!("exports/f{k}.csv")
+    }
+
+    /// File `k`'s export: month `k % 3 + 1`, a week of rows with figures from `v`.
+    fn content(k: u8, v: u8) -> String {
+        let mut s = String::from("Data,Struttura,Presenti\n");
+        for d in 1..=7 {
+            s.push_str(&format!(
+                "2026-{:02}-{d:02},S1,{}\n",
+                k % 3 + 1,
+                i64::from(v) * 100 + i64::from(k) * 10 + d
+            ));
+        }
+        s
+    }
+
+    /// Writes a file with a modification time of its own: `step` seconds after a fixed start,
+    /// so the newer of two files covering a month is the one written later.
+    fn put(root: &Path, rel: &str, body: &str, step: u64) {
+        write(root, rel, body.as_bytes());
+        let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_780_000_000 + step);
+        std::fs::File::options()
+            .write(true)
+            .open(root.join(rel))
+            .and_then(|f| f.set_modified(when))
+            .expect("set the modification time");
+    }
+
+    fn project_with(extra: &str) -> tempfile::TempDir {
+        let dir = project(&[(
+            "pipelines/prova.yaml",
+            pipeline("exports/*.csv", extra).as_bytes(),
+        )]);
+        std::fs::create_dir_all(dir.path().join("exports")).expect("the folder");
+        dir
+    }
+
+    /// Found by the property below: a file re-sent unchanged after another covering its month
+    /// is the newer delivery again.
+    #[test]
+    fn a_file_re_sent_unchanged_after_a_correction_supersedes_it_again() {
+        let extra = "    supersede: by_period\n    removed: drop\n    max_shrink: 100%\n";
+        let live = project_with(extra);
+        let p = live.path();
+        for (step, (k, v)) in [(1u8, 2u8), (4, 0), (1, 2)].into_iter().enumerate() {
+            put(p, &file(k), &content(k, v), step as u64);
+            let (code, t) = ingest(p);
+            assert_eq!(code, Some(0), "{t}");
+        }
+        // February is f1's week again: 7 × 210 + (1 + … + 7).
+        assert_eq!(
+            sum_by_month(p),
+            vec![vec!["2".to_string(), "7".to_string(), "1498".to_string()]]
+        );
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
+        #[test]
+        fn any_sequence_of_deliveries_ends_as_the_final_set_read_from_scratch(
+            ops in proptest::collection::vec(op(), 1..6)
+        ) {
+            let extra = "    supersede: by_period\n    removed: drop\n    max_shrink: 100%\n";
+            let live = project_with(extra);
+            let p = live.path();
+            // What the folder holds at the end: file → (content, modification step).
+            let mut last: std::collections::BTreeMap<u8, (String, u64)> = Default::default();
+            for (step, o) in ops.iter().enumerate() {
+                match o {
+                    Op::Write { k, v } => {
+                        let body = content(*k, *v);
+                        put(p, &file(*k), &body, step as u64);
+                        last.insert(*k, (body, step as u64));
+                    }
+                    Op::Remove { k } => {
+                        let _ = std::fs::remove_file(p.join(file(*k)));
+                        last.remove(k);
+                    }
+                }
+                let (code, t) = ingest(p);
+                prop_assert_eq!(code, Some(0), "{}", t);
+            }
+            let scratch = project_with(extra);
+            for (k, (body, step)) in &last {
+                put(scratch.path(), &file(*k), body, *step);
+            }
+            let (code, t) = ingest(scratch.path());
+            prop_assert_eq!(code, Some(0), "{}", t);
+            prop_assert_eq!(sum_by_month(p), sum_by_month(scratch.path()));
+        }
+    }
+}
+
+#[test]
+fn check_opens_every_delivery_and_names_a_wrong_header_with_its_fix() {
+    let dir = project(&[
+        (
+            "pipelines/prova.yaml",
+            pipeline("exports/*.csv", "    max_rejected: 100%\n")
+                .replace("presenti: Presenti", "presenti: N presenti")
+                .as_bytes(),
+        ),
+        (
+            "exports/2026-10.csv",
+            b"Data,Struttura,N. presenti\n2026-10-01,S1,5\n",
+        ),
+    ]);
+    let p = dir.path();
+    let out = osservatorio(p, &["check"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(2), "{t}");
+    assert!(t.contains("2026-10.csv"), "{t}");
+    assert!(t.contains("did you mean 'N. presenti'?"), "{t}");
+    assert!(!p.join("warehouse").exists(), "check writes no warehouse");
+    // Without opening the exports, the YAML alone is valid.
+    let out = osservatorio(p, &["check", "--no-exports"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+
+    // Fixed, check says which rows a run would reject, and still writes nothing.
+    write(
+        p,
+        "pipelines/prova.yaml",
+        pipeline("exports/*.csv", "    max_rejected: 100%\n")
+            .replace("Presenti", "N. presenti")
+            .as_bytes(),
+    );
+    write(
+        p,
+        "exports/2026-10.csv",
+        b"Data,Struttura,N. presenti\n2026-10-01,S1,5\n2026-10-02,S1,molti\n",
+    );
+    let out = osservatorio(p, &["check"]);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    assert!(t.contains("would reject 1 row(s)"), "{t}");
+    assert!(t.contains("line 3, column presenti: 'molti'"), "{t}");
+    assert!(!p.join("warehouse").exists() && !p.join("out").exists());
+}
