@@ -34,6 +34,8 @@ pub(super) struct Context<'a> {
     pub accepted: bool,
     /// How the project shows a path (relative to the project folder).
     pub shown: &'a dyn Fn(&str) -> String,
+    /// The source's data files when its ingest began.
+    pub present: &'a super::unchanged::PresentFiles,
 }
 
 /// A file staged in the warehouse: removed when dropped unless committed, so a delivery that
@@ -122,8 +124,8 @@ async fn reusable<'p>(cx: &Context<'_>, previous: Option<&'p Delivery>) -> Optio
         return None;
     }
     let file = p.file.as_ref()?;
-    cx.wh.store.head(&cx.wh.path(file)).await.ok()?;
-    Some(p)
+    // A data file gone from the warehouse (removed by hand) is read again.
+    cx.present.has(cx.wh, file).await.then_some(p)
 }
 
 /// Reads one delivery into staged files.

@@ -15,6 +15,10 @@ mod progress;
 pub mod readers;
 mod rows;
 mod successor;
+mod unchanged;
+
+#[cfg(test)]
+mod rerun_requests;
 
 use std::sync::Arc;
 
@@ -280,17 +284,21 @@ pub async fn ingest(
         };
         let started = std::time::Instant::now();
         let bar = progress.source(&source.name);
-        let mut outcome = match ingest_source(project, wh, source, table, run_id, opts, &bar).await
-        {
-            Ok(o) => o,
-            Err(e @ IngestError::Shrunk { .. }) => {
-                SourceOutcome::failure(source, SourceStatus::HeldBack, &e)
-            }
-            Err(e) => SourceOutcome::failure(source, SourceStatus::Failed, &e),
-        };
+        let (mut outcome, manifest) =
+            match ingest_source(project, wh, source, table, run_id, opts, &bar).await {
+                Ok((o, m)) => (o, Some(m)),
+                Err(e @ IngestError::Shrunk { .. }) => (
+                    SourceOutcome::failure(source, SourceStatus::HeldBack, &e),
+                    None,
+                ),
+                Err(e) => (
+                    SourceOutcome::failure(source, SourceStatus::Failed, &e),
+                    None,
+                ),
+            };
         outcome.seconds = started.elapsed().as_secs_f64();
         bar.finish(outcome.status.as_str(), outcome.rows);
-        if let Err(e) = record_attempt(wh, source, &outcome, run_id).await {
+        if let Err(e) = record_attempt(wh, source, &outcome, run_id, manifest).await {
             tracing::error!(source = %source.name, "cannot record the attempt: {e}");
         }
         match &outcome.error {
@@ -324,13 +332,19 @@ async fn load_manifest(wh: &Warehouse, source: &Source) -> Result<SourceManifest
         }))
 }
 
+/// Notes how the source's attempt ended in its manifest: `manifest` as the ingest left it (and
+/// wrote it), read again when the ingest failed before it could say.
 async fn record_attempt(
     wh: &Warehouse,
     source: &Source,
     outcome: &SourceOutcome,
     run_id: &str,
+    manifest: Option<SourceManifest>,
 ) -> Result<(), WarehouseError> {
-    let mut m = load_manifest(wh, source).await?;
+    let mut m = match manifest {
+        Some(m) => m,
+        None => load_manifest(wh, source).await?,
+    };
     m.last_attempt = Some(Attempt {
         at: chrono::Utc::now().to_rfc3339(),
         run_id: run_id.to_string(),
@@ -381,7 +395,8 @@ struct Tally {
 }
 
 /// Ingests one source: each of its deliveries is read (a few at a time), and the manifest is
-/// rewritten after each group, so readers see every delivery either as it was or as it is now.
+/// rewritten after each group that changed it, so readers see every delivery either as it was or
+/// as it is now. Returns the outcome and the manifest as written.
 async fn ingest_source(
     project: &Project,
     wh: &Warehouse,
@@ -390,10 +405,11 @@ async fn ingest_source(
     run_id: &str,
     opts: &IngestOptions,
     bar: &progress::SourceBar,
-) -> Result<SourceOutcome, IngestError> {
-    use futures::StreamExt;
+) -> Result<(SourceOutcome, SourceManifest), IngestError> {
     let remote = fetch::RemoteOptions::of(source)?;
     let mut manifest = load_manifest(wh, source).await?;
+    unchanged::sort_by_key(&mut manifest);
+    let present = unchanged::PresentFiles::list(wh, &wh.partition(&table.name, &source.name)).await;
     let definition = definition_hash(source, table);
     // The day templates are filled in up to and periods judged due: the project's one clock.
     let today = crate::clock::today(project.settings.timezone)
@@ -414,44 +430,21 @@ async fn ingest_source(
         full: opts.full,
         accepted: opts.accept.contains(&source.name),
         shown: &shown,
+        present: &present,
     };
-    mark_removed(source, &mut manifest, &found, &now);
-    let parallel = std::thread::available_parallelism().map_or(1, usize::from);
+    let changed = mark_removed(source, &mut manifest, &found, &now);
     let mut tally = Tally::default();
-    for group in found.chunks(COMMIT_EVERY) {
-        let reads: Vec<delivery::Outcome> = futures::stream::iter(group.iter().map(|f| {
-            let previous = manifest.delivery(&f.key).cloned();
-            let cx = &cx;
-            async move { delivery::read(cx, f, previous.as_ref(), today).await }
-        }))
-        .buffered(parallel)
-        .collect()
-        .await;
-        let mut staged = Vec::new();
-        for (f, read) in group.iter().zip(reads) {
-            apply(
-                project,
-                &cx,
-                &mut manifest,
-                f,
-                read,
-                &now,
-                &mut tally,
-                &mut staged,
-            );
-        }
-        manifest.published = summary(source, &manifest, &definition, &shown(&source.url));
-        wh.put_json(&wh.manifest_path(&source.name), &manifest)
-            .await?;
-        for s in staged {
-            s.commit();
-        }
-    }
-    if found.is_empty() {
-        manifest.published = summary(source, &manifest, &definition, &shown(&source.url));
-        wh.put_json(&wh.manifest_path(&source.name), &manifest)
-            .await?;
-    }
+    read_all(
+        project,
+        &cx,
+        &mut manifest,
+        &found,
+        today,
+        &now,
+        &mut tally,
+        changed,
+    )
+    .await?;
     // Only now can superseded files (and any a killed run left) go.
     if let Err(e) = remove_unnamed(wh, table, source, &manifest).await {
         tracing::warn!(source = %source.name, "old data files stay until the next run: {e}");
@@ -459,34 +452,101 @@ async fn ingest_source(
     for handle in std::mem::take(&mut tally.feedback) {
         let _ = handle.await;
     }
-    Ok(outcome_of(source, tally))
+    Ok((outcome_of(source, tally), manifest))
+}
+
+/// Reads the deliveries found, a few at a time, committing them in groups of `COMMIT_EVERY` as
+/// they come: reading goes on across a group's end, so no core waits for a group's slowest file.
+/// `changed`: the manifest has changes to write even if no delivery brings any.
+#[allow(clippy::too_many_arguments)]
+async fn read_all(
+    project: &Project,
+    cx: &delivery::Context<'_>,
+    manifest: &mut SourceManifest,
+    found: &[locate::Found],
+    today: chrono::NaiveDate,
+    now: &str,
+    tally: &mut Tally,
+    mut changed: bool,
+) -> Result<(), IngestError> {
+    use futures::StreamExt;
+    let parallel = std::thread::available_parallelism().map_or(1, usize::from);
+    // Each delivery is compared with what it was when the run began: only its own read changes it.
+    let previous: Vec<Option<Delivery>> = found
+        .iter()
+        .map(|f| manifest.delivery(&f.key).cloned())
+        .collect();
+    let mut reads =
+        futures::stream::iter(found.iter().zip(&previous).map(|(f, previous)| async move {
+            (f, delivery::read(cx, f, previous.as_ref(), today).await)
+        }))
+        .buffered(parallel);
+    let mut staged = Vec::new();
+    let mut in_group = 0;
+    while let Some((f, read)) = reads.next().await {
+        let before = manifest.delivery(&f.key).cloned();
+        apply(project, cx, manifest, f, read, now, tally, &mut staged);
+        changed |= manifest.delivery(&f.key) != before.as_ref();
+        in_group += 1;
+        if in_group == COMMIT_EVERY {
+            commit(cx, manifest, &mut staged, changed).await?;
+            (in_group, changed) = (0, false);
+        }
+    }
+    commit(cx, manifest, &mut staged, changed).await
+}
+
+/// Writes the manifest when it changed (a delivery read or failed, a tag or a removal noted, or
+/// the source's summary moved), then keeps the files it names. A group that changed nothing is
+/// not written again: the attempt's record, written after, brings the manifest up to date.
+async fn commit(
+    cx: &delivery::Context<'_>,
+    manifest: &mut SourceManifest,
+    staged: &mut Vec<delivery::Staged>,
+    changed: bool,
+) -> Result<(), IngestError> {
+    let (wh, source) = (cx.wh, cx.source);
+    let published = summary(source, manifest, cx.definition, &(cx.shown)(&source.url));
+    if changed || !staged.is_empty() || published != manifest.published {
+        manifest.published = published;
+        wh.put_json(&wh.manifest_path(&source.name), manifest)
+            .await?;
+    }
+    for s in staged.drain(..) {
+        s.commit();
+    }
+    Ok(())
 }
 
 /// Notes the deliveries whose file is gone from the listing: their rows are kept, or dropped
-/// under `removed: drop`.
+/// under `removed: drop`. Whether that changed the manifest.
 fn mark_removed(
     source: &Source,
     manifest: &mut SourceManifest,
     found: &[locate::Found],
     now: &str,
-) {
+) -> bool {
     if !matches!(source.locator, crate::config::Locator::Listing { .. }) {
-        return;
+        return false;
     }
     let present: std::collections::HashSet<&str> = found.iter().map(|f| f.key.as_str()).collect();
     if source.drop_removed {
+        let before = manifest.deliveries.len();
         manifest
             .deliveries
             .retain(|d| present.contains(d.key.as_str()));
-        return;
+        return manifest.deliveries.len() != before;
     }
+    let mut changed = false;
     for d in manifest
         .deliveries
         .iter_mut()
-        .filter(|d| !present.contains(d.key.as_str()))
+        .filter(|d| !present.contains(d.key.as_str()) && d.removed_at.is_none())
     {
-        d.removed_at.get_or_insert_with(|| now.to_string());
+        d.removed_at = Some(now.to_string());
+        changed = true;
     }
+    changed
 }
 
 /// Records in the manifest how reading one delivery ended, keeps what it staged to commit, and
@@ -504,31 +564,29 @@ fn apply(
 ) {
     use delivery::Outcome;
     let modified = found.modified.map(|t| t.to_rfc3339());
-    let index = match manifest.deliveries.iter().position(|d| d.key == found.key) {
-        Some(i) => i,
-        None => {
+    let index = match unchanged::find(manifest, &found.key) {
+        Ok(i) => i,
+        Err(at) => {
             if matches!(read, Outcome::NotYetThere) {
                 return;
             }
-            manifest.deliveries.push(Delivery {
-                key: found.key.clone(),
-                url: (cx.shown)(&found.url),
-                published: None,
-                periods: Vec::new(),
-                covers: Vec::new(),
-                modified: modified.clone(),
-                arrived_at: now.to_string(),
-                rejected_file: None,
-                findings_file: None,
-                failure: None,
-                removed_at: None,
-            });
-            manifest.deliveries.sort_by(|a, b| a.key.cmp(&b.key));
-            manifest
-                .deliveries
-                .iter()
-                .position(|d| d.key == found.key)
-                .unwrap_or_default()
+            manifest.deliveries.insert(
+                at,
+                Delivery {
+                    key: found.key.clone(),
+                    url: (cx.shown)(&found.url),
+                    published: None,
+                    periods: Vec::new(),
+                    covers: Vec::new(),
+                    modified: modified.clone(),
+                    arrived_at: now.to_string(),
+                    rejected_file: None,
+                    findings_file: None,
+                    failure: None,
+                    removed_at: None,
+                },
+            );
+            at
         }
     };
     let d = &mut manifest.deliveries[index];

@@ -157,9 +157,13 @@ impl SourceManifest {
             .collect()
     }
 
-    /// The delivery named `key`, if the source has had one.
+    /// The delivery named `key`, if the source has had one. The deliveries are in key order, as
+    /// ingest keeps them: a folder of thousands of files is searched by halves.
     pub fn delivery(&self, key: &str) -> Option<&Delivery> {
-        self.deliveries.iter().find(|d| d.key == key)
+        self.deliveries
+            .binary_search_by(|d| d.key.as_str().cmp(key))
+            .ok()
+            .map(|i| &self.deliveries[i])
     }
 
     /// For each data file, the `TERRITORY|PERIOD` pairs of its rows that a newer delivery covers
