@@ -1,0 +1,214 @@
+//! How the manifest learns what a run did: each delivery read, each file gone, and the stored
+//! files no manifest names any more.
+
+use super::*;
+
+/// Notes the deliveries whose file is gone from the listing: their rows are kept, or dropped
+/// under `removed: drop`. Whether that changed the manifest.
+pub(super) fn mark_removed(
+    source: &Source,
+    manifest: &mut SourceManifest,
+    found: &[locate::Found],
+    now: &str,
+) -> bool {
+    if !matches!(source.locator, crate::config::Locator::Listing { .. }) {
+        return false;
+    }
+    let present: std::collections::HashSet<&str> = found.iter().map(|f| f.key.as_str()).collect();
+    if source.drop_removed {
+        let before = manifest.deliveries.len();
+        manifest
+            .deliveries
+            .retain(|d| present.contains(d.key.as_str()));
+        return manifest.deliveries.len() != before;
+    }
+    let mut changed = false;
+    for d in manifest
+        .deliveries
+        .iter_mut()
+        .filter(|d| !present.contains(d.key.as_str()) && d.removed_at.is_none())
+    {
+        d.removed_at = Some(now.to_string());
+        changed = true;
+    }
+    changed
+}
+
+/// Records in the manifest how reading one delivery ended, keeps what it staged to commit, and
+/// writes the delivery's outcome file for its sender.
+#[allow(clippy::too_many_arguments)]
+pub(super) fn apply(
+    project: &Project,
+    cx: &delivery::Context<'_>,
+    manifest: &mut SourceManifest,
+    found: &locate::Found,
+    read: delivery::Outcome,
+    now: &str,
+    tally: &mut Tally,
+    staged: &mut Vec<delivery::Staged>,
+) {
+    use delivery::Outcome;
+    let modified = found.modified.map(|t| t.to_rfc3339());
+    let index = match unchanged::find(manifest, &found.key) {
+        Ok(i) => i,
+        Err(at) => {
+            if matches!(read, Outcome::NotYetThere) {
+                return;
+            }
+            manifest.deliveries.insert(
+                at,
+                Delivery {
+                    key: found.key.clone(),
+                    url: (cx.shown)(&found.url),
+                    published: None,
+                    periods: Vec::new(),
+                    covers: Vec::new(),
+                    modified: modified.clone(),
+                    arrived_at: now.to_string(),
+                    rejected_file: None,
+                    findings_file: None,
+                    failure: None,
+                    removed_at: None,
+                },
+            );
+            at
+        }
+    };
+    let d = &mut manifest.deliveries[index];
+    d.removed_at = None;
+    match read {
+        Outcome::NotYetThere => {}
+        Outcome::Unchanged { etag } => {
+            if let (Some(p), Some(etag)) = (d.published.as_mut(), etag) {
+                p.etag = Some(etag);
+            }
+            // A file re-sent with the same content is still the latest sent: for supersede it is
+            // newer than a delivery modified in between, as reading the folder from scratch finds.
+            if modified.is_some() {
+                d.modified = modified;
+            }
+            d.failure = None;
+            if let Some(p) = &d.published {
+                tally.rows += p.rows;
+                tally.rejected += p.rejected_rows;
+                tally.skipped += p.skipped_rows;
+                tally.warnings.extend(p.warnings.iter().cloned());
+            }
+            tally
+                .deliveries
+                .push(DeliveryOutcome::of(d, SourceStatus::Unchanged, None));
+        }
+        Outcome::Read(r) => {
+            let r = *r;
+            tally.read += 1;
+            tally.attempts += r.attempts;
+            tally.rows += r.stats.written;
+            tally.rejected += r.stats.rejected;
+            tally.skipped += r.stats.skipped;
+            tally.check_errors += r.check_errors;
+            tally.warnings.extend(r.published.warnings.iter().cloned());
+            tally.notes.extend(r.published.notes.iter().cloned());
+            for p in &r.periods {
+                manifest
+                    .periods_seen
+                    .entry(p.clone())
+                    .or_insert_with(|| now.to_string());
+            }
+            let d = &mut manifest.deliveries[index];
+            tally.feedback.push(feedback::write(
+                project,
+                cx.source,
+                d.key.as_str(),
+                &feedback::Report::read(&r),
+            ));
+            d.published = Some(r.published);
+            d.periods = r.periods;
+            d.covers = r.covers;
+            d.modified = modified;
+            d.failure = None;
+            d.rejected_file = r.rejected.as_ref().map(|s| s.rel.clone());
+            d.findings_file = r.findings.as_ref().map(|s| s.rel.clone());
+            staged.push(r.data);
+            staged.extend(r.rejected);
+            staged.extend(r.findings);
+            tally
+                .deliveries
+                .push(DeliveryOutcome::of(d, SourceStatus::Ingested, None));
+        }
+        Outcome::Failed {
+            error,
+            rejected,
+            stats,
+        } => {
+            let status = match error {
+                IngestError::Shrunk { .. } => SourceStatus::HeldBack,
+                _ => SourceStatus::Failed,
+            };
+            let message = error.to_string();
+            let problem = error.problem();
+            tally.feedback.push(feedback::write(
+                project,
+                cx.source,
+                d.key.as_str(),
+                &feedback::Report::failed(&problem, stats.as_deref()),
+            ));
+            d.failure = Some(Attempt {
+                at: now.to_string(),
+                run_id: cx.run_id.to_string(),
+                status: match status {
+                    SourceStatus::HeldBack => "held_back".into(),
+                    _ => "failed".into(),
+                },
+                rows: None,
+                error: Some(message.clone()),
+                problem: Some(problem.clone()),
+            });
+            if let Some(r) = rejected {
+                d.rejected_file = Some(r.rel.clone());
+                staged.push(r);
+            }
+            if let Some(s) = &stats {
+                tally.rejected += s.rejected;
+            }
+            tally
+                .deliveries
+                .push(DeliveryOutcome::of(d, status, Some(message.clone())));
+            tally.failed.push((status, message, problem));
+        }
+    }
+}
+
+/// Removes the source's data, rejected and findings files that its manifest does not name:
+/// superseded ones, and any a killed run left behind.
+pub(super) async fn remove_unnamed(
+    wh: &Warehouse,
+    table: &Table,
+    source: &Source,
+    manifest: &SourceManifest,
+) -> Result<(), WarehouseError> {
+    let mut named = std::collections::BTreeSet::new();
+    for d in &manifest.deliveries {
+        named.extend(d.published.as_ref().and_then(|p| p.file.clone()));
+        named.extend(d.rejected_file.clone());
+        named.extend(d.findings_file.clone());
+    }
+    // Files a published bundle was computed from stay while the bundle exists.
+    named.extend(crate::warehouse::pins::pinned_files(wh).await?);
+    wh.remove_all_but(&wh.partition(&table.name, &source.name), &named)
+        .await?;
+    wh.remove_all_but(
+        &format!("_rejected/{}/source={}", table.name, source.name),
+        &named,
+    )
+    .await?;
+    wh.remove_all_but(&format!("_findings/{}", source.name), &named)
+        .await?;
+    // The single findings file of manifests before deliveries.
+    match wh.store.delete(&wh.findings_path(&source.name)).await {
+        Ok(()) | Err(object_store::Error::NotFound { .. }) => Ok(()),
+        Err(source) => Err(WarehouseError::Store {
+            path: "_findings".into(),
+            source,
+        }),
+    }
+}
