@@ -7,6 +7,7 @@ pub mod failure;
 pub mod history;
 pub mod inputs;
 pub mod lineage;
+mod one;
 pub mod output;
 pub mod rollup;
 pub mod sql;
@@ -20,6 +21,7 @@ use datafusion::execution::context::SessionContext;
 use serde::Serialize;
 
 use crate::config::{Indicator, Period, Project, Target};
+use one::*;
 use output::{OutputRow, tidy};
 use rollup::{Pair, PeriodOrd};
 
@@ -238,6 +240,14 @@ pub async fn compute(
             .into_iter()
             .filter(|r| keep_previous.contains(&r.indicator)),
     );
+    sort_table(project, &mut rows);
+    output::write(out_dir, &rows)?;
+    failure::record(project, &computed, failed)?;
+    Ok(outcomes)
+}
+
+/// The table's rows in the project's order of indicators, then by territory, grain and period.
+fn sort_table(project: &Project, rows: &mut [OutputRow]) {
     let order: BTreeMap<&str, usize> = project
         .indicators
         .iter()
@@ -259,9 +269,6 @@ pub async fn compute(
         };
         key(a).cmp(&key(b))
     });
-    output::write(out_dir, &rows)?;
-    failure::record(project, &computed, failed)?;
-    Ok(outcomes)
 }
 
 /// Per indicator (those that do not ignore them), the territory codes of its figures that are
@@ -294,275 +301,6 @@ fn grain_rank(g: &str) -> u8 {
         "year" => 2,
         _ => 3,
     }
-}
-
-/// A built-in delivery indicator, from what the manifests record of each source's deliveries.
-fn compute_builtin(
-    project: &Project,
-    ind: &Indicator,
-    which: crate::config::Builtin,
-    all: &[deliveries::Deliveries],
-    run_id: &str,
-    as_of: AsOf,
-) -> Result<Computed, IndicatorError> {
-    let today = as_of.deliveries_day.unwrap_or_else(|| {
-        chrono::Utc::now()
-            .with_timezone(&project.settings.timezone)
-            .date_naive()
-    });
-    let cells = deliveries::cells(project, which, all, today).map_err(IndicatorError::Data)?;
-    let rows = finish_rows(project, ind, &ind.targets, cells, true, run_id, as_of)?;
-    Ok(Computed {
-        rows,
-        tables: BTreeSet::new(),
-        warnings: Vec::new(),
-    })
-}
-
-/// Output rows from rolled-up cells: value, target, status, previous period and definition.
-fn finish_rows(
-    project: &Project,
-    ind: &Indicator,
-    targets: &[Target],
-    cells: rollup::Cells,
-    has_den: bool,
-    run_id: &str,
-    as_of: AsOf,
-) -> Result<Vec<OutputRow>, IndicatorError> {
-    let definition = definition_hash(ind);
-    let today = match (ind.follow_up, as_of.today) {
-        (None, _) => None,
-        (Some(_), Some(day)) => Some(day),
-        (Some(_), None) => Some(crate::clock::today(project.settings.timezone)?),
-    };
-    let mut rows: Vec<OutputRow> = cells
-        .into_iter()
-        .map(|((territory, PeriodOrd(period)), pair)| {
-            output_row(
-                project, ind, targets, territory, period, pair, has_den, run_id,
-            )
-        })
-        .collect();
-    let values: BTreeMap<(String, String), Option<f64>> = rows
-        .iter()
-        .map(|r| ((r.territory.clone(), r.period.clone()), r.value))
-        .collect();
-    for r in &mut rows {
-        r.definition = definition.clone();
-        let previous = Period::parse(&r.period)
-            .and_then(|p| p.previous(&project.settings.plan_periods))
-            .and_then(|p| values.get(&(r.territory.clone(), p.to_string())).copied())
-            .flatten();
-        r.previous = previous;
-        r.change = match (r.value, previous) {
-            (Some(v), Some(p)) => Some(tidy(v - p)),
-            _ => None,
-        };
-        // An outcome whose follow-up window is open may still grow: never judged against its target.
-        if let (Some(follow_up), Some(today), Some(p)) =
-            (ind.follow_up, today, Period::parse(&r.period))
-            && follow_up.provisional(p, today)
-        {
-            r.provisional = true;
-            r.achievement = None;
-            if r.value.is_some() {
-                r.status = targets::Status::Provisional.as_str().to_string();
-            }
-        }
-    }
-    Ok(rows)
-}
-
-async fn compute_one(
-    project: &Project,
-    ctx: &SessionContext,
-    ind: &Indicator,
-    run_id: &str,
-    as_of: AsOf,
-) -> Result<Computed, IndicatorError> {
-    let df = sql::plan_read_only(ctx, &ind.sql)
-        .await
-        .map_err(IndicatorError::Sql)?;
-    let tables = sql::tables_read(df.logical_plan());
-    let schema = df.schema().as_arrow().clone();
-    sql::check_columns(&schema, &["territory", "period", "numerator"])
-        .map_err(IndicatorError::Sql)?;
-    let has_den = sql::column_index(&schema, "denominator").is_some();
-    let batches = sql::collect(df).await?;
-    let mut warnings = Vec::new();
-    let mut base = Vec::new();
-    let mut row_no = 0usize;
-    for b in &batches {
-        let col = |n: &str| sql::column_index(b.schema().as_ref(), n).map(|i| b.column(i).clone());
-        let ter = sql::strings(
-            &col("territory").ok_or_else(|| IndicatorError::Data("no territory column".into()))?,
-        )?;
-        let per = sql::periods(
-            &col("period").ok_or_else(|| IndicatorError::Data("no period column".into()))?,
-            ind.grain,
-        )?;
-        let num = sql::floats(
-            &col("numerator").ok_or_else(|| IndicatorError::Data("no numerator column".into()))?,
-            "numerator",
-        )?;
-        let den = match col("denominator") {
-            Some(d) => sql::floats(&d, "denominator")?,
-            None => vec![None; b.num_rows()],
-        };
-        for i in 0..b.num_rows() {
-            row_no += 1;
-            let (Some(t), Some(p)) = (&ter[i], &per[i]) else {
-                warnings.push(format!(
-                    "result row {row_no}: territory or period is empty; row left out"
-                ));
-                continue;
-            };
-            let p = p
-                .clone()
-                .map_err(|e| IndicatorError::Data(format!("result row {row_no}: {e}")))?;
-            base.push((
-                t.clone(),
-                p,
-                Pair {
-                    num: num[i],
-                    den: den[i],
-                },
-            ));
-        }
-    }
-    // A municipality code that ceased after the export was made counts for the one that took it over.
-    let mut moved = BTreeSet::new();
-    for (t, _, _) in base.iter_mut() {
-        if project.territories.get(t).is_none() {
-            let now = crate::config::istat::current_code(t);
-            if now != t.as_str() && project.territories.get(now).is_some() {
-                moved.insert(format!("{t} -> {now}"));
-                *t = now.to_string();
-            }
-        }
-    }
-    if !moved.is_empty() {
-        warnings.push(format!(
-            "ceased municipality codes counted for their successors: {}",
-            moved.into_iter().take(10).collect::<Vec<_>>().join(", ")
-        ));
-    }
-    let unknown: BTreeSet<&str> = base
-        .iter()
-        .map(|(t, _, _)| t.as_str())
-        .filter(|t| project.territories.get(t).is_none())
-        .collect();
-    if !unknown.is_empty() {
-        warnings.push(format!(
-            "territories not in territories.csv (kept, not rolled up): {}",
-            unknown.into_iter().take(10).collect::<Vec<_>>().join(", ")
-        ));
-    }
-    let (all, rollup_warnings) = rollup::roll_up(
-        base,
-        &rollup::Rules {
-            has_denominator: has_den,
-            grain: ind.grain,
-            time: ind.time_rollup,
-            territories: ind.territory_rollup,
-        },
-        &project.territories,
-        &project.settings.plan_periods,
-    )
-    .map_err(IndicatorError::Data)?;
-    warnings.extend(rollup_warnings);
-
-    let targets = match &ind.targets_sql {
-        Some(q) => targets_from_sql(ctx, q).await?,
-        None => ind.targets.clone(),
-    };
-    let rows = finish_rows(project, ind, &targets, all, has_den, run_id, as_of)?;
-    Ok(Computed {
-        rows,
-        tables,
-        warnings,
-    })
-}
-
-#[allow(clippy::too_many_arguments)]
-fn output_row(
-    project: &Project,
-    ind: &Indicator,
-    targets: &[Target],
-    territory: String,
-    period: Period,
-    pair: Pair,
-    has_den: bool,
-    run_id: &str,
-) -> OutputRow {
-    let den = if has_den { pair.den } else { None };
-    let value = match (pair.num, has_den, den) {
-        (Some(n), false, _) => Some(n),
-        (Some(n), true, Some(d)) if d != 0.0 => Some(n / d * ind.unit.scale()),
-        _ => None,
-    };
-    let target = targets::target_for(targets, &territory, period);
-    let (achievement, status) = targets::assess(value, target, ind.direction, ind.on_track);
-    OutputRow {
-        indicator: ind.id.clone(),
-        territory_level: project
-            .territories
-            .get(&territory)
-            .map(|t| t.level.clone())
-            .unwrap_or_default(),
-        territory,
-        period: period.to_string(),
-        grain: period.grain().as_str().to_string(),
-        numerator: pair.num.map(tidy),
-        denominator: den.map(tidy),
-        value: value.map(tidy),
-        target,
-        achievement: achievement.map(tidy),
-        status: status.as_str().to_string(),
-        run_id: run_id.to_string(),
-        previous: None,
-        change: None,
-        definition: String::new(),
-        provisional: false,
-    }
-}
-
-/// Targets from a query returning territory, period and value (territory or period may be null).
-async fn targets_from_sql(ctx: &SessionContext, q: &str) -> Result<Vec<Target>, IndicatorError> {
-    let df = sql::plan_read_only(ctx, q)
-        .await
-        .map_err(|e| IndicatorError::Sql(format!("targets_sql: {e}")))?;
-    let schema = df.schema().as_arrow().clone();
-    sql::check_columns(&schema, &["territory", "period", "value"])
-        .map_err(|e| IndicatorError::Sql(format!("targets_sql: {e}")))?;
-    let mut out = Vec::new();
-    for b in sql::collect(df).await? {
-        let col = |n: &str| sql::column_index(b.schema().as_ref(), n).map(|i| b.column(i).clone());
-        let (Some(t), Some(p), Some(v)) = (col("territory"), col("period"), col("value")) else {
-            continue;
-        };
-        let (t, p, v) = (
-            sql::strings(&t)?,
-            sql::strings(&p)?,
-            sql::floats(&v, "value")?,
-        );
-        for i in 0..b.num_rows() {
-            let Some(value) = v[i] else { continue };
-            let period = match &p[i] {
-                Some(s) => Some(Period::parse(s).ok_or_else(|| {
-                    IndicatorError::Data(format!("targets_sql: '{s}' is not a period"))
-                })?),
-                None => None,
-            };
-            out.push(Target {
-                territory: t[i].clone(),
-                period,
-                grain: None,
-                value,
-            });
-        }
-    }
-    Ok(out)
 }
 
 /// Plans an indicator's SQL without running it; returns the tables it reads.
