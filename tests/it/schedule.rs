@@ -79,6 +79,17 @@ fn wait_for_log(lines: &mpsc::Receiver<String>, needle: &str) {
     }
 }
 
+/// Waits until the run in progress holds the project (its lock file is there): the run has
+/// begun. The bound only keeps a broken scheduler from hanging the suite.
+fn wait_for_run_to_hold_the_project(p: &std::path::Path) {
+    let lock = p.join("warehouse/_lock.json");
+    let until = Instant::now() + Duration::from_secs(600);
+    while !lock.exists() {
+        assert!(Instant::now() < until, "no run took the project's lock");
+        std::thread::sleep(Duration::from_millis(5));
+    }
+}
+
 fn wait_for(deadline: Duration, mut done: impl FnMut() -> bool) {
     let until = Instant::now() + deadline;
     while !done() {
@@ -99,6 +110,7 @@ fn a_missed_run_is_caught_up_once_and_sigterm_lets_the_run_finish() {
     let lines = log_lines(&mut scheduler);
     // SIGTERM while the catch-up run is ingesting: the run finishes, then the scheduler stops.
     wait_for_log(&lines, "catching up");
+    wait_for_run_to_hold_the_project(p);
     sigterm(&scheduler);
     let status = scheduler.wait().expect("the scheduler stops");
     assert!(status.success(), "{status:?}");
@@ -190,6 +202,7 @@ fn a_run_that_outlasts_the_stop_timeout_is_abandoned_without_partial_output() {
         .expect("start the scheduler");
     let lines = log_lines(&mut scheduler);
     wait_for_log(&lines, "catching up");
+    wait_for_run_to_hold_the_project(p);
     sigterm(&scheduler);
     // It does not wait for the run: the ledger records the run abandoned, not finished.
     scheduler.wait().expect("the scheduler stops");
