@@ -149,7 +149,7 @@ fn summarize(project: &Project, report: &crate::schedule::RunReport) {
     for (indicator, codes) in &report.unknown_territories {
         let shown: Vec<&str> = codes.iter().take(20).map(String::as_str).collect();
         let more = codes.len().saturating_sub(shown.len());
-        println!(
+        sayln!(
             "FAILED indicator {indicator}: territories not in the territory list: {}{}. Their rows are kept but not rolled up, so every figure above them (province, region) misses them: add them to the territories (code,name,level,parent), or set unknown_territories: ignore on the indicator",
             shown.join(", "),
             if more > 0 {

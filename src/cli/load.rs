@@ -70,7 +70,7 @@ pub(super) fn load_selecting(
     Ok(project)
 }
 
-/// The project, when every name given to `--accept` is one of its sources.
+/// The project, when every name given to `--accept` or `--source` is one of its sources.
 pub(super) fn known_sources(project: Project, given: &[String]) -> Result<Project, ExitStatus> {
     let bad: Vec<&str> = given
         .iter()

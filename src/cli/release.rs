@@ -93,7 +93,6 @@ pub(super) async fn publish(
 
 /// Recomputes a bundle of `project` (a path, or a name under its published folder) from the data
 /// files in its warehouse and prints whether every figure came out identical.
-/// `reproduce`: recomputes a bundle's figures from the data it names.
 pub(super) async fn reproduce(project: &Project, bundle: &std::path::Path) -> anyhow::Result<u8> {
     let path = if bundle.exists() {
         bundle.to_path_buf()

@@ -301,14 +301,14 @@ async fn ingest_source(
     let mut manifest = load_manifest(wh, source).await?;
     unchanged::sort_by_key(&mut manifest);
     let present = unchanged::PresentFiles::list(wh, &wh.partition(&table.name, &source.name)).await;
-    let definition = definition_hash(source, table);
+    let successors = std::sync::Arc::new(successor::Successors::of_table(project, table).await);
+    let definition = definition_hash(source, table, &successors);
     // The day templates are filled in up to and periods judged due: the project's one clock.
     let today = crate::clock::today(project.settings.timezone)
         .map_err(|e| IngestError::Other(e.to_string()))?;
     let found = locate::deliveries(source, &remote, today).await?;
     let now = chrono::Utc::now().to_rfc3339();
     let shown = |url: &str| shown_path(project, url);
-    let successors = std::sync::Arc::new(successor::Successors::of_table(project, table).await);
     let cx = delivery::Context {
         wh,
         source,
@@ -415,8 +415,9 @@ fn shrank_too_much(previous: u64, rows: u64, max_shrink: f64) -> bool {
 }
 
 /// A stable hash of everything in a source's definition that shapes its stored rows: the table's
-/// columns, the mapping, the format and its options, the territory. A change re-ingests the export.
-pub fn definition_hash(source: &Source, table: &Table) -> String {
+/// columns, the mapping, the format and its options, the territory, and which columns store ceased
+/// codes under their successor. A change re-ingests the export.
+fn definition_hash(source: &Source, table: &Table, successors: &successor::Successors) -> String {
     use sha2::{Digest, Sha256};
     let columns: Vec<serde_json::Value> = table
         .columns
@@ -447,7 +448,7 @@ pub fn definition_hash(source: &Source, table: &Table) -> String {
         Format::Json { encoding, .. } => serde_json::json!({"encoding": encoding.name()}),
         Format::Parquet { .. } => serde_json::json!({}),
     };
-    let definition = serde_json::json!({
+    let mut definition = serde_json::json!({
         "table": table.name,
         "columns": columns,
         "mapping": mapping,
@@ -458,5 +459,9 @@ pub fn definition_hash(source: &Source, table: &Table) -> String {
         "territory": source.territory,
         "skip_totals": source.skip_totals,
     });
+    // Only where codes are mapped, so a project that maps none keeps the hashes it had.
+    if let Some(mapping) = successors.fingerprint(table) {
+        definition["successors"] = serde_json::Value::String(mapping);
+    }
     hex::encode(Sha256::digest(definition.to_string().as_bytes()))
 }

@@ -126,6 +126,8 @@ pub(super) struct RowParser<'a> {
     progress: &'a Progress<'a>,
     unreported: u64,
     successors: std::sync::Arc<super::successor::Successors>,
+    /// The current row's ceased codes, counted only once the row is stored.
+    row_moved: std::collections::BTreeMap<(String, String), u64>,
 }
 
 impl<'a> RowParser<'a> {
@@ -154,6 +156,7 @@ impl<'a> RowParser<'a> {
             progress,
             unreported: 0,
             successors,
+            row_moved: std::collections::BTreeMap::new(),
         }
     }
 
@@ -204,7 +207,9 @@ impl<'a> RowParser<'a> {
                 });
             match converted {
                 Ok(Value::Str(code)) if self.successors.maps(i) => {
-                    let stored = self.successors.stored(i, &col.name, code, &mut stats.moved);
+                    let stored = self
+                        .successors
+                        .stored(i, &col.name, code, &mut self.row_moved);
                     self.values.push(Slot::Value(Value::Str(stored)));
                 }
                 Ok(v) => self.values.push(Slot::Value(v)),
@@ -225,9 +230,13 @@ impl<'a> RowParser<'a> {
         }
         if bad {
             stats.rejected += 1;
+            self.row_moved.clear();
         } else {
             self.builder.push(line, &self.values, cells);
             stats.written += 1;
+            for (code, n) in std::mem::take(&mut self.row_moved) {
+                *stats.moved.entry(code).or_insert(0) += n;
+            }
         }
         if self.builder.len() >= BATCH_ROWS {
             self.send()?;

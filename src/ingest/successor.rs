@@ -41,6 +41,35 @@ impl Successors {
         }
     }
 
+    /// What decides the stored codes, when any are mapped: the mapped columns and the codes the
+    /// project knows (a code it knows is never mapped).
+    pub(super) fn fingerprint(&self, table: &Table) -> Option<String> {
+        use sha2::{Digest, Sha256};
+        let mapped: Vec<&str> = table
+            .columns
+            .iter()
+            .zip(&self.columns)
+            .filter(|(_, m)| **m)
+            .map(|(c, _)| c.name.as_str())
+            .collect();
+        if mapped.is_empty() {
+            return None;
+        }
+        // In code order: the set's own order changes from run to run.
+        let mut known: Vec<&String> = self.known.iter().collect();
+        known.sort();
+        let mut h = Sha256::new();
+        for code in known {
+            h.update(code.as_bytes());
+            h.update(b"\n");
+        }
+        Some(format!(
+            "{} {}",
+            mapped.join(","),
+            hex::encode(h.finalize())
+        ))
+    }
+
     /// Whether column `i` holds territory codes.
     pub(super) fn maps(&self, i: usize) -> bool {
         self.columns.get(i).copied().unwrap_or(false)

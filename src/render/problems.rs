@@ -24,6 +24,9 @@ pub fn attempt_text(a: &Attempt, locale: Locale) -> Option<String> {
     }
 }
 
+/// The ceased-code notes a page shows per source before counting the rest.
+const MAX_NOTES_SHOWN: usize = 10;
+
 fn manifest_of<'a>(ctx: &Ctx<'a>, s: &Source) -> Option<&'a SourceManifest> {
     let i = ctx.project.sources.iter().position(|x| x.name == s.name)?;
     ctx.manifests.get(i)?.as_ref()
@@ -43,20 +46,51 @@ pub fn of_dashboard(ctx: &Ctx, d: &Dashboard, sources: &[&Source]) -> Vec<Shown>
             .as_ref()
             .and_then(|a| attempt_text(a, ctx.locale))
         {
+            let held_back = m
+                .last_attempt
+                .as_ref()
+                .is_some_and(|a| a.status == "held_back");
+            // A held-back delivery was read: it is kept from the data, not unread.
+            let heading = match (held_back, ctx.locale) {
+                (false, _) => l.failed_source,
+                (true, Locale::It) => "Consegna trattenuta.",
+                (true, Locale::En) => "Delivery held back.",
+            };
             out.push(Shown {
-                heading: l.failed_source,
+                heading,
                 text: format!("{}: {text}", s.name),
             });
         }
-        let notes = m
+        // One line per delivery and code: a folder of monthly files would fill the page, so the
+        // first few are shown and the rest counted, with where to find them all.
+        let notes: Vec<String> = m
             .deliveries
             .iter()
             .filter_map(|d| d.published.as_ref())
-            .flat_map(|p| &p.notes);
-        for n in notes {
+            .flat_map(|p| &p.notes)
+            .map(|n| n.text(ctx.locale))
+            .collect();
+        for text in notes.iter().take(MAX_NOTES_SHOWN) {
             out.push(Shown {
                 heading: l.ceased_codes,
-                text: n.text(ctx.locale),
+                text: text.clone(),
+            });
+        }
+        if notes.len() > MAX_NOTES_SHOWN {
+            let more = notes.len() - MAX_NOTES_SHOWN;
+            let text = match ctx.locale {
+                Locale::It => format!(
+                    "e altre {more} note di {}: le elenca `osservatorio deliveries --source {}`",
+                    s.name, s.name
+                ),
+                Locale::En => format!(
+                    "and {more} more notes of {}: `osservatorio deliveries --source {}` lists them",
+                    s.name, s.name
+                ),
+            };
+            out.push(Shown {
+                heading: l.ceased_codes,
+                text,
             });
         }
     }

@@ -34,7 +34,9 @@ pub(super) fn text(p: &Problem) -> String {
             drop,
             max_shrink,
         } => format!(
-            "{file}: held back: the new export has {rows} row(s) where the last good data has {previous} (a drop of {drop:.0}%, more than max_shrink {max_shrink}% allows); the last good data is kept. Check the export, then take it with: osservatorio ingest --accept {name}"
+            "{file}: held back: the new export has {rows} row(s) where the last good data has {previous} (a drop of {:.0}%, more than max_shrink {max_shrink}% allows); the last good data is kept. Check the export, then take it with: osservatorio ingest --accept {name}",
+            // Rounded as the Italian text rounds it (halves away from zero).
+            drop.round()
         ),
         Problem::IndicatorFailed {
             file,

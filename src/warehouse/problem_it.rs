@@ -27,9 +27,14 @@ pub(super) fn text(p: &Problem) -> String {
             total,
             first,
         } => format!(
-            "{file}: {} {} scartate su {}, più di quante max_rejected ne consenta; la prima: {}; ogni riga scartata è in _rejected/, restano gli ultimi dati validi",
+            "{file}: {} {} {} su {}, più di quante max_rejected ne consenta; la prima: {}; ogni riga scartata è in _rejected/, restano gli ultimi dati validi",
             integer_it(*rejected),
             rows_word(*rejected),
+            if *rejected == 1 {
+                "scartata"
+            } else {
+                "scartate"
+            },
             integer_it(*total),
             first
                 .as_ref()

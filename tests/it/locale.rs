@@ -410,3 +410,60 @@ fn a_misspelled_grain_of_a_target_or_a_chart_gets_the_grain_meant() {
         "{t}"
     );
 }
+
+#[test]
+fn a_ceased_code_in_a_rejected_row_is_not_counted_in_the_note() {
+    // The third Campolongo row is rejected for its count: the note counts the two rows stored.
+    let dir = ceased_project("name: Vicenza\nlocale: it\nterritories: { istat: [\"05\"] }\n");
+    let p = dir.path();
+    common::write(
+        p,
+        "pipelines/accoglienza.yaml",
+        CEASED_PIPELINE
+            .replace("format: csv", "format: csv\n    max_rejected: 50%")
+            .as_bytes(),
+    );
+    common::write(
+        p,
+        "data/accoglienza.csv",
+        format!("{CEASED_EXPORT}2025-01-11,024023,abc\n").as_bytes(),
+    );
+    let out = run(p);
+    let t = text(&out);
+    assert!(
+        t.contains("note: 2 rows of data/accoglienza.csv with code 024023 (Campolongo sul Brenta, ceased 2019-01-29) counted under 024125 (Valbrenta)"),
+        "{t}"
+    );
+    let stored = common::query(
+        p,
+        "SELECT COUNT(*) AS r FROM accoglienza WHERE comune = '024125'",
+    );
+    assert_eq!(stored, vec![vec!["4".to_string()]]);
+}
+
+#[test]
+fn leaving_the_official_lists_reads_the_stored_codes_again_as_sent() {
+    // Which codes are mapped shapes the stored rows: changing it re-reads the unchanged export.
+    let dir = ceased_project("name: Vicenza\nlocale: it\nterritories: { istat: [\"05\"] }\n");
+    let p = dir.path();
+    let out = run(p);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    common::write(p, "osservatorio.yaml", b"name: Vicenza\nlocale: it\n");
+    common::write(
+        p,
+        "territories.csv",
+        b"code,name,level,parent\nVEN,Veneto,regione,\nVI,Vicenza,provincia,VEN\n024023,Campolongo sul Brenta,comune,VI\n024125,Valbrenta,comune,VI\n",
+    );
+    let out = run(p);
+    assert!(out.status.code().is_some(), "{}", text(&out));
+    let stored = common::query(
+        p,
+        "SELECT comune, COUNT(*) AS r FROM accoglienza WHERE comune IN ('024023', '024125') GROUP BY comune ORDER BY comune",
+    );
+    assert_eq!(
+        stored,
+        [["024023", "2"], ["024125", "1"]]
+            .map(|r| r.map(str::to_string).to_vec())
+            .to_vec()
+    );
+}
