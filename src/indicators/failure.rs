@@ -27,7 +27,10 @@ pub async fn problem(ctx: &SessionContext, ind: &Indicator, e: &IndicatorError) 
             Err(err) => cause_of(&err),
             Ok(_) => None,
         },
-        _ => None,
+        // Not the query engine's refusal: saying so would send the office to the wrong place.
+        _ => Some(IndicatorCause::Computation {
+            detail: e.to_string(),
+        }),
     };
     Problem::IndicatorFailed {
         file: ind.file.display().to_string(),

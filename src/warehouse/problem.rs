@@ -274,8 +274,11 @@ pub enum IndicatorCause {
         valid: Vec<String>,
         near: Option<String>,
     },
-    /// Anything else, in the query engine's words.
+    /// Anything else the query engine refused, in its words.
     Other { detail: String },
+    /// A failure after the query ran (its figures, their roll-up, the table), in osservatorio's
+    /// words.
+    Computation { detail: String },
 }
 
 /// A problem of a run, as the pages show it.

@@ -128,6 +128,9 @@ fn indicator_failed(p: &Problem) -> String {
         IndicatorCause::Other { detail } => {
             format!("errore della query SQL (nelle parole del motore SQL: {detail})")
         }
+        IndicatorCause::Computation { detail } => {
+            format!("errore nel calcolo delle cifre dopo la query ({detail})")
+        }
     };
     format!(
         "{file}:{line}: l'indicatore {indicator} non è stato calcolato: {why}; restano le cifre calcolate l'ultima volta"

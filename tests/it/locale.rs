@@ -467,3 +467,29 @@ fn leaving_the_official_lists_reads_the_stored_codes_again_as_sent() {
             .to_vec()
     );
 }
+
+#[test]
+fn an_indicator_that_fails_after_its_query_is_not_blamed_on_the_sql_engine() {
+    // Rows for both Vicenza's province and one of its municipalities in one month: the roll-up
+    // refuses them, a failure of the figures, not a query the engine refused.
+    let dir = ceased_project("name: Vicenza\nlocale: it\nterritories: { istat: [\"05\"] }\n");
+    let p = dir.path();
+    common::write(
+        p,
+        "indicators/presenti.yaml",
+        CEASED_INDICATORS
+            .replace(
+                "FROM accoglienza GROUP BY 1, 2",
+                "FROM accoglienza GROUP BY 1, 2\n      UNION ALL SELECT 'VI', DATE '2025-01-01', 1",
+            )
+            .as_bytes(),
+    );
+    let out = run(p);
+    assert_eq!(out.status.code(), Some(1), "{}", text(&out));
+    let page = page_text(&p.join("out/vicenza/index.html"));
+    assert!(
+        page.contains("l'indicatore presenti non è stato calcolato: errore nel calcolo delle cifre dopo la query"),
+        "{page}"
+    );
+    assert!(!page.contains("motore SQL"), "{page}");
+}
