@@ -4,6 +4,15 @@
 
 use std::borrow::Cow;
 
+/// Where a message points: `file:line`, or the file alone when the line is not known (a line 0
+/// would send the reader to a line that does not exist).
+pub fn place(file: &str, line: Option<usize>) -> String {
+    match line {
+        Some(line) => format!("{file}:{line}"),
+        None => file.to_string(),
+    }
+}
+
 /// The most characters of export text a message quotes.
 pub const QUOTE_CHARS: usize = 200;
 
@@ -119,6 +128,12 @@ pub fn xml_escape(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_place_without_a_line_names_the_file_alone() {
+        assert_eq!(place("indicators/a.yaml", Some(12)), "indicators/a.yaml:12");
+        assert_eq!(place("indicators/a.yaml", None), "indicators/a.yaml");
+    }
 
     #[test]
     fn formulas_are_neutralised_and_numbers_kept() {

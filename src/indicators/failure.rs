@@ -40,7 +40,7 @@ pub async fn problem(ctx: &SessionContext, ind: &Indicator, e: &IndicatorError) 
     };
     Problem::IndicatorFailed {
         file: ind.file.display().to_string(),
-        line: ind.line.unwrap_or(0),
+        line: ind.line,
         indicator: ind.id.clone(),
         detail: e.to_string(),
         cause: cause.unwrap_or_else(|| IndicatorCause::Other {

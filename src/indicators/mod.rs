@@ -220,12 +220,8 @@ pub async fn compute(
                 rows.extend(c.rows);
             }
             Err(e) => {
-                let msg = format!(
-                    "{}:{}: indicator {}: {e}",
-                    ind.file.display(),
-                    ind.line.unwrap_or(0),
-                    ind.id
-                );
+                let at = crate::text::place(&ind.file.display().to_string(), ind.line);
+                let msg = format!("{at}: indicator {}: {e}", ind.id);
                 tracing::error!("{msg}");
                 keep_previous.insert(ind.id.clone());
                 let problem = failure::problem(ctx, ind, &e).await;

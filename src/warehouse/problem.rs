@@ -322,7 +322,8 @@ pub enum Problem {
     /// An indicator that failed: its previous figures are kept.
     IndicatorFailed {
         file: String,
-        line: usize,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        line: Option<usize>,
         indicator: String,
         /// The failure in English, as the terminal shows it.
         detail: String,

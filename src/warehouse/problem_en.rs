@@ -44,7 +44,10 @@ pub(super) fn text(p: &Problem) -> String {
             indicator,
             detail,
             ..
-        } => format!("{file}:{line}: indicator {indicator}: {detail}"),
+        } => format!(
+            "{}: indicator {indicator}: {detail}",
+            crate::text::place(file, *line)
+        ),
         Problem::CeasedCode { .. } => ceased_code(p),
         Problem::CeasedCodeInIndicator {
             indicator,

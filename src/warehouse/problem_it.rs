@@ -144,7 +144,8 @@ fn indicator_failed(p: &Problem) -> String {
         }
     };
     format!(
-        "{file}:{line}: l'indicatore {indicator} non è stato calcolato: {why}; restano le cifre calcolate l'ultima volta"
+        "{}: l'indicatore {indicator} non è stato calcolato: {why}; restano le cifre calcolate l'ultima volta",
+        crate::text::place(file, *line)
     )
 }
 

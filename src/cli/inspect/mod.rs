@@ -127,9 +127,8 @@ fn definition_text(
     writeln!(s, "{} — {}", ind.id, locale.pick(&ind.title))?;
     writeln!(
         s,
-        "defined in {}:{}",
-        ind.file.display(),
-        ind.line.unwrap_or(0)
+        "defined in {}",
+        crate::text::place(&ind.file.display().to_string(), ind.line)
     )?;
     let lower = |d: &dyn std::fmt::Debug| format!("{d:?}").to_lowercase();
     writeln!(
