@@ -63,7 +63,7 @@ pub(super) fn fingerprint(project: &Project, manifests: &[Option<SourceManifest>
             "published": m.as_ref().map(|m| &m.published),
             "periods_seen": m.as_ref().map(|m| &m.periods_seen),
             "error": m.as_ref().and_then(|m| m.last_attempt.as_ref()).map(|a| &a.error),
-            "late": m.as_ref().and_then(|m| super::late_since(s, m, now)),
+            "late": m.as_ref().and_then(|m| super::index::late_since(s, m, now)),
             // The data-quality section links the outcome files of deliveries by their state.
             "deliveries": m.as_ref().map(|m| m.deliveries.iter().map(|d| (&d.key, d.state())).collect::<Vec<_>>()),
         });
