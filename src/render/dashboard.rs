@@ -1,14 +1,16 @@
 //! A dashboard page: its sections and charts, its notes, its data files, written into a staging folder.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::files::publish_dir;
 use super::page::{PageSection, data_downloads, definition_notes, downloads};
 use super::page_chart::chart;
 use super::{
-    Ctx, RenderError, changes, data, format, io, judged, labels, problems, quality, summary,
+    Ctx, DashboardOutcome, RenderError, changes, data, format, io, judged, labels, problems,
+    quality, summary,
 };
-use crate::config::{Dashboard, Project};
+use crate::config::{Dashboard, Locale, Project};
 use crate::publish::PublishedFigure;
 
 /// Every (indicator, territory) a dashboard shows, in the order its charts show them, with the
@@ -46,9 +48,61 @@ pub(super) fn period_range_label(ctx: &Ctx, d: &Dashboard) -> String {
     }
 }
 
+/// Renders the selected dashboards (all when `only` is empty), each on its own: one that fails
+/// leaves the others drawn. Returns their outcomes, and for each that failed why, in the page's
+/// language, keyed by dashboard.
+pub(super) fn render_dashboards(
+    ctx: &Ctx,
+    env: &minijinja::Environment,
+    only: &[String],
+    run_id: &str,
+    generated: &str,
+) -> (Vec<DashboardOutcome>, BTreeMap<String, String>) {
+    let out = &ctx.project.settings.output;
+    let mut outcomes = Vec::new();
+    let mut failed = BTreeMap::new();
+    for d in ctx
+        .project
+        .dashboards
+        .iter()
+        .filter(|d| only.is_empty() || only.contains(&d.id))
+    {
+        let outcome = match render_dashboard(ctx, env, d, run_id, generated) {
+            Ok(charts) => DashboardOutcome {
+                dashboard: d.id.clone(),
+                path: out.join(&d.id).join("index.html").display().to_string(),
+                charts,
+                error: None,
+            },
+            Err(e) => {
+                tracing::error!(dashboard = %d.id, "{e}");
+                failed.insert(d.id.clone(), failure_text(d, &e, ctx.locale));
+                DashboardOutcome {
+                    dashboard: d.id.clone(),
+                    path: String::new(),
+                    charts: 0,
+                    // The terminal and the run record are in English.
+                    error: Some(failure_text(d, &e, Locale::En)),
+                }
+            }
+        };
+        outcomes.push(outcome);
+    }
+    (outcomes, failed)
+}
+
+/// Why dashboard `d` was not rendered, naming its file, in `locale`'s words.
+fn failure_text(d: &Dashboard, e: &RenderError, locale: Locale) -> String {
+    let file = d.file.display();
+    match locale {
+        Locale::En => format!("{file}: dashboard {}: {e}", d.id),
+        Locale::It => format!("{file}: cruscotto {}: {}", d.id, e.text(locale)),
+    }
+}
+
 /// Renders one dashboard into a fresh folder and swaps it into place, so a failed render leaves
 /// the previous pages intact.
-pub(super) fn render_dashboard(
+fn render_dashboard(
     ctx: &Ctx,
     env: &minijinja::Environment,
     d: &Dashboard,
@@ -58,7 +112,7 @@ pub(super) fn render_dashboard(
     let out = &ctx.project.settings.output;
     let staging = out.join(format!(".{}-{run_id}", d.id));
     let _ = std::fs::remove_dir_all(&staging);
-    std::fs::create_dir_all(&staging).map_err(|e| io(&staging, e))?;
+    std::fs::create_dir_all(&staging).map_err(io(&staging))?;
     let result = fill_dashboard(ctx, env, d, run_id, generated, &staging);
     match result {
         Ok(n) => {
@@ -72,6 +126,7 @@ pub(super) fn render_dashboard(
     }
 }
 
+/// Draws dashboard `d`'s charts, data files and page into `dir`; returns how many charts.
 pub(super) fn fill_dashboard(
     ctx: &Ctx,
     env: &minijinja::Environment,
@@ -84,27 +139,7 @@ pub(super) fn fill_dashboard(
     // Forget what an earlier dashboard asked for: data.csv lists this page's figures only.
     let _ = ctx.figures.take_shown();
     let judged = judged::Judged::of(ctx, d);
-    let mut sections = Vec::new();
-    let mut n = 0;
-    for s in &d.sections {
-        let mut charts = Vec::new();
-        for c in &s.charts {
-            n += 1;
-            let _ = ctx.figures.take_chart();
-            let mut drawn = chart(ctx, d, &judged, c, n, dir)?;
-            drawn.definitions = definition_notes(ctx, &c.indicators());
-            // Every chart's figures as data, plain for machines and typed for spreadsheets.
-            let name = format!("chart-{n:02}-data");
-            data::write_figures(&ctx.figures.take_chart(), ctx.project, dir, &name)?;
-            drawn.downloads.extend(data_downloads(&name, ctx.locale));
-            charts.push(drawn);
-        }
-        sections.push(PageSection {
-            title: ctx.locale.pick(&s.title),
-            text: s.text.as_ref().map(|t| ctx.locale.pick(t)),
-            charts,
-        });
-    }
+    let (sections, n) = page_sections(ctx, d, &judged, dir)?;
     let glance = summary::glance(ctx, &dashboard_pairs(ctx.project, d, &judged));
     let page_sources = quality::sources_of(ctx, d);
     let quality = quality::office_rows(ctx, &page_sources);
@@ -117,7 +152,12 @@ pub(super) fn fill_dashboard(
         .map(|m| changes::sentences(ctx, d, &shown, m));
     data::write_figures(&shown, ctx.project, dir, "data")?;
     // The same figures for statistical portals (SDMX-CSV).
-    crate::publish::opendata::write_sdmx(ctx.project, &shown, dir).map_err(|e| io(dir, e))?;
+    crate::publish::opendata::write_sdmx(ctx.project, &shown, dir).map_err(|source| {
+        RenderError::Sdmx {
+            dir: dir.to_path_buf(),
+            source,
+        }
+    })?;
     let mut notes = vec![l.rollup_note.to_string()];
     notes.extend(disclosure_note(ctx, &shown));
     let page = minijinja::context! {
@@ -141,9 +181,45 @@ pub(super) fn fill_dashboard(
     let html = env
         .get_template("dashboard.html")
         .and_then(|t| t.render(page))
-        .map_err(|e| RenderError::Template(e.to_string()))?;
-    std::fs::write(dir.join("index.html"), html).map_err(|e| io(dir, e))?;
+        .map_err(|source| RenderError::Template {
+            name: "dashboard.html",
+            source,
+        })?;
+    let page_path = dir.join("index.html");
+    std::fs::write(&page_path, html).map_err(io(&page_path))?;
     Ok(n)
+}
+
+/// The page's sections with their charts drawn into `dir`, each with its figures as data files;
+/// and how many charts.
+fn page_sections(
+    ctx: &Ctx,
+    d: &Dashboard,
+    judged: &judged::Judged,
+    dir: &Path,
+) -> Result<(Vec<PageSection>, usize), RenderError> {
+    let mut sections = Vec::new();
+    let mut n = 0;
+    for s in &d.sections {
+        let mut charts = Vec::new();
+        for c in &s.charts {
+            n += 1;
+            let _ = ctx.figures.take_chart();
+            let mut drawn = chart(ctx, d, judged, c, n, dir)?;
+            drawn.definitions = definition_notes(ctx, &c.indicators());
+            // Every chart's figures as data, plain for machines and typed for spreadsheets.
+            let name = format!("chart-{n:02}-data");
+            data::write_figures(&ctx.figures.take_chart(), ctx.project, dir, &name)?;
+            drawn.downloads.extend(data_downloads(&name, ctx.locale));
+            charts.push(drawn);
+        }
+        sections.push(PageSection {
+            title: ctx.locale.pick(&s.title),
+            text: s.text.as_ref().map(|t| ctx.locale.pick(t)),
+            charts,
+        });
+    }
+    Ok((sections, n))
 }
 
 /// One line saying how many of the page's figures are hidden and why, when any protect people.

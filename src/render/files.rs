@@ -2,8 +2,10 @@
 
 use std::path::Path;
 
-use super::{RenderError, io};
+use super::{RenderError, error, io};
 use crate::config::Project;
+use crate::indicators::output;
+use crate::warehouse::findings::Finding;
 
 /// Removes what a render that was killed left in the output folder: a dashboard's staging folder
 /// (`.ID-RUN`), the previous pages set aside while swapping (`ID.old`) and half-written files
@@ -42,9 +44,39 @@ pub(super) fn publish_dir(staging: &Path, target: &Path) -> Result<(), RenderErr
     let old = target.with_extension("old");
     let _ = std::fs::remove_dir_all(&old);
     if target.exists() {
-        std::fs::rename(target, &old).map_err(|e| io(target, e))?;
+        std::fs::rename(target, &old).map_err(io(target))?;
     }
-    std::fs::rename(staging, target).map_err(|e| io(target, e))?;
+    std::fs::rename(staging, target).map_err(io(target))?;
     let _ = std::fs::remove_dir_all(&old);
+    Ok(())
+}
+
+/// Writes what the run leaves beside the pages: every data-quality finding (`findings.csv`) and
+/// the record of the run the pages come from and the dashboards it drew.
+pub(super) fn write_run_files(
+    project: &Project,
+    run_id: &str,
+    found: &[Finding],
+) -> Result<(), RenderError> {
+    let out = &project.settings.output;
+    let findings_csv = out.join("findings.csv");
+    let csv = crate::warehouse::findings::to_csv(found).map_err(error::csv_error(&findings_csv))?;
+    output::write_atomic(&findings_csv, &csv)?;
+    let record = crate::publish::bundle::RenderRecord {
+        run_id: run_id.to_string(),
+        rendered_at: chrono::Utc::now().to_rfc3339(),
+        dashboards: project
+            .dashboards
+            .iter()
+            .filter(|d| out.join(&d.id).join("index.html").exists())
+            .map(|d| d.id.clone())
+            .collect(),
+    };
+    let record_path = out.join(crate::publish::bundle::RENDER_RECORD);
+    let json = serde_json::to_vec_pretty(&record).map_err(|source| RenderError::Json {
+        path: record_path.clone(),
+        source,
+    })?;
+    output::write_atomic(&record_path, &json)?;
     Ok(())
 }

@@ -1,9 +1,11 @@
 //! The index page: the dashboards, the signed-off bundles, the sources and their freshness, at a glance.
 
+use std::collections::BTreeMap;
+
 use serde::Serialize;
 
 use super::dashboard::dashboard_pairs;
-use super::{Ctx, DashboardOutcome, RenderError, format, judged, labels, problems, summary};
+use super::{Ctx, RenderError, format, judged, labels, problems, summary};
 use crate::indicators::output;
 use crate::warehouse::manifest::SourceManifest;
 
@@ -77,11 +79,11 @@ pub(super) fn source_state(
     }
 }
 
-/// Writes the index page of `outcomes` into the output folder.
+/// Writes the index page into the output folder; `failed` says, per dashboard that failed, why.
 pub(super) fn render_index(
     ctx: &Ctx,
     env: &minijinja::Environment,
-    outcomes: &[DashboardOutcome],
+    failed: &BTreeMap<String, String>,
     run_id: &str,
     generated: &str,
 ) -> Result<(), RenderError> {
@@ -103,7 +105,7 @@ pub(super) fn render_index(
         bundles => bundle_views(ctx),
         generated => generated,
         run_id => run_id,
-        dashboards => dashboard_links(ctx, outcomes),
+        dashboards => dashboard_links(ctx, failed),
         sources => sources,
         problems => problems,
         failed_indicators => problems::failed_indicators(ctx),
@@ -113,7 +115,10 @@ pub(super) fn render_index(
     let html = env
         .get_template("index.html")
         .and_then(|t| t.render(page))
-        .map_err(|e| RenderError::Template(e.to_string()))?;
+        .map_err(|source| RenderError::Template {
+            name: "index.html",
+            source,
+        })?;
     output::write_atomic(
         &ctx.project.settings.output.join("index.html"),
         html.as_bytes(),
@@ -203,17 +208,14 @@ fn source_view(
 }
 
 /// Each dashboard's link, or why it has none.
-fn dashboard_links(ctx: &Ctx, outcomes: &[DashboardOutcome]) -> Vec<DashboardLink> {
+fn dashboard_links(ctx: &Ctx, failed: &BTreeMap<String, String>) -> Vec<DashboardLink> {
     let l = labels::labels(ctx.locale);
     let out = &ctx.project.settings.output;
     ctx.project
         .dashboards
         .iter()
         .map(|d| {
-            let err = outcomes
-                .iter()
-                .find(|o| o.dashboard == d.id)
-                .and_then(|o| o.error.clone());
+            let err = failed.get(&d.id).cloned();
             let exists = out.join(&d.id).join("index.html").exists();
             DashboardLink {
                 id: d.id.clone(),

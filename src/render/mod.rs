@@ -37,7 +37,7 @@ use crate::indicators::lineage::Lineage;
 use crate::indicators::output;
 use crate::warehouse::Warehouse;
 use context::load_manifests;
-use dashboard::render_dashboard;
+use dashboard::render_dashboards;
 use error::io;
 use index::render_index;
 use index::source_state;
@@ -60,7 +60,7 @@ pub async fn render(
     only: &[String],
 ) -> Result<Vec<DashboardOutcome>, RenderError> {
     let out = &project.settings.output;
-    std::fs::create_dir_all(out).map_err(|e| io(out, e))?;
+    std::fs::create_dir_all(out).map_err(io(out))?;
     remove_leftovers(project);
     let rows = output::read(out)?;
     let unknown = crate::indicators::unknown_territories(project, &rows);
@@ -68,12 +68,10 @@ pub async fn render(
     let manifests = load_manifests(project, wh).await;
     let drawn_from = inputs::fingerprint(project, &manifests);
     // Forgotten while the pages are redrawn: a render that stops halfway is never taken as done.
-    inputs::record(project, None).map_err(RenderError::Io)?;
+    inputs::record(project, None)?;
     let lineage = crate::indicators::lineage::lineage(project, &manifests).await;
     // The data-quality findings of every source, for the office and the report.
-    let found = crate::warehouse::findings::read_all(project, wh, None)
-        .await
-        .map_err(|e| RenderError::Io(e.to_string()))?;
+    let found = crate::warehouse::findings::read_all(project, wh, None).await?;
     let ctx = Ctx {
         project,
         figures: &figures,
@@ -89,48 +87,11 @@ pub async fn render(
         project.settings.timezone,
         ctx.locale,
     );
-    let mut outcomes = Vec::new();
-    for d in project
-        .dashboards
-        .iter()
-        .filter(|d| only.is_empty() || only.contains(&d.id))
-    {
-        let outcome = match render_dashboard(&ctx, &env, d, run_id, &generated) {
-            Ok(charts) => DashboardOutcome {
-                dashboard: d.id.clone(),
-                path: out.join(&d.id).join("index.html").display().to_string(),
-                charts,
-                error: None,
-            },
-            Err(e) => {
-                tracing::error!(dashboard = %d.id, "{e}");
-                DashboardOutcome {
-                    dashboard: d.id.clone(),
-                    path: String::new(),
-                    charts: 0,
-                    error: Some(format!("{}: dashboard {}: {e}", d.file.display(), d.id)),
-                }
-            }
-        };
-        outcomes.push(outcome);
-    }
-    render_index(&ctx, &env, &outcomes, run_id, &generated)?;
-    let csv = crate::warehouse::findings::to_csv(&found).map_err(|e| io(out, e))?;
-    output::write_atomic(&out.join("findings.csv"), &csv)?;
-    let record = crate::publish::bundle::RenderRecord {
-        run_id: run_id.to_string(),
-        rendered_at: chrono::Utc::now().to_rfc3339(),
-        dashboards: project
-            .dashboards
-            .iter()
-            .filter(|d| out.join(&d.id).join("index.html").exists())
-            .map(|d| d.id.clone())
-            .collect(),
-    };
-    let json = serde_json::to_vec_pretty(&record).map_err(|e| io(out, e))?;
-    output::write_atomic(&out.join(crate::publish::bundle::RENDER_RECORD), &json)?;
+    let (outcomes, failed) = render_dashboards(&ctx, &env, only, run_id, &generated);
+    render_index(&ctx, &env, &failed, run_id, &generated)?;
+    files::write_run_files(project, run_id, &found)?;
     let full = only.is_empty() && outcomes.iter().all(|o| o.error.is_none());
-    inputs::record(project, full.then_some(drawn_from.as_str())).map_err(RenderError::Io)?;
+    inputs::record(project, full.then_some(drawn_from.as_str()))?;
     Ok(outcomes)
 }
 
@@ -164,5 +125,11 @@ pub async fn refresh_index(project: &Project, wh: &Warehouse) -> Result<(), Rend
         unknown: &Default::default(),
     };
     let generated = format::datetime(&record.rendered_at, project.settings.timezone, ctx.locale);
-    render_index(&ctx, &environment()?, &[], &record.run_id, &generated)
+    render_index(
+        &ctx,
+        &environment()?,
+        &Default::default(),
+        &record.run_id,
+        &generated,
+    )
 }

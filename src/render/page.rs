@@ -112,7 +112,7 @@ pub(super) fn environment() -> Result<minijinja::Environment<'static>, RenderErr
         ("index.html", include_str!("templates/index.html")),
     ] {
         env.add_template(name, src)
-            .map_err(|e| RenderError::Template(e.to_string()))?;
+            .map_err(|source| RenderError::Template { name, source })?;
     }
     Ok(env)
 }

@@ -42,7 +42,10 @@ pub(super) fn image(
         &dir.join(format!("{name}.svg")),
         &dir.join(format!("{name}.png")),
     )
-    .map_err(RenderError::Io)?;
+    .map_err(|source| RenderError::Chart {
+        chart: name.to_string(),
+        source,
+    })?;
     Ok(PageChart {
         title,
         image: Some(name.to_string()),
@@ -53,7 +56,7 @@ pub(super) fn image(
 }
 
 pub(super) fn unknown(id: &str) -> RenderError {
-    RenderError::Io(format!("unknown indicator {id}"))
+    RenderError::UnknownIndicator { id: id.to_string() }
 }
 
 /// One series per territory over `periods`: published values, and targets.
@@ -377,7 +380,10 @@ impl Place<'_> {
             &self.dir.join(format!("{name}.svg")),
             &self.dir.join(format!("{name}.png")),
         )
-        .map_err(RenderError::Io)?;
+        .map_err(|source| RenderError::Chart {
+            chart: name.to_string(),
+            source,
+        })?;
         Ok(PageChart {
             title,
             tiles,

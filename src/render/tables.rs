@@ -4,8 +4,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::error::{csv_error, ods_error, xlsx_error};
 use super::judged::Judged;
-use super::{Ctx, RenderError, format, io, labels};
+use super::{Ctx, RenderError, format, labels};
 use crate::config::{Kind, Period};
 use crate::indicators::targets::Status;
 
@@ -216,26 +217,26 @@ fn without_empty_targets(mut view: TableView) -> TableView {
 }
 
 pub fn write_csv(view: &TableView, path: &Path) -> Result<(), RenderError> {
-    let mut w = csv::Writer::from_path(path).map_err(|e| io(path, e))?;
+    let mut w = csv::Writer::from_path(path).map_err(csv_error(path))?;
     w.write_record(std::iter::once(&view.group_header).chain(&view.headers))
-        .map_err(|e| io(path, e))?;
+        .map_err(csv_error(path))?;
     for g in &view.groups {
         for r in &g.rows {
             crate::text::write_csv_record(
                 &mut w,
                 std::iter::once(g.title.as_str()).chain(r.iter().map(|c| c.text.as_str())),
             )
-            .map_err(|e| io(path, e))?;
+            .map_err(csv_error(path))?;
         }
     }
-    w.flush().map_err(|e| io(path, e))
+    w.flush().map_err(super::io(path))
 }
 
 pub fn write_xlsx(view: &TableView, path: &Path) -> Result<(), RenderError> {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let ws = wb.add_worksheet();
-    let x = |e: rust_xlsxwriter::XlsxError| io(path, e);
+    let x = xlsx_error(path);
     for (c, h) in std::iter::once(&view.group_header)
         .chain(&view.headers)
         .enumerate()
@@ -298,5 +299,5 @@ pub fn write_ods(
         }
         sheet.rows.push(cells);
     }
-    crate::publish::ods::write(&[sheet], locale, path).map_err(|e| io(path, e))
+    crate::publish::ods::write(&[sheet], locale, path).map_err(ods_error(path))
 }

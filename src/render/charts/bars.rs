@@ -25,14 +25,14 @@ impl Bars<'_> {
 }
 
 /// Territories along y (the first row at the top, each label clipped), values along x.
-fn row_plot<'a, DB: DrawingBackend>(
+fn row_plot<'a, DB: DrawingBackend<ErrorType: 'static>>(
     area: &'a DrawingArea<DB, Shift>,
     (lo, hi): (f64, f64),
     (n, names): (usize, &[String]),
     label_area: u32,
     x_label: &dyn Fn(&f64) -> String,
     x_desc: &str,
-) -> Result<Plot<'a, DB>, String> {
+) -> Result<Plot<'a, DB>, ChartError> {
     let mut chart = ChartBuilder::on(area)
         .margin(10)
         .x_label_area_size(40)
@@ -63,13 +63,13 @@ fn row_plot<'a, DB: DrawingBackend>(
     Ok(chart)
 }
 
-pub(super) fn bars<DB: DrawingBackend>(
+pub(super) fn bars<DB: DrawingBackend<ErrorType: 'static>>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     b: &Bars,
     axis: &Axis,
     target_label: &str,
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     if b.values.iter().all(Option::is_none) {
         return no_data(root, title);
     }
@@ -106,14 +106,14 @@ pub(super) fn bars<DB: DrawingBackend>(
 }
 
 /// Territory `i`'s bar, target tick and value label at height `yc`; `span` is the x range.
-fn bar_row<DB: DrawingBackend>(
+fn bar_row<DB: DrawingBackend<ErrorType: 'static>>(
     chart: &mut Plot<'_, DB>,
     b: &Bars,
     i: usize,
     yc: f64,
     axis: &Axis,
     span: f64,
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     if let Some(v) = b.values[i] {
         chart
             .draw_series(std::iter::once(Rectangle::new(
@@ -150,7 +150,7 @@ fn bar_row<DB: DrawingBackend>(
 }
 
 #[allow(clippy::too_many_arguments)]
-pub(super) fn achievement<DB: DrawingBackend>(
+pub(super) fn achievement<DB: DrawingBackend<ErrorType: 'static>>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     labels: &[String],
@@ -159,7 +159,7 @@ pub(super) fn achievement<DB: DrawingBackend>(
     notes: &[String],
     axis: &str,
     target_label: &str,
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     let area = titled(root, title)?;
     let n = labels.len().max(1);
     let top = achievements
@@ -196,11 +196,11 @@ pub(super) fn achievement<DB: DrawingBackend>(
 }
 
 /// The dashed line at 100 % of the target across every row, named at its top.
-fn target_line<DB: DrawingBackend>(
+fn target_line<DB: DrawingBackend<ErrorType: 'static>>(
     chart: &mut Plot<'_, DB>,
     n: usize,
     target_label: &str,
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     chart
         .draw_series(DashedLineSeries::new(
             vec![(100.0, -0.5), (100.0, n as f64 - 0.5)],

@@ -43,14 +43,14 @@ struct Grid {
     range: (f64, f64),
 }
 
-pub(super) fn heatmap<DB: DrawingBackend>(
+pub(super) fn heatmap<DB: DrawingBackend<ErrorType: 'static>>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     rows: &[String],
     columns: &[String],
     cells: &[Vec<HeatCell>],
     axis: &Axis,
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     let values: Vec<f64> = cells
         .iter()
         .flatten()
@@ -94,13 +94,13 @@ pub(super) fn heatmap<DB: DrawingBackend>(
 
 /// One cell at `(x0, y0)`: its colour, and its value when the cells are wide enough (always the
 /// mark of a hidden or missing figure).
-fn heat_cell<DB: DrawingBackend>(
+fn heat_cell<DB: DrawingBackend<ErrorType: 'static>>(
     area: &DrawingArea<DB, Shift>,
     g: &Grid,
     cell: &HeatCell,
     (x0, y0): (i32, i32),
     axis: &Axis,
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     let (lo, hi) = g.range;
     let (fill, text, dark) = match cell {
         HeatCell::Value(v) => {
@@ -133,12 +133,12 @@ fn heat_cell<DB: DrawingBackend>(
 }
 
 /// The period labels under the grid of `n_rows` rows, thinned so they never overlap.
-fn period_labels<DB: DrawingBackend>(
+fn period_labels<DB: DrawingBackend<ErrorType: 'static>>(
     area: &DrawingArea<DB, Shift>,
     g: &Grid,
     columns: &[String],
     n_rows: usize,
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     let label_px = 62;
     let step = ((label_px + g.cell_w - 1) / g.cell_w).max(1) as usize;
     let y_labels = g.top + n_rows as i32 * g.cell_h + 14;
@@ -154,13 +154,13 @@ fn period_labels<DB: DrawingBackend>(
 }
 
 /// The colour key at `kx`, beside the grid of `n_rows` rows: the ramp, its ends and the unit.
-fn color_key<DB: DrawingBackend>(
+fn color_key<DB: DrawingBackend<ErrorType: 'static>>(
     area: &DrawingArea<DB, Shift>,
     g: &Grid,
     kx: i32,
     n_rows: usize,
     axis: &Axis,
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     let (lo, hi) = g.range;
     let top = g.top;
     let kh = (n_rows as i32 * g.cell_h).clamp(60, 160);
