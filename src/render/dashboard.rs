@@ -155,7 +155,7 @@ pub(super) fn fill_dashboard(
     crate::publish::opendata::write_sdmx(ctx.project, &shown, dir).map_err(|source| {
         RenderError::Sdmx {
             dir: dir.to_path_buf(),
-            source,
+            source: Box::new(source),
         }
     })?;
     let mut notes = vec![l.rollup_note.to_string()];

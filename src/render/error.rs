@@ -48,7 +48,7 @@ pub enum RenderError {
     Sdmx {
         dir: PathBuf,
         #[source]
-        source: crate::publish::bundle::BundleError,
+        source: Box<crate::publish::bundle::BundleError>,
     },
     /// A page template that does not load or render.
     #[error("template {name}: {source}")]

@@ -1,5 +1,11 @@
 //! Render: static, self-contained dashboards from the computed indicator table and the warehouse
 //! manifests only, so it can run on its own after `compute`.
+//!
+//! Where things happen: the index page in `index.rs`; a dashboard page in `dashboard.rs`, each of
+//! its charts in `page_chart.rs` (drawn by `charts/` and `map/`, tables in `tables.rs`); what the
+//! pages are made from in `context.rs` (`Ctx`), `figures.rs` and `page.rs` (with the templates);
+//! the writing of the output folder in `files.rs`; why a render stops, in the page's words, in
+//! `error.rs`.
 
 pub mod annex;
 mod changes;
@@ -44,6 +50,8 @@ use index::source_state;
 use page::{PageChart, downloads, environment, kind_label};
 use page_chart::{axis, chart_title, unknown};
 
+/// What became of one dashboard: its page and chart count, or why it was not drawn (in English,
+/// for the terminal and the run record).
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct DashboardOutcome {
     pub dashboard: String,
