@@ -4,7 +4,8 @@
 
 use std::path::Path;
 
-use super::{RenderError, format, io};
+use super::error::{csv_error, ods_error, xlsx_error};
+use super::{RenderError, format};
 use crate::config::{Project, Territories, Unit};
 use crate::publish::PublishedFigure;
 
@@ -89,22 +90,22 @@ pub fn write_figures(
 ) -> Result<(), RenderError> {
     let territories = &project.territories;
     let csv_path = dir.join(format!("{name}.csv"));
-    let mut w = csv::Writer::from_path(&csv_path).map_err(|e| io(&csv_path, e))?;
-    w.write_record(COLUMNS).map_err(|e| io(&csv_path, e))?;
+    let mut w = csv::Writer::from_path(&csv_path).map_err(csv_error(&csv_path))?;
+    w.write_record(COLUMNS).map_err(csv_error(&csv_path))?;
     for f in figures {
         crate::text::write_csv_record(&mut w, record(f, territories))
-            .map_err(|e| io(&csv_path, e))?;
+            .map_err(csv_error(&csv_path))?;
     }
-    w.flush().map_err(|e| io(&csv_path, e))?;
+    w.flush().map_err(super::io(&csv_path))?;
     let rows: Vec<Vec<Cell>> = figures.iter().map(|f| cells(f, project)).collect();
     write_xlsx(&rows, &dir.join(format!("{name}.xlsx")))?;
     let ods = dir.join(format!("{name}.ods"));
     crate::publish::ods::write(&[ods_sheet(&rows)], project.settings.locale, &ods)
-        .map_err(|e| io(&ods, e))
+        .map_err(ods_error(&ods))
 }
 
 fn write_xlsx(rows: &[Vec<Cell>], xlsx_path: &Path) -> Result<(), RenderError> {
-    let x = |e: rust_xlsxwriter::XlsxError| io(xlsx_path, e);
+    let x = xlsx_error(xlsx_path);
     let mut wb = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let ws = wb.add_worksheet();

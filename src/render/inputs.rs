@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use super::RenderError;
 use crate::config::Project;
 use crate::warehouse::manifest::SourceManifest;
 
@@ -68,7 +69,7 @@ pub(super) fn fingerprint(project: &Project, manifests: &[Option<SourceManifest>
             "published": m.as_ref().map(|m| &m.published),
             "periods_seen": m.as_ref().map(|m| &m.periods_seen),
             "error": m.as_ref().and_then(|m| m.last_attempt.as_ref()).map(|a| &a.error),
-            "late": m.as_ref().and_then(|m| super::late_since(s, m, now)),
+            "late": m.as_ref().and_then(|m| super::index::late_since(s, m, now)),
             // The data-quality section links the outcome files of deliveries by their state.
             "deliveries": m.as_ref().map(|m| m.deliveries.iter().map(|d| (&d.key, d.state())).collect::<Vec<_>>()),
         });
@@ -101,24 +102,27 @@ pub(super) fn unchanged(project: &Project, inputs: &str) -> bool {
 }
 
 /// Remembers the inputs of a full render, or forgets them after a partial or failed one.
-pub(super) fn record(project: &Project, inputs: Option<&str>) -> Result<(), String> {
+pub(super) fn record(project: &Project, inputs: Option<&str>) -> Result<(), RenderError> {
     let path = state_path(project);
     match inputs {
         Some(inputs) => {
             let bytes = serde_json::to_vec(&Stored {
                 inputs: inputs.to_string(),
             })
-            .map_err(|e| e.to_string())?;
-            crate::indicators::output::write_atomic(&path, &bytes).map_err(|e| e.to_string())
+            .map_err(|source| RenderError::Json {
+                path: path.clone(),
+                source,
+            })?;
+            Ok(crate::indicators::output::write_atomic(&path, &bytes)?)
         }
         None => remove(&path),
     }
 }
 
-fn remove(path: &Path) -> Result<(), String> {
+fn remove(path: &Path) -> Result<(), RenderError> {
     match std::fs::remove_file(path) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
-        Err(e) => Err(format!("{}: {e}", path.display())),
+        Err(e) => Err(super::io(path)(e)),
     }
 }

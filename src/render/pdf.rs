@@ -21,6 +21,14 @@ pub enum PdfError {
         /// What Chromium said.
         detail: String,
     },
+    /// The page, Chromium's profile or log, or the PDF could not be reached, started or moved.
+    #[error("{page}: Chromium could not print the page: {source}")]
+    Io {
+        /// The page.
+        page: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// The Chromium to print with: `OSSERVATORIO_CHROMIUM`, else the first of the usual names on PATH.
@@ -59,13 +67,17 @@ pub fn print(chromium: &Path, page: &Path, pdf: &Path) -> Result<(), PdfError> {
         page: page.display().to_string(),
         detail,
     };
-    let page = std::fs::canonicalize(page).map_err(|e| fail(e.to_string()))?;
+    let io = |source: std::io::Error| PdfError::Io {
+        page: page.display().to_string(),
+        source,
+    };
+    let page = std::fs::canonicalize(page).map_err(io)?;
     let url = url::Url::from_file_path(&page).map_err(|_| fail("not a local path".into()))?;
     let staging = pdf.with_extension("pdf.part");
-    let profile = tempfile::tempdir().map_err(|e| fail(e.to_string()))?;
+    let profile = tempfile::tempdir().map_err(io)?;
     // To a file, not a pipe: a chatty Chromium could fill a pipe nobody reads while it prints.
     let log_path = profile.path().join("chromium.log");
-    let log = std::fs::File::create(&log_path).map_err(|e| fail(e.to_string()))?;
+    let log = std::fs::File::create(&log_path).map_err(io)?;
     let mut child = Command::new(chromium)
         .args([
             "--headless",
@@ -83,10 +95,10 @@ pub fn print(chromium: &Path, page: &Path, pdf: &Path) -> Result<(), PdfError> {
         .stdout(std::process::Stdio::null())
         .stderr(log)
         .spawn()
-        .map_err(|e| fail(e.to_string()))?;
+        .map_err(io)?;
     let started = std::time::Instant::now();
     let status = loop {
-        match child.try_wait().map_err(|e| fail(e.to_string()))? {
+        match child.try_wait().map_err(io)? {
             Some(status) => break status,
             None if started.elapsed() > PRINT_TIMEOUT => {
                 let _ = child.kill();
@@ -104,7 +116,7 @@ pub fn print(chromium: &Path, page: &Path, pdf: &Path) -> Result<(), PdfError> {
         let last = stderr.lines().last().unwrap_or("no output").to_string();
         return Err(fail(format!("{status}: {last}")));
     }
-    std::fs::rename(&staging, pdf).map_err(|e| fail(e.to_string()))
+    std::fs::rename(&staging, pdf).map_err(io)
 }
 
 /// Prints every dashboard rendered without error to `OUTPUT/DASHBOARD/DASHBOARD.pdf`; stops at

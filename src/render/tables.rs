@@ -4,8 +4,9 @@ use std::path::Path;
 
 use serde::Serialize;
 
+use super::error::{csv_error, ods_error, xlsx_error};
 use super::judged::Judged;
-use super::{Ctx, RenderError, format, io, labels};
+use super::{Ctx, RenderError, format, labels};
 use crate::config::{Kind, Period};
 use crate::indicators::targets::Status;
 
@@ -88,130 +89,154 @@ pub fn status_table(
     ]
     .map(String::from)
     .to_vec();
-    let mut groups: Vec<TableGroup> = Vec::new();
-    let kinds = [Kind::Output, Kind::Process, Kind::Outcome];
-    for kind in kinds {
-        let mut rows = Vec::new();
-        for id in indicators {
-            let Some(ind) = ctx.indicator(id).filter(|i| i.kind == kind) else {
-                continue;
-            };
-            let p = judged.at(ind, period);
-            for t in territories {
-                let row = p.and_then(|p| ctx.figures.get(id, t, &p.to_string()));
-                let hidden = row.is_some_and(|r| r.suppressed());
-                let status = row
-                    .filter(|r| !r.suppressed())
-                    .map(|r| Status::parse(&r.status));
-                let target = row.and_then(|r| r.target);
-                let achievement = row.and_then(|r| r.achievement);
-                rows.push(vec![
-                    text(ctx.title(ind)),
-                    text(ctx.project.territories.name_of(t)),
-                    text(
-                        p.map(|p| judged.label(Some(ind), p, ctx.locale))
-                            .unwrap_or_default(),
-                    ),
-                    num(
-                        ctx.shown(ind, row),
-                        row.and_then(|r| r.value),
-                        ind.unit,
-                        ctx.locale,
-                    ),
-                    num(
-                        target
-                            .map(|v| format::value(v, ind.unit, ctx.locale))
-                            .unwrap_or_else(|| "—".into()),
-                        target,
-                        ind.unit,
-                        ctx.locale,
-                    ),
-                    num(
-                        achievement
-                            .map(|a| format!("{} %", format::number(a, 1, ctx.locale)))
-                            .unwrap_or_else(|| "—".into()),
-                        achievement,
-                        crate::config::Unit::Percent,
-                        ctx.locale,
-                    ),
-                    match status {
-                        Some(status) => TableCell {
-                            text: format!(
-                                "{} {}",
-                                format::status_symbol(status),
-                                format::status(status, ctx.locale)
-                            ),
-                            class: String::new(),
-                            badge: Some(status.as_str().into()),
-                            number: None,
-                            number_format: None,
-                        },
-                        // No colour and no word: a status would tell which side of the target it is.
-                        None if hidden => text(l.confidential),
-                        None => TableCell {
-                            text: format!(
-                                "{} {}",
-                                format::status_symbol(Status::NoData),
-                                format::status(Status::NoData, ctx.locale)
-                            ),
-                            class: String::new(),
-                            badge: Some(Status::NoData.as_str().into()),
-                            number: None,
-                            number_format: None,
-                        },
-                    },
-                ]);
-            }
-        }
-        if !rows.is_empty() {
-            groups.push(TableGroup {
+    let groups = [Kind::Output, Kind::Process, Kind::Outcome]
+        .into_iter()
+        .filter_map(|kind| {
+            let rows = kind_rows(ctx, judged, kind, indicators, territories, period);
+            (!rows.is_empty()).then(|| TableGroup {
                 title: super::kind_label(kind, ctx.locale).to_string(),
                 rows,
-            });
+            })
+        })
+        .collect();
+    without_empty_targets(TableView {
+        headers,
+        groups,
+        group_header: l.typology.to_string(),
+    })
+}
+
+/// The rows of the indicators of `kind`, one per indicator and territory.
+fn kind_rows(
+    ctx: &Ctx,
+    judged: &Judged,
+    kind: Kind,
+    indicators: &[String],
+    territories: &[String],
+    period: Option<Period>,
+) -> Vec<Vec<TableCell>> {
+    let mut rows = Vec::new();
+    for id in indicators {
+        let Some(ind) = ctx.indicator(id).filter(|i| i.kind == kind) else {
+            continue;
+        };
+        let p = judged.at(ind, period);
+        for t in territories {
+            let row = p.and_then(|p| ctx.figures.get(id, t, &p.to_string()));
+            let label = p
+                .map(|p| judged.label(Some(ind), p, ctx.locale))
+                .unwrap_or_default();
+            rows.push(status_row(ctx, ind, t, label, row));
         }
     }
-    // Indicators without targets: the target, achievement and status columns would say nothing.
-    let any_target = groups
+    rows
+}
+
+/// One indicator's row for territory `t`: its figure, target, achievement and status.
+fn status_row(
+    ctx: &Ctx,
+    ind: &crate::config::Indicator,
+    t: &str,
+    period_label: String,
+    row: Option<&crate::publish::PublishedFigure>,
+) -> Vec<TableCell> {
+    let target = row.and_then(|r| r.target);
+    let achievement = row.and_then(|r| r.achievement);
+    vec![
+        text(ctx.title(ind)),
+        text(ctx.project.territories.name_of(t)),
+        text(period_label),
+        num(
+            ctx.shown(ind, row),
+            row.and_then(|r| r.value),
+            ind.unit,
+            ctx.locale,
+        ),
+        num(
+            target
+                .map(|v| format::value(v, ind.unit, ctx.locale))
+                .unwrap_or_else(|| "—".into()),
+            target,
+            ind.unit,
+            ctx.locale,
+        ),
+        num(
+            achievement
+                .map(|a| format!("{} %", format::number(a, 1, ctx.locale)))
+                .unwrap_or_else(|| "—".into()),
+            achievement,
+            crate::config::Unit::Percent,
+            ctx.locale,
+        ),
+        status_cell(ctx, row),
+    ]
+}
+
+/// The status cell of a figure: its symbol and word with the badge of its colour.
+fn status_cell(ctx: &Ctx, row: Option<&crate::publish::PublishedFigure>) -> TableCell {
+    let hidden = row.is_some_and(|r| r.suppressed());
+    let status = row
+        .filter(|r| !r.suppressed())
+        .map(|r| Status::parse(&r.status));
+    let badge = |status: Status| TableCell {
+        text: format!(
+            "{} {}",
+            format::status_symbol(status),
+            format::status(status, ctx.locale)
+        ),
+        class: String::new(),
+        badge: Some(status.as_str().into()),
+        number: None,
+        number_format: None,
+    };
+    match status {
+        Some(status) => badge(status),
+        // No colour and no word: a status would tell which side of the target it is.
+        None if hidden => text(labels::labels(ctx.locale).confidential),
+        None => badge(Status::NoData),
+    }
+}
+
+/// The table without its target, achievement and status columns when no indicator in it has a
+/// target: they would say nothing.
+fn without_empty_targets(mut view: TableView) -> TableView {
+    let any_target = view
+        .groups
         .iter()
         .flat_map(|g| &g.rows)
         .any(|r| r.get(4).is_some_and(|c| c.number.is_some()));
-    let mut headers = headers;
     if !any_target {
-        headers.truncate(4);
-        for g in &mut groups {
+        view.headers.truncate(4);
+        for g in &mut view.groups {
             for r in &mut g.rows {
                 r.truncate(4);
             }
         }
     }
-    TableView {
-        headers,
-        groups,
-        group_header: l.typology.to_string(),
-    }
+    view
 }
 
 pub fn write_csv(view: &TableView, path: &Path) -> Result<(), RenderError> {
-    let mut w = csv::Writer::from_path(path).map_err(|e| io(path, e))?;
+    let mut w = csv::Writer::from_path(path).map_err(csv_error(path))?;
     w.write_record(std::iter::once(&view.group_header).chain(&view.headers))
-        .map_err(|e| io(path, e))?;
+        .map_err(csv_error(path))?;
     for g in &view.groups {
         for r in &g.rows {
             crate::text::write_csv_record(
                 &mut w,
                 std::iter::once(g.title.as_str()).chain(r.iter().map(|c| c.text.as_str())),
             )
-            .map_err(|e| io(path, e))?;
+            .map_err(csv_error(path))?;
         }
     }
-    w.flush().map_err(|e| io(path, e))
+    w.flush().map_err(super::io(path))
 }
 
 pub fn write_xlsx(view: &TableView, path: &Path) -> Result<(), RenderError> {
     let mut wb = rust_xlsxwriter::Workbook::new();
     let bold = rust_xlsxwriter::Format::new().set_bold();
     let ws = wb.add_worksheet();
-    let x = |e: rust_xlsxwriter::XlsxError| io(path, e);
+    let x = xlsx_error(path);
     for (c, h) in std::iter::once(&view.group_header)
         .chain(&view.headers)
         .enumerate()
@@ -274,5 +299,5 @@ pub fn write_ods(
         }
         sheet.rows.push(cells);
     }
-    crate::publish::ods::write(&[sheet], locale, path).map_err(|e| io(path, e))
+    crate::publish::ods::write(&[sheet], locale, path).map_err(ods_error(path))
 }

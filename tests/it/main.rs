@@ -24,6 +24,7 @@ mod meeting;
 mod ods_formats;
 mod onramp;
 mod packaging;
+mod page_errors;
 mod parallel_ingest;
 mod pdf_layout;
 mod period;

@@ -11,10 +11,10 @@ pub(super) fn anchored(size: u32, h: HPos, v: VPos) -> TextStyle<'static> {
 }
 
 /// The area below the title.
-pub(super) fn titled<DB: DrawingBackend>(
+pub(super) fn titled<DB: DrawingBackend<ErrorType: 'static>>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
-) -> Result<DrawingArea<DB, Shift>, String> {
+) -> Result<DrawingArea<DB, Shift>, ChartError> {
     root.titled(title, ("sans-serif", 19).into_font())
         .map_err(err)
 }
@@ -59,10 +59,10 @@ pub(super) fn clip(s: &str, max: usize) -> String {
     }
 }
 
-pub(super) fn no_data<DB: DrawingBackend>(
+pub(super) fn no_data<DB: DrawingBackend<ErrorType: 'static>>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     let area = titled(root, title)?;
     let (w, h) = area.dim_in_pixel();
     area.draw(&Text::new(
@@ -81,10 +81,10 @@ pub(super) enum LegendMark {
     Tick,
 }
 
-pub(super) fn legend<DB: DrawingBackend>(
+pub(super) fn legend<DB: DrawingBackend<ErrorType: 'static>>(
     area: &DrawingArea<DB, Shift>,
     items: &[(LegendMark, String)],
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     for (i, (mark, name)) in items.iter().enumerate() {
         let y = 24 + 22 * i as i32;
         let (x0, x1) = (8, 30);
@@ -156,14 +156,14 @@ pub(super) fn target_runs(targets: &[Option<f64>]) -> Vec<Vec<(f64, f64)>> {
 }
 
 /// Periods along x (every `step`-th labelled), values along y with their unit; major grid only.
-pub(super) fn period_plot<'a, DB: DrawingBackend>(
+pub(super) fn period_plot<'a, DB: DrawingBackend<ErrorType: 'static>>(
     area: &'a DrawingArea<DB, Shift>,
     labels: &[String],
     (lo, hi): (f64, f64),
     axis: &Axis,
     step: usize,
     small: bool,
-) -> Result<Plot<'a, DB>, String> {
+) -> Result<Plot<'a, DB>, ChartError> {
     let n = labels.len();
     let mut chart = ChartBuilder::on(area)
         .margin(if small { 6 } else { 10 })
@@ -199,11 +199,11 @@ pub(super) fn period_plot<'a, DB: DrawingBackend>(
     Ok(chart)
 }
 
-pub(super) fn draw_series<DB: DrawingBackend>(
+pub(super) fn draw_series<DB: DrawingBackend<ErrorType: 'static>>(
     chart: &mut Plot<'_, DB>,
     s: &Series,
     color: RGBColor,
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     for seg in segments(&s.values) {
         chart
             .draw_series(LineSeries::new(seg.clone(), color.stroke_width(2)))

@@ -31,14 +31,26 @@ pub(crate) fn color_range(values: &[f64], axis: &Axis) -> (f64, f64) {
     )
 }
 
-pub(super) fn heatmap<DB: DrawingBackend>(
+/// Where the heatmap's cells go and how they are coloured.
+struct Grid {
+    left: i32,
+    top: i32,
+    cell_w: i32,
+    cell_h: i32,
+    /// Whether cells are wide enough to write their values.
+    show_values: bool,
+    /// The values the colour scale spans.
+    range: (f64, f64),
+}
+
+pub(super) fn heatmap<DB: DrawingBackend<ErrorType: 'static>>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     rows: &[String],
     columns: &[String],
     cells: &[Vec<HeatCell>],
     axis: &Axis,
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     let values: Vec<f64> = cells
         .iter()
         .flatten()
@@ -52,73 +64,106 @@ pub(super) fn heatmap<DB: DrawingBackend>(
     }
     let area = titled(root, title)?;
     let (w, _) = area.dim_in_pixel();
-    let (lo, hi) = color_range(&values, axis);
     let (left, top, legend_w) = (190i32, 8i32, 110i32);
     let cols = columns.len() as i32;
     let cell_w = ((w as i32 - left - legend_w - 10) / cols).max(4);
-    let cell_h = 30i32;
-    let show_values = cell_w >= 44;
+    let grid = Grid {
+        left,
+        top,
+        cell_w,
+        cell_h: 30,
+        show_values: cell_w >= 44,
+        range: color_range(&values, axis),
+    };
     for (r, name) in rows.iter().enumerate() {
-        let y0 = top + r as i32 * cell_h;
+        let y0 = top + r as i32 * grid.cell_h;
         area.draw(&Text::new(
             clip(name, 26),
-            (left - 8, y0 + cell_h / 2),
+            (left - 8, y0 + grid.cell_h / 2),
             anchored(12, HPos::Right, VPos::Center),
         ))
         .map_err(err)?;
-        for (c, cell) in cells
-            .get(r)
-            .map(Vec::as_slice)
-            .unwrap_or(&[])
-            .iter()
-            .enumerate()
-        {
-            let x0 = left + c as i32 * cell_w;
-            let (fill, text, dark) = match cell {
-                HeatCell::Value(v) => {
-                    let t = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
-                    (ramp(t), (axis.format)(*v), t > 0.55)
-                }
-                HeatCell::Hidden => (RGBColor(214, 218, 223), "c".to_string(), false),
-                HeatCell::Missing => (WHITE, "—".to_string(), false),
-            };
-            area.draw(&Rectangle::new(
-                [(x0, y0), (x0 + cell_w, y0 + cell_h)],
-                fill.filled(),
-            ))
-            .map_err(err)?;
-            area.draw(&Rectangle::new(
-                [(x0, y0), (x0 + cell_w, y0 + cell_h)],
-                WHITE.stroke_width(1),
-            ))
-            .map_err(err)?;
-            if show_values || !matches!(cell, HeatCell::Value(_)) {
-                let color = if dark { WHITE } else { BLACK };
-                area.draw(&Text::new(
-                    text,
-                    (x0 + cell_w / 2, y0 + cell_h / 2),
-                    anchored(if show_values { 11 } else { 9 }, HPos::Center, VPos::Center)
-                        .color(&color),
-                ))
-                .map_err(err)?;
-            }
+        let row = cells.get(r).map(Vec::as_slice).unwrap_or(&[]);
+        for (c, cell) in row.iter().enumerate() {
+            heat_cell(&area, &grid, cell, (left + c as i32 * cell_w, y0), axis)?;
         }
     }
-    // Period labels, thinned so they never overlap.
+    period_labels(&area, &grid, columns, rows.len())?;
+    color_key(&area, &grid, w as i32 - legend_w + 10, rows.len(), axis)
+}
+
+/// One cell at `(x0, y0)`: its colour, and its value when the cells are wide enough (always the
+/// mark of a hidden or missing figure).
+fn heat_cell<DB: DrawingBackend<ErrorType: 'static>>(
+    area: &DrawingArea<DB, Shift>,
+    g: &Grid,
+    cell: &HeatCell,
+    (x0, y0): (i32, i32),
+    axis: &Axis,
+) -> Result<(), ChartError> {
+    let (lo, hi) = g.range;
+    let (fill, text, dark) = match cell {
+        HeatCell::Value(v) => {
+            let t = if hi > lo { (v - lo) / (hi - lo) } else { 0.5 };
+            (ramp(t), (axis.format)(*v), t > 0.55)
+        }
+        HeatCell::Hidden => (RGBColor(214, 218, 223), "c".to_string(), false),
+        HeatCell::Missing => (WHITE, "—".to_string(), false),
+    };
+    let corners = [(x0, y0), (x0 + g.cell_w, y0 + g.cell_h)];
+    area.draw(&Rectangle::new(corners, fill.filled()))
+        .map_err(err)?;
+    area.draw(&Rectangle::new(corners, WHITE.stroke_width(1)))
+        .map_err(err)?;
+    if g.show_values || !matches!(cell, HeatCell::Value(_)) {
+        let color = if dark { WHITE } else { BLACK };
+        area.draw(&Text::new(
+            text,
+            (x0 + g.cell_w / 2, y0 + g.cell_h / 2),
+            anchored(
+                if g.show_values { 11 } else { 9 },
+                HPos::Center,
+                VPos::Center,
+            )
+            .color(&color),
+        ))
+        .map_err(err)?;
+    }
+    Ok(())
+}
+
+/// The period labels under the grid of `n_rows` rows, thinned so they never overlap.
+fn period_labels<DB: DrawingBackend<ErrorType: 'static>>(
+    area: &DrawingArea<DB, Shift>,
+    g: &Grid,
+    columns: &[String],
+    n_rows: usize,
+) -> Result<(), ChartError> {
     let label_px = 62;
-    let step = ((label_px + cell_w - 1) / cell_w).max(1) as usize;
-    let y_labels = top + rows.len() as i32 * cell_h + 14;
+    let step = ((label_px + g.cell_w - 1) / g.cell_w).max(1) as usize;
+    let y_labels = g.top + n_rows as i32 * g.cell_h + 14;
     for (c, label) in columns.iter().enumerate().filter(|(c, _)| c % step == 0) {
         area.draw(&Text::new(
             label.clone(),
-            (left + c as i32 * cell_w + cell_w / 2, y_labels),
+            (g.left + c as i32 * g.cell_w + g.cell_w / 2, y_labels),
             anchored(11, HPos::Center, VPos::Center),
         ))
         .map_err(err)?;
     }
-    // The colour key, beside the grid.
-    let kx = w as i32 - legend_w + 10;
-    let kh = (rows.len() as i32 * cell_h).clamp(60, 160);
+    Ok(())
+}
+
+/// The colour key at `kx`, beside the grid of `n_rows` rows: the ramp, its ends and the unit.
+fn color_key<DB: DrawingBackend<ErrorType: 'static>>(
+    area: &DrawingArea<DB, Shift>,
+    g: &Grid,
+    kx: i32,
+    n_rows: usize,
+    axis: &Axis,
+) -> Result<(), ChartError> {
+    let (lo, hi) = g.range;
+    let top = g.top;
+    let kh = (n_rows as i32 * g.cell_h).clamp(60, 160);
     for k in 0..kh {
         let t = 1.0 - k as f64 / kh as f64;
         area.draw(&Rectangle::new(

@@ -2,14 +2,14 @@
 
 use super::*;
 
-pub(super) fn lines<DB: DrawingBackend>(
+pub(super) fn lines<DB: DrawingBackend<ErrorType: 'static>>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     labels: &[String],
     series: &[Series],
     axis: &Axis,
     target_label: &str,
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     if nothing_over_time(labels, series) {
         return no_data(root, title);
     }
@@ -39,14 +39,14 @@ pub(super) fn lines<DB: DrawingBackend>(
 
 pub(super) const PANEL_COLUMNS: usize = 3;
 
-pub(super) fn small_multiples<DB: DrawingBackend>(
+pub(super) fn small_multiples<DB: DrawingBackend<ErrorType: 'static>>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     labels: &[String],
     panels: &[Series],
     axis: &Axis,
     target_label: &str,
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     if nothing_over_time(labels, panels) {
         return no_data(root, title);
     }

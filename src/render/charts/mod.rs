@@ -228,12 +228,66 @@ impl Chart {
     }
 }
 
-fn err(e: impl std::fmt::Display) -> String {
-    e.to_string()
+/// Why a chart was not drawn or written.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    /// The drawing library refused a step of the drawing.
+    #[error("{0}")]
+    Draw(#[source] Box<dyn std::error::Error + Send + Sync>),
+    /// The SVG file cannot be written.
+    #[error("{}: {source}", path.display())]
+    Svg {
+        path: std::path::PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    /// The PNG file cannot be drawn or written.
+    #[error("{}: {source}", path.display())]
+    Png {
+        path: std::path::PathBuf,
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// The font compiled into the program does not load.
+    #[error("font: {0}")]
+    Font(#[from] ab_glyph::InvalidFont),
+}
+
+impl ChartError {
+    /// The error in `locale`'s words, for the pages.
+    pub fn text(&self, locale: crate::config::Locale) -> String {
+        use crate::config::Locale;
+        match (self, locale) {
+            (_, Locale::En) => self.to_string(),
+            (ChartError::Draw(e), Locale::It) => {
+                format!("la libreria di disegno si è fermata: {e}")
+            }
+            (ChartError::Svg { path, source }, Locale::It) => {
+                format!(
+                    "{}: {}",
+                    path.display(),
+                    crate::render::error::io_it(source)
+                )
+            }
+            (ChartError::Png { path, source }, Locale::It) => {
+                format!(
+                    "{}: l'immagine PNG non si può scrivere: {source}",
+                    path.display()
+                )
+            }
+            (ChartError::Font(e), Locale::It) => {
+                format!("il carattere incluso nel programma non si carica: {e}")
+            }
+        }
+    }
+}
+
+fn err<E: std::error::Error + Send + Sync + 'static>(e: DrawingAreaErrorKind<E>) -> ChartError {
+    ChartError::Draw(Box::new(e))
 }
 
 /// Writes the chart as SVG and PNG.
-pub fn write(chart: &Chart, svg: &Path, png: &Path) -> Result<(), String> {
+pub fn write(chart: &Chart, svg: &Path, png: &Path) -> Result<(), ChartError> {
     register_fonts();
     let size = chart.size();
     let mut s = String::new();
@@ -242,16 +296,24 @@ pub fn write(chart: &Chart, svg: &Path, png: &Path) -> Result<(), String> {
         draw(chart, &root)?;
         root.present().map_err(err)?;
     }
-    std::fs::write(svg, s).map_err(|e| format!("{}: {e}", svg.display()))?;
-    let font = ab_glyph::FontRef::try_from_slice(FONT).map_err(err)?;
+    std::fs::write(svg, s).map_err(|source| ChartError::Svg {
+        path: svg.to_path_buf(),
+        source,
+    })?;
+    let font = ab_glyph::FontRef::try_from_slice(FONT)?;
     let root = super::png::Png::new(BitMapBackend::new(png, size), font).into_drawing_area();
     draw(chart, &root)?;
-    root.present()
-        .map_err(|e| format!("{}: {e}", png.display()))?;
+    root.present().map_err(|e| ChartError::Png {
+        path: png.to_path_buf(),
+        source: Box::new(e),
+    })?;
     Ok(())
 }
 
-fn draw<DB: DrawingBackend>(chart: &Chart, root: &DrawingArea<DB, Shift>) -> Result<(), String> {
+fn draw<DB: DrawingBackend<ErrorType: 'static>>(
+    chart: &Chart,
+    root: &DrawingArea<DB, Shift>,
+) -> Result<(), ChartError> {
     root.fill(&WHITE).map_err(err)?;
     match chart {
         Chart::Tiles { title, tiles } => draw_tiles(root, title, tiles),

@@ -191,11 +191,11 @@ pub(super) fn line_height(size: u32) -> u32 {
     size + size / 3 + 1
 }
 
-pub(super) fn draw_tiles<DB: DrawingBackend>(
+pub(super) fn draw_tiles<DB: DrawingBackend<ErrorType: 'static>>(
     root: &DrawingArea<DB, Shift>,
     title: &str,
     tiles: &[TileView],
-) -> Result<(), String> {
+) -> Result<(), ChartError> {
     let area = titled(root, title)?;
     let layout = TileLayout::of(tiles.len());
     let mut top = 4;

@@ -24,7 +24,7 @@ mod png;
 mod svg;
 mod view;
 
-pub use png::png;
+pub use png::{PngError, png};
 pub use svg::svg;
 pub use view::view;
 
@@ -202,8 +202,11 @@ pub(super) fn chart(
         ctx.locale,
     );
     let svg_path = dir.join(format!("{name}.svg"));
-    std::fs::write(&svg_path, svg(&m)).map_err(|e| super::io(&svg_path, e))?;
-    png(&m, &dir.join(format!("{name}.png"))).map_err(|e| RenderError::Io(e.to_string()))?;
+    std::fs::write(&svg_path, svg(&m)).map_err(super::io(&svg_path))?;
+    png(&m, &dir.join(format!("{name}.png"))).map_err(|source| RenderError::Map {
+        chart: name.to_string(),
+        source,
+    })?;
     // The same figures as a table: the map's text for readers who cannot see it.
     let table = super::tables::status_table(ctx, judged, &[indicator.to_string()], &codes, period);
     Ok(PageChart {
