@@ -45,11 +45,20 @@ python3 - "$bin" "$one" "$many" "$rounds" <<'PY'
 import os, resource, shutil, subprocess, sys, time
 binary, one, many, rounds = sys.argv[1], sys.argv[2], sys.argv[3], int(sys.argv[4])
 env = {**os.environ, "OSSERVATORIO_LOG": "warn"}
+trash = os.path.join(os.path.dirname(one), "deliveries-trash")
+shutil.rmtree(trash, ignore_errors=True)
+def set_aside(path):
+    """Moves a previous round's files out of the way, to be deleted after the last round: ext4
+    looks past every inode deleted in the last minute when it creates a file, which made an ingest
+    right after deleting 3,600 files pay for that deletion (a fifth of its CPU in the kernel)."""
+    if os.path.exists(path):
+        os.makedirs(trash, exist_ok=True)
+        os.rename(path, os.path.join(trash, f"{len(os.listdir(trash))}"))
 def ingest(project, fresh):
     """Wall and CPU (user + sys) seconds of one ingest."""
     if fresh:
-        shutil.rmtree(os.path.join(project, "warehouse"), ignore_errors=True)
-        shutil.rmtree(os.path.join(project, "out"), ignore_errors=True)
+        set_aside(os.path.join(project, "warehouse"))
+        set_aside(os.path.join(project, "out"))
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
     subprocess.run([binary, "ingest", "--project", project], check=True, stdout=subprocess.DEVNULL, env=env)
@@ -62,6 +71,7 @@ for _ in range(rounds):
     ones.append(ingest(one, True))
     manys.append(ingest(many, True))
 reruns = [ingest(many, False) for _ in range(5)]
+shutil.rmtree(trash, ignore_errors=True)
 best = lambda runs, k: min(r[k] for r in runs)
 print("| | one file | 1,200 files | ratio | unchanged rerun over the 1,200 files |")
 print("|---|---|---|---|---|")

@@ -361,7 +361,10 @@ async fn read_all(
     mut changed: bool,
 ) -> Result<(), IngestError> {
     use futures::StreamExt;
-    let parallel = std::thread::available_parallelism().map_or(1, usize::from);
+    // Twice the cores: a delivery spends part of its time in steps that use no core of its own
+    // (its checks' and findings' queries waiting on their tasks, its files being written), which
+    // another's parse fills. Each delivery's memory is bounded on its own.
+    let parallel = 2 * std::thread::available_parallelism().map_or(1, usize::from);
     // Each delivery is compared with what it was when the run began: only its own read changes it.
     let previous: Vec<Option<Delivery>> = found
         .iter()
