@@ -1,5 +1,6 @@
 //! The writing of the output folder: staging folders swapped into place, and what a stopped render left.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::{RenderError, error, io};
@@ -57,6 +58,7 @@ pub(super) fn write_run_files(
     project: &Project,
     run_id: &str,
     found: &[Finding],
+    failed: &BTreeMap<String, String>,
 ) -> Result<(), RenderError> {
     let out = &project.settings.output;
     let findings_csv = out.join("findings.csv");
@@ -71,6 +73,7 @@ pub(super) fn write_run_files(
             .filter(|d| out.join(&d.id).join("index.html").exists())
             .map(|d| d.id.clone())
             .collect(),
+        failed: failed.clone(),
     };
     let record_path = out.join(crate::publish::bundle::RENDER_RECORD);
     let json = serde_json::to_vec_pretty(&record).map_err(|source| RenderError::Json {

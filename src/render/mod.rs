@@ -97,7 +97,7 @@ pub async fn render(
     );
     let (outcomes, failed) = render_dashboards(&ctx, &env, only, run_id, &generated);
     render_index(&ctx, &env, &failed, run_id, &generated)?;
-    files::write_run_files(project, run_id, &found)?;
+    files::write_run_files(project, run_id, &found, &failed)?;
     let full = only.is_empty() && outcomes.iter().all(|o| o.error.is_none());
     inputs::record(project, full.then_some(drawn_from.as_str()))?;
     Ok(outcomes)
@@ -136,7 +136,7 @@ pub async fn refresh_index(project: &Project, wh: &Warehouse) -> Result<(), Rend
     render_index(
         &ctx,
         &environment()?,
-        &Default::default(),
+        &record.failed,
         &record.run_id,
         &generated,
     )

@@ -101,3 +101,21 @@ fn the_same_failure_is_in_english_on_an_english_page() {
     assert!(page.contains("Not a directory (os error 20)"), "{page}");
     assert!(!page.contains("non è una cartella"), "{page}");
 }
+
+#[test]
+fn a_sign_off_keeps_the_failure_on_the_index_page_it_rewrites() {
+    // Signing off rewrites the index to list the bundle: the failed dashboard must still say why,
+    // not read as a page never received.
+    let dir = blocked_project("it");
+    let p = dir.path();
+    let out = osservatorio(p, &["render"]);
+    assert_ne!(out.status.code(), Some(0), "{}", text(&out));
+    let out = osservatorio(p, &["publish", "--by", "Maria Rossi"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let page = index(p);
+    assert!(page.contains("cruscotto prova"), "{page}");
+    assert!(
+        page.contains("non è una cartella (errore di sistema 20)"),
+        "the page still says why: {page}"
+    );
+}

@@ -14,6 +14,10 @@ pub struct RenderRecord {
     pub run_id: String,
     pub rendered_at: String,
     pub dashboards: Vec<String>,
+    /// The dashboards that could not be drawn, with why in the project's language: the index a
+    /// sign-off rewrites says it again.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    pub failed: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
