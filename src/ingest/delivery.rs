@@ -183,7 +183,7 @@ async fn read_inner(
     .await;
     let (fetched, checksum) = match fetched {
         Ok(f) => f,
-        Err(IngestError::Fetch { .. })
+        Err(IngestError::Fetch { .. } | IngestError::Unfetched { .. })
             if found.period.is_some_and(|p| !is_due(source, p, today)) =>
         {
             return Ok(Outcome::NotYetThere);
@@ -212,8 +212,7 @@ async fn read_inner(
         crate::warehouse::table_schema(table),
         writer_properties(),
         BufWriter::new(wh.store.clone(), data_path.clone()),
-    )
-    .map_err(|e| IngestError::Other(e.to_string()))?;
+    )?;
     let (parts, parts_rx) = tokio::sync::mpsc::unbounded_channel();
     let parse = {
         let (path, shown, source, table, bar, successors) = (
@@ -235,15 +234,16 @@ async fn read_inner(
     };
     // A failed write drops the parts' channels, which stops the parsers.
     let write_error = writer.write_parts(parts_rx).await.err();
-    let parsed = parse
-        .await
-        .map_err(|e| IngestError::Other(format!("{shown}: the reader stopped: {e}")))?;
+    let parsed = parse.await.map_err(|source| IngestError::Task {
+        what: format!("{shown}: the reader"),
+        source,
+    })?;
     // A checksum still pending is of an export whose size changed: new content, not compared.
     let sha256 = checksum.resolve().await?;
     let stats = match (parsed, write_error) {
         (Ok(stats), None) => stats,
         // The parsers stop when the writer does: its error is the cause.
-        (_, Some(e)) => return Err(IngestError::Other(format!("writing the warehouse: {e}"))),
+        (_, Some(e)) => return Err(IngestError::Write(e)),
         (Err(e), None) => return Err(e),
     };
     if let Some(e) = super::undecodable_utf8(&fetched.path, &shown, &source.format, &stats) {
@@ -285,10 +285,7 @@ async fn read_inner(
             max_shrink: source.max_shrink,
         });
     }
-    writer
-        .close()
-        .await
-        .map_err(|e| IngestError::Other(format!("writing the warehouse: {e}")))?;
+    writer.close().await?;
 
     let checks = super::run_checks(wh, table, &data.rel).await?;
     let mut found_rows = findings::find(wh, table, source, &data.rel).await?;
@@ -384,21 +381,16 @@ async fn coverage(
         "SELECT DISTINCT _territory AS t, CAST(\"{}\" AS DATE) AS d FROM staged WHERE \"{}\" IS NOT NULL",
         column.name, column.name
     );
-    let df = crate::warehouse::session::plan_read_only(&ctx, &sql)
+    let batches = super::error::read_only_rows(&ctx, &sql)
         .await
-        .map_err(IngestError::Other)?;
-    let batches = df
-        .collect()
-        .await
-        .map_err(|e| IngestError::Other(e.to_string()))?;
+        .map_err(IngestError::Coverage)?;
     let mut periods = std::collections::BTreeSet::new();
     let mut covers = std::collections::BTreeSet::new();
     for b in batches {
         let territories = datafusion::arrow::compute::cast(
             b.column(0),
             &datafusion::arrow::datatypes::DataType::Utf8,
-        )
-        .map_err(|e| IngestError::Other(e.to_string()))?;
+        )?;
         let territories = territories
             .as_any()
             .downcast_ref::<datafusion::arrow::array::StringArray>();

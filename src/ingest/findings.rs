@@ -14,19 +14,14 @@ const MAX_PER_RULE: usize = 1000;
 /// A series needs this many values before a value can stand out from it.
 const MIN_SERIES: usize = 5;
 
-fn df_err(e: impl std::fmt::Display) -> IngestError {
-    IngestError::Other(format!("findings: {e}"))
-}
-
 /// Runs a read-only query over the new data file and returns its batches.
 async fn rows_of(
     ctx: &datafusion::prelude::SessionContext,
     sql: &str,
 ) -> Result<Vec<datafusion::arrow::record_batch::RecordBatch>, IngestError> {
-    let df = crate::warehouse::session::plan_read_only(ctx, sql)
+    super::error::read_only_rows(ctx, sql)
         .await
-        .map_err(df_err)?;
-    df.collect().await.map_err(df_err)
+        .map_err(IngestError::Findings)
 }
 
 fn quoted(c: &str) -> String {

@@ -132,7 +132,7 @@ async fn listing(
     let mut list = store.list(Some(&prefix));
     let prefix_text = prefix.as_ref().to_string();
     while let Some(item) = list.next().await {
-        let meta = item.map_err(|e| fetch::explain(base, e, !base.starts_with('/')))?;
+        let meta = item.map_err(|e| fetch::listing_failed(&format!("{base}{pattern}"), e))?;
         let location = meta.location.as_ref();
         let rel = location
             .strip_prefix(&prefix_text)

@@ -251,21 +251,15 @@ impl<'a> RowParser<'a> {
 
     /// Encodes the rows built so far, and sends the row groups they fill to the writer.
     fn send(&mut self) -> Result<(), IngestError> {
-        let batch = self
-            .builder
-            .finish()
-            .map_err(|e| IngestError::Other(e.to_string()))?;
-        let filled = self
-            .encoder
-            .write(&batch)
-            .map_err(|e| IngestError::Other(format!("encoding the warehouse file: {e}")))?;
+        let batch = self.builder.finish()?;
+        let filled = self.encoder.write(&batch)?;
         filled.into_iter().try_for_each(|g| self.send_group(g))
     }
 
     fn send_group(&self, group: encode::Encoded) -> Result<(), IngestError> {
         self.tx
             .blocking_send(group)
-            .map_err(|_| IngestError::Other("the warehouse writer stopped".into()))
+            .map_err(|_| IngestError::Stopped("the warehouse writer"))
     }
 
     /// Sends the last rows and returns what the parser found.
@@ -273,11 +267,7 @@ impl<'a> RowParser<'a> {
         if !self.builder.is_empty() {
             self.send()?;
         }
-        if let Some(group) = self
-            .encoder
-            .finish()
-            .map_err(|e| IngestError::Other(format!("encoding the warehouse file: {e}")))?
-        {
+        if let Some(group) = self.encoder.finish()? {
             self.send_group(group)?;
         }
         self.progress.add(self.unreported);

@@ -3,7 +3,9 @@
 use std::io::Read;
 use std::path::Path;
 
-use super::{IngestError, MAX_LINE_BYTES, RawRow, Rows, decoded, read_err, too_long};
+use super::{
+    IngestError, MAX_LINE_BYTES, RawRow, Rows, decoded, no_header_row, read_err, too_long,
+};
 use crate::ingest::cell::Cell;
 
 /// The bytes a CSV reader has pulled so far, kept until the records they hold are numbered: the
@@ -140,11 +142,7 @@ pub(super) fn open_csv(
             .read_record(&mut record)
             .map_err(|e| csv_err(shown, e))?;
         if !more {
-            return Err(read_err(
-                shown,
-                None,
-                format!("the file ends before the header row {header_row}"),
-            ));
+            return Err(no_header_row(shown, header_row, None));
         }
         n += 1;
         if n == header_row {

@@ -4,8 +4,9 @@ use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 
 use super::sheets::MAX_SHEET_COLUMNS;
-use super::{IngestError, MAX_LINE_BYTES, RawRow, Rows, decoded, read_err, too_long};
+use super::{IngestError, MAX_LINE_BYTES, RawRow, Rows, bad_json, decoded, read_err, too_long};
 use crate::ingest::cell::Cell;
+use crate::warehouse::problem_read::JsonFault;
 
 /// JSON objects one at a time, from an array (`[{..}, {..}]`) or one per line (NDJSON), with the
 /// number each is reported under: its item number in an array, its line in NDJSON.
@@ -132,8 +133,14 @@ pub(super) fn ndjson_object(
 ) -> Result<(u64, serde_json::Map<String, serde_json::Value>), IngestError> {
     match serde_json::from_str(line) {
         Ok(serde_json::Value::Object(m)) => Ok((line_no, m)),
-        Ok(_) => Err(read_err(shown, Some(line_no), "line is not a JSON object")),
-        Err(e) => Err(read_err(shown, Some(line_no), format!("invalid JSON: {e}"))),
+        Ok(_) => Err(bad_json(shown, line_no, JsonFault::LineNotObject, None)),
+        Err(e) => {
+            let fault = JsonFault::Syntax {
+                item: None,
+                detail: e.to_string(),
+            };
+            Err(bad_json(shown, line_no, fault, Some(e)))
+        }
     }
 }
 
@@ -171,6 +178,15 @@ impl<R: std::io::BufRead> ArrayItems<R> {
         self.done = true;
         Some(Err(read_err(&self.shown, Some(self.index.max(1)), message)))
     }
+
+    fn fail_json(
+        &mut self,
+        fault: JsonFault,
+        source: Option<serde_json::Error>,
+    ) -> Option<<Self as Iterator>::Item> {
+        self.done = true;
+        Some(Err(bad_json(&self.shown, self.index.max(1), fault, source)))
+    }
 }
 
 impl<R: std::io::BufRead> Iterator for ArrayItems<R> {
@@ -192,10 +208,8 @@ impl<R: std::io::BufRead> Iterator for ArrayItems<R> {
                 Err(e) => return self.fail(e.to_string()),
             };
         } else if self.index > 0 && next != Some(b']') {
-            return self.fail(format!(
-                "invalid JSON after array item {}: expected , or ]",
-                self.index
-            ));
+            let fault = JsonFault::NoSeparator { after: self.index };
+            return self.fail_json(fault, None);
         }
         match next {
             Some(b']') => {
@@ -213,13 +227,19 @@ impl<R: std::io::BufRead> Iterator for ArrayItems<R> {
                 match parsed {
                     Ok(m) => Some(Ok((index, m))),
                     Err(_) if cut_short => self.fail(too_long(&format!("array item {index}"))),
-                    Err(e) => self.fail(format!("array item {index}: invalid JSON: {e}")),
+                    Err(e) => {
+                        let fault = JsonFault::Syntax {
+                            item: Some(index),
+                            detail: e.to_string(),
+                        };
+                        self.fail_json(fault, Some(e))
+                    }
                 }
             }
-            None => self.fail("the JSON array is not closed with ]".into()),
+            None => self.fail_json(JsonFault::NotClosed, None),
             Some(_) => {
                 self.index += 1;
-                self.fail("array item is not an object".into())
+                self.fail_json(JsonFault::ItemNotObject, None)
             }
         }
     }

@@ -11,9 +11,10 @@ use std::fs::File;
 use std::io::{BufReader, Read};
 use std::path::Path;
 
-use super::IngestError;
 use super::cell::Cell;
+use super::{IngestError, ReaderError};
 use crate::config::Format;
+use crate::warehouse::problem_read::{JsonFault, ReadCause};
 
 /// A row of an export: its line (CSV, NDJSON), sheet row (XLSX) or record number (JSON array, Parquet).
 pub struct RawRow {
@@ -52,6 +53,41 @@ pub(super) fn read_err(shown: &str, line: Option<u64>, message: impl Into<String
         line,
         message: message.into(),
     }
+}
+
+/// An export its format cannot read, as a kind pages name in the project's locale.
+pub(super) fn unreadable(
+    shown: &str,
+    line: Option<u64>,
+    cause: ReadCause,
+    source: Option<ReaderError>,
+) -> IngestError {
+    IngestError::Unreadable {
+        file: shown.to_string(),
+        line,
+        cause,
+        source,
+    }
+}
+
+/// A file, or its sheet, that ends before the header row.
+pub(super) fn no_header_row(shown: &str, header_row: usize, sheet: Option<&str>) -> IngestError {
+    let cause = ReadCause::NoHeaderRow {
+        header_row: header_row as u64,
+        sheet: sheet.map(str::to_string),
+    };
+    unreadable(shown, None, cause, None)
+}
+
+/// Invalid JSON, at `line` (an NDJSON line or an array item).
+pub(super) fn bad_json(
+    shown: &str,
+    line: u64,
+    fault: JsonFault,
+    source: Option<serde_json::Error>,
+) -> IngestError {
+    let cause = ReadCause::Json { fault };
+    unreadable(shown, Some(line), cause, source.map(ReaderError::Json))
 }
 
 pub(super) fn decoded(

@@ -7,8 +7,9 @@ use std::path::Path;
 
 use calamine::{Data, Reader};
 
-use super::{IngestError, RawRow, Rows, read_err};
+use super::{IngestError, RawRow, ReaderError, Rows, no_header_row, read_err, unreadable};
 use crate::ingest::cell::Cell;
+use crate::warehouse::problem_read::ReadCause;
 
 /// What a workbook may claim, as Excel bounds it: a cell past these is a damaged or crafted file,
 /// refused before anything is allocated for it.
@@ -27,7 +28,7 @@ pub(super) fn open_xlsx(
     declared_ods: bool,
 ) -> Result<(Vec<String>, Rows), IngestError> {
     check_zip_parts(path, shown)?;
-    let wb = open_sheets(path, declared_ods).map_err(|e| read_err(shown, None, e))?;
+    let wb = open_sheets(path, declared_ods).map_err(|e| e.into_error(shown, declared_ods))?;
     let names = wb.sheet_names();
     let sheet = match sheet {
         Some(s) => names
@@ -140,13 +141,7 @@ pub(super) fn rows_of_range(
             cells,
         }));
     }
-    let header = header.ok_or_else(|| {
-        read_err(
-            shown,
-            None,
-            format!("sheet '{sheet}' has no row {header_row} for the header"),
-        )
-    })?;
+    let header = header.ok_or_else(|| no_header_row(shown, header_row, Some(sheet)))?;
     Ok((header, Box::new(rows.into_iter())))
 }
 
@@ -256,6 +251,7 @@ pub(super) fn stream_xlsx(
     header_row: usize,
 ) -> Result<(Vec<String>, Rows), IngestError> {
     let thread_shown = shown.to_string();
+    let sheet_name = sheet.clone();
     let rx = spawn_sheet_reader(shown, move |tx| {
         let shown = thread_shown;
         let send_err = |line: Option<u64>, m: String| {
@@ -318,23 +314,16 @@ pub(super) fn stream_xlsx(
             return;
         }
         if !header_sent {
-            return send_err(
-                None,
-                format!("sheet '{sheet}' has no row {header_row} for the header"),
-            );
+            let e = no_header_row(&shown, header_row, Some(&sheet));
+            let _ = tx.send(SheetMessage::Row(Err(e)));
+            return;
         }
         let _ = tx.send(SheetMessage::End);
     });
     let header = match rx.recv() {
         Ok(SheetMessage::Header(h)) => h,
         Ok(SheetMessage::Row(Err(e))) => return Err(e),
-        _ => {
-            return Err(read_err(
-                shown,
-                None,
-                format!("the sheet has no row {header_row} for the header"),
-            ));
-        }
+        _ => return Err(no_header_row(shown, header_row, Some(&sheet_name))),
     };
     let rows = SheetRows {
         rx,
@@ -374,24 +363,41 @@ pub(super) fn xlsx_ref_cell(d: &calamine::DataRef) -> Cell {
     }
 }
 
+/// Why a workbook did not open: its file, or the spreadsheet reader.
+pub(super) enum Unopened {
+    Io(std::io::Error),
+    Workbook(calamine::Error),
+}
+
+impl Unopened {
+    fn into_error(self, shown: &str, declared_ods: bool) -> IngestError {
+        match self {
+            Unopened::Io(e) => read_err(shown, None, e.to_string()),
+            Unopened::Workbook(e) => {
+                let cause = ReadCause::Workbook {
+                    ods: declared_ods,
+                    detail: e.to_string(),
+                };
+                unreadable(shown, None, cause, Some(ReaderError::Sheet(e)))
+            }
+        }
+    }
+}
+
 /// Opens a workbook of whichever kind its bytes say: a zip holds xlsx or ods, an OLE file xls.
-/// When neither opens, the message says why the declared kind (`ods` or else xlsx) did not.
+/// When neither opens, the error is why the declared kind (`ods` or else xlsx) did not.
 pub(super) fn open_sheets(
     path: &Path,
     declared_ods: bool,
-) -> Result<calamine::Sheets<BufReader<File>>, String> {
+) -> Result<calamine::Sheets<BufReader<File>>, Unopened> {
     use calamine::{Ods, Sheets, Xls, Xlsx, open_workbook_from_rs};
-    let open = || {
-        File::open(path)
-            .map(BufReader::new)
-            .map_err(|e| e.to_string())
-    };
+    let open = || File::open(path).map(BufReader::new).map_err(Unopened::Io);
     let mut magic = [0u8; 4];
-    let n = open()?.read(&mut magic).map_err(|e| e.to_string())?;
+    let n = open()?.read(&mut magic).map_err(Unopened::Io)?;
     if n == 4 && magic == [0xD0, 0xCF, 0x11, 0xE0] {
         return open_workbook_from_rs::<Xls<_>, _>(open()?)
             .map(Sheets::Xls)
-            .map_err(|e| format!("not a readable workbook (xlsx, xls or ods): {e}"));
+            .map_err(|e| Unopened::Workbook(e.into()));
     }
     let xlsx = match open_workbook_from_rs::<Xlsx<_>, _>(open()?) {
         Ok(wb) => return Ok(Sheets::Xlsx(wb)),
@@ -401,15 +407,11 @@ pub(super) fn open_sheets(
         Ok(wb) => return Ok(Sheets::Ods(wb)),
         Err(e) => e,
     };
-    Err(if declared_ods {
-        format!(
-            "not an ODS spreadsheet (OpenDocument): {ods}; save it again as .ods from the spreadsheet, or set the source's format to what the file is (csv, xlsx, json, parquet)"
-        )
+    Err(Unopened::Workbook(if declared_ods {
+        ods.into()
     } else {
-        format!(
-            "not a readable workbook (xlsx, xls or ods): {xlsx}; save it again from the spreadsheet, or set the source's format to what the file is"
-        )
-    })
+        xlsx.into()
+    }))
 }
 
 pub(super) fn xlsx_cell(d: &Data) -> Cell {
