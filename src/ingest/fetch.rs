@@ -354,78 +354,99 @@ pub async fn fetch(
     let (store, path, traffic) = locate(url, remote)?;
     let explained = |e| explain(url, e, traffic.as_ref(), remote.timeout);
     let got = store.get(&path).await.map_err(explained)?;
-    let etag = got.meta.e_tag.clone();
-    let attempts = || traffic.as_ref().map_or(1, |t| t.requests().max(1));
     match got.payload {
         object_store::GetResultPayload::File(file, local) => {
-            // A file modified in the last seconds may be rewritten again within the same tick of a
-            // coarse file-system clock (network shares): its tag is not trusted, the next run hashes.
-            let settled =
-                chrono::Utc::now() - got.meta.last_modified > chrono::Duration::seconds(3);
-            let bytes = got.meta.size;
-            let job = {
-                let url = url.to_string();
-                tokio::task::spawn_blocking(move || {
-                    let (sha256, read) = hash(file).map_err(|e| fetch_err(&url, e.to_string()))?;
-                    if read != bytes {
-                        return Err(fetch_err(
-                            &url,
-                            format!(
-                                "the file changed while it was read ({bytes} bytes, then {read}): run again once it is written"
-                            ),
-                        ));
-                    }
-                    Ok(sha256)
-                })
-            };
-            let checksum = if same_size_as == Some(bytes) {
-                Checksum::Known(job.await.map_err(|source| IngestError::Task {
-                    what: "the checksum".into(),
-                    source,
-                })??)
-            } else {
-                Checksum::Pending(job)
-            };
-            let fetched = Fetched {
-                path: local,
-                bytes,
-                // A local file's tag is its inode, modification time (µs) and size, as web
-                // servers tag files: while it stands, the file has not been rewritten.
-                etag: etag.filter(|_| settled),
-                attempts: 1,
-                _spool: None,
-            };
-            Ok((fetched, checksum))
+            local_export(url, file, local, &got.meta, same_size_as).await
         }
-        object_store::GetResultPayload::Stream(mut stream) => {
-            use futures::StreamExt;
-            use std::io::Write;
-            // Spooled to disk while hashing: memory stays flat whatever the export's size.
-            let spool =
-                tempfile::NamedTempFile::new().map_err(|e| fetch_err(url, e.to_string()))?;
-            let (file, temp) = spool.into_parts();
-            let mut file = std::io::BufWriter::with_capacity(1 << 20, file);
-            let mut hasher = Sha256::new();
-            let mut bytes = 0u64;
-            while let Some(chunk) = stream.next().await {
-                let chunk = chunk.map_err(explained)?;
-                hasher.update(&chunk);
-                bytes += chunk.len() as u64;
-                on_bytes(bytes);
-                file.write_all(&chunk)
-                    .map_err(|e| fetch_err(url, e.to_string()))?;
-            }
-            file.flush().map_err(|e| fetch_err(url, e.to_string()))?;
-            let fetched = Fetched {
-                path: temp.to_path_buf(),
-                bytes,
-                etag,
-                attempts: attempts(),
-                _spool: Some(temp),
-            };
-            Ok((fetched, Checksum::Known(hex::encode(hasher.finalize()))))
+        object_store::GetResultPayload::Stream(stream) => {
+            let (mut fetched, sha256) = spooled(url, stream, on_bytes, &explained).await?;
+            fetched.etag = got.meta.e_tag.clone();
+            fetched.attempts = traffic.as_ref().map_or(1, |t| t.requests().max(1));
+            Ok((fetched, Checksum::Known(sha256)))
         }
     }
+}
+
+/// A local file, read where it is, and its checksum: computed now when its size is
+/// `same_size_as`, else on a thread of its own while the caller parses.
+async fn local_export(
+    url: &str,
+    file: std::fs::File,
+    local: PathBuf,
+    meta: &object_store::ObjectMeta,
+    same_size_as: Option<u64>,
+) -> Result<(Fetched, Checksum), IngestError> {
+    // A file modified in the last seconds may be rewritten again within the same tick of a
+    // coarse file-system clock (network shares): its tag is not trusted, the next run hashes.
+    let settled = chrono::Utc::now() - meta.last_modified > chrono::Duration::seconds(3);
+    let bytes = meta.size;
+    let job = {
+        let url = url.to_string();
+        tokio::task::spawn_blocking(move || {
+            let (sha256, read) = hash(file).map_err(|e| fetch_err(&url, e.to_string()))?;
+            if read != bytes {
+                return Err(fetch_err(
+                    &url,
+                    format!(
+                        "the file changed while it was read ({bytes} bytes, then {read}): run again once it is written"
+                    ),
+                ));
+            }
+            Ok(sha256)
+        })
+    };
+    let checksum = if same_size_as == Some(bytes) {
+        Checksum::Known(job.await.map_err(|source| IngestError::Task {
+            what: "the checksum".into(),
+            source,
+        })??)
+    } else {
+        Checksum::Pending(job)
+    };
+    let fetched = Fetched {
+        path: local,
+        bytes,
+        // A local file's tag is its inode, modification time (µs) and size, as web
+        // servers tag files: while it stands, the file has not been rewritten.
+        etag: meta.e_tag.clone().filter(|_| settled),
+        attempts: 1,
+        _spool: None,
+    };
+    Ok((fetched, checksum))
+}
+
+/// A remote export spooled to disk while it is hashed (memory stays flat whatever its size),
+/// and its checksum; its tag and attempts are the caller's to fill in.
+async fn spooled(
+    url: &str,
+    mut stream: futures::stream::BoxStream<'static, object_store::Result<bytes::Bytes>>,
+    on_bytes: &(dyn Fn(u64) + Sync),
+    explained: &dyn Fn(object_store::Error) -> IngestError,
+) -> Result<(Fetched, String), IngestError> {
+    use futures::StreamExt;
+    use std::io::Write;
+    let spool = tempfile::NamedTempFile::new().map_err(|e| fetch_err(url, e.to_string()))?;
+    let (file, temp) = spool.into_parts();
+    let mut file = std::io::BufWriter::with_capacity(1 << 20, file);
+    let mut hasher = Sha256::new();
+    let mut bytes = 0u64;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(explained)?;
+        hasher.update(&chunk);
+        bytes += chunk.len() as u64;
+        on_bytes(bytes);
+        file.write_all(&chunk)
+            .map_err(|e| fetch_err(url, e.to_string()))?;
+    }
+    file.flush().map_err(|e| fetch_err(url, e.to_string()))?;
+    let fetched = Fetched {
+        path: temp.to_path_buf(),
+        bytes,
+        etag: None,
+        attempts: 1,
+        _spool: Some(temp),
+    };
+    Ok((fetched, hex::encode(hasher.finalize())))
 }
 
 fn hash(mut file: std::fs::File) -> std::io::Result<(String, u64)> {

@@ -253,72 +253,16 @@ pub(super) fn stream_xlsx(
     let thread_shown = shown.to_string();
     let sheet_name = sheet.clone();
     let rx = spawn_sheet_reader(shown, move |tx| {
-        let shown = thread_shown;
-        let send_err = |line: Option<u64>, m: String| {
-            let _ = tx.send(SheetMessage::Row(Err(read_err(&shown, line, m))));
+        let mut out = SheetSender {
+            tx,
+            shown: &thread_shown,
+            sheet: &sheet,
+            header_row,
+            header_sent: false,
         };
-        let mut reader = match wb.worksheet_cells_reader(&sheet) {
-            Ok(r) => r,
-            Err(e) => return send_err(None, format!("sheet '{sheet}': {e}")),
-        };
-        let mut current: Option<(u32, Vec<Cell>)> = None;
-        let mut header_sent = false;
-        // Hands over a finished row: the header, or a data row below it.
-        let flush = |row: u32, cells: Vec<Cell>, header_sent: &mut bool| -> bool {
-            let sheet_row = row as usize + 1;
-            if sheet_row < header_row {
-                return true;
-            }
-            if sheet_row == header_row {
-                *header_sent = true;
-                return tx
-                    .send(SheetMessage::Header(
-                        cells.iter().map(Cell::shown).collect(),
-                    ))
-                    .is_ok();
-            }
-            if !*header_sent || cells.iter().all(|c| matches!(c, Cell::Empty)) {
-                return true;
-            }
-            tx.send(SheetMessage::Row(Ok(RawRow {
-                line: sheet_row as u64,
-                cells,
-            })))
-            .is_ok()
-        };
-        loop {
-            let cell = match reader.next_cell() {
-                Ok(Some(c)) => c,
-                Ok(None) => break,
-                Err(e) => return send_err(None, format!("sheet '{sheet}': {e}")),
-            };
-            let (row, col) = cell.get_position();
-            if let Some(why) = beyond_limits(row, col, cell.get_value()) {
-                return send_err(Some(u64::from(row) + 1), format!("sheet '{sheet}': {why}"));
-            }
-            if current.as_ref().is_some_and(|(r, _)| *r != row)
-                && let Some((r, cells)) = current.take()
-                && !flush(r, cells, &mut header_sent)
-            {
-                return;
-            }
-            let cells = &mut current.get_or_insert_with(|| (row, Vec::new())).1;
-            if cells.len() <= col as usize {
-                cells.resize(col as usize + 1, Cell::Empty);
-            }
-            cells[col as usize] = xlsx_ref_cell(cell.get_value());
-        }
-        if let Some((r, cells)) = current.take()
-            && !flush(r, cells, &mut header_sent)
-        {
-            return;
-        }
-        if !header_sent {
-            let e = no_header_row(&shown, header_row, Some(&sheet));
+        if let Err(e) = out.send_sheet(&mut wb) {
             let _ = tx.send(SheetMessage::Row(Err(e)));
-            return;
         }
-        let _ = tx.send(SheetMessage::End);
     });
     let header = match rx.recv() {
         Ok(SheetMessage::Header(h)) => h,
@@ -332,6 +276,81 @@ pub(super) fn stream_xlsx(
         done: false,
     };
     Ok((header, Box::new(rows)))
+}
+
+/// Hands a sheet's rows, as its cells are read, to the channel `SheetRows` reads.
+struct SheetSender<'a> {
+    tx: &'a std::sync::mpsc::SyncSender<SheetMessage>,
+    shown: &'a str,
+    sheet: &'a str,
+    header_row: usize,
+    header_sent: bool,
+}
+
+/// Whether the receiving end still takes rows (false once it has hung up).
+type Taken = bool;
+
+impl SheetSender<'_> {
+    /// Sends the header, every data row below it and `End`; the error that stopped the reading,
+    /// if one did (a hung-up receiver is no error: nobody is left to tell).
+    fn send_sheet(&mut self, wb: &mut calamine::Xlsx<BufReader<File>>) -> Result<(), IngestError> {
+        let sheet = self.sheet;
+        let failed = |line: Option<u64>, e: &dyn std::fmt::Display| {
+            read_err(self.shown, line, format!("sheet '{sheet}': {e}"))
+        };
+        let mut reader = wb
+            .worksheet_cells_reader(sheet)
+            .map_err(|e| failed(None, &e))?;
+        let mut current: Option<(u32, Vec<Cell>)> = None;
+        while let Some(cell) = reader.next_cell().map_err(|e| failed(None, &e))? {
+            let (row, col) = cell.get_position();
+            if let Some(why) = beyond_limits(row, col, cell.get_value()) {
+                return Err(failed(Some(u64::from(row) + 1), &why));
+            }
+            if current.as_ref().is_some_and(|(r, _)| *r != row)
+                && let Some((r, cells)) = current.take()
+                && !self.flush(r, cells)
+            {
+                return Ok(());
+            }
+            let cells = &mut current.get_or_insert_with(|| (row, Vec::new())).1;
+            if cells.len() <= col as usize {
+                cells.resize(col as usize + 1, Cell::Empty);
+            }
+            cells[col as usize] = xlsx_ref_cell(cell.get_value());
+        }
+        if let Some((r, cells)) = current.take()
+            && !self.flush(r, cells)
+        {
+            return Ok(());
+        }
+        if !self.header_sent {
+            return Err(no_header_row(self.shown, self.header_row, Some(sheet)));
+        }
+        let _ = self.tx.send(SheetMessage::End);
+        Ok(())
+    }
+
+    /// Hands over a finished row (0-based `row`): the header, or a data row below it.
+    fn flush(&mut self, row: u32, cells: Vec<Cell>) -> Taken {
+        let sheet_row = row as usize + 1;
+        if sheet_row < self.header_row {
+            return true;
+        }
+        if sheet_row == self.header_row {
+            self.header_sent = true;
+            let header = cells.iter().map(Cell::shown).collect();
+            return self.tx.send(SheetMessage::Header(header)).is_ok();
+        }
+        if !self.header_sent || cells.iter().all(|c| matches!(c, Cell::Empty)) {
+            return true;
+        }
+        let row = RawRow {
+            line: sheet_row as u64,
+            cells,
+        };
+        self.tx.send(SheetMessage::Row(Ok(row))).is_ok()
+    }
 }
 
 /// A date cell as a date, or as its serial number (which a date column then rejects with its
