@@ -19,11 +19,11 @@ pub(super) use plan::{Chunk, Layout, Plan, plan};
 /// Below this size one thread reads the file as fast as several would start.
 pub(super) const MIN_PARALLEL_BYTES: u64 = 8 << 20;
 
-fn read_err(shown: &str, e: impl std::fmt::Display) -> IngestError {
+fn read_err(shown: &str, e: std::io::Error) -> IngestError {
     IngestError::Read {
         file: shown.to_string(),
         line: None,
-        message: e.to_string(),
+        fault: Box::new(e.into()),
     }
 }
 

@@ -449,7 +449,7 @@ async fn coverage(
     );
     let batches = super::error::read_only_rows(&ctx, &sql)
         .await
-        .map_err(IngestError::Coverage)?;
+        .map_err(|e| IngestError::Coverage(Box::new(e)))?;
     let mut periods = std::collections::BTreeSet::new();
     let mut covers = std::collections::BTreeSet::new();
     for b in batches {

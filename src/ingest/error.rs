@@ -14,14 +14,15 @@ use crate::warehouse::problem_read::{FetchCause, ReadCause};
 #[derive(Debug, thiserror::Error)]
 pub enum IngestError {
     /// The export could not be read or parsed.
-    #[error("{file}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
+    #[error("{file}{}: {fault}", line.map(|l| format!(":{l}")).unwrap_or_default())]
     Read {
         /// The export.
         file: String,
         /// The line, when the problem has one.
         line: Option<u64>,
         /// What is wrong.
-        message: String,
+        #[source]
+        fault: Box<ReadFault>,
     },
     /// The export could not be read as its format, with a kind pages name in the project's
     /// locale (an unreadable workbook, invalid JSON, no header row).
@@ -35,15 +36,16 @@ pub enum IngestError {
         cause: ReadCause,
         /// The reader's own error, when one refused the file.
         #[source]
-        source: Option<ReaderError>,
+        source: Option<Box<ReaderError>>,
     },
-    #[error("{url}: {message}")]
-    /// The remote export could not be fetched.
+    #[error("{url}: {fault}")]
+    /// The export could not be fetched (or found, for a listing).
     Fetch {
         /// The address.
         url: String,
         /// What went wrong.
-        message: String,
+        #[source]
+        fault: Box<FetchFault>,
     },
     /// The remote export could not be fetched, with a kind pages name in the project's locale
     /// (an HTTP status, a timeout, a reply too large, a listing refused).
@@ -97,10 +99,10 @@ pub enum IngestError {
     Rejected(#[source] ParquetError),
     /// The data-quality findings could not be computed.
     #[error("findings: {0}")]
-    Findings(#[source] QueryError),
+    Findings(#[source] Box<QueryError>),
     /// The periods and territories a delivery covers could not be read from its data.
     #[error("the periods the delivery covers: {0}")]
-    Coverage(#[source] QueryError),
+    Coverage(#[source] Box<QueryError>),
     /// A table's check rule could not be run on the new data.
     #[error("{file}: check '{name}' rule \"{rule}\": {source}")]
     Check {
@@ -112,7 +114,7 @@ pub enum IngestError {
         rule: String,
         /// Why it could not be run.
         #[source]
-        source: QueryError,
+        source: Box<QueryError>,
     },
     /// A part of the ingest stopped before it finished (the warehouse writer, a parsing thread).
     #[error("{0} stopped")]
@@ -126,6 +128,184 @@ pub enum IngestError {
         #[source]
         source: tokio::task::JoinError,
     },
+}
+
+/// What stopped a reader partway through an export, or before it began.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadFault {
+    /// The file could not be read.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The CSV reader stopped on it.
+    #[error("{0}")]
+    Csv(#[source] csv::Error),
+    /// The Parquet reader refused it.
+    #[error("{0}")]
+    Parquet(#[from] ParquetError),
+    /// The Parquet reader stopped on a batch.
+    #[error("{0}")]
+    Batch(#[from] ArrowError),
+    /// Text the declared encoding does not decode.
+    #[error(
+        "text that is not valid in the declared encoding (set options.encoding, e.g. windows-1252)"
+    )]
+    NotInEncoding,
+    /// A line, or an object of a JSON array (`what` names it: `line 3`), past the longest a
+    /// reader holds.
+    #[error(
+        "{what} is longer than {} MiB, far more than an export holds (a damaged file, or one that is not in the source's format): export it again, or check the source's format",
+        super::readers::MAX_LINE_BYTES >> 20
+    )]
+    TooLong {
+        /// The line or item.
+        what: String,
+    },
+    /// JSON objects with more different keys than a sheet has columns.
+    #[error(
+        "the objects have more than {max} different keys, the columns a spreadsheet has (a damaged file, or records that are not rows of one table): export the table again"
+    )]
+    TooManyKeys {
+        /// The columns a sheet has.
+        max: u32,
+    },
+    /// No sheet of the workbook has the name `options.sheet` gives.
+    #[error("no sheet named '{sheet}' (sheets: {sheets})")]
+    NoSheet {
+        /// The sheet named.
+        sheet: String,
+        /// The workbook's sheets, as one excerpt.
+        sheets: String,
+    },
+    /// A workbook without sheets.
+    #[error("the workbook has no sheets")]
+    NoSheets,
+    /// The spreadsheet reader's error on a sheet.
+    #[error("sheet '{sheet}': {source}")]
+    Sheet {
+        /// The sheet.
+        sheet: String,
+        /// The reader's error.
+        #[source]
+        source: calamine::Error,
+    },
+    /// A cell a real sheet cannot have (a damaged or crafted file).
+    #[error("sheet '{sheet}': {beyond}")]
+    Beyond {
+        /// The sheet.
+        sheet: String,
+        /// What no sheet has.
+        beyond: Beyond,
+    },
+    /// A workbook part that would take more than `max` bytes unpacked.
+    #[error(
+        "its part {} would take {size} bytes once unpacked, more than the {max} a workbook part may (a damaged or crafted file); save the sheet again from the spreadsheet, or export it as CSV",
+        crate::text::quoted(part)
+    )]
+    PartTooLarge {
+        /// The part's name in the zip.
+        part: String,
+        /// Its size unpacked.
+        size: u64,
+        /// The most a part may take.
+        max: u64,
+    },
+    /// The spreadsheet reader panicked on the file; `said` what it said.
+    #[error(
+        "{}the spreadsheet reader stopped on it ({}); the file is damaged or not what its format says: save it again from the spreadsheet",
+        sheet.as_ref().map(|s| format!("sheet '{s}': ")).unwrap_or_default(),
+        crate::text::quoted(said)
+    )]
+    Panicked {
+        /// The sheet being read, when one was.
+        sheet: Option<String>,
+        /// The panic's message.
+        said: String,
+    },
+    /// The thread reading a sheet ended before the sheet did.
+    #[error(
+        "the spreadsheet reader stopped before the end of the sheet; nothing of this export is taken: save it again from the spreadsheet"
+    )]
+    StoppedEarly,
+}
+
+/// Where a cell lies, or what it holds, that no real sheet has.
+#[derive(Debug, Clone, Copy, thiserror::Error)]
+pub enum Beyond {
+    /// Past the last column.
+    #[error(
+        "a cell lies beyond column XFD, the last of the {0} columns a sheet has (a damaged or crafted file); save it again from the spreadsheet"
+    )]
+    Column(u32),
+    /// Past the last row.
+    #[error(
+        "a cell lies beyond the last of the {0} rows a sheet has (a damaged or crafted file); save it again from the spreadsheet"
+    )]
+    Row(u32),
+    /// More characters than a cell holds.
+    #[error(
+        "a cell holds more than the {0} characters a spreadsheet cell can (a damaged or crafted file); save it again from the spreadsheet"
+    )]
+    Text(usize),
+}
+
+/// Why an export could not be brought within reach, when the failure has no kind pages name.
+#[derive(Debug, thiserror::Error)]
+pub enum FetchFault {
+    /// A header's `env:` variable is not set.
+    #[error(
+        "the environment variable {variable} (headers.{header}) is not set; set it where osservatorio runs"
+    )]
+    UnsetVariable {
+        /// The variable.
+        variable: String,
+        /// The header that names it.
+        header: String,
+    },
+    /// Neither a path nor an address osservatorio reads.
+    #[error(
+        "not a place an export can be read from: write a path, file://, s3://bucket/key or an http(s):// address"
+    )]
+    NotAPlace,
+    /// An address that does not parse.
+    #[error("{0}")]
+    Address(#[from] url::ParseError),
+    /// A path the store cannot name.
+    #[error("{0}")]
+    Path(#[from] object_store::path::Error),
+    /// A header's name is not one HTTP allows.
+    #[error("{0}")]
+    HeaderName(#[from] http::header::InvalidHeaderName),
+    /// A header's value is not one HTTP allows.
+    #[error("{0}")]
+    HeaderValue(#[from] http::header::InvalidHeaderValue),
+    /// The store refused the request, in its words.
+    #[error("{0}")]
+    Store(#[from] object_store::Error),
+    /// No file at the path.
+    #[error("no such file")]
+    NoSuchFile(#[source] object_store::Error),
+    /// A local file could not be read or a download spooled.
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    /// The file's size changed while it was hashed.
+    #[error(
+        "the file changed while it was read ({before} bytes, then {after}): run again once it is written"
+    )]
+    Changed {
+        /// Its size when it was opened.
+        before: u64,
+        /// The bytes read.
+        after: u64,
+    },
+    /// A listing's file pattern that is not a valid glob.
+    #[error("{0}")]
+    Pattern(#[from] globset::Error),
+    /// A listing's folder that does not exist.
+    #[error("no such folder: {0}")]
+    NoFolder(String),
+    /// A listing's pattern naming more files than are read.
+    #[error("the pattern names more than {0} files: narrow it (e.g. one folder per source)")]
+    TooManyFiles(usize),
 }
 
 /// The error of the library that refused an export.

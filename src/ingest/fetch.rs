@@ -19,7 +19,7 @@ use object_store::path::Path as StorePath;
 use object_store::{BackoffConfig, ObjectStore, ObjectStoreExt, RetryConfig};
 use sha2::{Digest, Sha256};
 
-use super::IngestError;
+use super::{FetchFault, IngestError};
 use crate::config::Source;
 use crate::warehouse::problem_read::FetchCause;
 
@@ -65,10 +65,10 @@ impl Checksum {
     }
 }
 
-fn fetch_err(url: &str, message: impl Into<String>) -> IngestError {
+pub(super) fn fetch_err(url: &str, fault: impl Into<FetchFault>) -> IngestError {
     IngestError::Fetch {
         url: url.to_string(),
-        message: message.into(),
+        fault: Box::new(fault.into()),
     }
 }
 
@@ -86,15 +86,12 @@ impl RemoteOptions {
     pub fn of(source: &Source) -> Result<RemoteOptions, IngestError> {
         let mut headers = Vec::new();
         for h in &source.headers {
-            let value = h.resolve().map_err(|crate::config::UnsetVariable { variable: var }| {
-                fetch_err(
-                    &source.url,
-                    format!(
-                        "the environment variable {var} (headers.{}) is not set; set it where osservatorio runs",
-                        h.name
-                    ),
-                )
-            })?;
+            let value = h
+                .resolve()
+                .map_err(|crate::config::UnsetVariable { variable }| {
+                    let header = h.name.clone();
+                    fetch_err(&source.url, FetchFault::UnsetVariable { variable, header })
+                })?;
             headers.push((h.name.clone(), value));
         }
         Ok(RemoteOptions {
@@ -179,15 +176,15 @@ type Located = (Arc<dyn ObjectStore>, StorePath, Option<Traffic>);
 
 /// The store and object path that hold `url`, and the request counter of a remote store.
 fn locate(url: &str, remote: &RemoteOptions) -> Result<Located, IngestError> {
-    let err = |e: &dyn std::fmt::Display| fetch_err(url, e.to_string());
     if url.starts_with("http://") || url.starts_with("https://") {
-        let parsed = url::Url::parse(url).map_err(|e| err(&e))?;
+        let parsed = url::Url::parse(url).map_err(|e| fetch_err(url, e))?;
         let base = format!("{}://{}/", parsed.scheme(), authority(&parsed));
-        let path = StorePath::from_url_path(parsed.path()).map_err(|e| err(&e))?;
+        let path = StorePath::from_url_path(parsed.path()).map_err(|e| fetch_err(url, e))?;
         let mut headers = http::HeaderMap::new();
         for (name, value) in &remote.headers {
-            let name = http::HeaderName::from_bytes(name.as_bytes()).map_err(|e| err(&e))?;
-            let value = http::HeaderValue::from_str(value).map_err(|e| err(&e))?;
+            let name =
+                http::HeaderName::from_bytes(name.as_bytes()).map_err(|e| fetch_err(url, e))?;
+            let value = http::HeaderValue::from_str(value).map_err(|e| fetch_err(url, e))?;
             headers.insert(name, value);
         }
         let options = ClientOptions::new()
@@ -208,15 +205,13 @@ fn locate(url: &str, remote: &RemoteOptions) -> Result<Located, IngestError> {
             .with_retry(remote.retry())
             .with_http_connector(connector)
             .build()
-            .map_err(|e| err(&e))?;
+            .map_err(|e| fetch_err(url, e))?;
         return Ok((Arc::new(store), path, Some(traffic)));
     }
     let local = match crate::warehouse::store::parse_location(url) {
         Some(crate::warehouse::store::Location::Local(path)) => path,
         None => {
-            return Err(err(
-                &"not a place an export can be read from: write a path, file://, s3://bucket/key or an http(s):// address",
-            ));
+            return Err(fetch_err(url, FetchFault::NotAPlace));
         }
         Some(crate::warehouse::store::Location::S3 { bucket, key }) => {
             let counter = CountingConnector::default();
@@ -225,13 +220,13 @@ fn locate(url: &str, remote: &RemoteOptions) -> Result<Located, IngestError> {
                 .with_retry(remote.retry())
                 .with_http_connector(counter)
                 .build()
-                .map_err(|e| err(&e))?;
-            let path = StorePath::parse(key).map_err(|e| err(&e))?;
+                .map_err(|e| fetch_err(url, e))?;
+            let path = StorePath::parse(key).map_err(|e| fetch_err(url, e))?;
             return Ok((Arc::new(store), path, Some(traffic)));
         }
     };
-    let abs = std::path::absolute(&local).map_err(|e| err(&e))?;
-    let path = StorePath::from_absolute_path(&abs).map_err(|e| err(&e))?;
+    let abs = std::path::absolute(&local).map_err(|e| fetch_err(url, e))?;
+    let path = StorePath::from_absolute_path(&abs).map_err(|e| fetch_err(url, e))?;
     Ok((Arc::new(LocalFileSystem::new()), path, None))
 }
 
@@ -322,17 +317,10 @@ pub(super) fn listing_failed(base: &str, e: object_store::Error) -> IngestError 
 
 /// A local file's failure, or a remote one without a kind, in words.
 fn explain_local(url: &str, e: object_store::Error) -> IngestError {
-    let message = match &e {
-        object_store::Error::NotFound { .. } => "no such file".to_string(),
-        object_store::Error::Unauthenticated { .. } => {
-            "the server refused the request as unauthenticated (401): check the credentials in the environment (headers: env:NAME, or the AWS variables)".to_string()
-        }
-        object_store::Error::PermissionDenied { .. } => {
-            "the server refused access (403): check the credentials and their permissions".to_string()
-        }
-        other => other.to_string(),
-    };
-    fetch_err(url, message)
+    match e {
+        object_store::Error::NotFound { .. } => fetch_err(url, FetchFault::NoSuchFile(e)),
+        other => fetch_err(url, other),
+    }
 }
 
 /// The ETag of a remote export, without downloading it; None for local files or when the server
@@ -383,14 +371,13 @@ async fn local_export(
     let job = {
         let url = url.to_string();
         tokio::task::spawn_blocking(move || {
-            let (sha256, read) = hash(file).map_err(|e| fetch_err(&url, e.to_string()))?;
+            let (sha256, read) = hash(file).map_err(|e| fetch_err(&url, e))?;
             if read != bytes {
-                return Err(fetch_err(
-                    &url,
-                    format!(
-                        "the file changed while it was read ({bytes} bytes, then {read}): run again once it is written"
-                    ),
-                ));
+                let changed = FetchFault::Changed {
+                    before: bytes,
+                    after: read,
+                };
+                return Err(fetch_err(&url, changed));
             }
             Ok(sha256)
         })
@@ -425,7 +412,7 @@ async fn spooled(
 ) -> Result<(Fetched, String), IngestError> {
     use futures::StreamExt;
     use std::io::Write;
-    let spool = tempfile::NamedTempFile::new().map_err(|e| fetch_err(url, e.to_string()))?;
+    let spool = tempfile::NamedTempFile::new().map_err(|e| fetch_err(url, e))?;
     let (file, temp) = spool.into_parts();
     let mut file = std::io::BufWriter::with_capacity(1 << 20, file);
     let mut hasher = Sha256::new();
@@ -435,10 +422,9 @@ async fn spooled(
         hasher.update(&chunk);
         bytes += chunk.len() as u64;
         on_bytes(bytes);
-        file.write_all(&chunk)
-            .map_err(|e| fetch_err(url, e.to_string()))?;
+        file.write_all(&chunk).map_err(|e| fetch_err(url, e))?;
     }
-    file.flush().map_err(|e| fetch_err(url, e.to_string()))?;
+    file.flush().map_err(|e| fetch_err(url, e))?;
     let fetched = Fetched {
         path: temp.to_path_buf(),
         bytes,

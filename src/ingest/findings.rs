@@ -21,7 +21,7 @@ async fn rows_of(
 ) -> Result<Vec<datafusion::arrow::record_batch::RecordBatch>, IngestError> {
     super::error::read_only_rows(ctx, sql)
         .await
-        .map_err(IngestError::Findings)
+        .map_err(|e| IngestError::Findings(Box::new(e)))
 }
 
 fn quoted(c: &str) -> String {

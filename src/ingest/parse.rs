@@ -200,7 +200,7 @@ pub(super) async fn run_checks(
                 file: table.file.display().to_string(),
                 name: check.name.clone(),
                 rule: check.rule.clone(),
-                source,
+                source: Box::new(source),
             })?;
         let lines: Vec<i64> = batches
             .iter()

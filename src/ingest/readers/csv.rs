@@ -6,6 +6,7 @@ use std::path::Path;
 use super::{
     IngestError, MAX_LINE_BYTES, RawRow, Rows, decoded, no_header_row, read_err, too_long,
 };
+use crate::ingest::ReadFault;
 use crate::ingest::cell::Cell;
 
 /// The bytes a CSV reader has pulled so far, kept until the records they hold are numbered: the
@@ -178,11 +179,10 @@ pub(super) fn open_csv(
 
 pub(super) fn csv_err(shown: &str, e: csv::Error) -> IngestError {
     let line = e.position().map(|p| p.line());
-    let message = match e.kind() {
-        csv::ErrorKind::Utf8 { .. } => "text that is not valid in the declared encoding (set options.encoding, e.g. windows-1252)".to_string(),
-        _ => e.to_string(),
-    };
-    read_err(shown, line, message)
+    match e.kind() {
+        csv::ErrorKind::Utf8 { .. } => read_err(shown, line, ReadFault::NotInEncoding),
+        _ => read_err(shown, line, ReadFault::Csv(e)),
+    }
 }
 
 /// Counts line breaks as bytes pass and stops at the first line longer than `MAX_LINE_BYTES`.
@@ -209,7 +209,7 @@ impl LineGuard {
         if line_bytes > MAX_LINE_BYTES {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
-                too_long(&format!("line {}", self.breaks + 1)),
+                too_long(format!("line {}", self.breaks + 1)),
             ));
         }
         Ok(())

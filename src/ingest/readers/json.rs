@@ -5,6 +5,7 @@ use std::path::Path;
 
 use super::sheets::MAX_SHEET_COLUMNS;
 use super::{IngestError, MAX_LINE_BYTES, RawRow, Rows, bad_json, decoded, read_err, too_long};
+use crate::ingest::ReadFault;
 use crate::ingest::cell::Cell;
 use crate::warehouse::problem_read::JsonFault;
 
@@ -29,13 +30,10 @@ pub(super) fn open_json(
         for k in m.keys() {
             if !index.contains_key(k) {
                 if headers.len() == MAX_SHEET_COLUMNS as usize {
-                    return Err(read_err(
-                        shown,
-                        Some(line),
-                        format!(
-                            "the objects have more than {MAX_SHEET_COLUMNS} different keys, the columns a spreadsheet has (a damaged file, or records that are not rows of one table): export the table again"
-                        ),
-                    ));
+                    let fault = ReadFault::TooManyKeys {
+                        max: MAX_SHEET_COLUMNS,
+                    };
+                    return Err(read_err(shown, Some(line), fault));
                 }
                 index.insert(k.clone(), headers.len());
                 headers.push(k.clone());
@@ -63,7 +61,7 @@ pub(super) fn json_items(
     encoding: &'static encoding_rs::Encoding,
 ) -> Result<JsonItems, IngestError> {
     let mut reader = BufReader::with_capacity(1 << 16, decoded(path, shown, encoding)?);
-    let first = peek_non_space(&mut reader).map_err(|e| read_err(shown, None, e.to_string()))?;
+    let first = peek_non_space(&mut reader).map_err(|e| read_err(shown, None, e))?;
     let shown = shown.to_string();
     if first == Some(b'[') {
         reader.consume(1);
@@ -86,9 +84,9 @@ pub(super) fn json_items(
             let line = match bounded_line(&mut reader, &mut buf, line_no) {
                 Ok(Some(l)) => l,
                 Ok(None) => return None,
-                Err(message) => {
+                Err(fault) => {
                     failed = true;
-                    return Some(Err(read_err(&shown, Some(line_no), message)));
+                    return Some(Err(read_err(&shown, Some(line_no), fault)));
                 }
             };
             if line.trim().is_empty() {
@@ -106,24 +104,23 @@ pub(super) fn bounded_line<'b, R: BufRead>(
     reader: &mut R,
     buf: &'b mut Vec<u8>,
     line_no: u64,
-) -> Result<Option<&'b str>, String> {
+) -> Result<Option<&'b str>, ReadFault> {
     buf.clear();
     let n = reader
         .by_ref()
         .take(MAX_LINE_BYTES + 1)
-        .read_until(b'\n', buf)
-        .map_err(|e| e.to_string())?;
+        .read_until(b'\n', buf)?;
     if n == 0 {
         return Ok(None);
     }
     if buf.last() == Some(&b'\n') {
         buf.pop();
     } else if n as u64 > MAX_LINE_BYTES {
-        return Err(too_long(&format!("line {line_no}")));
+        return Err(too_long(format!("line {line_no}")));
     }
     std::str::from_utf8(buf)
         .map(Some)
-        .map_err(|_| "text that is not valid in the declared encoding (set options.encoding, e.g. windows-1252)".to_string())
+        .map_err(|_| ReadFault::NotInEncoding)
 }
 
 pub(super) fn ndjson_object(
@@ -174,9 +171,9 @@ pub(super) struct ArrayItems<R: std::io::BufRead> {
 }
 
 impl<R: std::io::BufRead> ArrayItems<R> {
-    fn fail(&mut self, message: String) -> Option<<Self as Iterator>::Item> {
+    fn fail(&mut self, fault: impl Into<ReadFault>) -> Option<<Self as Iterator>::Item> {
         self.done = true;
-        Some(Err(read_err(&self.shown, Some(self.index.max(1)), message)))
+        Some(Err(read_err(&self.shown, Some(self.index.max(1)), fault)))
     }
 
     fn fail_json(
@@ -199,13 +196,13 @@ impl<R: std::io::BufRead> Iterator for ArrayItems<R> {
         }
         let mut next = match peek_non_space(&mut self.reader) {
             Ok(b) => b,
-            Err(e) => return self.fail(e.to_string()),
+            Err(e) => return self.fail(e),
         };
         if self.index > 0 && next == Some(b',') {
             self.reader.consume(1);
             next = match peek_non_space(&mut self.reader) {
                 Ok(b) => b,
-                Err(e) => return self.fail(e.to_string()),
+                Err(e) => return self.fail(e),
             };
         } else if self.index > 0 && next != Some(b']') {
             let fault = JsonFault::NoSeparator { after: self.index };
@@ -226,7 +223,7 @@ impl<R: std::io::BufRead> Iterator for ArrayItems<R> {
                 let index = self.index;
                 match parsed {
                     Ok(m) => Some(Ok((index, m))),
-                    Err(_) if cut_short => self.fail(too_long(&format!("array item {index}"))),
+                    Err(_) if cut_short => self.fail(too_long(format!("array item {index}"))),
                     Err(e) => {
                         let fault = JsonFault::Syntax {
                             item: Some(index),

@@ -12,7 +12,7 @@ use std::io::{BufReader, Read};
 use std::path::Path;
 
 use super::cell::Cell;
-use super::{IngestError, ReaderError};
+use super::{IngestError, ReadFault, ReaderError};
 use crate::config::Format;
 use crate::warehouse::problem_read::{JsonFault, ReadCause};
 
@@ -47,11 +47,11 @@ pub fn open(path: &Path, shown: &str, format: &Format) -> Result<(Vec<String>, R
     }
 }
 
-pub(super) fn read_err(shown: &str, line: Option<u64>, message: impl Into<String>) -> IngestError {
+pub(super) fn read_err(shown: &str, line: Option<u64>, fault: impl Into<ReadFault>) -> IngestError {
     IngestError::Read {
         file: shown.to_string(),
         line,
-        message: message.into(),
+        fault: Box::new(fault.into()),
     }
 }
 
@@ -66,7 +66,7 @@ pub(super) fn unreadable(
         file: shown.to_string(),
         line,
         cause,
-        source,
+        source: source.map(Box::new),
     }
 }
 
@@ -95,7 +95,7 @@ pub(super) fn decoded(
     shown: &str,
     encoding: &'static encoding_rs::Encoding,
 ) -> Result<impl Read + Send + use<>, IngestError> {
-    let file = File::open(path).map_err(|e| read_err(shown, None, e.to_string()))?;
+    let file = File::open(path).map_err(|e| read_err(shown, None, e))?;
     // Transcodes while streaming, and drops a UTF-8 or UTF-16 byte-order mark whatever the label says.
     Ok(encoding_rs_io::DecodeReaderBytesBuilder::new()
         .encoding(Some(encoding))
@@ -108,9 +108,6 @@ pub(super) fn decoded(
 /// holds (a reader buffers one line or object at a time).
 pub(super) const MAX_LINE_BYTES: u64 = 16 << 20;
 
-pub(super) fn too_long(what: &str) -> String {
-    format!(
-        "{what} is longer than {} MiB, far more than an export holds (a damaged file, or one that is not in the source's format): export it again, or check the source's format",
-        MAX_LINE_BYTES >> 20
-    )
+pub(super) fn too_long(what: String) -> ReadFault {
+    ReadFault::TooLong { what }
 }

@@ -13,9 +13,9 @@ use crate::ingest::cell::Cell;
 
 pub(super) fn open_parquet(path: &Path, shown: &str) -> Result<(Vec<String>, Rows), IngestError> {
     use datafusion::parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
-    let file = File::open(path).map_err(|e| read_err(shown, None, e.to_string()))?;
-    let builder = ParquetRecordBatchReaderBuilder::try_new(file)
-        .map_err(|e| read_err(shown, None, e.to_string()))?;
+    let file = File::open(path).map_err(|e| read_err(shown, None, e))?;
+    let builder =
+        ParquetRecordBatchReaderBuilder::try_new(file).map_err(|e| read_err(shown, None, e))?;
     let headers = builder
         .schema()
         .fields()
@@ -25,13 +25,13 @@ pub(super) fn open_parquet(path: &Path, shown: &str) -> Result<(Vec<String>, Row
     let reader = builder
         .with_batch_size(8192)
         .build()
-        .map_err(|e| read_err(shown, None, e.to_string()))?;
+        .map_err(|e| read_err(shown, None, e))?;
     let shown = shown.to_string();
     let mut next_line = 0u64;
     let rows = reader.flat_map(move |batch| -> Vec<Result<RawRow, IngestError>> {
         let batch = match batch {
             Ok(b) => b,
-            Err(e) => return vec![Err(read_err(&shown, None, e.to_string()))],
+            Err(e) => return vec![Err(read_err(&shown, None, e))],
         };
         let columns: Vec<Vec<Cell>> = batch
             .columns()

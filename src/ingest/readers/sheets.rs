@@ -9,6 +9,7 @@ use calamine::{Data, Reader};
 
 use super::{IngestError, RawRow, ReaderError, Rows, no_header_row, read_err, unreadable};
 use crate::ingest::cell::Cell;
+use crate::ingest::{Beyond, ReadFault};
 use crate::warehouse::problem_read::ReadCause;
 
 /// What a workbook may claim, as Excel bounds it: a cell past these is a damaged or crafted file,
@@ -36,19 +37,16 @@ pub(super) fn open_xlsx(
             .find(|n| n.eq_ignore_ascii_case(s))
             .cloned()
             .ok_or_else(|| {
-                read_err(
-                    shown,
-                    None,
-                    format!(
-                        "no sheet named '{s}' (sheets: {})",
-                        crate::text::excerpt(&names.join(", "))
-                    ),
-                )
+                let fault = ReadFault::NoSheet {
+                    sheet: s.to_string(),
+                    sheets: crate::text::excerpt(&names.join(", ")).into_owned(),
+                };
+                read_err(shown, None, fault)
             })?,
         None => names
             .first()
             .cloned()
-            .ok_or_else(|| read_err(shown, None, "the workbook has no sheets"))?,
+            .ok_or_else(|| read_err(shown, None, ReadFault::NoSheets))?,
     };
     match wb {
         calamine::Sheets::Xlsx(x) => stream_xlsx(x, shown, sheet, header_row),
@@ -58,24 +56,27 @@ pub(super) fn open_xlsx(
             let range = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 other.worksheet_range(&sheet)
             }))
-            .map_err(|p| read_err(shown, None, format!("sheet '{sheet}': {}", panic_text(&p))))?
-            .map_err(|e| read_err(shown, None, format!("sheet '{sheet}': {e}")))?;
+            .map_err(|p| read_err(shown, None, panicked(Some(&sheet), p.as_ref())))?
+            .map_err(|source| {
+                let sheet = sheet.clone();
+                read_err(shown, None, ReadFault::Sheet { sheet, source })
+            })?;
             rows_of_range(range, shown, &sheet, header_row)
         }
     }
 }
 
-/// What a panic said, for the error that replaces it.
-pub(super) fn panic_text(p: &(dyn std::any::Any + Send)) -> String {
+/// What a panic said, as the error that replaces it.
+pub(super) fn panicked(sheet: Option<&str>, p: &(dyn std::any::Any + Send)) -> ReadFault {
     let said = p
         .downcast_ref::<&str>()
         .map(|s| s.to_string())
         .or_else(|| p.downcast_ref::<String>().cloned())
         .unwrap_or_else(|| "no message".to_string());
-    format!(
-        "the spreadsheet reader stopped on it ({}); the file is damaged or not what its format says: save it again from the spreadsheet",
-        crate::text::quoted(&said)
-    )
+    ReadFault::Panicked {
+        sheet: sheet.map(str::to_string),
+        said,
+    }
 }
 
 /// Refuses a zip-based workbook whose parts read whole into memory would take more than
@@ -97,14 +98,12 @@ pub(super) fn check_zip_parts(path: &Path, shown: &str) -> Result<(), IngestErro
             continue;
         }
         if size > MAX_WHOLE_PART_BYTES {
-            return Err(read_err(
-                shown,
-                None,
-                format!(
-                    "its part {} would take {size} bytes once unpacked, more than the {MAX_WHOLE_PART_BYTES} a workbook part may (a damaged or crafted file); save the sheet again from the spreadsheet, or export it as CSV",
-                    crate::text::quoted(&name)
-                ),
-            ));
+            let fault = ReadFault::PartTooLarge {
+                part: name.to_string(),
+                size,
+                max: MAX_WHOLE_PART_BYTES,
+            };
+            return Err(read_err(shown, None, fault));
         }
     }
     Ok(())
@@ -169,7 +168,7 @@ pub(super) fn spawn_sheet_reader(
                 let _ = tx.send(SheetMessage::Row(Err(read_err(
                     &shown,
                     None,
-                    panic_text(p.as_ref()),
+                    panicked(None, p.as_ref()),
                 ))));
             }
         }
@@ -204,11 +203,7 @@ impl Iterator for SheetRows {
                 Ok(SheetMessage::End) => self.done = true,
                 Err(_) => {
                     self.done = true;
-                    return Some(Err(read_err(
-                        &self.shown,
-                        None,
-                        "the spreadsheet reader stopped before the end of the sheet; nothing of this export is taken: save it again from the spreadsheet",
-                    )));
+                    return Some(Err(read_err(&self.shown, None, ReadFault::StoppedEarly)));
                 }
             }
         }
@@ -217,16 +212,12 @@ impl Iterator for SheetRows {
 }
 
 /// Why a cell at 0-based (`row`, `col`) or holding `value` cannot be in a real sheet, if it cannot.
-pub(super) fn beyond_limits(row: u32, col: u32, value: &calamine::DataRef) -> Option<String> {
+pub(super) fn beyond_limits(row: u32, col: u32, value: &calamine::DataRef) -> Option<Beyond> {
     if col >= MAX_SHEET_COLUMNS {
-        return Some(format!(
-            "a cell lies beyond column XFD, the last of the {MAX_SHEET_COLUMNS} columns a sheet has (a damaged or crafted file); save it again from the spreadsheet"
-        ));
+        return Some(Beyond::Column(MAX_SHEET_COLUMNS));
     }
     if row >= MAX_SHEET_ROWS {
-        return Some(format!(
-            "a cell lies beyond the last of the {MAX_SHEET_ROWS} rows a sheet has (a damaged or crafted file); save it again from the spreadsheet"
-        ));
+        return Some(Beyond::Row(MAX_SHEET_ROWS));
     }
     let text = match value {
         calamine::DataRef::String(s) => s.as_str(),
@@ -235,9 +226,7 @@ pub(super) fn beyond_limits(row: u32, col: u32, value: &calamine::DataRef) -> Op
     };
     // A character takes at most four bytes: most texts need no count.
     if text.len() > MAX_CELL_CHARS && text.chars().count() > MAX_CELL_CHARS {
-        return Some(format!(
-            "a cell holds more than the {MAX_CELL_CHARS} characters a spreadsheet cell can (a damaged or crafted file); save it again from the spreadsheet"
-        ));
+        return Some(Beyond::Text(MAX_CELL_CHARS));
     }
     None
 }
@@ -295,17 +284,25 @@ impl SheetSender<'_> {
     /// if one did (a hung-up receiver is no error: nobody is left to tell).
     fn send_sheet(&mut self, wb: &mut calamine::Xlsx<BufReader<File>>) -> Result<(), IngestError> {
         let sheet = self.sheet;
-        let failed = |line: Option<u64>, e: &dyn std::fmt::Display| {
-            read_err(self.shown, line, format!("sheet '{sheet}': {e}"))
+        let failed = |e: calamine::XlsxError| {
+            let fault = ReadFault::Sheet {
+                sheet: sheet.to_string(),
+                source: e.into(),
+            };
+            read_err(self.shown, None, fault)
         };
-        let mut reader = wb
-            .worksheet_cells_reader(sheet)
-            .map_err(|e| failed(None, &e))?;
+        let mut reader = wb.worksheet_cells_reader(sheet).map_err(failed)?;
         let mut current: Option<(u32, Vec<Cell>)> = None;
-        while let Some(cell) = reader.next_cell().map_err(|e| failed(None, &e))? {
+        while let Some(cell) = reader.next_cell().map_err(failed)? {
             let (row, col) = cell.get_position();
-            if let Some(why) = beyond_limits(row, col, cell.get_value()) {
-                return Err(failed(Some(u64::from(row) + 1), &why));
+            if let Some(beyond) = beyond_limits(row, col, cell.get_value()) {
+                let sheet = sheet.to_string();
+                let line = Some(u64::from(row) + 1);
+                return Err(read_err(
+                    self.shown,
+                    line,
+                    ReadFault::Beyond { sheet, beyond },
+                ));
             }
             if current.as_ref().is_some_and(|(r, _)| *r != row)
                 && let Some((r, cells)) = current.take()
@@ -391,7 +388,7 @@ pub(super) enum Unopened {
 impl Unopened {
     fn into_error(self, shown: &str, declared_ods: bool) -> IngestError {
         match self {
-            Unopened::Io(e) => read_err(shown, None, e.to_string()),
+            Unopened::Io(e) => read_err(shown, None, e),
             Unopened::Workbook(e) => {
                 let cause = ReadCause::Workbook {
                     ods: declared_ods,
