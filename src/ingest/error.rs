@@ -281,9 +281,6 @@ pub enum FetchFault {
     /// The store refused the request, in its words.
     #[error("{0}")]
     Store(#[from] object_store::Error),
-    /// No file at the path.
-    #[error("no such file")]
-    NoSuchFile(#[source] object_store::Error),
     /// A local file could not be read or a download spooled.
     #[error("{0}")]
     Io(#[from] std::io::Error),

@@ -318,7 +318,11 @@ pub(super) fn listing_failed(base: &str, e: object_store::Error) -> IngestError 
 /// A local file's failure, or a remote one without a kind, in words.
 fn explain_local(url: &str, e: object_store::Error) -> IngestError {
     match e {
-        object_store::Error::NotFound { .. } => fetch_err(url, FetchFault::NoSuchFile(e)),
+        object_store::Error::NotFound { .. } => IngestError::Unfetched {
+            url: url.to_string(),
+            cause: FetchCause::NoSuchFile,
+            source: Some(Box::new(e)),
+        },
         other => fetch_err(url, other),
     }
 }

@@ -52,6 +52,8 @@ pub enum FetchCause {
     TooLarge { limit: u64 },
     /// The folder or bucket could not be listed; `detail` the store's words.
     Listing { detail: String },
+    /// No file at a local path.
+    NoSuchFile,
 }
 
 impl ReadCause {
@@ -173,6 +175,7 @@ impl FetchCause {
             FetchCause::Listing { detail } => format!(
                 "the folder could not be listed ({detail}); check the address and the credentials (the AWS variables for s3://)"
             ),
+            FetchCause::NoSuchFile => "no such file".into(),
         }
     }
 
@@ -198,6 +201,9 @@ impl FetchCause {
             FetchCause::Listing { detail } => format!(
                 "non è stato possibile elencare la cartella ({detail}); controllare l'indirizzo e le credenziali (le variabili AWS per s3://)"
             ),
+            FetchCause::NoSuchFile => {
+                "il file non esiste: controllare l'url della fonte, o che l'esportazione sia stata salvata lì".into()
+            }
         }
     }
 }
@@ -240,6 +246,7 @@ mod tests {
             FetchCause::Listing {
                 detail: "NoSuchBucket".into(),
             },
+            FetchCause::NoSuchFile,
         ];
         for c in causes {
             assert_ne!(c.text(Locale::En), c.text(Locale::It), "{c:?}");

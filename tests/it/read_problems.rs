@@ -1,6 +1,6 @@
 //! Exports that cannot be read or fetched, on an Italian project: an unreadable workbook (XLSX and
-//! ODS), invalid JSON, a file ending before its header row, an HTTP status, a timeout and a bucket
-//! that cannot be listed each have a kind of their own, so the pages and the senders' outcome
+//! ODS), invalid JSON, a file ending before its header row, an HTTP status, a timeout, a missing
+//! local file and a bucket that cannot be listed each have a kind of their own, so the pages and the senders' outcome
 //! files say them in Italian while the terminal stays English.
 
 use std::path::{Path, PathBuf};
@@ -70,7 +70,7 @@ fn source(name: &str, url: &str, format: &str, extra: &str) -> String {
 }
 
 /// Each failing source: its name, and the Italian words its problem must be shown with.
-const ITALIAN: [(&str, &str); 7] = [
+const ITALIAN: [(&str, &str); 8] = [
     (
         "rotta-xlsx",
         "data/rotta.xlsx: non è una cartella di lavoro leggibile (xlsx, xls o ods)",
@@ -95,6 +95,7 @@ const ITALIAN: [(&str, &str); 7] = [
         "lenta",
         "/lenta.csv: nessuna risposta entro il timeout della fonte di 1 s, a ogni tentativo",
     ),
+    ("assente", "data/assente.csv: il file non esiste"),
     (
         "cartella",
         "s3://mancante/presenze/*.csv: non è stato possibile elencare la cartella (",
@@ -102,7 +103,7 @@ const ITALIAN: [(&str, &str); 7] = [
 ];
 
 /// The English the terminal shows for the same problems, which no Italian page may have.
-const ENGLISH: [&str; 7] = [
+const ENGLISH: [&str; 8] = [
     "not a readable workbook",
     "not an ODS spreadsheet",
     "invalid JSON",
@@ -110,6 +111,7 @@ const ENGLISH: [&str; 7] = [
     "the server answered HTTP 503",
     "no answer within the source's timeout",
     "the folder could not be listed",
+    "no such file",
 ];
 
 #[test]
@@ -153,6 +155,7 @@ fn an_italian_page_says_why_each_export_could_not_be_read_or_fetched_in_italian(
         ),
         source("guasta", &format!("{}/guasta.csv", srv.base), "csv", remote),
         source("lenta", &format!("{}/lenta.csv", srv.base), "csv", remote),
+        source("assente", "data/assente.csv", "csv", ""),
         source("cartella", "s3://mancante/presenze/*.csv", "csv", ""),
     ]
     .concat();
