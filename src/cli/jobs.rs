@@ -146,6 +146,9 @@ fn summarize(project: &Project, report: &crate::schedule::RunReport) {
     for n in report.sources.iter().flat_map(|s| &s.notes) {
         sayln!("note: {n}");
     }
+    for n in report.indicators.iter().flat_map(|i| &i.notes) {
+        sayln!("note: {}", n.text(crate::config::Locale::En));
+    }
     for (indicator, codes) in &report.unknown_territories {
         let shown: Vec<&str> = codes.iter().take(20).map(String::as_str).collect();
         let more = codes.len().saturating_sub(shown.len());

@@ -1,12 +1,15 @@
 //! Indicators that failed, as the pages show them (`OUTPUT/indicators.problems.json`): each
 //! failure's kind and values, kept until the indicator computes again, so a page in Italian says
-//! in Italian which indicator failed, why and how to fix it.
+//! in Italian which indicator failed, why and how to fix it. Beside them, what changed the figures
+//! of an indicator that did compute (`OUTPUT/indicators.notes.json`), kept the same way.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use datafusion::error::DataFusionError;
 use datafusion::execution::context::SessionContext;
+use serde::Serialize;
+use serde::de::DeserializeOwned;
 
 use super::IndicatorError;
 use crate::config::{Indicator, Project};
@@ -14,6 +17,9 @@ use crate::warehouse::problem::{IndicatorCause, Problem};
 
 /// The file beside the indicator table.
 pub const PROBLEMS_FILE: &str = "indicators.problems.json";
+
+/// The notes of the indicators that computed, beside the indicator table.
+pub const NOTES_FILE: &str = "indicators.notes.json";
 
 fn path(out_dir: &Path) -> PathBuf {
     out_dir.join(PROBLEMS_FILE)
@@ -69,7 +75,16 @@ fn cause_of(err: &DataFusionError) -> Option<IndicatorCause> {
 
 /// The failures the pages show, by indicator.
 pub fn read(out_dir: &Path) -> BTreeMap<String, Problem> {
-    std::fs::read(path(out_dir))
+    read_map(&path(out_dir))
+}
+
+/// The notes the pages show, by indicator.
+pub fn read_notes(out_dir: &Path) -> BTreeMap<String, Vec<Problem>> {
+    read_map(&out_dir.join(NOTES_FILE))
+}
+
+fn read_map<T: DeserializeOwned>(path: &Path) -> BTreeMap<String, T> {
+    std::fs::read(path)
         .ok()
         .and_then(|b| serde_json::from_slice(&b).ok())
         .unwrap_or_default()
@@ -82,13 +97,33 @@ pub fn record(
     computed: &[&str],
     failed: BTreeMap<String, Problem>,
 ) -> Result<(), IndicatorError> {
-    let out_dir = &project.settings.output;
-    let mut all = read(out_dir);
+    record_map(project, &path(&project.settings.output), computed, failed)
+}
+
+/// Keeps this compute's notes as [`record`] keeps its failures; an indicator without notes has
+/// no entry.
+pub fn record_notes(
+    project: &Project,
+    computed: &[&str],
+    mut noted: BTreeMap<String, Vec<Problem>>,
+) -> Result<(), IndicatorError> {
+    noted.retain(|_, notes| !notes.is_empty());
+    let file = project.settings.output.join(NOTES_FILE);
+    record_map(project, &file, computed, noted)
+}
+
+fn record_map<T: Serialize + DeserializeOwned>(
+    project: &Project,
+    file: &Path,
+    computed: &[&str],
+    now: BTreeMap<String, T>,
+) -> Result<(), IndicatorError> {
+    let mut all: BTreeMap<String, T> = read_map(file);
     all.retain(|id, _| {
         !computed.contains(&id.as_str()) && project.indicators.iter().any(|i| &i.id == id)
     });
-    all.extend(failed);
+    all.extend(now);
     let bytes =
         serde_json::to_vec_pretty(&all).map_err(|e| IndicatorError::Output(e.to_string()))?;
-    super::output::write_atomic(&path(out_dir), &bytes)
+    super::output::write_atomic(file, &bytes)
 }

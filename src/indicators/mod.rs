@@ -54,6 +54,9 @@ pub struct IndicatorOutcome {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub problem: Option<crate::warehouse::problem::Problem>,
     pub warnings: Vec<String>,
+    /// What changed its figures without failing it (ceased codes counted under their successor).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<crate::warehouse::problem::Problem>,
 }
 
 /// What one indicator computed, before it joins the table.
@@ -61,6 +64,7 @@ struct Computed {
     rows: Vec<OutputRow>,
     tables: BTreeSet<String>,
     warnings: Vec<String>,
+    notes: Vec<crate::warehouse::problem::Problem>,
 }
 
 /// Indicator queries run at the same time.
@@ -196,6 +200,7 @@ pub async fn compute(
         .collect();
     let computed: Vec<&str> = selected.iter().map(|i| i.id.as_str()).collect();
     let mut failed = BTreeMap::new();
+    let mut noted = BTreeMap::new();
     let results = compute_each(project, ctx, run_id, selected, deliveries, as_of).await;
     for (ind, elapsed, computed) in results {
         match computed {
@@ -209,7 +214,9 @@ pub async fn compute(
                     error: None,
                     problem: None,
                     warnings: c.warnings,
+                    notes: c.notes.clone(),
                 });
+                noted.insert(ind.id.clone(), c.notes);
                 rows.extend(c.rows);
             }
             Err(e) => {
@@ -231,6 +238,7 @@ pub async fn compute(
                     error: Some(msg),
                     problem: Some(problem),
                     warnings: Vec::new(),
+                    notes: Vec::new(),
                 });
             }
         }
@@ -243,6 +251,7 @@ pub async fn compute(
     sort_table(project, &mut rows);
     output::write(out_dir, &rows)?;
     failure::record(project, &computed, failed)?;
+    failure::record_notes(project, &computed, noted)?;
     Ok(outcomes)
 }
 

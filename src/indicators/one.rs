@@ -2,6 +2,7 @@
 //! over time and territories, judged against its targets.
 
 use super::*;
+use crate::warehouse::problem::Problem;
 
 /// A built-in delivery indicator, from what the manifests record of each source's deliveries.
 pub(super) fn compute_builtin(
@@ -23,6 +24,7 @@ pub(super) fn compute_builtin(
         rows,
         tables: BTreeSet::new(),
         warnings: Vec::new(),
+        notes: Vec::new(),
     })
 }
 
@@ -98,7 +100,7 @@ pub(super) async fn compute_one(
     let batches = sql::collect(df).await?;
     let mut warnings = Vec::new();
     let mut base = result_figures(&batches, ind, &mut warnings)?;
-    warnings.extend(count_for_successors(project, &mut base));
+    let notes = count_for_successors(project, ind, &mut base);
     let unknown: BTreeSet<&str> = base
         .iter()
         .map(|(t, _, _)| t.as_str())
@@ -133,6 +135,7 @@ pub(super) async fn compute_one(
         rows,
         tables,
         warnings,
+        notes,
     })
 }
 
@@ -186,28 +189,45 @@ pub(super) fn result_figures(
     Ok(base)
 }
 
-/// A municipality code that ceased after the export was made counts for the one that took it
-/// over; the warning names the codes moved.
+/// Figures whose territory is a ceased municipality code the project does not have, counted for
+/// its successor when the project has it; one note per code moved. Only on projects whose
+/// territories are the official lists (a project's own list decides what its codes are), and in
+/// effect only for territories built in the SQL: ingest already stored the codes of a column the
+/// indicator returns as it is under their successor.
 pub(super) fn count_for_successors(
     project: &Project,
+    ind: &Indicator,
     base: &mut [(String, Period, Pair)],
-) -> Option<String> {
+) -> Vec<Problem> {
+    if !project.territories.official {
+        return Vec::new();
+    }
     let mut moved = BTreeSet::new();
     for (t, _, _) in base.iter_mut() {
-        if project.territories.get(t).is_none() {
-            let now = crate::config::istat::current_code(t);
-            if now != t.as_str() && project.territories.get(now).is_some() {
-                moved.insert(format!("{t} -> {now}"));
-                *t = now.to_string();
-            }
+        if project.territories.get(t).is_some() {
+            continue;
+        }
+        let now = crate::config::istat::current_code(t);
+        if now != t.as_str() && project.territories.get(now).is_some() {
+            moved.insert(std::mem::replace(t, now.to_string()));
         }
     }
-    (!moved.is_empty()).then(|| {
-        format!(
-            "ceased municipality codes counted for their successors: {}",
-            moved.into_iter().take(10).collect::<Vec<_>>().join(", ")
-        )
-    })
+    moved
+        .into_iter()
+        .filter_map(|code| {
+            let c = crate::config::istat::ceased(&code)?;
+            Some(Problem::CeasedCodeInIndicator {
+                indicator: ind.id.clone(),
+                name: c.name.clone(),
+                ceased: c.ceased.clone(),
+                successor: c.successor.clone(),
+                successor_name: crate::config::istat::get(&c.successor)
+                    .map(|o| o.name.clone())
+                    .unwrap_or_default(),
+                code,
+            })
+        })
+        .collect()
 }
 
 #[allow(clippy::too_many_arguments)]

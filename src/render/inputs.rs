@@ -52,6 +52,11 @@ pub(super) fn fingerprint(project: &Project, manifests: &[Option<SourceManifest>
         .output
         .join(crate::indicators::failure::PROBLEMS_FILE);
     part("failed", &std::fs::read(failed).unwrap_or_default());
+    let noted = project
+        .settings
+        .output
+        .join(crate::indicators::failure::NOTES_FILE);
+    part("noted", &std::fs::read(noted).unwrap_or_default());
     let now = chrono::Utc::now();
     let labels = super::labels::labels(project.settings.locale);
     for (s, m) in project.sources.iter().zip(manifests) {

@@ -95,6 +95,7 @@ pub fn of_dashboard(ctx: &Ctx, d: &Dashboard, sources: &[&Source]) -> Vec<Shown>
         }
     }
     let failed = crate::indicators::failure::read(&ctx.project.settings.output);
+    let noted = crate::indicators::failure::read_notes(&ctx.project.settings.output);
     let mut ids: Vec<&str> = d
         .sections
         .iter()
@@ -108,6 +109,12 @@ pub fn of_dashboard(ctx: &Ctx, d: &Dashboard, sources: &[&Source]) -> Vec<Shown>
             out.push(Shown {
                 heading: l.failed_indicator,
                 text: p.text(ctx.locale),
+            });
+        }
+        for n in noted.get(id).into_iter().flatten() {
+            out.push(Shown {
+                heading: l.ceased_codes,
+                text: n.text(ctx.locale),
             });
         }
     }

@@ -339,6 +339,17 @@ pub enum Problem {
         successor: String,
         successor_name: String,
     },
+    /// An indicator's figures for a ceased municipality code, counted under its successor when
+    /// the indicator was computed: its territory is built in its SQL (an expression, a join), so
+    /// the rows could not be stored under the successor.
+    CeasedCodeInIndicator {
+        indicator: String,
+        code: String,
+        name: String,
+        ceased: String,
+        successor: String,
+        successor_name: String,
+    },
     /// Several deliveries of one source failed; `more` past those listed.
     Several {
         source: String,

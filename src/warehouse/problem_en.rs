@@ -46,6 +46,16 @@ pub(super) fn text(p: &Problem) -> String {
             ..
         } => format!("{file}:{line}: indicator {indicator}: {detail}"),
         Problem::CeasedCode { .. } => ceased_code(p),
+        Problem::CeasedCodeInIndicator {
+            indicator,
+            code,
+            name,
+            ceased,
+            successor,
+            successor_name,
+        } => format!(
+            "indicator {indicator}: the figures of code {code} ({name}, ceased {ceased}) are counted under {successor} ({successor_name})"
+        ),
         Problem::Several {
             source,
             problems,

@@ -58,6 +58,17 @@ pub(super) fn text(p: &Problem) -> String {
         ),
         Problem::IndicatorFailed { .. } => indicator_failed(p),
         Problem::CeasedCode { .. } => ceased_code(p),
+        Problem::CeasedCodeInIndicator {
+            indicator,
+            code,
+            name,
+            ceased,
+            successor,
+            successor_name,
+        } => format!(
+            "indicatore {indicator}: le cifre del codice {code} ({name}, cessato il {}) sono contate sotto {successor} ({successor_name})",
+            date_it(ceased)
+        ),
         Problem::Several {
             source,
             problems,

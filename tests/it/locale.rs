@@ -379,6 +379,76 @@ fn a_project_with_its_own_territory_list_keeps_the_codes_as_sent() {
     assert_eq!(stored.len(), 3, "{stored:?}");
 }
 
+#[test]
+fn a_project_with_its_own_territory_list_counts_no_code_under_another() {
+    // Its own list decides what a code is: 024023 is not Valbrenta's unless the list says so, at
+    // ingest or when the indicator is computed. Hand-computed: Valbrenta sent 7 on its own code.
+    let dir = ceased_project("name: Vicenza\nlocale: it\n");
+    let p = dir.path();
+    common::write(
+        p,
+        "territories.csv",
+        b"code,name,level,parent\nVEN,Veneto,regione,\nVI,Vicenza,provincia,VEN\n024125,Valbrenta,comune,VI\n",
+    );
+    let out = run(p);
+    assert!(!text(&out).contains("counted under"), "{}", text(&out));
+    let figures = common::query(
+        p,
+        "SELECT territory, CAST(numerator AS BIGINT) FROM indicators WHERE indicator = 'presenti' AND grain = 'month' AND territory IN ('024125', '024023', '024031') ORDER BY territory",
+    );
+    assert_eq!(
+        figures,
+        [["024023", "15"], ["024031", "3"], ["024125", "7"]]
+            .map(|r| r.map(str::to_string).to_vec())
+            .to_vec()
+    );
+}
+
+/// The same export with the code sent with spaces around it, trimmed in the indicator's SQL: the
+/// column stored is not the territory the indicator returns, so the ceased codes can only be
+/// moved when the indicator is computed.
+const CEASED_PADDED_EXPORT: &str = "Data,Comune,Presenti
+2025-01-05, 024023,10
+2025-01-06, 024023,5
+2025-01-07, 024125,7
+2025-01-08, 024031,3
+";
+
+#[test]
+fn a_ceased_code_moved_when_the_indicator_is_computed_is_said_on_the_terminal_and_the_page() {
+    let dir = ceased_project("name: Vicenza\nlocale: it\nterritories: { istat: [\"05\"] }\n");
+    let p = dir.path();
+    common::write(p, "data/accoglienza.csv", CEASED_PADDED_EXPORT.as_bytes());
+    edit(
+        p,
+        "indicators/presenti.yaml",
+        "SELECT comune AS territory",
+        "SELECT trim(comune) AS territory",
+    );
+    let out = run(p);
+    let t = text(&out);
+    assert_eq!(out.status.code(), Some(0), "{t}");
+    // Hand-computed: 10 + 5 + 7 + 3 under Valbrenta.
+    let figures = common::query(
+        p,
+        "SELECT territory, CAST(numerator AS BIGINT) FROM indicators WHERE indicator = 'presenti' AND grain = 'month' AND territory LIKE '024%' ORDER BY territory",
+    );
+    assert_eq!(figures, vec![vec!["024125".to_string(), "25".to_string()]]);
+    assert!(
+        t.contains("note: indicator presenti: the figures of code 024023 (Campolongo sul Brenta, ceased 2019-01-29) are counted under 024125 (Valbrenta)"),
+        "{t}"
+    );
+    assert!(
+        t.contains("note: indicator presenti: the figures of code 024031 (Cismon del Grappa, ceased 2019-01-29) are counted under 024125 (Valbrenta)"),
+        "{t}"
+    );
+    let page = page_text(&p.join("out/vicenza/index.html"));
+    assert!(
+        page.contains("indicatore presenti: le cifre del codice 024023 (Campolongo sul Brenta, cessato il 29/01/2019) sono contate sotto 024125 (Valbrenta)"),
+        "{page}"
+    );
+}
+
 // ---- Messages that say the fix ---------------------------------------------------------------
 
 #[test]
