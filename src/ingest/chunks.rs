@@ -6,36 +6,24 @@
 
 use std::borrow::Cow;
 use std::fs::File;
-use std::io::{BufReader, Read, Seek, SeekFrom};
+use std::io::{Read, Seek, SeekFrom};
 use std::path::Path;
 
 use super::IngestError;
 use super::rows::{CellRef, Cells};
 
+mod plan;
+
+pub(super) use plan::{Chunk, Layout, Plan, plan};
+
 /// Below this size one thread reads the file as fast as several would start.
 pub(super) const MIN_PARALLEL_BYTES: u64 = 8 << 20;
 
-/// How a CSV export is split: its headers, its encoding and the byte ranges of its data.
-#[derive(Debug)]
-pub(super) struct Plan {
-    pub(super) headers: Vec<String>,
-    pub(super) encoding: &'static encoding_rs::Encoding,
-    pub(super) chunks: Vec<Chunk>,
-}
-
-/// A byte range of the data starting at a line start, and how many line breaks come before it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) struct Chunk {
-    pub(super) start: u64,
-    pub(super) end: u64,
-    pub(super) lines_before: u64,
-}
-
-fn read_err(shown: &str, e: impl std::fmt::Display) -> IngestError {
+fn read_err(shown: &str, e: std::io::Error) -> IngestError {
     IngestError::Read {
         file: shown.to_string(),
         line: None,
-        message: e.to_string(),
+        fault: Box::new(e.into()),
     }
 }
 
@@ -47,226 +35,6 @@ fn csv_reader<R: Read>(delimiter: u8, r: R) -> csv::Reader<R> {
         .flexible(true)
         .terminator(csv::Terminator::Any(b'\n'))
         .from_reader(r)
-}
-
-/// What a scan of one byte range found: whether it holds a quote, its line breaks, and the line
-/// lengths the ranges around it need to find the file's longest line.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-struct Scan {
-    quoted: bool,
-    lines: u64,
-    /// Bytes before the range's first line break (all of them when it has none).
-    head: u64,
-    /// Bytes after its last line break.
-    tail: u64,
-    /// The longest line that starts and ends inside the range.
-    inner: u64,
-    seen: u64,
-    last_break: Option<u64>,
-}
-
-impl Scan {
-    fn pass(&mut self, bytes: &[u8]) {
-        for i in memchr::memchr_iter(b'\n', bytes) {
-            let at = self.seen + i as u64;
-            match self.last_break {
-                None => self.head = at,
-                Some(prev) => self.inner = self.inner.max(at - prev - 1),
-            }
-            self.last_break = Some(at);
-            self.lines += 1;
-        }
-        self.seen += bytes.len() as u64;
-        match self.last_break {
-            None => self.head = self.seen,
-            Some(prev) => self.tail = self.seen - prev - 1,
-        }
-    }
-}
-
-/// The longest line of a file scanned as consecutive ranges.
-fn longest_line(scans: &[Scan]) -> u64 {
-    let (mut longest, mut open) = (0u64, 0u64);
-    for s in scans {
-        if s.last_break.is_none() {
-            open += s.head;
-            continue;
-        }
-        longest = longest.max(open + s.head).max(s.inner);
-        open = s.tail;
-    }
-    longest.max(open)
-}
-
-/// Scans `start..end`; stops early, as if quoted, once `stopped` says the ingest was given up.
-fn scan(
-    path: &Path,
-    start: u64,
-    end: u64,
-    stopped: &(dyn Fn() -> bool + Sync),
-) -> std::io::Result<Scan> {
-    let mut f = File::open(path)?;
-    f.seek(SeekFrom::Start(start))?;
-    let mut r = f.take(end - start);
-    let mut buf = vec![0u8; 1 << 20];
-    let mut found = Scan::default();
-    loop {
-        let n = r.read(&mut buf)?;
-        if n == 0 {
-            return Ok(found);
-        }
-        found.quoted |= memchr::memchr(b'"', &buf[..n]).is_some() || stopped();
-        found.pass(&buf[..n]);
-    }
-}
-
-/// The first line start at or after `from`, or None when no line break follows.
-fn next_line_start(path: &Path, from: u64, len: u64) -> std::io::Result<Option<u64>> {
-    let mut f = File::open(path)?;
-    f.seek(SeekFrom::Start(from))?;
-    let mut r = BufReader::with_capacity(1 << 16, f.take(len - from));
-    let mut buf = [0u8; 1 << 16];
-    let mut at = from;
-    loop {
-        let n = r.read(&mut buf)?;
-        if n == 0 {
-            return Ok(None);
-        }
-        if let Some(i) = memchr::memchr(b'\n', &buf[..n]) {
-            return Ok(Some(at + i as u64 + 1));
-        }
-        at += n as u64;
-    }
-}
-
-/// How a CSV export is written: its delimiter, its declared encoding and its header's row.
-#[derive(Debug, Clone, Copy)]
-pub(super) struct Layout {
-    pub(super) delimiter: u8,
-    pub(super) encoding: &'static encoding_rs::Encoding,
-    pub(super) header_row: usize,
-}
-
-/// How to read `path` in `parts` ranges (one when it is smaller than `min_bytes`), or None when
-/// it must be read by the record reader.
-pub(super) fn plan(
-    path: &Path,
-    shown: &str,
-    layout: Layout,
-    parts: usize,
-    min_bytes: u64,
-    stopped: &(dyn Fn() -> bool + Sync),
-) -> Result<Option<Plan>, IngestError> {
-    let Layout {
-        delimiter,
-        encoding,
-        header_row,
-    } = layout;
-    let len = std::fs::metadata(path)
-        .map_err(|e| read_err(shown, e))?
-        .len();
-    if parts == 0 {
-        return Ok(None);
-    }
-    // A small file is one range: the line reader still reads it faster than the record reader.
-    let parts = if len < min_bytes { 1 } else { parts };
-    let mut head = [0u8; 3];
-    let got = File::open(path)
-        .and_then(|mut f| f.read(&mut head))
-        .map_err(|e| read_err(shown, e))?;
-    let head = &head[..got];
-    // A byte-order mark overrides the label, as in the one-thread reader.
-    let (encoding, bom) = if head.starts_with(&[0xEF, 0xBB, 0xBF]) {
-        (encoding_rs::UTF_8, 3u64)
-    } else if head.starts_with(&[0xFF, 0xFE]) || head.starts_with(&[0xFE, 0xFF]) {
-        return Ok(None);
-    } else {
-        (encoding, 0)
-    };
-    if !encoding.is_ascii_compatible() {
-        return Ok(None);
-    }
-    // The header, read the way the one-thread reader reads it; the data start where it ends.
-    let mut f = File::open(path).map_err(|e| read_err(shown, e))?;
-    f.seek(SeekFrom::Start(bom))
-        .map_err(|e| read_err(shown, e))?;
-    let mut csv = csv_reader(delimiter, BufReader::new(f));
-    let mut record = csv::ByteRecord::new();
-    for _ in 0..header_row {
-        match csv.read_byte_record(&mut record) {
-            Ok(true) => {}
-            // Let the one-thread reader say what is wrong with the file's start.
-            _ => return Ok(None),
-        }
-    }
-    let headers = record
-        .iter()
-        .map(|h| decode(encoding, h).trim().to_string())
-        .collect();
-    let data_start = bom + csv.position().byte();
-    if data_start >= len {
-        return Ok(None);
-    }
-    // Nominal cuts, scanned in parallel for quotes and line breaks.
-    let cuts: Vec<u64> = (0..=parts).map(|k| len * k as u64 / parts as u64).collect();
-    let scans: Vec<std::io::Result<Scan>> = std::thread::scope(|s| {
-        let handles: Vec<_> = cuts
-            .windows(2)
-            .map(|w| {
-                let (a, b) = (w[0], w[1]);
-                s.spawn(move || scan(path, a, b, stopped))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(std::io::Error::other("a scanning thread failed")))
-            })
-            .collect()
-    });
-    let scans = scans
-        .into_iter()
-        .collect::<std::io::Result<Vec<Scan>>>()
-        .map_err(|e| read_err(shown, e))?;
-    // A line past the limit is named, with its number, by the one-thread reader.
-    if scans.iter().any(|s| s.quoted) || longest_line(&scans) > super::readers::MAX_LINE_BYTES {
-        return Ok(None);
-    }
-    let mut lines_upto = vec![0u64];
-    for s in &scans {
-        let before = lines_upto.last().copied().unwrap_or(0);
-        lines_upto.push(before + s.lines);
-    }
-    let header_lines = scan(path, 0, data_start, &|| false)
-        .map_err(|e| read_err(shown, e))?
-        .lines;
-    let mut starts = vec![(data_start, header_lines)];
-    for k in 1..parts {
-        let Some(start) = next_line_start(path, cuts[k], len).map_err(|e| read_err(shown, e))?
-        else {
-            break;
-        };
-        // Line breaks before the cut, and the one the range starts after.
-        let lines_before = lines_upto[k] + 1;
-        if start > starts.last().map_or(0, |s| s.0) && start < len {
-            starts.push((start, lines_before));
-        }
-    }
-    let chunks = starts
-        .iter()
-        .enumerate()
-        .map(|(i, &(start, lines_before))| Chunk {
-            start,
-            end: starts.get(i + 1).map_or(len, |s| s.0),
-            lines_before,
-        })
-        .collect();
-    Ok(Some(Plan {
-        headers,
-        encoding,
-        chunks,
-    }))
 }
 
 fn decode<'a>(encoding: &'static encoding_rs::Encoding, bytes: &'a [u8]) -> Cow<'a, str> {
@@ -443,29 +211,6 @@ mod tests {
     use super::*;
     use crate::ingest::readers;
     use proptest::prelude::*;
-
-    proptest! {
-        #[test]
-        fn the_longest_line_is_found_whatever_the_cuts_and_blocks(
-            text in proptest::collection::vec(prop_oneof![Just(b'\n'), Just(b'x')], 0..200),
-            cuts in proptest::collection::vec(0usize..200, 0..6),
-            block in 1usize..17,
-        ) {
-            let expected = text.split(|&b| b == b'\n').map(<[u8]>::len).max().unwrap_or(0) as u64;
-            let mut cuts: Vec<usize> = cuts.into_iter().map(|c| c.min(text.len())).collect();
-            cuts.extend([0, text.len()]);
-            cuts.sort_unstable();
-            let scans: Vec<Scan> = cuts
-                .windows(2)
-                .map(|w| {
-                    let mut s = Scan::default();
-                    text[w[0]..w[1]].chunks(block).for_each(|b| s.pass(b));
-                    s
-                })
-                .collect();
-            prop_assert_eq!(longest_line(&scans), expected);
-        }
-    }
 
     /// Every (line, cells) the parallel reader yields, in line order.
     fn parallel_rows(

@@ -151,28 +151,10 @@ async fn read_inner(
     previous: Option<&Delivery>,
     today: chrono::NaiveDate,
 ) -> Result<Outcome, IngestError> {
-    let (wh, source, table) = (cx.wh, cx.source, cx.table);
     let shown = (cx.shown)(&found.url);
     let reusable = reusable(cx, previous).await;
-    // A template's period, once read, is not fetched again.
-    if let (Some(p), Some(_)) = (reusable, found.period) {
-        return Ok(Outcome::Unchanged {
-            etag: p.etag.clone(),
-        });
-    }
-    // A tag that has not moved since the last read (a listing's, or a remote export's ETag) means
-    // the same content: nothing is downloaded or read.
-    if let Some(p) = reusable
-        && let Some(etag) = &p.etag
-    {
-        let now = match &found.etag {
-            Some(t) => Some(t.clone()),
-            None if found.size.is_none() => fetch::remote_etag(&found.url, cx.remote).await,
-            None => None,
-        };
-        if now.as_ref() == Some(etag) {
-            return Ok(Outcome::Unchanged { etag: None });
-        }
+    if let Some(unchanged) = unchanged_by_tag(cx, found, reusable).await {
+        return Ok(unchanged);
     }
     let fetched = fetch::fetch(
         &found.url,
@@ -183,8 +165,8 @@ async fn read_inner(
     .await;
     let (fetched, checksum) = match fetched {
         Ok(f) => f,
-        Err(IngestError::Fetch { .. })
-            if found.period.is_some_and(|p| !is_due(source, p, today)) =>
+        Err(IngestError::Fetch { .. } | IngestError::Unfetched { .. })
+            if found.period.is_some_and(|p| !is_due(cx.source, p, today)) =>
         {
             return Ok(Outcome::NotYetThere);
         }
@@ -196,7 +178,86 @@ async fn read_inner(
         let etag = fetched.etag.clone().filter(|t| p.etag.as_ref() != Some(t));
         return Ok(Outcome::Unchanged { etag });
     }
+    let (data, writer, stats, sha256) =
+        parse_into_staged(cx, found, &fetched, checksum, &shown).await?;
+    if let Some(e) = super::undecodable_utf8(&fetched.path, &shown, &cx.source.format, &stats) {
+        return Err(e);
+    }
+    if cx.source.max_rejected.exceeded(stats.rejected, stats.total) {
+        drop(writer);
+        drop(data);
+        return too_many_rejected(cx, found, shown, stats).await;
+    }
+    if let Some(shrunk) = shrunk(cx, previous, &stats, &shown) {
+        return Err(shrunk);
+    }
+    writer.close().await?;
+    let quality = quality_of(cx, found, &data.rel, &stats).await?;
+    let rejected = stage_rejected(cx, &found.key, &stats.rejections).await?;
+    let findings = stage_findings(cx, &found.key, &quality.found).await?;
+    let published = Published {
+        notes: super::successor::notes(&shown, &stats.moved),
+        url: shown,
+        sha256,
+        file: Some(data.rel.clone()),
+        etag: fetched.etag.clone(),
+        definition: Some(cx.definition.to_string()),
+        bytes: fetched.bytes,
+        rows: stats.written,
+        rejected_rows: stats.rejected,
+        skipped_rows: stats.skipped,
+        ingested_at: chrono::Utc::now().to_rfc3339(),
+        run_id: cx.run_id.to_string(),
+        warnings: quality.warnings,
+        checks: quality.checks,
+    };
+    Ok(Outcome::Read(Box::new(Read {
+        published,
+        data,
+        rejected,
+        findings,
+        periods: quality.periods,
+        covers: quality.covers,
+        stats,
+        found: quality.found,
+        check_errors: quality.check_errors,
+        attempts: fetched.attempts,
+    })))
+}
 
+/// `Unchanged` when the delivery's published content stands for it without a download: a
+/// template's period already read, or a tag (a listing's, a remote export's ETag) that has not
+/// moved since the last read.
+async fn unchanged_by_tag(
+    cx: &Context<'_>,
+    found: &Found,
+    reusable: Option<&Published>,
+) -> Option<Outcome> {
+    let p = reusable?;
+    if found.period.is_some() {
+        return Some(Outcome::Unchanged {
+            etag: p.etag.clone(),
+        });
+    }
+    let etag = p.etag.as_ref()?;
+    let now = match &found.etag {
+        Some(t) => Some(t.clone()),
+        None if found.size.is_none() => fetch::remote_etag(&found.url, cx.remote).await,
+        None => None,
+    };
+    (now.as_ref() == Some(etag)).then_some(Outcome::Unchanged { etag: None })
+}
+
+/// The export parsed into a staged data file (its writer still open, so that a failed delivery
+/// can drop it unfinished), what the parsers found, and the export's checksum.
+async fn parse_into_staged(
+    cx: &Context<'_>,
+    found: &Found,
+    fetched: &fetch::Fetched,
+    checksum: fetch::Checksum,
+    shown: &str,
+) -> Result<(Staged, encode::FileWriter, ParseStats, String), IngestError> {
+    let (wh, source, table) = (cx.wh, cx.source, cx.table);
     // Written under a key of its own; nothing reads it until the manifest names it.
     let tag = key_tag(&found.key);
     let data = Staged::new(
@@ -212,13 +273,12 @@ async fn read_inner(
         crate::warehouse::table_schema(table),
         writer_properties(),
         BufWriter::new(wh.store.clone(), data_path.clone()),
-    )
-    .map_err(|e| IngestError::Other(e.to_string()))?;
+    )?;
     let (parts, parts_rx) = tokio::sync::mpsc::unbounded_channel();
     let parse = {
         let (path, shown, source, table, bar, successors) = (
             fetched.path.clone(),
-            shown.clone(),
+            shown.to_string(),
             source.clone(),
             table.clone(),
             cx.bar.clone(),
@@ -235,63 +295,89 @@ async fn read_inner(
     };
     // A failed write drops the parts' channels, which stops the parsers.
     let write_error = writer.write_parts(parts_rx).await.err();
-    let parsed = parse
-        .await
-        .map_err(|e| IngestError::Other(format!("{shown}: the reader stopped: {e}")))?;
+    let parsed = parse.await.map_err(|source| IngestError::Task {
+        what: format!("{shown}: the reader"),
+        source,
+    })?;
     // A checksum still pending is of an export whose size changed: new content, not compared.
     let sha256 = checksum.resolve().await?;
-    let stats = match (parsed, write_error) {
-        (Ok(stats), None) => stats,
+    match (parsed, write_error) {
+        (Ok(stats), None) => Ok((data, writer, stats, sha256)),
         // The parsers stop when the writer does: its error is the cause.
-        (_, Some(e)) => return Err(IngestError::Other(format!("writing the warehouse: {e}"))),
-        (Err(e), None) => return Err(e),
-    };
-    if let Some(e) = super::undecodable_utf8(&fetched.path, &shown, &source.format, &stats) {
-        return Err(e);
+        (_, Some(e)) => Err(IngestError::Write(e)),
+        (Err(e), None) => Err(e),
     }
-    if source.max_rejected.exceeded(stats.rejected, stats.total) {
-        drop(writer);
-        drop(data);
-        // The office is told every line to fix, even though nothing of this export is published.
-        let rejected = stage_rejected(cx, &found.key, &stats.rejections).await?;
-        let first = stats.rejections.first().map(|r| Rejected {
-            line: r.line,
-            column: r.column.clone(),
-            value: r.value.clone(),
-            reason: r.reason.clone(),
-        });
-        return Ok(Outcome::Failed {
-            error: IngestError::Typed(Box::new(Problem::TooManyRejected {
-                file: shown,
-                rejected: stats.rejected,
-                total: stats.total,
-                first,
-            })),
-            rejected,
-            stats: Some(Box::new(stats)),
-        });
-    }
-    // A re-sent file is compared with the one it replaces.
-    if !cx.accepted
-        && let Some(p) = previous.and_then(|d| d.published.as_ref())
-        && super::shrank_too_much(p.rows, stats.written, source.max_shrink)
-    {
-        return Err(IngestError::Shrunk {
-            file: shown,
-            name: source.name.clone(),
-            rows: stats.written,
-            previous: p.rows,
-            drop: 100.0 - stats.written as f64 * 100.0 / p.rows as f64,
-            max_shrink: source.max_shrink,
-        });
-    }
-    writer
-        .close()
-        .await
-        .map_err(|e| IngestError::Other(format!("writing the warehouse: {e}")))?;
+}
 
-    let checks = super::run_checks(wh, table, &data.rel).await?;
-    let mut found_rows = findings::find(wh, table, source, &data.rel).await?;
+/// The failure of a delivery with more rejected rows than `max_rejected` allows, with its
+/// rejected rows staged all the same: the office is told every line to fix, even though nothing
+/// of this export is published.
+async fn too_many_rejected(
+    cx: &Context<'_>,
+    found: &Found,
+    shown: String,
+    stats: ParseStats,
+) -> Result<Outcome, IngestError> {
+    let rejected = stage_rejected(cx, &found.key, &stats.rejections).await?;
+    let first = stats.rejections.first().map(|r| Rejected {
+        line: r.line,
+        column: r.column.clone(),
+        value: r.value.clone(),
+        reason: r.reason.clone(),
+    });
+    Ok(Outcome::Failed {
+        error: IngestError::Typed(Box::new(Problem::TooManyRejected {
+            file: shown,
+            rejected: stats.rejected,
+            total: stats.total,
+            first,
+        })),
+        rejected,
+        stats: Some(Box::new(stats)),
+    })
+}
+
+/// The hold-back of a re-sent file that shrank more than `max_shrink` allows against the one it
+/// replaces, unless a person accepted it.
+fn shrunk(
+    cx: &Context<'_>,
+    previous: Option<&Delivery>,
+    stats: &ParseStats,
+    shown: &str,
+) -> Option<IngestError> {
+    let p = previous.and_then(|d| d.published.as_ref())?;
+    if cx.accepted || !super::shrank_too_much(p.rows, stats.written, cx.source.max_shrink) {
+        return None;
+    }
+    Some(IngestError::Shrunk {
+        file: shown.to_string(),
+        name: cx.source.name.clone(),
+        rows: stats.written,
+        previous: p.rows,
+        drop: 100.0 - stats.written as f64 * 100.0 / p.rows as f64,
+        max_shrink: cx.source.max_shrink,
+    })
+}
+
+/// What the quality steps found in a delivery's new data.
+struct Quality {
+    checks: Vec<crate::warehouse::manifest::CheckResult>,
+    found: Vec<findings::Finding>,
+    warnings: Vec<String>,
+    check_errors: u64,
+    periods: Vec<String>,
+    covers: Vec<String>,
+}
+
+/// The table's checks and the findings on the staged data file, and the periods it covers.
+async fn quality_of(
+    cx: &Context<'_>,
+    found: &Found,
+    data_file: &str,
+    stats: &ParseStats,
+) -> Result<Quality, IngestError> {
+    let checks = super::run_checks(cx.wh, cx.table, data_file).await?;
+    let mut found_rows = findings::find(cx.wh, cx.table, cx.source, data_file).await?;
     for f in &mut found_rows {
         f.delivery = found.key.clone();
     }
@@ -307,44 +393,21 @@ async fn read_inner(
         .filter(|c| c.severity == "error")
         .map(|c| c.violations)
         .sum();
-    let (periods, covers) = match coverage(cx, &data.rel).await {
+    let (periods, covers) = match coverage(cx, data_file).await {
         Ok(x) => x,
         Err(e) => {
             warnings.push(format!("delivery periods not recorded: {e}"));
             (Vec::new(), Vec::new())
         }
     };
-    let rejected = stage_rejected(cx, &found.key, &stats.rejections).await?;
-    let findings_file = stage_findings(cx, &found.key, &found_rows).await?;
-    let notes = super::successor::notes(&shown, &stats.moved);
-    let published = Published {
-        url: shown,
-        sha256,
-        file: Some(data.rel.clone()),
-        etag: fetched.etag.clone(),
-        definition: Some(cx.definition.to_string()),
-        bytes: fetched.bytes,
-        rows: stats.written,
-        rejected_rows: stats.rejected,
-        skipped_rows: stats.skipped,
-        ingested_at: chrono::Utc::now().to_rfc3339(),
-        run_id: cx.run_id.to_string(),
-        warnings,
+    Ok(Quality {
         checks,
-        notes,
-    };
-    Ok(Outcome::Read(Box::new(Read {
-        published,
-        data,
-        rejected,
-        findings: findings_file,
+        found: found_rows,
+        warnings,
+        check_errors,
         periods,
         covers,
-        stats,
-        found: found_rows,
-        check_errors,
-        attempts: fetched.attempts,
-    })))
+    })
 }
 
 /// Whether a template's period should be on the portal by `today`: its end plus the grace.
@@ -384,21 +447,16 @@ async fn coverage(
         "SELECT DISTINCT _territory AS t, CAST(\"{}\" AS DATE) AS d FROM staged WHERE \"{}\" IS NOT NULL",
         column.name, column.name
     );
-    let df = crate::warehouse::session::plan_read_only(&ctx, &sql)
+    let batches = super::error::read_only_rows(&ctx, &sql)
         .await
-        .map_err(IngestError::Other)?;
-    let batches = df
-        .collect()
-        .await
-        .map_err(|e| IngestError::Other(e.to_string()))?;
+        .map_err(|e| IngestError::Coverage(Box::new(e)))?;
     let mut periods = std::collections::BTreeSet::new();
     let mut covers = std::collections::BTreeSet::new();
     for b in batches {
         let territories = datafusion::arrow::compute::cast(
             b.column(0),
             &datafusion::arrow::datatypes::DataType::Utf8,
-        )
-        .map_err(|e| IngestError::Other(e.to_string()))?;
+        )?;
         let territories = territories
             .as_any()
             .downcast_ref::<datafusion::arrow::array::StringArray>();

@@ -17,8 +17,7 @@ pub(super) fn closest_header<'h>(wanted: &str, headers: &'h [String]) -> Option<
 /// the rows it would reject. The exports are read whole into a scratch warehouse, removed after:
 /// nothing is written to the project's warehouse or output.
 pub async fn check_exports(project: &Project) -> Result<Vec<ExportCheck>, IngestError> {
-    let scratch =
-        tempfile::tempdir().map_err(|e| IngestError::Other(format!("a scratch folder: {e}")))?;
+    let scratch = tempfile::tempdir().map_err(IngestError::Scratch)?;
     let mut trial = project.clone();
     trial.settings.warehouse = scratch.path().join("warehouse").display().to_string();
     trial.settings.output = scratch.path().join("out");

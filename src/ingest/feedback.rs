@@ -190,23 +190,41 @@ pub(super) fn write(
     let dir = folder(project, &source.name);
     let (name, key, stem) = (source.name.clone(), key.to_string(), stem(key));
     tokio::task::spawn_blocking(move || {
-        let result = std::fs::create_dir_all(&dir)
-            .map_err(|e| e.to_string())
-            .and_then(|_| csv_bytes(&rows, &w).map_err(|e| e.to_string()))
-            .and_then(|b| write_atomic(&dir.join(format!("{stem}.csv")), &b))
-            .and_then(|_| xlsx_bytes(&rows, &w).map_err(|e| e.to_string()))
-            .and_then(|b| write_atomic(&dir.join(format!("{stem}.xlsx")), &b));
-        if let Err(e) = result {
+        if let Err(e) = write_both(&dir, &stem, &rows, &w) {
             tracing::warn!(source = %name, delivery = %key, "the delivery's outcome file was not written: {e}");
         }
     })
 }
 
-fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+/// Why an outcome file was not written.
+#[derive(Debug, thiserror::Error)]
+enum OutcomeFileError {
+    #[error("{0}")]
+    Io(#[from] std::io::Error),
+    #[error("{0}")]
+    Persist(#[from] tempfile::PersistError),
+    #[error("{0}")]
+    Csv(#[from] csv::Error),
+    #[error("{0}")]
+    Xlsx(#[from] rust_xlsxwriter::XlsxError),
+}
+
+/// Writes the outcome as `STEM.csv` and `STEM.xlsx` in `dir`.
+fn write_both(
+    dir: &std::path::Path,
+    stem: &str,
+    rows: &[[String; 5]],
+    w: &Words,
+) -> Result<(), OutcomeFileError> {
+    std::fs::create_dir_all(dir)?;
+    write_atomic(dir, &format!("{stem}.csv"), &csv_bytes(rows, w)?)?;
+    write_atomic(dir, &format!("{stem}.xlsx"), &xlsx_bytes(rows, w)?)
+}
+
+fn write_atomic(dir: &std::path::Path, name: &str, bytes: &[u8]) -> Result<(), OutcomeFileError> {
     use std::io::Write;
-    let dir = path.parent().ok_or("no folder")?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| e.to_string())?;
-    tmp.write_all(bytes).map_err(|e| e.to_string())?;
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(bytes)?;
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -214,7 +232,7 @@ fn write_atomic(path: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
             .as_file()
             .set_permissions(std::fs::Permissions::from_mode(0o644));
     }
-    tmp.persist(path).map_err(|e| e.to_string())?;
+    tmp.persist(dir.join(name))?;
     Ok(())
 }
 

@@ -6,12 +6,12 @@
 use std::io::Read;
 use std::path::PathBuf;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU16, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use object_store::client::{
-    ClientOptions, HttpClient, HttpConnector, HttpError, HttpRequest, HttpResponse, HttpService,
-    ReqwestConnector,
+    ClientOptions, HttpClient, HttpConnector, HttpError, HttpErrorKind, HttpRequest, HttpResponse,
+    HttpService, ReqwestConnector,
 };
 use object_store::http::HttpBuilder;
 use object_store::local::LocalFileSystem;
@@ -19,8 +19,9 @@ use object_store::path::Path as StorePath;
 use object_store::{BackoffConfig, ObjectStore, ObjectStoreExt, RetryConfig};
 use sha2::{Digest, Sha256};
 
-use super::IngestError;
+use super::{FetchFault, IngestError};
 use crate::config::Source;
+use crate::warehouse::problem_read::FetchCause;
 
 /// An export ready to be read from the local disk.
 pub struct Fetched {
@@ -56,17 +57,18 @@ impl Checksum {
     pub async fn resolve(self) -> Result<String, IngestError> {
         match self {
             Checksum::Known(s) => Ok(s),
-            Checksum::Pending(job) => job
-                .await
-                .map_err(|e| IngestError::Other(format!("checksum: {e}")))?,
+            Checksum::Pending(job) => job.await.map_err(|source| IngestError::Task {
+                what: "the checksum".into(),
+                source,
+            })?,
         }
     }
 }
 
-fn fetch_err(url: &str, message: impl Into<String>) -> IngestError {
+pub(super) fn fetch_err(url: &str, fault: impl Into<FetchFault>) -> IngestError {
     IngestError::Fetch {
         url: url.to_string(),
-        message: message.into(),
+        fault: Box::new(fault.into()),
     }
 }
 
@@ -84,15 +86,12 @@ impl RemoteOptions {
     pub fn of(source: &Source) -> Result<RemoteOptions, IngestError> {
         let mut headers = Vec::new();
         for h in &source.headers {
-            let value = h.resolve().map_err(|crate::config::UnsetVariable { variable: var }| {
-                fetch_err(
-                    &source.url,
-                    format!(
-                        "the environment variable {var} (headers.{}) is not set; set it where osservatorio runs",
-                        h.name
-                    ),
-                )
-            })?;
+            let value = h
+                .resolve()
+                .map_err(|crate::config::UnsetVariable { variable }| {
+                    let header = h.name.clone();
+                    fetch_err(&source.url, FetchFault::UnsetVariable { variable, header })
+                })?;
             headers.push((h.name.clone(), value));
         }
         Ok(RemoteOptions {
@@ -115,23 +114,50 @@ impl RemoteOptions {
     }
 }
 
-/// Counts the requests object_store makes, so a run can say that a source was retried.
+/// What a remote store's requests met: how many were made, so a run can say that a source was
+/// retried, and the last status a server refused one with, so a failure can name it.
+#[derive(Debug, Clone, Default)]
+pub(super) struct Traffic {
+    pub(super) requests: Arc<AtomicUsize>,
+    refused: Arc<AtomicU16>,
+}
+
+impl Traffic {
+    /// Notes a reply's status when it is a refusal (4xx or 5xx).
+    pub(super) fn answered(&self, status: http::StatusCode) {
+        if status.is_client_error() || status.is_server_error() {
+            self.refused.store(status.as_u16(), Ordering::Relaxed);
+        }
+    }
+
+    fn refused(&self) -> Option<u16> {
+        Some(self.refused.load(Ordering::Relaxed)).filter(|s| *s != 0)
+    }
+
+    fn requests(&self) -> usize {
+        self.requests.load(Ordering::Relaxed)
+    }
+}
+
+/// Counts the requests object_store makes to S3 and notes its refusals.
 #[derive(Debug, Clone, Default)]
 struct CountingConnector {
-    requests: Arc<AtomicUsize>,
+    traffic: Traffic,
 }
 
 #[derive(Debug)]
 struct CountingService {
     inner: HttpClient,
-    requests: Arc<AtomicUsize>,
+    traffic: Traffic,
 }
 
 #[async_trait::async_trait]
 impl HttpService for CountingService {
     async fn call(&self, req: HttpRequest) -> Result<HttpResponse, HttpError> {
-        self.requests.fetch_add(1, Ordering::Relaxed);
-        self.inner.execute(req).await
+        self.traffic.requests.fetch_add(1, Ordering::Relaxed);
+        let response = self.inner.execute(req).await?;
+        self.traffic.answered(response.status());
+        Ok(response)
     }
 }
 
@@ -140,25 +166,25 @@ impl HttpConnector for CountingConnector {
         let inner = ReqwestConnector::default().connect(options)?;
         Ok(HttpClient::new(CountingService {
             inner,
-            requests: self.requests.clone(),
+            traffic: self.traffic.clone(),
         }))
     }
 }
 
-/// Where an export is: its store, its path there, and the request counter of a remote store.
-type Located = (Arc<dyn ObjectStore>, StorePath, Option<Arc<AtomicUsize>>);
+/// Where an export is: its store, its path there, and what a remote store's requests met.
+type Located = (Arc<dyn ObjectStore>, StorePath, Option<Traffic>);
 
 /// The store and object path that hold `url`, and the request counter of a remote store.
 fn locate(url: &str, remote: &RemoteOptions) -> Result<Located, IngestError> {
-    let err = |e: &dyn std::fmt::Display| fetch_err(url, e.to_string());
     if url.starts_with("http://") || url.starts_with("https://") {
-        let parsed = url::Url::parse(url).map_err(|e| err(&e))?;
+        let parsed = url::Url::parse(url).map_err(|e| fetch_err(url, e))?;
         let base = format!("{}://{}/", parsed.scheme(), authority(&parsed));
-        let path = StorePath::from_url_path(parsed.path()).map_err(|e| err(&e))?;
+        let path = StorePath::from_url_path(parsed.path()).map_err(|e| fetch_err(url, e))?;
         let mut headers = http::HeaderMap::new();
         for (name, value) in &remote.headers {
-            let name = http::HeaderName::from_bytes(name.as_bytes()).map_err(|e| err(&e))?;
-            let value = http::HeaderValue::from_str(value).map_err(|e| err(&e))?;
+            let name =
+                http::HeaderName::from_bytes(name.as_bytes()).map_err(|e| fetch_err(url, e))?;
+            let value = http::HeaderValue::from_str(value).map_err(|e| fetch_err(url, e))?;
             headers.insert(name, value);
         }
         let options = ClientOptions::new()
@@ -168,41 +194,39 @@ fn locate(url: &str, remote: &RemoteOptions) -> Result<Located, IngestError> {
         // The headers go with each request to the source's own origin, never along a redirect
         // to another one.
         let connector = super::portal::PortalConnector {
-            requests: Arc::new(AtomicUsize::new(0)),
+            traffic: Traffic::default(),
             headers,
             timeout: remote.timeout,
         };
-        let requests = connector.requests.clone();
+        let traffic = connector.traffic.clone();
         let store = HttpBuilder::new()
             .with_url(base)
             .with_client_options(options)
             .with_retry(remote.retry())
             .with_http_connector(connector)
             .build()
-            .map_err(|e| err(&e))?;
-        return Ok((Arc::new(store), path, Some(requests)));
+            .map_err(|e| fetch_err(url, e))?;
+        return Ok((Arc::new(store), path, Some(traffic)));
     }
     let local = match crate::warehouse::store::parse_location(url) {
         Some(crate::warehouse::store::Location::Local(path)) => path,
         None => {
-            return Err(err(
-                &"not a place an export can be read from: write a path, file://, s3://bucket/key or an http(s):// address",
-            ));
+            return Err(fetch_err(url, FetchFault::NotAPlace));
         }
         Some(crate::warehouse::store::Location::S3 { bucket, key }) => {
             let counter = CountingConnector::default();
-            let requests = counter.requests.clone();
+            let traffic = counter.traffic.clone();
             let store = crate::warehouse::store::s3_builder(bucket, remote.timeout)
                 .with_retry(remote.retry())
                 .with_http_connector(counter)
                 .build()
-                .map_err(|e| err(&e))?;
-            let path = StorePath::parse(key).map_err(|e| err(&e))?;
-            return Ok((Arc::new(store), path, Some(requests)));
+                .map_err(|e| fetch_err(url, e))?;
+            let path = StorePath::parse(key).map_err(|e| fetch_err(url, e))?;
+            return Ok((Arc::new(store), path, Some(traffic)));
         }
     };
-    let abs = std::path::absolute(&local).map_err(|e| err(&e))?;
-    let path = StorePath::from_absolute_path(&abs).map_err(|e| err(&e))?;
+    let abs = std::path::absolute(&local).map_err(|e| fetch_err(url, e))?;
+    let path = StorePath::from_absolute_path(&abs).map_err(|e| fetch_err(url, e))?;
     Ok((Arc::new(LocalFileSystem::new()), path, None))
 }
 
@@ -223,20 +247,84 @@ fn authority(u: &url::Url) -> String {
     }
 }
 
-/// Explains an object_store error the way an office's IT person needs it.
-pub(super) fn explain(url: &str, e: object_store::Error, remote: bool) -> IngestError {
-    let message = match &e {
-        object_store::Error::NotFound { .. } if remote => "not found on the server (404)".to_string(),
-        object_store::Error::NotFound { .. } => "no such file".to_string(),
-        object_store::Error::Unauthenticated { .. } => {
-            "the server refused the request as unauthenticated (401): check the credentials in the environment (headers: env:NAME, or the AWS variables)".to_string()
-        }
-        object_store::Error::PermissionDenied { .. } => {
-            "the server refused access (403): check the credentials and their permissions".to_string()
-        }
-        other => other.to_string(),
+/// Explains an object_store error the way an office's IT person needs it: a remote store's
+/// failure as a kind of its own (a status, a timeout, a reply too large) when it has one.
+fn explain(
+    url: &str,
+    e: object_store::Error,
+    traffic: Option<&Traffic>,
+    timeout: Duration,
+) -> IngestError {
+    match traffic.and_then(|t| remote_cause(&e, t, timeout)) {
+        Some(cause) => IngestError::Unfetched {
+            url: url.to_string(),
+            cause,
+            source: Some(Box::new(e)),
+        },
+        None => explain_local(url, e),
+    }
+}
+
+/// Why a remote store's request failed, when the failure has a kind.
+fn remote_cause(
+    e: &object_store::Error,
+    traffic: &Traffic,
+    timeout: Duration,
+) -> Option<FetchCause> {
+    let status = match e {
+        object_store::Error::NotFound { .. } => Some(404),
+        object_store::Error::Unauthenticated { .. } => Some(401),
+        object_store::Error::PermissionDenied { .. } => Some(403),
+        _ => None,
     };
-    fetch_err(url, message)
+    if let Some(status) = status {
+        return Some(FetchCause::Status { status });
+    }
+    if timed_out(e) {
+        return Some(FetchCause::Timeout {
+            seconds: timeout.as_secs(),
+        });
+    }
+    if let Some(limit) = super::portal::too_large(e) {
+        return Some(FetchCause::TooLarge { limit });
+    }
+    traffic
+        .refused()
+        .filter(|_| traffic.requests() > 0)
+        .map(|status| FetchCause::Status { status })
+}
+
+/// Whether `e`, or an error under it, is a request that timed out.
+fn timed_out(e: &(dyn std::error::Error + 'static)) -> bool {
+    std::iter::successors(Some(e), |e| e.source()).any(|e| {
+        e.downcast_ref::<HttpError>()
+            .is_some_and(|h| h.kind() == HttpErrorKind::Timeout)
+            || e.downcast_ref::<reqwest::Error>()
+                .is_some_and(reqwest::Error::is_timeout)
+    })
+}
+
+/// A folder or bucket that could not be listed.
+pub(super) fn listing_failed(base: &str, e: object_store::Error) -> IngestError {
+    IngestError::Unfetched {
+        url: base.to_string(),
+        cause: FetchCause::Listing {
+            detail: crate::text::excerpt(&e.to_string()).into_owned(),
+        },
+        source: Some(Box::new(e)),
+    }
+}
+
+/// A local file's failure, or a remote one without a kind, in words.
+fn explain_local(url: &str, e: object_store::Error) -> IngestError {
+    match e {
+        object_store::Error::NotFound { .. } => IngestError::Unfetched {
+            url: url.to_string(),
+            cause: FetchCause::NoSuchFile,
+            source: Some(Box::new(e)),
+        },
+        other => fetch_err(url, other),
+    }
 }
 
 /// The ETag of a remote export, without downloading it; None for local files or when the server
@@ -255,88 +343,100 @@ pub async fn fetch(
     on_bytes: &(dyn Fn(u64) + Sync),
     same_size_as: Option<u64>,
 ) -> Result<(Fetched, Checksum), IngestError> {
-    let (store, path, requests) = locate(url, remote)?;
-    let is_remote = requests.is_some();
-    let got = store
-        .get(&path)
-        .await
-        .map_err(|e| explain(url, e, is_remote))?;
-    let etag = got.meta.e_tag.clone();
-    let attempts = || {
-        requests
-            .as_ref()
-            .map_or(1, |r| r.load(Ordering::Relaxed).max(1))
-    };
+    let (store, path, traffic) = locate(url, remote)?;
+    let explained = |e| explain(url, e, traffic.as_ref(), remote.timeout);
+    let got = store.get(&path).await.map_err(explained)?;
     match got.payload {
         object_store::GetResultPayload::File(file, local) => {
-            // A file modified in the last seconds may be rewritten again within the same tick of a
-            // coarse file-system clock (network shares): its tag is not trusted, the next run hashes.
-            let settled =
-                chrono::Utc::now() - got.meta.last_modified > chrono::Duration::seconds(3);
-            let bytes = got.meta.size;
-            let job = {
-                let url = url.to_string();
-                tokio::task::spawn_blocking(move || {
-                    let (sha256, read) = hash(file).map_err(|e| fetch_err(&url, e.to_string()))?;
-                    if read != bytes {
-                        return Err(fetch_err(
-                            &url,
-                            format!(
-                                "the file changed while it was read ({bytes} bytes, then {read}): run again once it is written"
-                            ),
-                        ));
-                    }
-                    Ok(sha256)
-                })
-            };
-            let checksum = if same_size_as == Some(bytes) {
-                Checksum::Known(
-                    job.await
-                        .map_err(|e| IngestError::Other(format!("checksum: {e}")))??,
-                )
-            } else {
-                Checksum::Pending(job)
-            };
-            let fetched = Fetched {
-                path: local,
-                bytes,
-                // A local file's tag is its inode, modification time (µs) and size, as web
-                // servers tag files: while it stands, the file has not been rewritten.
-                etag: etag.filter(|_| settled),
-                attempts: 1,
-                _spool: None,
-            };
-            Ok((fetched, checksum))
+            local_export(url, file, local, &got.meta, same_size_as).await
         }
-        object_store::GetResultPayload::Stream(mut stream) => {
-            use futures::StreamExt;
-            use std::io::Write;
-            // Spooled to disk while hashing: memory stays flat whatever the export's size.
-            let spool =
-                tempfile::NamedTempFile::new().map_err(|e| fetch_err(url, e.to_string()))?;
-            let (file, temp) = spool.into_parts();
-            let mut file = std::io::BufWriter::with_capacity(1 << 20, file);
-            let mut hasher = Sha256::new();
-            let mut bytes = 0u64;
-            while let Some(chunk) = stream.next().await {
-                let chunk = chunk.map_err(|e| explain(url, e, is_remote))?;
-                hasher.update(&chunk);
-                bytes += chunk.len() as u64;
-                on_bytes(bytes);
-                file.write_all(&chunk)
-                    .map_err(|e| fetch_err(url, e.to_string()))?;
-            }
-            file.flush().map_err(|e| fetch_err(url, e.to_string()))?;
-            let fetched = Fetched {
-                path: temp.to_path_buf(),
-                bytes,
-                etag,
-                attempts: attempts(),
-                _spool: Some(temp),
-            };
-            Ok((fetched, Checksum::Known(hex::encode(hasher.finalize()))))
+        object_store::GetResultPayload::Stream(stream) => {
+            let (mut fetched, sha256) = spooled(url, stream, on_bytes, &explained).await?;
+            fetched.etag = got.meta.e_tag.clone();
+            fetched.attempts = traffic.as_ref().map_or(1, |t| t.requests().max(1));
+            Ok((fetched, Checksum::Known(sha256)))
         }
     }
+}
+
+/// A local file, read where it is, and its checksum: computed now when its size is
+/// `same_size_as`, else on a thread of its own while the caller parses.
+async fn local_export(
+    url: &str,
+    file: std::fs::File,
+    local: PathBuf,
+    meta: &object_store::ObjectMeta,
+    same_size_as: Option<u64>,
+) -> Result<(Fetched, Checksum), IngestError> {
+    // A file modified in the last seconds may be rewritten again within the same tick of a
+    // coarse file-system clock (network shares): its tag is not trusted, the next run hashes.
+    let settled = chrono::Utc::now() - meta.last_modified > chrono::Duration::seconds(3);
+    let bytes = meta.size;
+    let job = {
+        let url = url.to_string();
+        tokio::task::spawn_blocking(move || {
+            let (sha256, read) = hash(file).map_err(|e| fetch_err(&url, e))?;
+            if read != bytes {
+                let changed = FetchFault::Changed {
+                    before: bytes,
+                    after: read,
+                };
+                return Err(fetch_err(&url, changed));
+            }
+            Ok(sha256)
+        })
+    };
+    let checksum = if same_size_as == Some(bytes) {
+        Checksum::Known(job.await.map_err(|source| IngestError::Task {
+            what: "the checksum".into(),
+            source,
+        })??)
+    } else {
+        Checksum::Pending(job)
+    };
+    let fetched = Fetched {
+        path: local,
+        bytes,
+        // A local file's tag is its inode, modification time (µs) and size, as web
+        // servers tag files: while it stands, the file has not been rewritten.
+        etag: meta.e_tag.clone().filter(|_| settled),
+        attempts: 1,
+        _spool: None,
+    };
+    Ok((fetched, checksum))
+}
+
+/// A remote export spooled to disk while it is hashed (memory stays flat whatever its size),
+/// and its checksum; its tag and attempts are the caller's to fill in.
+async fn spooled(
+    url: &str,
+    mut stream: futures::stream::BoxStream<'static, object_store::Result<bytes::Bytes>>,
+    on_bytes: &(dyn Fn(u64) + Sync),
+    explained: &dyn Fn(object_store::Error) -> IngestError,
+) -> Result<(Fetched, String), IngestError> {
+    use futures::StreamExt;
+    use std::io::Write;
+    let spool = tempfile::NamedTempFile::new().map_err(|e| fetch_err(url, e))?;
+    let (file, temp) = spool.into_parts();
+    let mut file = std::io::BufWriter::with_capacity(1 << 20, file);
+    let mut hasher = Sha256::new();
+    let mut bytes = 0u64;
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk.map_err(explained)?;
+        hasher.update(&chunk);
+        bytes += chunk.len() as u64;
+        on_bytes(bytes);
+        file.write_all(&chunk).map_err(|e| fetch_err(url, e))?;
+    }
+    file.flush().map_err(|e| fetch_err(url, e))?;
+    let fetched = Fetched {
+        path: temp.to_path_buf(),
+        bytes,
+        etag: None,
+        attempts: 1,
+        _spool: Some(temp),
+    };
+    Ok((fetched, hex::encode(hasher.finalize())))
 }
 
 fn hash(mut file: std::fs::File) -> std::io::Result<(String, u64)> {

@@ -14,19 +14,14 @@ const MAX_PER_RULE: usize = 1000;
 /// A series needs this many values before a value can stand out from it.
 const MIN_SERIES: usize = 5;
 
-fn df_err(e: impl std::fmt::Display) -> IngestError {
-    IngestError::Other(format!("findings: {e}"))
-}
-
 /// Runs a read-only query over the new data file and returns its batches.
 async fn rows_of(
     ctx: &datafusion::prelude::SessionContext,
     sql: &str,
 ) -> Result<Vec<datafusion::arrow::record_batch::RecordBatch>, IngestError> {
-    let df = crate::warehouse::session::plan_read_only(ctx, sql)
+    super::error::read_only_rows(ctx, sql)
         .await
-        .map_err(df_err)?;
-    df.collect().await.map_err(df_err)
+        .map_err(|e| IngestError::Findings(Box::new(e)))
 }
 
 fn quoted(c: &str) -> String {
@@ -52,119 +47,155 @@ pub async fn find(
         return Ok(Vec::new());
     }
     let ctx = crate::warehouse::session::staged_file_context(wh, data_file).await?;
-    let keys: Vec<&str> = table
-        .columns
-        .iter()
-        .filter(|c| c.required)
-        .map(|c| c.name.as_str())
-        .collect();
-    let key_list = if keys.is_empty() {
-        String::new()
-    } else {
-        format!(
-            ", {}",
-            keys.iter()
-                .map(|k| quoted(k))
-                .collect::<Vec<_>>()
-                .join(", ")
-        )
-    };
-    let keys_of = |b: &datafusion::arrow::record_batch::RecordBatch, i: usize, from: usize| {
-        keys.iter()
-            .enumerate()
-            .map(|(k, name)| format!("{name}={}", cell_text(b.column(from + k).as_ref(), i)))
-            .collect::<Vec<_>>()
-            .join(", ")
-    };
+    let finder = Finder::new(source, table);
     let mut out = Vec::new();
-    let finding = |line: i64,
-                   kind: &str,
-                   name: &str,
-                   column: &str,
-                   value: String,
-                   keys: String,
-                   reason: String| Finding {
-        source: source.name.clone(),
-        table: table.name.clone(),
-        line,
-        kind: kind.into(),
-        name: name.into(),
-        column: column.into(),
-        value: crate::text::excerpt(&value).into_owned(),
-        keys: crate::text::excerpt(&keys).into_owned(),
-        reason,
-        delivery: String::new(),
-    };
-
     for check in &table.checks {
-        let sql = format!(
-            "SELECT _line{key_list} FROM staged WHERE NOT ({}) ORDER BY _line LIMIT {MAX_PER_RULE}",
-            check.rule
-        );
-        for b in rows_of(&ctx, &sql).await? {
-            let Some(lines) = b.column(0).as_any().downcast_ref::<Int64Array>() else {
-                continue;
-            };
-            for i in 0..b.num_rows() {
-                out.push(finding(
-                    lines.value(i),
-                    "rule",
-                    &check.name,
-                    "",
-                    String::new(),
-                    keys_of(&b, i, 1),
-                    format!("breaks the rule \"{}\"", check.rule),
-                ));
-            }
-        }
+        out.extend(finder.rule_breaks(&ctx, check).await?);
     }
-
     for rule in &table.outliers {
         for column in &rule.columns {
-            let by = rule
-                .by
-                .as_deref()
-                .map(|b| format!("COALESCE(CAST({} AS VARCHAR), '')", quoted(b)))
-                .unwrap_or_else(|| "''".into());
-            // Each series' median, MAD and mean absolute deviation are aggregated in SQL, then only
-            // the outlying rows are fetched with their keys: memory holds the values being
-            // aggregated (numbers), never every row with its text.
-            let sql = outlier_sql(&by, &quoted(column), rule.threshold, &key_list);
-            for b in rows_of(&ctx, &sql).await? {
-                let lines = b.column(0).as_any().downcast_ref::<Int64Array>();
-                let xs = b.column(2).as_any().downcast_ref::<Float64Array>();
-                let zs = b.column(3).as_any().downcast_ref::<Float64Array>();
-                let ms = b.column(4).as_any().downcast_ref::<Float64Array>();
-                let (Some(lines), Some(xs), Some(zs), Some(ms)) = (lines, xs, zs, ms) else {
-                    continue;
-                };
-                let names = b.column(1);
-                for i in 0..b.num_rows() {
-                    let name = cell_text(names.as_ref(), i);
-                    let within = match &rule.by {
-                        Some(b) => format!("the series of {b}={name}"),
-                        None => "the column".to_string(),
-                    };
-                    out.push(finding(
-                        lines.value(i),
-                        "outlier",
-                        "outlier",
-                        column,
-                        crate::values::numbers::tidy(xs.value(i)).to_string(),
-                        keys_of(&b, i, 5),
-                        format!(
-                            "robust z-score {:.1} within {within} (median {}, threshold {})",
-                            zs.value(i),
-                            crate::values::numbers::tidy(ms.value(i)),
-                            rule.threshold
-                        ),
-                    ));
-                }
-            }
+            out.extend(finder.outliers(&ctx, rule, column).await?);
         }
     }
     out.sort_by(|a, b| (a.line, &a.kind, &a.name).cmp(&(b.line, &b.kind, &b.name)));
     Ok(out)
+}
+
+/// What every finding of one source's table names: the source, the table and the row's keys
+/// (its required columns).
+struct Finder<'a> {
+    source: &'a Source,
+    table: &'a Table,
+    keys: Vec<&'a str>,
+    /// `, "key1", "key2"`: the keys as the queries select them after `_line`.
+    key_list: String,
+}
+
+impl<'a> Finder<'a> {
+    fn new(source: &'a Source, table: &'a Table) -> Finder<'a> {
+        let keys: Vec<&str> = table
+            .columns
+            .iter()
+            .filter(|c| c.required)
+            .map(|c| c.name.as_str())
+            .collect();
+        let key_list = keys.iter().map(|k| format!(", {}", quoted(k))).collect();
+        Finder {
+            source,
+            table,
+            keys,
+            key_list,
+        }
+    }
+
+    /// `struttura=PD001, data=…`: row `i`'s keys, which start at column `from` of `b`.
+    fn keys_of(
+        &self,
+        b: &datafusion::arrow::record_batch::RecordBatch,
+        i: usize,
+        from: usize,
+    ) -> String {
+        self.keys
+            .iter()
+            .enumerate()
+            .map(|(k, name)| format!("{name}={}", cell_text(b.column(from + k).as_ref(), i)))
+            .collect::<Vec<_>>()
+            .join(", ")
+    }
+
+    /// A finding on `line` with the keys `keys`; its kind, name, column, value and reason blank.
+    fn at(&self, line: i64, keys: &str) -> Finding {
+        Finding {
+            source: self.source.name.clone(),
+            table: self.table.name.clone(),
+            line,
+            kind: String::new(),
+            name: String::new(),
+            column: String::new(),
+            value: String::new(),
+            keys: crate::text::excerpt(keys).into_owned(),
+            reason: String::new(),
+            delivery: String::new(),
+        }
+    }
+
+    /// The rows that break the check's rule, at most `MAX_PER_RULE`.
+    async fn rule_breaks(
+        &self,
+        ctx: &datafusion::prelude::SessionContext,
+        check: &crate::config::Check,
+    ) -> Result<Vec<Finding>, IngestError> {
+        let sql = format!(
+            "SELECT _line{} FROM staged WHERE NOT ({}) ORDER BY _line LIMIT {MAX_PER_RULE}",
+            self.key_list, check.rule
+        );
+        let mut out = Vec::new();
+        for b in rows_of(ctx, &sql).await? {
+            let Some(lines) = b.column(0).as_any().downcast_ref::<Int64Array>() else {
+                continue;
+            };
+            for i in 0..b.num_rows() {
+                out.push(Finding {
+                    kind: "rule".into(),
+                    name: check.name.clone(),
+                    reason: format!("breaks the rule \"{}\"", check.rule),
+                    ..self.at(lines.value(i), &self.keys_of(&b, i, 1))
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The values of `column` far from their series under `rule`, at most `MAX_PER_RULE`.
+    async fn outliers(
+        &self,
+        ctx: &datafusion::prelude::SessionContext,
+        rule: &crate::config::OutlierRule,
+        column: &str,
+    ) -> Result<Vec<Finding>, IngestError> {
+        let by = rule
+            .by
+            .as_deref()
+            .map(|b| format!("COALESCE(CAST({} AS VARCHAR), '')", quoted(b)))
+            .unwrap_or_else(|| "''".into());
+        // Each series' median, MAD and mean absolute deviation are aggregated in SQL, then only
+        // the outlying rows are fetched with their keys: memory holds the values being
+        // aggregated (numbers), never every row with its text.
+        let sql = outlier_sql(&by, &quoted(column), rule.threshold, &self.key_list);
+        let mut out = Vec::new();
+        for b in rows_of(ctx, &sql).await? {
+            let lines = b.column(0).as_any().downcast_ref::<Int64Array>();
+            let xs = b.column(2).as_any().downcast_ref::<Float64Array>();
+            let zs = b.column(3).as_any().downcast_ref::<Float64Array>();
+            let ms = b.column(4).as_any().downcast_ref::<Float64Array>();
+            let (Some(lines), Some(xs), Some(zs), Some(ms)) = (lines, xs, zs, ms) else {
+                continue;
+            };
+            let names = b.column(1);
+            for i in 0..b.num_rows() {
+                let name = cell_text(names.as_ref(), i);
+                let within = match &rule.by {
+                    Some(b) => format!("the series of {b}={name}"),
+                    None => "the column".to_string(),
+                };
+                let value = crate::values::numbers::tidy(xs.value(i)).to_string();
+                out.push(Finding {
+                    kind: "outlier".into(),
+                    name: "outlier".into(),
+                    column: column.into(),
+                    value: crate::text::excerpt(&value).into_owned(),
+                    reason: format!(
+                        "robust z-score {:.1} within {within} (median {}, threshold {})",
+                        zs.value(i),
+                        crate::values::numbers::tidy(ms.value(i)),
+                        rule.threshold
+                    ),
+                    ..self.at(lines.value(i), &self.keys_of(&b, i, 5))
+                });
+            }
+        }
+        Ok(out)
+    }
 }
 
 /// The query that finds the values of `column` far from their series (`by`, an SQL expression

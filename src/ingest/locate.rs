@@ -4,8 +4,8 @@
 use chrono::{DateTime, NaiveDate, Utc};
 use futures::StreamExt;
 
-use super::IngestError;
 use super::fetch::{self, RemoteOptions};
+use super::{FetchFault, IngestError};
 use crate::config::{Grain, Locator, Period, Source};
 
 /// The most files one source may list: past this the pattern is taken for a mistake.
@@ -115,24 +115,19 @@ async fn listing(
     let matcher = globset::GlobBuilder::new(pattern)
         .literal_separator(true)
         .build()
-        .map_err(|e| IngestError::Fetch {
-            url: format!("{base}{pattern}"),
-            message: e.to_string(),
-        })?
+        .map_err(|e| fetch::fetch_err(&format!("{base}{pattern}"), e))?
         .compile_matcher();
     let local = base.strip_prefix("file://").unwrap_or(base);
     if !local.contains("://") && !std::path::Path::new(local).is_dir() {
-        return Err(IngestError::Fetch {
-            url: format!("{base}{pattern}"),
-            message: format!("no such folder: {local}"),
-        });
+        let fault = FetchFault::NoFolder(local.to_string());
+        return Err(fetch::fetch_err(&format!("{base}{pattern}"), fault));
     }
     let (store, prefix) = fetch::listing_store(base, remote)?;
     let mut out = Vec::new();
     let mut list = store.list(Some(&prefix));
     let prefix_text = prefix.as_ref().to_string();
     while let Some(item) = list.next().await {
-        let meta = item.map_err(|e| fetch::explain(base, e, !base.starts_with('/')))?;
+        let meta = item.map_err(|e| fetch::listing_failed(&format!("{base}{pattern}"), e))?;
         let location = meta.location.as_ref();
         let rel = location
             .strip_prefix(&prefix_text)
@@ -142,12 +137,8 @@ async fn listing(
             continue;
         }
         if out.len() == MAX_LISTED {
-            return Err(IngestError::Fetch {
-                url: format!("{base}{pattern}"),
-                message: format!(
-                    "the pattern names more than {MAX_LISTED} files: narrow it (e.g. one folder per source)"
-                ),
-            });
+            let fault = FetchFault::TooManyFiles(MAX_LISTED);
+            return Err(fetch::fetch_err(&format!("{base}{pattern}"), fault));
         }
         out.push(Found {
             key: rel.to_string(),

@@ -6,6 +6,7 @@ pub mod cell;
 mod chunks;
 mod delivery;
 mod encode;
+mod error;
 mod exports;
 mod feedback;
 mod fetch;
@@ -26,6 +27,7 @@ mod rerun_requests;
 
 use std::sync::Arc;
 
+pub use error::{Beyond, FetchFault, IngestError, QueryError, ReadFault, ReaderError};
 pub use exports::*;
 use manifest_update::*;
 pub use outcome::*;
@@ -47,82 +49,6 @@ use crate::warehouse::{Warehouse, WarehouseError};
 const BATCH_ROWS: usize = 8192;
 /// Rejection details kept per source; past this only the count grows.
 const MAX_REJECTION_DETAILS: usize = 100_000;
-
-/// Why a source could not be ingested.
-#[derive(Debug, thiserror::Error)]
-pub enum IngestError {
-    /// The export could not be read or parsed.
-    #[error("{file}{}: {message}", line.map(|l| format!(":{l}")).unwrap_or_default())]
-    Read {
-        /// The export.
-        file: String,
-        /// The line, when the problem has one.
-        line: Option<u64>,
-        /// What is wrong.
-        message: String,
-    },
-    #[error("{url}: {message}")]
-    /// The remote export could not be fetched.
-    Fetch {
-        /// The address.
-        url: String,
-        /// What went wrong.
-        message: String,
-    },
-    /// A failure with a kind of its own (a missing header, too many rejected rows, bytes that
-    /// are not UTF-8): its values, which pages write in the project's locale.
-    #[error("{0}")]
-    Typed(Box<Problem>),
-    /// The export shrank more than `max_shrink` allows; it is held back.
-    #[error("{}", self.problem())]
-    Shrunk {
-        /// The export.
-        file: String,
-        /// The source, as `--accept` names it.
-        name: String,
-        /// Rows in the new export.
-        rows: u64,
-        /// Rows in the last good data.
-        previous: u64,
-        /// The drop, in percent.
-        drop: f64,
-        /// The largest drop allowed, in percent.
-        max_shrink: f64,
-    },
-    /// The warehouse could not be read or written.
-    #[error(transparent)]
-    Warehouse(#[from] WarehouseError),
-    /// Any other failure, described.
-    #[error("{0}")]
-    Other(String),
-}
-
-impl IngestError {
-    /// The failure as a kind and its values, for pages in the project's locale.
-    pub fn problem(&self) -> Problem {
-        match self {
-            IngestError::Typed(p) => (**p).clone(),
-            IngestError::Shrunk {
-                file,
-                name,
-                rows,
-                previous,
-                drop,
-                max_shrink,
-            } => Problem::HeldBack {
-                file: file.clone(),
-                name: name.clone(),
-                rows: *rows,
-                previous: *previous,
-                drop: *drop,
-                max_shrink: *max_shrink,
-            },
-            other => Problem::Other {
-                text: other.to_string(),
-            },
-        }
-    }
-}
 
 /// How a run treats the sources' exports.
 #[derive(Debug, Clone, Default)]
@@ -304,8 +230,7 @@ async fn ingest_source(
     let successors = std::sync::Arc::new(successor::Successors::of_table(project, table).await);
     let definition = definition_hash(source, table, &successors);
     // The day templates are filled in up to and periods judged due: the project's one clock.
-    let today = crate::clock::today(project.settings.timezone)
-        .map_err(|e| IngestError::Other(e.to_string()))?;
+    let today = crate::clock::today(project.settings.timezone)?;
     let found = locate::deliveries(source, &remote, today).await?;
     let now = chrono::Utc::now().to_rfc3339();
     let shown = |url: &str| shown_path(project, url);

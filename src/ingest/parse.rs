@@ -83,8 +83,8 @@ impl Output {
         positions: &'a [Option<usize>],
         progress: &'a rows::Progress<'a>,
     ) -> Result<rows::RowParser<'a>, IngestError> {
-        let tx = encode::open_part(&self.parts)
-            .ok_or_else(|| IngestError::Other("the warehouse writer stopped".into()))?;
+        let tx =
+            encode::open_part(&self.parts).ok_or(IngestError::Stopped("the warehouse writer"))?;
         let encoder =
             encode::GroupEncoder::new(self.factory.clone(), crate::warehouse::table_schema(table));
         Ok(rows::RowParser::new(
@@ -160,9 +160,8 @@ pub(super) fn parse_export(
                 handles
                     .into_iter()
                     .map(|h| {
-                        h.join().unwrap_or_else(|_| {
-                            Err(IngestError::Other("a parsing thread stopped".into()))
-                        })
+                        h.join()
+                            .unwrap_or_else(|_| Err(IngestError::Stopped("a parsing thread")))
                     })
                     .collect::<Result<Vec<_>, _>>()
             })?;
@@ -195,18 +194,14 @@ pub(super) async fn run_checks(
             "SELECT _line FROM staged WHERE NOT ({}) ORDER BY _line",
             check.rule
         );
-        let batches = match crate::warehouse::session::plan_read_only(&ctx, &sql).await {
-            Ok(df) => df.collect().await.map_err(|e| e.to_string()),
-            Err(e) => Err(e),
-        }
-        .map_err(|e| {
-            IngestError::Other(format!(
-                "{}: check '{}' rule \"{}\": {e}",
-                table.file.display(),
-                check.name,
-                check.rule
-            ))
-        })?;
+        let batches = super::error::read_only_rows(&ctx, &sql)
+            .await
+            .map_err(|source| IngestError::Check {
+                file: table.file.display().to_string(),
+                name: check.name.clone(),
+                rule: check.rule.clone(),
+                source: Box::new(source),
+            })?;
         let lines: Vec<i64> = batches
             .iter()
             .filter_map(|b| b.column(0).as_any().downcast_ref::<Int64Array>())
@@ -253,14 +248,12 @@ pub(super) fn rejected_parquet(
                 rejections.iter().map(|r| r.reason.to_string()),
             )),
         ],
-    )
-    .map_err(|e| IngestError::Other(e.to_string()))?;
+    )?;
     let mut buf = Vec::new();
     let mut w = ArrowWriter::try_new(&mut buf, crate::warehouse::rejected_schema(), None)
-        .map_err(|e| IngestError::Other(e.to_string()))?;
-    w.write(&batch)
-        .map_err(|e| IngestError::Other(e.to_string()))?;
-    w.close().map_err(|e| IngestError::Other(e.to_string()))?;
+        .map_err(IngestError::Rejected)?;
+    w.write(&batch).map_err(IngestError::Rejected)?;
+    w.close().map_err(IngestError::Rejected)?;
     Ok(buf)
 }
 

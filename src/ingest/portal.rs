@@ -3,8 +3,7 @@
 //! source names: a redirect to another scheme, host or port is followed without them. A reply
 //! without a Content-Length (chunked) is spooled to disk, so object_store can read it like any.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use object_store::client::{
@@ -18,8 +17,8 @@ const MAX_REDIRECTS: usize = 10;
 /// Connects `http(s)://` sources: counts requests and owns the source's headers.
 #[derive(Debug, Clone)]
 pub(super) struct PortalConnector {
-    /// Requests made, retries included.
-    pub requests: Arc<AtomicUsize>,
+    /// Requests made, retries included, and the last status refused.
+    pub traffic: super::fetch::Traffic,
     /// The source's configured headers, sent to its own origin only.
     pub headers: http::HeaderMap,
     /// The source's timeout for one request.
@@ -29,7 +28,7 @@ pub(super) struct PortalConnector {
 #[derive(Debug)]
 struct PortalService {
     inner: HttpClient,
-    requests: Arc<AtomicUsize>,
+    traffic: super::fetch::Traffic,
     headers: http::HeaderMap,
 }
 
@@ -46,7 +45,7 @@ impl HttpConnector for PortalConnector {
             })?;
         Ok(HttpClient::new(PortalService {
             inner: HttpClient::new(client),
-            requests: self.requests.clone(),
+            traffic: self.traffic.clone(),
             headers: self.headers.clone(),
         }))
     }
@@ -54,11 +53,25 @@ impl HttpConnector for PortalConnector {
 
 /// A request error that says what happened, for object_store to report.
 #[derive(Debug, thiserror::Error)]
-#[error("{0}")]
-struct PortalError(String);
+enum PortalError {
+    #[error("{0}")]
+    Said(String),
+    #[error(
+        "the reply has no Content-Length and goes on past {limit} bytes; ask the portal for the export as a file"
+    )]
+    TooLarge { limit: u64 },
+}
 
 fn portal_err(kind: HttpErrorKind, message: String) -> HttpError {
-    HttpError::new(kind, PortalError(message))
+    HttpError::new(kind, PortalError::Said(message))
+}
+
+/// The limit a reply went past, when `e` (or an error under it) says one did.
+pub(super) fn too_large(e: &(dyn std::error::Error + 'static)) -> Option<u64> {
+    std::iter::successors(Some(e), |e| e.source()).find_map(|e| match e.downcast_ref() {
+        Some(PortalError::TooLarge { limit }) => Some(*limit),
+        _ => None,
+    })
 }
 
 /// Scheme, host and port: what a credential is scoped to.
@@ -78,7 +91,7 @@ fn parse(uri: &http::Uri) -> Result<url::Url, HttpError> {
 #[async_trait::async_trait]
 impl HttpService for PortalService {
     async fn call(&self, mut req: HttpRequest) -> Result<HttpResponse, HttpError> {
-        self.requests.fetch_add(1, Ordering::Relaxed);
+        self.traffic.requests.fetch_add(1, Ordering::Relaxed);
         let home = origin(&parse(req.uri())?);
         for (name, value) in &self.headers {
             req.headers_mut().insert(name, value.clone());
@@ -86,6 +99,7 @@ impl HttpService for PortalService {
         for _ in 0..=MAX_REDIRECTS {
             let response = self.inner.execute(req.clone()).await?;
             let status = response.status();
+            self.traffic.answered(status);
             let location = response
                 .headers()
                 .get(http::header::LOCATION)
@@ -164,11 +178,11 @@ async fn spooled_if_unsized(
         let chunk = chunk?;
         bytes += chunk.len() as u64;
         if bytes > MAX_UNSIZED_BYTES {
-            return Err(portal_err(
+            return Err(HttpError::new(
                 HttpErrorKind::Unknown,
-                format!(
-                    "the reply has no Content-Length and goes on past {MAX_UNSIZED_BYTES} bytes; ask the portal for the export as a file"
-                ),
+                PortalError::TooLarge {
+                    limit: MAX_UNSIZED_BYTES,
+                },
             ));
         }
         file.write_all(&chunk).map_err(io)?;

@@ -130,6 +130,24 @@ pub(super) struct RowParser<'a> {
     row_moved: std::collections::BTreeMap<(String, String), u64>,
 }
 
+/// The cell's value in its column's type, padded and required as the column says.
+fn converted(
+    cell: &CellRef<'_>,
+    col: &crate::config::Column,
+    map: &crate::config::ColumnMap,
+    text: &TextFormat,
+) -> Result<Value, cell::Reason> {
+    let v = cell.convert(col.ty, text)?;
+    let v = match map.pad {
+        Some(width) => cell::pad_code(v, width)?,
+        None => v,
+    };
+    match v {
+        Value::Null if col.required => Err(cell::Reason::Required),
+        v => Ok(v),
+    }
+}
+
 impl<'a> RowParser<'a> {
     pub(super) fn new(
         source: &'a Source,
@@ -166,22 +184,48 @@ impl<'a> RowParser<'a> {
         line: u64,
         cells: &C,
     ) -> Result<(), IngestError> {
-        let stats = &mut self.parsed.stats;
         if self.source.skip_totals && is_total_row(cells) {
-            stats.skipped += 1;
+            self.parsed.stats.skipped += 1;
             return Ok(());
         }
-        stats.total += 1;
+        self.parsed.stats.total += 1;
         if cells.has_replacement_char() {
             if self.parsed.undecodable.0 == 0 {
                 self.parsed.undecodable.1 = line;
             }
             self.parsed.undecodable.0 += 1;
         }
+        let fits = self.fill_values(line, cells);
+        let stats = &mut self.parsed.stats;
+        if fits {
+            self.builder.push(line, &self.values, cells);
+            stats.written += 1;
+            for (code, n) in std::mem::take(&mut self.row_moved) {
+                *stats.moved.entry(code).or_insert(0) += n;
+            }
+        } else {
+            stats.rejected += 1;
+            self.row_moved.clear();
+        }
+        if self.builder.len() >= BATCH_ROWS {
+            self.send()?;
+        }
+        self.unreported += 1;
+        if self.unreported >= REPORT_EVERY {
+            self.progress.add(self.unreported);
+            self.unreported = 0;
+        }
+        Ok(())
+    }
+
+    /// Whether every cell of the row fits its column: puts the row's values in `values`, and
+    /// notes each cell that does not fit as a rejection.
+    fn fill_values<C: Cells + ?Sized>(&mut self, line: u64, cells: &C) -> bool {
+        let (table, source, positions) = (self.table, self.source, self.positions);
         self.values.clear();
-        let mut bad = false;
-        let columns = self.table.columns.iter().zip(&self.source.columns);
-        for (i, ((col, map), pos)) in columns.zip(self.positions).enumerate() {
+        let mut fits = true;
+        let columns = table.columns.iter().zip(&source.columns);
+        for (i, ((col, map), pos)) in columns.zip(positions).enumerate() {
             let cell = match pos {
                 Some(p) if *p < cells.count() => cells.cell(*p),
                 _ => CellRef::Cell(&Cell::Empty),
@@ -195,17 +239,7 @@ impl<'a> RowParser<'a> {
                 self.values.push(Slot::Text(*p));
                 continue;
             }
-            let converted = cell
-                .convert(col.ty, self.text)
-                .and_then(|v| match map.pad {
-                    Some(width) => cell::pad_code(v, width),
-                    None => Ok(v),
-                })
-                .and_then(|v| match v {
-                    Value::Null if col.required => Err(cell::Reason::Required),
-                    v => Ok(v),
-                });
-            match converted {
+            match converted(&cell, col, map, self.text) {
                 Ok(Value::Str(code)) if self.successors.maps(i) => {
                     let stored = self
                         .successors
@@ -214,10 +248,11 @@ impl<'a> RowParser<'a> {
                 }
                 Ok(v) => self.values.push(Slot::Value(v)),
                 Err(reason) => {
-                    bad = true;
+                    fits = false;
                     self.values.push(Slot::Value(Value::Null));
-                    if stats.rejections.len() < MAX_REJECTION_DETAILS {
-                        stats.rejections.push(Rejection {
+                    let rejections = &mut self.parsed.stats.rejections;
+                    if rejections.len() < MAX_REJECTION_DETAILS {
+                        rejections.push(Rejection {
                             line,
                             column: col.name.clone(),
                             // What the office needs to find the cell, not the whole of it.
@@ -228,44 +263,20 @@ impl<'a> RowParser<'a> {
                 }
             }
         }
-        if bad {
-            stats.rejected += 1;
-            self.row_moved.clear();
-        } else {
-            self.builder.push(line, &self.values, cells);
-            stats.written += 1;
-            for (code, n) in std::mem::take(&mut self.row_moved) {
-                *stats.moved.entry(code).or_insert(0) += n;
-            }
-        }
-        if self.builder.len() >= BATCH_ROWS {
-            self.send()?;
-        }
-        self.unreported += 1;
-        if self.unreported >= REPORT_EVERY {
-            self.progress.add(self.unreported);
-            self.unreported = 0;
-        }
-        Ok(())
+        fits
     }
 
     /// Encodes the rows built so far, and sends the row groups they fill to the writer.
     fn send(&mut self) -> Result<(), IngestError> {
-        let batch = self
-            .builder
-            .finish()
-            .map_err(|e| IngestError::Other(e.to_string()))?;
-        let filled = self
-            .encoder
-            .write(&batch)
-            .map_err(|e| IngestError::Other(format!("encoding the warehouse file: {e}")))?;
+        let batch = self.builder.finish()?;
+        let filled = self.encoder.write(&batch)?;
         filled.into_iter().try_for_each(|g| self.send_group(g))
     }
 
     fn send_group(&self, group: encode::Encoded) -> Result<(), IngestError> {
         self.tx
             .blocking_send(group)
-            .map_err(|_| IngestError::Other("the warehouse writer stopped".into()))
+            .map_err(|_| IngestError::Stopped("the warehouse writer"))
     }
 
     /// Sends the last rows and returns what the parser found.
@@ -273,11 +284,7 @@ impl<'a> RowParser<'a> {
         if !self.builder.is_empty() {
             self.send()?;
         }
-        if let Some(group) = self
-            .encoder
-            .finish()
-            .map_err(|e| IngestError::Other(format!("encoding the warehouse file: {e}")))?
-        {
+        if let Some(group) = self.encoder.finish()? {
             self.send_group(group)?;
         }
         self.progress.add(self.unreported);

@@ -10,6 +10,7 @@ pub mod pins;
 pub mod problem;
 mod problem_en;
 mod problem_it;
+pub mod problem_read;
 pub mod session;
 pub mod store;
 

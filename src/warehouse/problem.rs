@@ -357,6 +357,17 @@ pub enum Problem {
         problems: Vec<Problem>,
         more: usize,
     },
+    /// An export that could not be read as its format, at `line` when the problem has one.
+    Unreadable {
+        file: String,
+        line: Option<u64>,
+        cause: super::problem_read::ReadCause,
+    },
+    /// A remote export, or its folder's listing, that could not be fetched.
+    FetchFailed {
+        url: String,
+        cause: super::problem_read::FetchCause,
+    },
     /// A problem without a kind of its own (a file that cannot be opened, a server's answer):
     /// its English text, with the file it is about.
     Other { text: String },

@@ -73,6 +73,10 @@ pub(super) fn text(p: &Problem) -> String {
             }
             t
         }
+        Problem::Unreadable { file, line, cause } => {
+            super::problem_read::unreadable_text(file, *line, cause, Locale::En)
+        }
+        Problem::FetchFailed { url, cause } => format!("{url}: {}", cause.text(Locale::En)),
         Problem::Other { text } => text.clone(),
     }
 }

@@ -84,6 +84,10 @@ pub(super) fn text(p: &Problem) -> String {
             }
             t
         }
+        Problem::Unreadable { file, line, cause } => {
+            super::problem_read::unreadable_text(file, *line, cause, Locale::It)
+        }
+        Problem::FetchFailed { url, cause } => format!("{url}: {}", cause.text(Locale::It)),
         Problem::Other { text } => text.clone(),
     }
 }
