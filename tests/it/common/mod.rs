@@ -15,27 +15,49 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Runs `osservatorio ARGS --project PROJECT` with quiet logs.
-pub fn osservatorio(project: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
+/// `osservatorio ARGS --project PROJECT` with quiet logs, to run, spawn, or give more variables.
+pub fn command(project: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
         .arg("--project")
         .arg(project)
-        .env("OSSERVATORIO_LOG", "warn")
+        .env("OSSERVATORIO_LOG", "warn");
+    cmd
+}
+
+/// Runs `osservatorio ARGS --project PROJECT` with quiet logs.
+pub fn osservatorio(project: &Path, args: &[&str]) -> Output {
+    command(project, args)
         .output()
         .expect("the osservatorio binary runs")
 }
 
 /// Runs `osservatorio ARGS --project PROJECT` with quiet logs and the variables `env` set.
 pub fn osservatorio_env(project: &Path, args: &[&str], env: &[(&str, String)]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .arg("--project")
-        .arg(project)
-        .env("OSSERVATORIO_LOG", "warn")
+    command(project, args)
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
         .expect("the osservatorio binary runs")
+}
+
+/// Waits while `child` runs until `done` holds, checking every few milliseconds: the event a test
+/// orders on. True when it held with the child still running, false when the child ended first.
+/// The bound only keeps a broken binary from hanging the suite.
+pub fn wait_while_running(child: &mut std::process::Child, mut done: impl FnMut() -> bool) -> bool {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(600);
+    loop {
+        if child.try_wait().expect("the child's status").is_some() {
+            return false;
+        }
+        if done() {
+            return true;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "the awaited event did not come in 600 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
 }
 
 /// Standard output and error together, for assertions and failure messages.
