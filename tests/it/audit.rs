@@ -4,9 +4,10 @@
 //! are computed here, by a linear programme written from the indicators' definitions (which
 //! figures add up, which count two indicators share), never from the program's own reasoning.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::common::hierarchy::tree;
 use crate::common::{osservatorio, project, text, write};
 use good_lp::{Expression, ProblemVariables, ResolutionError, Solution, SolverModel, Variable};
 use proptest::prelude::*;
@@ -527,60 +528,29 @@ fn no_relation_with_one_hidden_member_is_not_enough_across_time_and_territory() 
 
 // Random hierarchies, two indicators sharing the count of exits, quarters and their year.
 
-#[derive(Debug, Clone)]
-struct Tree {
-    /// (code, parent index) in creation order; the root has none.
-    nodes: Vec<(String, Option<usize>)>,
-}
-
-fn tree() -> impl Strategy<Value = Tree> {
-    prop::collection::vec(0usize..1000, 2..10).prop_map(|picks| {
-        let mut nodes = vec![("T0".to_string(), None)];
-        for (i, pick) in picks.into_iter().enumerate() {
-            nodes.push((format!("T{}", i + 1), Some(pick % nodes.len())));
-        }
-        Tree { nodes }
-    })
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn random_hierarchies_publish_no_small_count_a_linear_programme_pins_down(
-        t in tree(),
+        t in tree(10),
         exits in prop::collection::vec(prop_oneof![0u32..6, 0u32..30], 10 * 4),
         completed in prop::collection::vec(0.0f64..=1.0, 10 * 4),
     ) {
-        let has_children: BTreeSet<usize> = t.nodes.iter().filter_map(|(_, p)| *p).collect();
-        let mut territories = String::from("code,name,level,parent\n");
-        let mut parent_of = BTreeMap::new();
-        for (code, parent) in &t.nodes {
-            let parent = parent.map(|i| t.nodes[i].0.clone());
-            territories.push_str(&format!("{code},{code},x,{}\n", parent.clone().unwrap_or_default()));
-            if let Some(p) = parent {
-                parent_of.insert(code.clone(), p);
-            }
-        }
         // Leaves report each quarter's exits and how many of them completed their path.
         let mut csv = String::from("data,territorio,uscite,completati\n");
         let mut draws = exits.iter().zip(&completed);
-        for (i, (code, _)) in t.nodes.iter().enumerate() {
-            if has_children.contains(&i) {
-                continue;
-            }
+        for code in t.leaves() {
             for q in 0..4 {
                 let (&n, &share) = draws.next().unwrap_or((&0, &0.0));
                 let done = (f64::from(n) * share).round() as u32;
                 csv.push_str(&format!("2024-{:02}-01,{code},{n},{done}\n", q * 3 + 1));
             }
         }
-        let codes: Vec<String> = t.nodes.iter().map(|(c, _)| c.clone()).collect();
+        let codes = t.codes();
         let dashboard = format!(
-            "{}      - {{ type: trend, indicator: usciti, territories: [{}], grain: quarter }}\n      - {{ type: trend, indicator: completati, territories: [{}], grain: quarter }}\n",
-            DASHBOARD.replace("TERRITORIES", &codes.join(", ")),
-            codes.join(", "),
-            codes.join(", ")
+            "{}      - {{ type: trend, indicator: usciti, territories: [{codes}], grain: quarter }}\n      - {{ type: trend, indicator: completati, territories: [{codes}], grain: quarter }}\n",
+            DASHBOARD.replace("TERRITORIES", &codes),
         );
         let dir = project(&[
             ("pipelines/uscite.yaml", PIPELINE.replace("territory: REG", "territory: T0").as_bytes()),
@@ -588,10 +558,10 @@ proptest! {
             ("dashboards/uscite.yaml", dashboard.as_bytes()),
             ("uscite.csv", csv.as_bytes()),
         ]);
-        write(dir.path(), "territories.csv", territories.as_bytes());
+        write(dir.path(), "territories.csv", t.territories_csv().as_bytes());
         let out = osservatorio(dir.path(), &["run"]);
         prop_assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        let know = Knowledge { parent_of, ..exits_knowledge() };
+        let know = Knowledge { parent_of: t.parent_of(), ..exits_knowledge() };
         let found = pinned_down(&exact(dir.path()), &shown(dir.path(), "uscite"), &know, 1.0);
         prop_assert!(found.is_empty(), "{:#?}", found);
         let out = osservatorio(dir.path(), &["publish", "--by", "Maria Rossi"]);

@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub mod cluster;
+pub mod hierarchy;
 pub mod http_server;
 pub mod s3_server;
+pub mod sportello;
 pub mod xlsx;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_osservatorio");
@@ -81,6 +83,26 @@ pub fn project(files: &[(&str, &[u8])]) -> tempfile::TempDir {
         write(dir.path(), path, content);
     }
     dir
+}
+
+/// A project folder holding `files` (as [`project`]), ingested: `osservatorio ingest` succeeded.
+pub fn ingested(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = project(files);
+    let out = osservatorio(dir.path(), &["ingest"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    dir
+}
+
+/// The line of `source` in the summary table a run or an ingest prints: its status and rows.
+pub fn summary_line(out: &str, source: &str) -> (String, u64) {
+    let line = out
+        .lines()
+        .find(|l| l.starts_with(source))
+        .unwrap_or_else(|| panic!("no line for {source} in {out}"));
+    let mut f = line.split_whitespace().skip(1);
+    let status = f.next().unwrap_or("").to_string();
+    let rows = f.next().and_then(|r| r.parse().ok()).unwrap_or(0);
+    (status, rows)
 }
 
 pub fn write(root: &Path, rel: &str, content: &[u8]) {
