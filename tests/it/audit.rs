@@ -9,8 +9,10 @@ use std::path::Path;
 
 use crate::common::hierarchy::tree;
 use crate::common::{osservatorio, project, text, write};
-use good_lp::{Expression, ProblemVariables, ResolutionError, Solution, SolverModel, Variable};
 use proptest::prelude::*;
+
+mod pinned;
+use pinned::pinned_down;
 
 /// (indicator, territory, period).
 type Key = (String, String, String);
@@ -152,133 +154,6 @@ struct Knowledge {
 fn year_of(period: &str) -> Option<String> {
     let (y, q) = period.split_once('-')?;
     q.starts_with('Q').then(|| y.to_string())
-}
-
-/// Every hidden small count (from 1 to 4) of a protected indicator whose feasible interval,
-/// given the figures `shown`, is narrower than `protection`: (figure, which count, min, max).
-fn pinned_down(
-    exact: &BTreeMap<Key, Counts>,
-    shown: &BTreeMap<Key, Counts>,
-    know: &Knowledge,
-    protection: f64,
-) -> Vec<(Key, &'static str, f64, f64)> {
-    for (k, counts) in shown {
-        assert_eq!(
-            exact.get(k),
-            Some(counts),
-            "the page shows {k:?} as computed"
-        );
-    }
-    let mut vars = ProblemVariables::new();
-    let mut unknown: BTreeMap<(Key, usize), Variable> = BTreeMap::new();
-    for (k, (n, d)) in exact {
-        if shown.contains_key(k) {
-            continue;
-        }
-        for (part, v) in [(0, n), (1, d)] {
-            if v.is_some() {
-                unknown.insert((k.clone(), part), vars.add(good_lp::variable().min(0.0)));
-            }
-        }
-    }
-    let part = |k: &Key, part: usize| -> Option<Expression> {
-        let (n, d) = exact.get(k)?;
-        let v = if part == 0 { *n } else { *d };
-        v?;
-        Some(match unknown.get(&(k.clone(), part)) {
-            Some(x) => Expression::from(*x),
-            None => Expression::from(v.unwrap_or(0.0)),
-        })
-    };
-    // Sums: a territory of its children, a year of its quarters, for numerators and denominators.
-    let mut sums: BTreeMap<Key, Vec<Key>> = BTreeMap::new();
-    for k in exact.keys() {
-        let (i, t, p) = k;
-        if let Some(pt) = know.parent_of.get(t) {
-            sums.entry(key(i, pt, p)).or_default().push(k.clone());
-        }
-        if let Some(y) = year_of(p) {
-            sums.entry(key(i, t, &y)).or_default().push(k.clone());
-        }
-    }
-    let mut constraints = Vec::new();
-    for (parent, children) in &sums {
-        // A year's children are its quarters, a territory's its sub-territories: keep them apart.
-        let groups: [Vec<&Key>; 2] = [
-            children.iter().filter(|c| c.2 == parent.2).collect(),
-            children.iter().filter(|c| c.2 != parent.2).collect(),
-        ];
-        for group in groups.iter().filter(|g| !g.is_empty()) {
-            for p in 0..2 {
-                let Some(lhs) = part(parent, p) else { continue };
-                let mut rhs = Expression::from(0.0);
-                for c in group {
-                    if let Some(e) = part(c, p) {
-                        rhs += e;
-                    }
-                }
-                constraints.push((lhs - rhs).eq(0.0));
-            }
-        }
-    }
-    for &(a, pa, b, pb) in &know.shared {
-        for (_, t, p) in exact.keys().filter(|k| k.0 == a) {
-            if let (Some(x), Some(y)) = (part(&key(a, t, p), pa), part(&key(b, t, p), pb)) {
-                constraints.push((x - y).eq(0.0));
-            }
-        }
-    }
-    for k in exact.keys().filter(|k| know.shares.contains(&k.0.as_str())) {
-        if let (Some(n), Some(d)) = (part(k, 0), part(k, 1)) {
-            constraints.push((d - n).geq(0.0));
-        }
-    }
-    let small = |v: f64| v > 0.0 && v < 5.0;
-    let mut out = Vec::new();
-    for (k, (n, d)) in exact {
-        if shown.contains_key(k) || !know.protected.contains(&k.0.as_str()) {
-            continue;
-        }
-        let mut quantities: Vec<(&'static str, Expression)> = Vec::new();
-        if n.is_some_and(small) {
-            quantities.push(("numerator", part(k, 0).expect("a numerator")));
-        }
-        if d.is_some_and(small) {
-            quantities.push(("denominator", part(k, 1).expect("a denominator")));
-        }
-        if let (Some(n), Some(d)) = (n, d)
-            && know.shares.contains(&k.0.as_str())
-            && small(d - n)
-        {
-            quantities.push((
-                "denominator − numerator",
-                part(k, 1).expect("d") - part(k, 0).expect("n"),
-            ));
-        }
-        for (what, objective) in quantities {
-            let solve = |maximise: bool| -> f64 {
-                let unsolved = if maximise {
-                    vars.clone().maximise(objective.clone())
-                } else {
-                    vars.clone().minimise(objective.clone())
-                };
-                let mut model = unsolved.using(good_lp::microlp);
-                for c in &constraints {
-                    model = model.with(c.clone());
-                }
-                match model.solve() {
-                    Ok(s) => s.eval(&objective),
-                    Err(ResolutionError::Unbounded) => f64::INFINITY,
-                    Err(e) => panic!("the true figures are a solution: {e}"),
-                }
-            };
-            let (lo, hi) = (solve(false), solve(true));
-            if hi - lo < protection - 1e-6 {
-                out.push((k.clone(), what, lo, hi));
-            }
-        }
-    }
-    out
 }
 
 fn exits_knowledge() -> Knowledge {

@@ -325,6 +325,31 @@ fn signed_off_bundle(p: &Path) -> std::path::PathBuf {
     std::path::PathBuf::from(line)
 }
 
+/// The paths a bundle's manifest lists.
+fn manifest_files(manifest: &serde_json::Value) -> Vec<&str> {
+    manifest["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .filter_map(|f| f["path"].as_str())
+        .collect()
+}
+
+/// Changes one byte of a published file (read-only, as every published file is).
+fn tamper(file: &Path) {
+    let mut perms = std::fs::metadata(file)
+        .expect("a published file")
+        .permissions();
+    assert!(perms.readonly(), "published files are read-only");
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(file, perms).expect("make writable");
+    let mut bytes = std::fs::read(file).expect("its bytes");
+    let last = bytes.len() - 2;
+    bytes[last] ^= 0x01;
+    std::fs::write(file, bytes).expect("tamper");
+}
+
 #[test]
 fn publish_signs_off_an_immutable_bundle_that_verify_rechecks() {
     let dir = minors_project();
@@ -367,12 +392,7 @@ fn publish_signs_off_an_immutable_bundle_that_verify_rechecks() {
         manifest["sources"][0]["sha256"].as_str().map(str::len),
         Some(64)
     );
-    let files: Vec<&str> = manifest["files"]
-        .as_array()
-        .expect("files")
-        .iter()
-        .filter_map(|f| f["path"].as_str())
-        .collect();
+    let files = manifest_files(&manifest);
     assert!(files.contains(&"minori/data.csv"), "{files:?}");
     assert!(files.contains(&"minori/chart-02.svg"), "{files:?}");
     assert!(
@@ -395,16 +415,7 @@ fn publish_signs_off_an_immutable_bundle_that_verify_rechecks() {
     assert_eq!(again.status.code(), Some(1), "{}", text(&again));
 
     // One byte of a chart changes: verify names the file.
-    let chart = bundle.join("minori/chart-02.svg");
-    let mut perms = std::fs::metadata(&chart).expect("chart").permissions();
-    assert!(perms.readonly(), "published files are read-only");
-    #[allow(clippy::permissions_set_readonly_false)]
-    perms.set_readonly(false);
-    std::fs::set_permissions(&chart, perms).expect("make writable");
-    let mut bytes = std::fs::read(&chart).expect("chart bytes");
-    let last = bytes.len() - 2;
-    bytes[last] ^= 0x01;
-    std::fs::write(&chart, bytes).expect("tamper");
+    tamper(&bundle.join("minori/chart-02.svg"));
     let out = osservatorio(p, &["verify", &bundle_arg]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("minori/chart-02.svg"), "{}", text(&out));

@@ -5,8 +5,9 @@ use super::*;
 
 use crate::common::http_server;
 
-#[test]
-fn configured_headers_are_not_sent_to_the_other_origin_a_portal_redirects_to() {
+/// A portal that redirects `/export/spese.csv` to another origin (`cdn`) and `/old/spese.csv`
+/// to its own `/export/real.csv`: (portal, cdn).
+fn redirecting_portal() -> (http_server::Server, http_server::Server) {
     use http_server::{Route, Server};
     let csv = b"voce;importo\nvitto;10\n".to_vec();
     let cdn = Server::start(vec![(
@@ -37,6 +38,12 @@ fn configured_headers_are_not_sent_to_the_other_origin_a_portal_redirects_to() {
             },
         ),
     ]);
+    (portal, cdn)
+}
+
+#[test]
+fn configured_headers_are_not_sent_to_the_other_origin_a_portal_redirects_to() {
+    let (portal, cdn) = redirecting_portal();
     let source = |name: &str, path: &str| {
         format!(
             "  - {{ name: {name}, table: spese, territory: PD, url: \"{}{path}\", format: csv, options: {{ delimiter: \";\" }}, retries: 0, headers: {{ X-Api-Key: env:PORTALE_KEY, Authorization: env:PORTALE_TOKEN }} }}\n",
@@ -49,10 +56,7 @@ fn configured_headers_are_not_sent_to_the_other_origin_a_portal_redirects_to() {
         source("stesso", "/old/spese.csv"),
     );
     let dir = project(&[("pipelines/p.yaml", pipeline.as_bytes())]);
-    let out = std::process::Command::new(common::BIN)
-        .args(["ingest", "--project"])
-        .arg(dir.path())
-        .env("OSSERVATORIO_LOG", "warn")
+    let out = common::command(dir.path(), &["ingest"])
         .env("PORTALE_KEY", "chiave-segreta")
         .env("PORTALE_TOKEN", "Bearer s3greto")
         .output()
