@@ -58,6 +58,19 @@ fn total(days: u32, base: i64) -> i64 {
     (1..=i64::from(days)).map(|d| base + d).sum()
 }
 
+/// A project reading `url` (with `extra` source keys) whose files are months' exports
+/// (path, month, days, base: as `month_csv`), ingested.
+fn months(url: &str, extra: &str, files: &[(&str, u32, u32, i64)]) -> tempfile::TempDir {
+    let pipeline = pipeline(url, extra);
+    let csvs: Vec<(&str, String)> = files
+        .iter()
+        .map(|&(path, month, days, base)| (path, month_csv(month, days, base)))
+        .collect();
+    let mut all: Vec<(&str, &[u8])> = vec![("pipelines/prova.yaml", pipeline.as_bytes())];
+    all.extend(csvs.iter().map(|(path, csv)| (*path, csv.as_bytes())));
+    common::ingested(&all)
+}
+
 fn ingest(p: &Path) -> (Option<i32>, String) {
     let out = osservatorio(p, &["ingest"]);
     (out.status.code(), text(&out))
@@ -65,19 +78,12 @@ fn ingest(p: &Path) -> (Option<i32>, String) {
 
 #[test]
 fn a_new_monthly_file_adds_its_rows_and_the_previous_months_stay() {
-    let dir = project(&[
-        (
-            "pipelines/prova.yaml",
-            pipeline("exports/presenze/*.csv", "").as_bytes(),
-        ),
-        (
-            "exports/presenze/presenze_2026-10.csv",
-            month_csv(10, 31, 10).as_bytes(),
-        ),
-    ]);
+    let dir = months(
+        "exports/presenze/*.csv",
+        "",
+        &[("exports/presenze/presenze_2026-10.csv", 10, 31, 10)],
+    );
     let p = dir.path();
-    let (code, t) = ingest(p);
-    assert_eq!(code, Some(0), "{t}");
     assert_eq!(sum_by_month(p), vec![row(10, 31, total(31, 10))]);
 
     // November's file lands beside October's: both months are in the warehouse.
@@ -113,13 +119,15 @@ fn a_new_monthly_file_adds_its_rows_and_the_previous_months_stay() {
 
 #[test]
 fn a_changed_file_replaces_exactly_its_own_rows() {
-    let dir = project(&[
-        ("pipelines/prova.yaml", pipeline("exports/", "").as_bytes()),
-        ("exports/2026-10.csv", month_csv(10, 31, 10).as_bytes()),
-        ("exports/2026-11.csv", month_csv(11, 30, 20).as_bytes()),
-    ]);
+    let dir = months(
+        "exports/",
+        "",
+        &[
+            ("exports/2026-10.csv", 10, 31, 10),
+            ("exports/2026-11.csv", 11, 30, 20),
+        ],
+    );
     let p = dir.path();
-    assert_eq!(ingest(p).0, Some(0));
     // October is sent again with other figures: October changes, November does not.
     write(p, "exports/2026-10.csv", month_csv(10, 31, 100).as_bytes());
     let (code, t) = ingest(p);
@@ -132,16 +140,15 @@ fn a_changed_file_replaces_exactly_its_own_rows() {
 
 #[test]
 fn a_correction_supersedes_the_rows_it_covers_and_nothing_is_counted_twice() {
-    let dir = project(&[
-        (
-            "pipelines/prova.yaml",
-            pipeline("exports/*.csv", "    supersede: by_period\n").as_bytes(),
-        ),
-        ("exports/a_2026-10.csv", month_csv(10, 31, 10).as_bytes()),
-        ("exports/a_2026-11.csv", month_csv(11, 30, 20).as_bytes()),
-    ]);
+    let dir = months(
+        "exports/*.csv",
+        "    supersede: by_period\n",
+        &[
+            ("exports/a_2026-10.csv", 10, 31, 10),
+            ("exports/a_2026-11.csv", 11, 30, 20),
+        ],
+    );
     let p = dir.path();
-    assert_eq!(ingest(p).0, Some(0));
     // A correction of October, sent later as a file of its own.
     write(
         p,
@@ -159,16 +166,15 @@ fn a_correction_supersedes_the_rows_it_covers_and_nothing_is_counted_twice() {
 #[test]
 fn without_supersede_a_resent_period_is_read_as_more_rows() {
     // The control of the test above: the same files without supersede count October twice.
-    let dir = project(&[
-        (
-            "pipelines/prova.yaml",
-            pipeline("exports/*.csv", "").as_bytes(),
-        ),
-        ("exports/a_2026-10.csv", month_csv(10, 31, 10).as_bytes()),
-        ("exports/b_2026-10.csv", month_csv(10, 31, 50).as_bytes()),
-    ]);
+    let dir = months(
+        "exports/*.csv",
+        "",
+        &[
+            ("exports/a_2026-10.csv", 10, 31, 10),
+            ("exports/b_2026-10.csv", 10, 31, 50),
+        ],
+    );
     let p = dir.path();
-    assert_eq!(ingest(p).0, Some(0));
     assert_eq!(
         sum_by_month(p),
         vec![row(10, 62, total(31, 10) + total(31, 50))]
@@ -178,16 +184,15 @@ fn without_supersede_a_resent_period_is_read_as_more_rows() {
 #[test]
 fn a_file_that_disappears_keeps_its_rows_unless_removed_drop() {
     for (extra, expected_after) in [("", 2usize), ("    removed: drop\n", 1)] {
-        let dir = project(&[
-            (
-                "pipelines/prova.yaml",
-                pipeline("exports/*.csv", extra).as_bytes(),
-            ),
-            ("exports/2026-10.csv", month_csv(10, 31, 10).as_bytes()),
-            ("exports/2026-11.csv", month_csv(11, 30, 20).as_bytes()),
-        ]);
+        let dir = months(
+            "exports/*.csv",
+            extra,
+            &[
+                ("exports/2026-10.csv", 10, 31, 10),
+                ("exports/2026-11.csv", 11, 30, 20),
+            ],
+        );
         let p = dir.path();
-        assert_eq!(ingest(p).0, Some(0));
         std::fs::remove_file(p.join("exports/2026-10.csv")).expect("remove");
         let (code, t) = ingest(p);
         assert_eq!(code, Some(0), "{t}");
@@ -197,16 +202,15 @@ fn a_file_that_disappears_keeps_its_rows_unless_removed_drop() {
 
 #[test]
 fn one_broken_file_fails_alone_and_keeps_its_last_good_rows() {
-    let dir = project(&[
-        (
-            "pipelines/prova.yaml",
-            pipeline("exports/*.csv", "").as_bytes(),
-        ),
-        ("exports/2026-10.csv", month_csv(10, 31, 10).as_bytes()),
-        ("exports/2026-11.csv", month_csv(11, 30, 20).as_bytes()),
-    ]);
+    let dir = months(
+        "exports/*.csv",
+        "",
+        &[
+            ("exports/2026-10.csv", 10, 31, 10),
+            ("exports/2026-11.csv", 11, 30, 20),
+        ],
+    );
     let p = dir.path();
-    assert_eq!(ingest(p).0, Some(0));
     // November is re-sent without its header; December arrives fine.
     write(
         p,
@@ -237,16 +241,15 @@ fn one_broken_file_fails_alone_and_keeps_its_last_good_rows() {
 
 #[test]
 fn a_resent_file_that_shrank_is_held_back_and_the_others_stay() {
-    let dir = project(&[
-        (
-            "pipelines/prova.yaml",
-            pipeline("exports/*.csv", "").as_bytes(),
-        ),
-        ("exports/2026-10.csv", month_csv(10, 31, 10).as_bytes()),
-        ("exports/2026-11.csv", month_csv(11, 30, 20).as_bytes()),
-    ]);
+    let dir = months(
+        "exports/*.csv",
+        "",
+        &[
+            ("exports/2026-10.csv", 10, 31, 10),
+            ("exports/2026-11.csv", 11, 30, 20),
+        ],
+    );
     let p = dir.path();
-    assert_eq!(ingest(p).0, Some(0));
     write(p, "exports/2026-11.csv", month_csv(11, 3, 20).as_bytes());
     let (code, t) = ingest(p);
     assert_eq!(code, Some(1), "{t}");

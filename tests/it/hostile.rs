@@ -294,7 +294,8 @@ fn json_objects_with_a_new_key_each_are_refused_at_a_sheet_s_columns_not_read_in
 
 // ---- 8. Smaller ones ---------------------------------------------------------------------
 
-fn check_refuses(pipeline: &str, expect: &[&str]) {
+/// `check` refuses the pipeline (exit 2) saying each of `expect`; returns what it said.
+fn check_refuses(pipeline: &str, expect: &[&str]) -> String {
     let dir = project(&[
         ("pipelines/p.yaml", pipeline.as_bytes()),
         ("spese.csv", b"mese,voce,importo\n"),
@@ -305,6 +306,7 @@ fn check_refuses(pipeline: &str, expect: &[&str]) {
     for e in expect {
         assert!(t.contains(e), "'{e}' in {t}");
     }
+    t
 }
 
 #[test]

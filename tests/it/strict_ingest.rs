@@ -348,15 +348,16 @@ sources:
       importo: Importo
 "#;
 
+/// The comuni source read from the workbook `book` (`format`: xlsx or ods), ingested.
+fn comuni_ingested(format: &str, book: &[u8]) -> tempfile::TempDir {
+    let pipeline = COMUNI_PIPELINE.replace("FORMAT", format);
+    let file = format!("comuni.{format}");
+    ingested(&[("pipelines/prova.yaml", pipeline.as_bytes()), (&file, book)])
+}
+
 #[test]
 fn xlsx_codes_are_padded_and_text_cells_follow_the_convention() {
-    let dir = ingested(&[
-        (
-            "pipelines/prova.yaml",
-            COMUNI_PIPELINE.replace("FORMAT", "xlsx").as_bytes(),
-        ),
-        ("comuni.xlsx", &workbook_with_numeric_codes()),
-    ]);
+    let dir = comuni_ingested("xlsx", &workbook_with_numeric_codes());
     let p = dir.path();
     assert_eq!(
         query(p, "SELECT comune, importo FROM comuni ORDER BY _line"),
@@ -441,13 +442,7 @@ fn ods_with_numeric_codes() -> Vec<u8> {
 
 #[test]
 fn ods_exports_are_read_like_xlsx() {
-    let dir = ingested(&[
-        (
-            "pipelines/prova.yaml",
-            COMUNI_PIPELINE.replace("FORMAT", "ods").as_bytes(),
-        ),
-        ("comuni.ods", &ods_with_numeric_codes()),
-    ]);
+    let dir = comuni_ingested("ods", &ods_with_numeric_codes());
     let p = dir.path();
     assert_eq!(
         query(p, "SELECT comune, importo FROM comuni"),

@@ -47,18 +47,8 @@ fn names_the_output_or_the_warehouse_use_for_themselves_and_odd_names_are_refuse
         ),
         (PIPELINE.replace("name: p\n", "name: \"p'q\"\n"), "p'q"),
     ] {
-        let dir = project(&[
-            ("pipelines/p.yaml", pipeline.as_bytes()),
-            ("spese.csv", b"mese,voce,importo\n"),
-        ]);
-        let out = osservatorio(dir.path(), &["check"]);
-        let t = text(&out);
-        assert_eq!(out.status.code(), Some(2), "{t}");
-        assert!(t.contains("p.yaml") && t.contains(key), "{t}");
-        assert!(
-            t.contains("lower-case letters"),
-            "says what is allowed: {t}"
-        );
+        // It names the file and the name, and says what is allowed.
+        let t = check_refuses(&pipeline, &["p.yaml", key, "lower-case letters"]);
         assert!(t.len() < 2000, "the name is quoted, not copied: {t}");
     }
     // An indicator id.
