@@ -106,103 +106,117 @@ pub async fn diagnose(
     wh: &Warehouse,
     now: chrono::DateTime<chrono::Utc>,
 ) -> Result<Vec<Problem>, DoctorError> {
-    let mut out = Vec::new();
-    let lock_file = shown(wh, "_lock.json");
-    match lock::state(wh).await? {
-        LockState::Free => {}
-        LockState::Damaged(message) => out.push(Problem {
-            file: lock_file,
-            what: format!("not a run lock ({message}); every command refuses to start"),
-            fix: Fix::RemoveLock,
-        }),
-        LockState::Held(h) => match lock::liveness(&h, now) {
-            Liveness::Alive => {}
-            Liveness::Dead => out.push(Problem {
-                file: lock_file,
-                what: format!("held by {h}, which is no longer running"),
-                fix: Fix::RemoveLock,
-            }),
-            Liveness::FutureHeartbeat => out.push(Problem {
-                file: lock_file,
-                what: format!(
-                    "held by {h} with a heartbeat in the future ({}); every command refuses to start",
-                    h.heartbeat_at
-                ),
-                fix: Fix::RemoveLock,
-            }),
-        },
-    }
+    let mut out: Vec<Problem> = lock_problem(wh, now).await?.into_iter().collect();
     for s in &project.sources {
-        if let Some(d) = integrity::check_source(wh, s).await {
-            // The damaged object goes aside: a bad manifest so the ingest reads the export
-            // afresh, a bad data file so its bytes are kept for whoever wants to look.
-            let aside = vec![d.file.clone()];
-            out.push(Problem {
-                file: shown(wh, &d.file),
-                what: format!(
-                    "{} of source {} is damaged: {}",
-                    if d.manifest {
-                        "the manifest"
-                    } else {
-                        "the data file"
-                    },
-                    s.name,
-                    d.message
-                ),
-                fix: Fix::Reingest {
-                    source: s.name.clone(),
-                    aside,
-                },
-            });
-            continue;
-        }
-        let findings = wh.findings_path(&s.name);
-        if let Err(WarehouseError::Data { message, .. }) = wh
-            .get_json::<Vec<crate::warehouse::findings::Finding>>(&findings)
-            .await
-        {
-            let rel = relative(wh, findings.as_ref());
-            out.push(Problem {
-                file: shown(wh, &rel),
-                what: format!(
-                    "the findings of source {} are not readable ({message})",
-                    s.name
-                ),
-                fix: Fix::Reingest {
-                    source: s.name.clone(),
-                    aside: vec![rel],
-                },
-            });
-        }
+        out.extend(source_problem(wh, s).await);
     }
+    out.extend(unreadable_records(wh).await?);
+    out.extend(table_problem(project));
+    Ok(out)
+}
+
+/// The run lock's problem, if it is damaged or held by a run that is gone.
+async fn lock_problem(
+    wh: &Warehouse,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<Option<Problem>, DoctorError> {
+    let what = match lock::state(wh).await? {
+        LockState::Free => return Ok(None),
+        LockState::Damaged(message) => {
+            format!("not a run lock ({message}); every command refuses to start")
+        }
+        LockState::Held(h) => match lock::liveness(&h, now) {
+            Liveness::Alive => return Ok(None),
+            Liveness::Dead => format!("held by {h}, which is no longer running"),
+            Liveness::FutureHeartbeat => format!(
+                "held by {h} with a heartbeat in the future ({}); every command refuses to start",
+                h.heartbeat_at
+            ),
+        },
+    };
+    Ok(Some(Problem {
+        file: shown(wh, "_lock.json"),
+        what,
+        fix: Fix::RemoveLock,
+    }))
+}
+
+/// A source's problem: its manifest or data file damaged, or else its findings unreadable.
+async fn source_problem(wh: &Warehouse, s: &crate::config::Source) -> Option<Problem> {
+    if let Some(d) = integrity::check_source(wh, s).await {
+        // The damaged object goes aside: a bad manifest so the ingest reads the export
+        // afresh, a bad data file so its bytes are kept for whoever wants to look.
+        let aside = vec![d.file.clone()];
+        let object = if d.manifest {
+            "the manifest"
+        } else {
+            "the data file"
+        };
+        return Some(Problem {
+            file: shown(wh, &d.file),
+            what: format!("{object} of source {} is damaged: {}", s.name, d.message),
+            fix: Fix::Reingest {
+                source: s.name.clone(),
+                aside,
+            },
+        });
+    }
+    let findings = wh.findings_path(&s.name);
+    let Err(WarehouseError::Data { message, .. }) = wh
+        .get_json::<Vec<crate::warehouse::findings::Finding>>(&findings)
+        .await
+    else {
+        return None;
+    };
+    let rel = relative(wh, findings.as_ref());
+    Some(Problem {
+        file: shown(wh, &rel),
+        what: format!(
+            "the findings of source {} are not readable ({message})",
+            s.name
+        ),
+        fix: Fix::Reingest {
+            source: s.name.clone(),
+            aside: vec![rel],
+        },
+    })
+}
+
+/// The run records and history files that cannot be read.
+async fn unreadable_records(wh: &Warehouse) -> Result<Vec<Problem>, DoctorError> {
     let (_, runs) = crate::schedule::ledger_checked(wh).await?;
     let (_, history) = crate::indicators::history::read_checked(wh).await?;
-    for (kind, u) in runs
+    let records = runs
         .iter()
         .map(|u| ("run record", u))
-        .chain(history.iter().map(|u| ("history file", u)))
-    {
-        let rel = relative(wh, &u.path);
-        out.push(Problem {
-            file: shown(wh, &rel),
-            what: format!(
-                "{kind} not readable ({}); it is skipped where it is read",
-                u.message
-            ),
-            fix: Fix::Quarantine(rel),
-        });
-    }
+        .chain(history.iter().map(|u| ("history file", u)));
+    Ok(records
+        .map(|(kind, u)| {
+            let rel = relative(wh, &u.path);
+            Problem {
+                file: shown(wh, &rel),
+                what: format!(
+                    "{kind} not readable ({}); it is skipped where it is read",
+                    u.message
+                ),
+                fix: Fix::Quarantine(rel),
+            }
+        })
+        .collect())
+}
+
+/// The indicator table's problem, if it is there and cannot be read.
+fn table_problem(project: &Project) -> Option<Problem> {
     let table = crate::indicators::table_path(project);
-    if table.exists()
-        && let Err(e) = crate::indicators::output::read(&project.settings.output)
-    {
-        out.push(Problem {
-            file: table.display().to_string(),
-            what: format!("the indicator table is not readable ({e})"),
-            fix: Fix::Recompute,
-        });
+    if !table.exists() {
+        return None;
     }
-    Ok(out)
+    let e = crate::indicators::output::read(&project.settings.output).err()?;
+    Some(Problem {
+        file: table.display().to_string(),
+        what: format!("the indicator table is not readable ({e})"),
+        fix: Fix::Recompute,
+    })
 }
 
 /// Moves a warehouse object (relative path) to `_quarantine/STAMP/PATH`; returns where it went.
@@ -299,19 +313,42 @@ pub async fn fix(
         }
     };
     let mut job = crate::schedule::Job::start(project, "doctor")?;
-    let stamp = job.run_id.clone();
+    let (reingest, mut recompute) = move_aside(wh, &work, &job.run_id, &mut r).await?;
+    if !reingest.is_empty() {
+        ingest_again(project, wh, &mut job, &reingest, &mut r).await;
+        recompute = true;
+    }
+    if recompute {
+        compute_again(project, &mut job, &mut r).await;
+    }
+    if let Err(e) = job.finish().await {
+        r.failed
+            .push(format!("recording the repair in the ledger: {e}"));
+    }
+    held.release().await;
+    Ok(r)
+}
+
+/// Moves aside what the problems name, to `_quarantine/STAMP/`; returns the sources to ingest
+/// again and whether the indicators are to be computed again.
+async fn move_aside(
+    wh: &Warehouse,
+    work: &[&Problem],
+    stamp: &str,
+    r: &mut Repairs,
+) -> Result<(Vec<String>, bool), DoctorError> {
     let mut reingest: Vec<String> = Vec::new();
     let mut recompute = false;
-    for p in &work {
+    for p in work {
         match &p.fix {
             Fix::Quarantine(rel) => {
-                let to = quarantine(wh, rel, &stamp).await?;
+                let to = quarantine(wh, rel, stamp).await?;
                 r.done
                     .push(format!("moved {} aside to {}", p.file, shown(wh, &to)));
             }
             Fix::Reingest { source, aside } => {
                 for rel in aside {
-                    let to = quarantine(wh, rel, &stamp).await?;
+                    let to = quarantine(wh, rel, stamp).await?;
                     r.done.push(format!(
                         "moved {} aside to {}",
                         shown(wh, rel),
@@ -326,60 +363,63 @@ pub async fn fix(
             Fix::RemoveLock => {}
         }
     }
-    if !reingest.is_empty() {
-        // Only those sources, read afresh from their exports.
-        let mut only = project.clone();
-        only.sources.retain(|s| reingest.contains(&s.name));
-        let opts = crate::ingest::IngestOptions {
-            full: true,
-            accept: Vec::new(),
-        };
-        let outcomes = crate::ingest::ingest(&only, wh, &job.run_id, &[], &opts).await;
-        for o in &outcomes {
-            match &o.error {
-                None => r.done.push(format!(
-                    "ingested source {} again from its export: {} rows",
-                    o.source, o.rows
-                )),
-                Some(e) => {
-                    r.failed
-                        .push(format!("ingesting source {} again: {e}", o.source));
-                    job.mark_failed();
-                }
-            }
-        }
-        job.report.sources = outcomes;
-        recompute = true;
-    }
-    if recompute {
-        match job.compute(&[]).await {
-            Ok(out) => {
-                let failed: Vec<&str> = out
-                    .iter()
-                    .filter(|o| !o.ok)
-                    .map(|o| o.indicator.as_str())
-                    .collect();
-                if failed.is_empty() {
-                    r.done.push(format!(
-                        "computed the indicators again into {}",
-                        crate::indicators::table_path(project).display()
-                    ));
-                } else {
-                    r.failed
-                        .push(format!("computing indicators {}", failed.join(", ")));
-                }
-            }
-            Err(e) => {
+    Ok((reingest, recompute))
+}
+
+/// Ingests only the sources `reingest`, read afresh from their exports, as part of `job`.
+async fn ingest_again(
+    project: &Project,
+    wh: &Warehouse,
+    job: &mut crate::schedule::Job<'_>,
+    reingest: &[String],
+    r: &mut Repairs,
+) {
+    let mut only = project.clone();
+    only.sources.retain(|s| reingest.contains(&s.name));
+    let opts = crate::ingest::IngestOptions {
+        full: true,
+        accept: Vec::new(),
+    };
+    let outcomes = crate::ingest::ingest(&only, wh, &job.run_id, &[], &opts).await;
+    for o in &outcomes {
+        match &o.error {
+            None => r.done.push(format!(
+                "ingested source {} again from its export: {} rows",
+                o.source, o.rows
+            )),
+            Some(e) => {
                 r.failed
-                    .push(format!("computing the indicators again: {e}"));
+                    .push(format!("ingesting source {} again: {e}", o.source));
                 job.mark_failed();
             }
         }
     }
-    if let Err(e) = job.finish().await {
-        r.failed
-            .push(format!("recording the repair in the ledger: {e}"));
+    job.report.sources = outcomes;
+}
+
+/// Computes the indicator table again, as part of `job`.
+async fn compute_again(project: &Project, job: &mut crate::schedule::Job<'_>, r: &mut Repairs) {
+    match job.compute(&[]).await {
+        Ok(out) => {
+            let failed: Vec<&str> = out
+                .iter()
+                .filter(|o| !o.ok)
+                .map(|o| o.indicator.as_str())
+                .collect();
+            if failed.is_empty() {
+                r.done.push(format!(
+                    "computed the indicators again into {}",
+                    crate::indicators::table_path(project).display()
+                ));
+            } else {
+                r.failed
+                    .push(format!("computing indicators {}", failed.join(", ")));
+            }
+        }
+        Err(e) => {
+            r.failed
+                .push(format!("computing the indicators again: {e}"));
+            job.mark_failed();
+        }
     }
-    held.release().await;
-    Ok(r)
 }

@@ -112,69 +112,9 @@ pub(super) enum Command {
         #[arg(long, default_value_t = 600)]
         stop_timeout: u64,
     },
-    /// Show the ledger of runs, newest first
-    Runs {
-        #[command(flatten)]
-        p: ProjectArg,
-        /// Only runs that ingested this pipeline
-        #[arg(long)]
-        pipeline: Option<String>,
-        /// Only failed runs
-        #[arg(long)]
-        failed: bool,
-        /// How many runs at most
-        #[arg(long, default_value_t = 20)]
-        limit: usize,
-        /// How to print them
-        #[arg(long, value_enum, default_value = "table")]
-        format: inspect::RunsFormat,
-    },
-    /// Show the definition, tables, sources and files behind an indicator
-    Explain {
-        /// The indicator id
-        indicator: String,
-        #[command(flatten)]
-        p: ProjectArg,
-    },
-    /// Every run's value of an indicator: each change, and whether data or the definition moved it
-    History {
-        /// The indicator id
-        indicator: String,
-        #[command(flatten)]
-        p: ProjectArg,
-        /// Only this territory
-        #[arg(long)]
-        territory: Option<String>,
-        /// Only this period (2024, 2024-Q1, 2024-03, 2025-2027)
-        #[arg(long)]
-        period: Option<String>,
-        /// How to print the result
-        #[arg(long, value_enum, default_value = "table")]
-        format: inspect::QueryFormat,
-    },
-    /// Data-quality findings: rows breaking validation rules and values far from their series
-    Findings {
-        #[command(flatten)]
-        p: ProjectArg,
-        /// Only this source's findings
-        #[arg(long)]
-        source: Option<String>,
-        /// How to print them
-        #[arg(long, value_enum, default_value = "table")]
-        format: inspect::QueryFormat,
-    },
-    /// Every delivery (file) of the sources, with its state, rows, rejected and skipped rows and
-    /// periods; each one's outcome file for its sender is under OUTPUT/deliveries/SOURCE/
-    Deliveries {
-        #[command(flatten)]
-        p: ProjectArg,
-        /// Only this source's deliveries
-        #[arg(long)]
-        source: Option<String>,
-        /// How to print them
-        #[arg(long, value_enum, default_value = "table")]
-        format: inspect::DeliveriesFormat,
-    },
+    /// The commands that look without changing anything
+    #[command(flatten)]
+    Inspect(Inspect),
     /// Sign off the last run's reports: an immutable, dated bundle under OUTPUT/published/
     Publish {
         #[command(flatten)]
@@ -277,6 +217,74 @@ pub(super) enum Command {
         /// The folder to write the four schema files into (created if absent)
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
+    },
+}
+
+/// The commands that look at the project's stored state and change nothing.
+#[derive(Subcommand)]
+pub(super) enum Inspect {
+    /// Show the ledger of runs, newest first
+    Runs {
+        #[command(flatten)]
+        p: ProjectArg,
+        /// Only runs that ingested this pipeline
+        #[arg(long)]
+        pipeline: Option<String>,
+        /// Only failed runs
+        #[arg(long)]
+        failed: bool,
+        /// How many runs at most
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// How to print them
+        #[arg(long, value_enum, default_value = "table")]
+        format: inspect::RunsFormat,
+    },
+    /// Show the definition, tables, sources and files behind an indicator
+    Explain {
+        /// The indicator id
+        indicator: String,
+        #[command(flatten)]
+        p: ProjectArg,
+    },
+    /// Every run's value of an indicator: each change, and whether data or the definition moved it
+    History {
+        /// The indicator id
+        indicator: String,
+        #[command(flatten)]
+        p: ProjectArg,
+        /// Only this territory
+        #[arg(long)]
+        territory: Option<String>,
+        /// Only this period (2024, 2024-Q1, 2024-03, 2025-2027)
+        #[arg(long)]
+        period: Option<String>,
+        /// How to print the result
+        #[arg(long, value_enum, default_value = "table")]
+        format: inspect::QueryFormat,
+    },
+    /// Data-quality findings: rows breaking validation rules and values far from their series
+    Findings {
+        #[command(flatten)]
+        p: ProjectArg,
+        /// Only this source's findings
+        #[arg(long)]
+        source: Option<String>,
+        /// How to print them
+        #[arg(long, value_enum, default_value = "table")]
+        format: inspect::QueryFormat,
+    },
+    /// Every delivery (file) of the sources, with its state, rows, rejected and skipped rows and
+    /// periods; each one's outcome file for its sender is under OUTPUT/deliveries/SOURCE/
+    Deliveries {
+        #[command(flatten)]
+        p: ProjectArg,
+        /// Only this source's deliveries
+        #[arg(long)]
+        source: Option<String>,
+        /// How to print them
+        #[arg(long, value_enum, default_value = "table")]
+        format: inspect::DeliveriesFormat,
     },
     /// Run read-only SQL over the warehouse tables and the computed `indicators` table
     Query {

@@ -13,7 +13,7 @@ mod out;
 mod release;
 mod setup;
 
-use args::{Cli, Command, LogFormat};
+use args::{Cli, Command, Inspect, LogFormat};
 use load::{Selects, known_sources, load, load_selecting};
 use out::{say, sayln};
 
@@ -111,12 +111,7 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
             dry_run,
             stop_timeout,
         } => setup::schedule(&load(&p)?, dry_run, stop_timeout).await,
-        c @ (Command::Runs { .. }
-        | Command::Explain { .. }
-        | Command::History { .. }
-        | Command::Findings { .. }
-        | Command::Deliveries { .. }
-        | Command::Query { .. }) => inspect_command(c).await,
+        Command::Inspect(c) => inspect_command(c).await,
         Command::Publish {
             p,
             by,
@@ -156,9 +151,9 @@ async fn dispatch(command: Command) -> anyhow::Result<u8> {
 }
 
 /// The commands that look without changing anything.
-async fn inspect_command(command: Command) -> anyhow::Result<u8> {
+async fn inspect_command(command: Inspect) -> anyhow::Result<u8> {
     match command {
-        Command::Runs {
+        Inspect::Runs {
             p,
             pipeline,
             failed,
@@ -173,12 +168,12 @@ async fn inspect_command(command: Command) -> anyhow::Result<u8> {
             say!("{}", inspect::runs(&load(&p)?, &filter, format).await?);
             Ok(0)
         }
-        Command::Explain { indicator, p } => {
+        Inspect::Explain { indicator, p } => {
             let project = load_selecting(&p, Selects::Indicator, std::slice::from_ref(&indicator))?;
             say!("{}", inspect::explain(&project, &indicator).await?);
             Ok(0)
         }
-        Command::History {
+        Inspect::History {
             indicator,
             p,
             territory,
@@ -193,19 +188,19 @@ async fn inspect_command(command: Command) -> anyhow::Result<u8> {
             );
             Ok(0)
         }
-        Command::Findings { p, source, format } => {
+        Inspect::Findings { p, source, format } => {
             let project = known_sources(load(&p)?, source.as_slice())?;
             let out = inspect::findings(&project, source.as_deref(), format).await?;
             say!("{out}");
             Ok(0)
         }
-        Command::Deliveries { p, source, format } => {
+        Inspect::Deliveries { p, source, format } => {
             let project = known_sources(load(&p)?, source.as_slice())?;
             let out = inspect::deliveries(&project, source.as_deref(), format).await?;
             say!("{out}");
             Ok(0)
         }
-        Command::Query { sql, p, format } => {
+        Inspect::Query { sql, p, format } => {
             match inspect::query(&load(&p)?, &sql, format).await? {
                 Ok(out) => {
                     sayln!("{out}");
@@ -217,6 +212,5 @@ async fn inspect_command(command: Command) -> anyhow::Result<u8> {
                 }
             }
         }
-        _ => unreachable!("dispatch sends only the inspecting commands here"),
     }
 }

@@ -21,36 +21,13 @@ impl Validation {
             ctx.err(errs, &format!("{key}.id"), why);
         }
         let kind = check_kind(&f.kind, ctx, key, errs);
-        let unit = Unit::parse(&f.unit).unwrap_or_else(|| {
-            ctx.err(
-                errs,
-                &format!("{key}.unit"),
-                not_one_of("unit", &f.unit, &UNITS),
-            );
-            Unit::Count
-        });
-        let grain = Grain::parse(&f.grain).unwrap_or_else(|| {
-            ctx.err(errs, &format!("{key}.grain"), not_a_grain(&f.grain));
-            Grain::Month
-        });
+        let unit = check_unit(&f.unit, ctx, key, errs);
+        let grain = check_grain(&f.grain, ctx, key, errs);
         let direction = check_direction(f.direction.as_deref(), ctx, key, errs);
         let time_rollup = check_time_rollup(f.time_rollup.as_deref(), ctx, key, errs);
         let territory_rollup =
             check_territory_rollup(f.territory_rollup.as_deref(), ctx, key, errs);
-        if f.sql.trim().is_empty() {
-            ctx.err(
-                errs,
-                &format!("{key}.sql"),
-                "an indicator needs a SQL query returning territory, period, numerator [, denominator]",
-            );
-        }
-        if !f.targets.is_empty() && f.targets_sql.is_some() {
-            ctx.err(
-                errs,
-                &format!("{key}.targets_sql"),
-                "give either targets or targets_sql, not both",
-            );
-        }
+        check_queries(&f, ctx, key, errs);
         let targets = f
             .targets
             .into_iter()
@@ -61,25 +38,8 @@ impl Validation {
         let ignore_unknown_territories =
             check_unknown_territories(f.unknown_territories.as_deref(), ctx, key, errs);
         let phrase = f.phrase.map(|p| check_phrase(p, ctx, key, errs));
-        let follow_up = f.follow_up.as_deref().and_then(|s| {
-            let parsed = super::FollowUp::parse(s);
-            if parsed.is_none() {
-                ctx.err(
-                    errs,
-                    &format!("{key}.follow_up"),
-                    format!("'{s}' is not a follow-up; write a number of days, months or years, such as 6 months"),
-                );
-            }
-            parsed
-        });
-        let on_track = f.on_track.unwrap_or(90.0);
-        if !(0.0..=100.0).contains(&on_track) {
-            ctx.err(
-                errs,
-                &format!("{key}.on_track"),
-                "on_track is a percentage of the target between 0 and 100",
-            );
-        }
+        let follow_up = check_follow_up(f.follow_up.as_deref(), ctx, key, errs);
+        let on_track = check_on_track(f.on_track, ctx, key, errs);
         if errs.0.len() > before {
             return None;
         }
@@ -110,6 +70,69 @@ impl Validation {
             sql_line: ctx.index.line_of(&format!("{key}.sql")),
         })
     }
+}
+
+fn check_unit(u: &str, ctx: &FileCtx, key: &str, errs: &mut ConfigErrors) -> Unit {
+    Unit::parse(u).unwrap_or_else(|| {
+        ctx.err(errs, &format!("{key}.unit"), not_one_of("unit", u, &UNITS));
+        Unit::Count
+    })
+}
+
+fn check_grain(g: &str, ctx: &FileCtx, key: &str, errs: &mut ConfigErrors) -> Grain {
+    Grain::parse(g).unwrap_or_else(|| {
+        ctx.err(errs, &format!("{key}.grain"), not_a_grain(g));
+        Grain::Month
+    })
+}
+
+/// The query is there, and the targets come from one place.
+fn check_queries(f: &IndicatorFile, ctx: &FileCtx, key: &str, errs: &mut ConfigErrors) {
+    if f.sql.trim().is_empty() {
+        ctx.err(
+            errs,
+            &format!("{key}.sql"),
+            "an indicator needs a SQL query returning territory, period, numerator [, denominator]",
+        );
+    }
+    if !f.targets.is_empty() && f.targets_sql.is_some() {
+        ctx.err(
+            errs,
+            &format!("{key}.targets_sql"),
+            "give either targets or targets_sql, not both",
+        );
+    }
+}
+
+fn check_follow_up(
+    s: Option<&str>,
+    ctx: &FileCtx,
+    key: &str,
+    errs: &mut ConfigErrors,
+) -> Option<super::FollowUp> {
+    let s = s?;
+    let parsed = super::FollowUp::parse(s);
+    if parsed.is_none() {
+        ctx.err(
+            errs,
+            &format!("{key}.follow_up"),
+            format!("'{s}' is not a follow-up; write a number of days, months or years, such as 6 months"),
+        );
+    }
+    parsed
+}
+
+/// The share of the target that counts as on track (90 % unless given).
+fn check_on_track(on_track: Option<f64>, ctx: &FileCtx, key: &str, errs: &mut ConfigErrors) -> f64 {
+    let on_track = on_track.unwrap_or(90.0);
+    if !(0.0..=100.0).contains(&on_track) {
+        ctx.err(
+            errs,
+            &format!("{key}.on_track"),
+            "on_track is a percentage of the target between 0 and 100",
+        );
+    }
+    on_track
 }
 
 fn check_kind(k: &str, ctx: &FileCtx, key: &str, errs: &mut ConfigErrors) -> Kind {

@@ -34,46 +34,15 @@ impl Validation {
     ) -> (Settings, TerritorySource) {
         let root = self.root.as_path();
         let errs = &mut self.errs;
-        let locale = match f.locale.as_deref() {
-            None | Some("it") => Locale::It,
-            Some("en") => Locale::En,
-            Some(other) => {
-                ctx.err(
-                    errs,
-                    "locale",
-                    format!("'{other}' is not a supported locale; use it or en"),
-                );
-                Locale::It
-            }
-        };
-        let timezone = match f.timezone.as_deref() {
-            None => chrono_tz::Europe::Rome,
-            Some(tz) => tz.parse().unwrap_or_else(|_| {
-                ctx.err(
-                    errs,
-                    "timezone",
-                    format!("'{tz}' is not an IANA time zone; use a name such as Europe/Rome"),
-                );
-                chrono_tz::Europe::Rome
-            }),
-        };
+        let locale = check_locale(f.locale.as_deref(), ctx, errs);
+        let timezone = check_timezone(f.timezone.as_deref(), ctx, errs);
         let warehouse = f.warehouse.unwrap_or_else(|| "warehouse/".to_string());
         let warehouse = if warehouse.contains("://") {
             warehouse
         } else {
             resolve(root, &warehouse).to_string_lossy().into_owned()
         };
-        let mut plan_periods = Vec::new();
-        for (i, p) in f.plan_periods.unwrap_or_default().iter().enumerate() {
-            match Period::parse(p) {
-                Some(pp @ Period::Plan { .. }) => plan_periods.push(pp),
-                _ => ctx.err(
-                    errs,
-                    &format!("plan_periods[{i}]"),
-                    format!("'{p}' is not a plan period; write it as \"2025-2027\""),
-                ),
-            }
-        }
+        let plan_periods = check_plan_periods(f.plan_periods.unwrap_or_default(), ctx, errs);
         let settings = Settings {
             name: f.name.unwrap_or_else(|| "osservatorio".to_string()),
             locale,
@@ -85,37 +54,7 @@ impl Validation {
             engine: check_engine(f.engine.as_deref(), ctx, errs),
             publication: Publication::default(),
         };
-        let territories = match f.territories {
-            None => TerritorySource::File(resolve(root, "territories.csv")),
-            Some(TerritoriesSetting::File(p)) => TerritorySource::File(resolve(root, &p)),
-            Some(TerritoriesSetting::Official(o)) => {
-                if o.istat.is_empty() {
-                    ctx.err(
-                        errs,
-                        "territories.istat",
-                        "name at least one region by its ISTAT code, e.g. istat: [\"05\"] for Veneto",
-                    );
-                }
-                let mut regions = Vec::new();
-                for (i, r) in o.istat.iter().map(|r| r.text()).enumerate() {
-                    match super::istat::region(&r) {
-                        Some(reg) => regions.push(reg.istat.clone()),
-                        None => ctx.err(
-                            errs,
-                            &format!("territories.istat[{i}]"),
-                            format!(
-                                "'{r}' is not an ISTAT region code; the regions are {}",
-                                super::istat::region_list()
-                            ),
-                        ),
-                    }
-                }
-                TerritorySource::Official {
-                    regions,
-                    extra: o.extra.map(|e| resolve(root, &e)),
-                }
-            }
-        };
+        let territories = check_territories(f.territories, root, ctx, errs);
         let mut settings = settings;
         settings.publication = check_publication(
             f.publication.unwrap_or_default(),
@@ -125,6 +64,89 @@ impl Validation {
             errs,
         );
         (settings, territories)
+    }
+}
+
+fn check_locale(locale: Option<&str>, ctx: &FileCtx, errs: &mut ConfigErrors) -> Locale {
+    match locale {
+        None | Some("it") => Locale::It,
+        Some("en") => Locale::En,
+        Some(other) => {
+            ctx.err(
+                errs,
+                "locale",
+                format!("'{other}' is not a supported locale; use it or en"),
+            );
+            Locale::It
+        }
+    }
+}
+
+fn check_timezone(tz: Option<&str>, ctx: &FileCtx, errs: &mut ConfigErrors) -> chrono_tz::Tz {
+    match tz {
+        None => chrono_tz::Europe::Rome,
+        Some(tz) => tz.parse().unwrap_or_else(|_| {
+            ctx.err(
+                errs,
+                "timezone",
+                format!("'{tz}' is not an IANA time zone; use a name such as Europe/Rome"),
+            );
+            chrono_tz::Europe::Rome
+        }),
+    }
+}
+
+fn check_plan_periods(given: Vec<String>, ctx: &FileCtx, errs: &mut ConfigErrors) -> Vec<Period> {
+    let mut plan_periods = Vec::new();
+    for (i, p) in given.iter().enumerate() {
+        match Period::parse(p) {
+            Some(pp @ Period::Plan { .. }) => plan_periods.push(pp),
+            _ => ctx.err(
+                errs,
+                &format!("plan_periods[{i}]"),
+                format!("'{p}' is not a plan period; write it as \"2025-2027\""),
+            ),
+        }
+    }
+    plan_periods
+}
+
+/// Where the territories come from: a file (territories.csv unless named) or official lists.
+fn check_territories(
+    setting: Option<TerritoriesSetting>,
+    root: &Path,
+    ctx: &FileCtx,
+    errs: &mut ConfigErrors,
+) -> TerritorySource {
+    let o = match setting {
+        None => return TerritorySource::File(resolve(root, "territories.csv")),
+        Some(TerritoriesSetting::File(p)) => return TerritorySource::File(resolve(root, &p)),
+        Some(TerritoriesSetting::Official(o)) => o,
+    };
+    if o.istat.is_empty() {
+        ctx.err(
+            errs,
+            "territories.istat",
+            "name at least one region by its ISTAT code, e.g. istat: [\"05\"] for Veneto",
+        );
+    }
+    let mut regions = Vec::new();
+    for (i, r) in o.istat.iter().map(|r| r.text()).enumerate() {
+        match super::istat::region(&r) {
+            Some(reg) => regions.push(reg.istat.clone()),
+            None => ctx.err(
+                errs,
+                &format!("territories.istat[{i}]"),
+                format!(
+                    "'{r}' is not an ISTAT region code; the regions are {}",
+                    super::istat::region_list()
+                ),
+            ),
+        }
+    }
+    TerritorySource::Official {
+        regions,
+        extra: o.extra.map(|e| resolve(root, &e)),
     }
 }
 
@@ -259,33 +281,26 @@ fn check_publication(
             );
         }
     }
-    if let Some(t) = f.theme.map(|t| t.trim().to_uppercase()) {
-        if EU_THEMES.contains(&t.as_str()) {
-            out.theme = t;
-        } else {
-            ctx.err(
-                errs,
-                "publication.theme",
-                format!(
-                    "'{t}' is not an EU data theme; use one of {}",
-                    EU_THEMES.join(", ")
-                ),
-            );
-        }
+    if let Some(t) = eu_code(
+        f.theme,
+        &EU_THEMES,
+        "publication.theme",
+        "an EU data theme",
+        ctx,
+        errs,
+    ) {
+        out.theme = t;
     }
-    if let Some(fr) = f.frequency.map(|t| t.trim().to_uppercase()) {
-        if EU_FREQUENCIES.contains(&fr.as_str()) {
-            out.frequency = fr;
-        } else {
-            ctx.err(
-                errs,
-                "publication.frequency",
-                format!(
-                    "'{fr}' is not an EU frequency; use one of {}",
-                    EU_FREQUENCIES.join(", ")
-                ),
-            );
-        }
+    let kind = "an EU frequency";
+    if let Some(fr) = eu_code(
+        f.frequency,
+        &EU_FREQUENCIES,
+        "publication.frequency",
+        kind,
+        ctx,
+        errs,
+    ) {
+        out.frequency = fr;
     }
     out.public_keys = public_keys(&f.public_keys, root, ctx, errs);
     if let Some(p) = f.protection {
@@ -299,20 +314,48 @@ fn check_publication(
             );
         }
     }
-    if let Some(b) = f.base_url.map(|b| b.trim().to_string()) {
-        if url::Url::parse(&b).is_ok() {
-            out.base_url = Some(if b.ends_with('/') { b } else { format!("{b}/") });
-        } else {
-            ctx.err(
-                errs,
-                "publication.base_url",
-                format!(
-                    "'{b}' is not a URL; give where the bundles are served, e.g. https://dati.example.it/osservatorio/"
-                ),
-            );
-        }
-    }
+    out.base_url = f.base_url.and_then(|b| check_base_url(b.trim(), ctx, errs));
     out
+}
+
+/// `given`, in capitals, when it is one of the EU vocabulary's codes `allowed` (`kind` names it).
+fn eu_code(
+    given: Option<String>,
+    allowed: &[&str],
+    key: &str,
+    kind: &str,
+    ctx: &FileCtx,
+    errs: &mut ConfigErrors,
+) -> Option<String> {
+    let code = given?.trim().to_uppercase();
+    if allowed.contains(&code.as_str()) {
+        return Some(code);
+    }
+    ctx.err(
+        errs,
+        key,
+        format!("'{code}' is not {kind}; use one of {}", allowed.join(", ")),
+    );
+    None
+}
+
+/// Where the bundles are served, ending in `/`.
+fn check_base_url(b: &str, ctx: &FileCtx, errs: &mut ConfigErrors) -> Option<String> {
+    if url::Url::parse(b).is_err() {
+        ctx.err(
+            errs,
+            "publication.base_url",
+            format!(
+                "'{b}' is not a URL; give where the bundles are served, e.g. https://dati.example.it/osservatorio/"
+            ),
+        );
+        return None;
+    }
+    Some(if b.ends_with('/') {
+        b.to_string()
+    } else {
+        format!("{b}/")
+    })
 }
 
 /// Who publishes: the office's name (the project's by default) and its IPA code.

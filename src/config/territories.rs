@@ -4,7 +4,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use super::settings::TerritorySource;
-use super::{Territories, Territory, Validation, shown_path};
+use super::{ConfigErrors, Territories, Territory, Validation, shown_path};
 
 impl Validation {
     /// The project's tree of territories: its territories.csv, or the official lists of its
@@ -80,75 +80,110 @@ impl Validation {
             );
             return out;
         };
+        let cols = Columns {
+            code: ci,
+            name: ni,
+            level: li,
+            parent: pi,
+            istat: col("istat"),
+        };
         let mut lines = BTreeMap::new();
         for (n, rec) in reader.records().enumerate() {
             let line = n + 2;
-            let rec = match rec {
-                Ok(r) => r,
-                Err(e) => {
-                    errs.push(&shown, Some(line), "", format!("unreadable row: {e}"));
-                    continue;
-                }
-            };
-            let get = |i: usize| rec.get(i).unwrap_or("").to_string();
-            let code = get(ci);
-            if code.is_empty() {
-                errs.push(&shown, Some(line), "code", "a territory needs a code");
-                continue;
+            match rec {
+                Ok(rec) => add_row(&mut out, &mut lines, &rec, &cols, line, &shown, errs),
+                Err(e) => errs.push(&shown, Some(line), "", format!("unreadable row: {e}")),
             }
-            if out.by_code.contains_key(&code) {
-                let message = if lines.contains_key(&code) {
-                    format!("territory '{code}' is listed twice")
-                } else {
-                    format!(
-                        "territory '{code}' is already an official territory (territories.istat); list only the office's own units here"
-                    )
-                };
-                errs.push(&shown, Some(line), "code", message);
-                continue;
-            }
-            let parent = Some(get(pi)).filter(|p| !p.is_empty());
-            if let Some(istat) = col("istat").map(get).filter(|c| !c.is_empty()) {
-                out.istat.insert(code.clone(), istat);
-            }
-            lines.insert(code.clone(), line);
-            out.by_code.insert(
-                code.clone(),
-                Territory {
-                    code,
-                    name: get(ni),
-                    level: get(li),
-                    parent,
-                },
+        }
+        check_tree(&out, &lines, &shown, errs);
+        out
+    }
+}
+
+/// Where each column of a territories file is.
+struct Columns {
+    code: usize,
+    name: usize,
+    level: usize,
+    parent: usize,
+    istat: Option<usize>,
+}
+
+/// Adds the territory on `line` (recording its line in `lines`), unless its code is missing or
+/// already taken.
+fn add_row(
+    out: &mut Territories,
+    lines: &mut BTreeMap<String, usize>,
+    rec: &csv::StringRecord,
+    cols: &Columns,
+    line: usize,
+    shown: &Path,
+    errs: &mut ConfigErrors,
+) {
+    let get = |i: usize| rec.get(i).unwrap_or("").to_string();
+    let code = get(cols.code);
+    if code.is_empty() {
+        errs.push(shown, Some(line), "code", "a territory needs a code");
+        return;
+    }
+    if out.by_code.contains_key(&code) {
+        let message = if lines.contains_key(&code) {
+            format!("territory '{code}' is listed twice")
+        } else {
+            format!(
+                "territory '{code}' is already an official territory (territories.istat); list only the office's own units here"
+            )
+        };
+        errs.push(shown, Some(line), "code", message);
+        return;
+    }
+    let parent = Some(get(cols.parent)).filter(|p| !p.is_empty());
+    if let Some(istat) = cols.istat.map(get).filter(|c| !c.is_empty()) {
+        out.istat.insert(code.clone(), istat);
+    }
+    lines.insert(code.clone(), line);
+    out.by_code.insert(
+        code.clone(),
+        Territory {
+            code,
+            name: get(cols.name),
+            level: get(cols.level),
+            parent,
+        },
+    );
+}
+
+/// Every parent is a territory, and no territory is its own ancestor.
+fn check_tree(
+    out: &Territories,
+    lines: &BTreeMap<String, usize>,
+    shown: &Path,
+    errs: &mut ConfigErrors,
+) {
+    for t in out.by_code.values() {
+        let line = lines.get(&t.code).copied();
+        let Some(p) = &t.parent else { continue };
+        if !out.by_code.contains_key(p) {
+            errs.push(
+                shown,
+                line,
+                "parent",
+                format!(
+                    "'{}' has parent '{p}', which is not a territory in this file nor an official one",
+                    t.code
+                ),
+            );
+        } else if out.ancestors(&t.code).contains(&t.code) {
+            errs.push(
+                shown,
+                line,
+                "parent",
+                format!(
+                    "'{}' is its own ancestor; the parents must form a tree",
+                    t.code
+                ),
             );
         }
-        for t in out.by_code.values() {
-            let line = lines.get(&t.code).copied();
-            if let Some(p) = &t.parent {
-                if !out.by_code.contains_key(p) {
-                    errs.push(
-                        &shown,
-                        line,
-                        "parent",
-                        format!(
-                            "'{}' has parent '{p}', which is not a territory in this file nor an official one",
-                            t.code
-                        ),
-                    );
-                } else if out.ancestors(&t.code).contains(&t.code) {
-                    errs.push(
-                        &shown,
-                        line,
-                        "parent",
-                        format!(
-                            "'{}' is its own ancestor; the parents must form a tree",
-                            t.code
-                        ),
-                    );
-                }
-            }
-        }
-        out
     }
 }
 

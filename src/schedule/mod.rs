@@ -20,13 +20,17 @@ use crate::ingest::SourceOutcome;
 use crate::render::DashboardOutcome;
 use crate::warehouse::{Warehouse, WarehouseError};
 
-/// A new run identifier: UTC time to the second plus the process id, sortable and unique enough.
+/// A new run identifier: UTC time to the millisecond, then the process id. Ids sort in the order
+/// the runs began (runs hold the project's lock one after another, and each lasts longer than a
+/// millisecond), however the system hands out process ids; the process id keeps two ids apart.
 pub fn new_run_id() -> String {
-    format!(
-        "{}-{:05}",
-        chrono::Utc::now().format("%Y%m%dT%H%M%SZ"),
-        std::process::id() % 100_000
-    )
+    run_id_at(chrono::Utc::now(), std::process::id())
+}
+
+/// The run id of a run begun at `at` by process `pid`.
+fn run_id_at(at: chrono::DateTime<chrono::Utc>, pid: u32) -> String {
+    // Seven digits hold any Linux process id (at most 2^22), so ids keep one width.
+    format!("{}Z-{pid:07}", at.format("%Y%m%dT%H%M%S%3f"))
 }
 
 /// Why the scheduler stopped on an error.
@@ -54,6 +58,20 @@ mod tests {
         chrono::DateTime::parse_from_rfc3339(s)
             .unwrap()
             .with_timezone(&chrono::Utc)
+    }
+
+    #[test]
+    fn run_ids_sort_in_the_order_runs_began_within_a_second() {
+        // Two runs 20 ms apart, the second given a smaller process id (ids wrap at pid_max).
+        let first = run_id_at(utc("2026-12-01T17:19:44.100Z"), 32_000);
+        let second = run_id_at(utc("2026-12-01T17:19:44.120Z"), 300);
+        assert!(first < second, "{first} sorts after {second}");
+        assert_eq!(first, "20261201T171944100Z-0032000");
+        // The same millisecond, two processes: two ids.
+        assert_ne!(
+            run_id_at(utc("2026-12-01T17:19:44.100Z"), 1),
+            run_id_at(utc("2026-12-01T17:19:44.100Z"), 2)
+        );
     }
 
     #[test]

@@ -4,12 +4,15 @@
 //! are computed here, by a linear programme written from the indicators' definitions (which
 //! figures add up, which count two indicators share), never from the program's own reasoning.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::Path;
 
+use crate::common::hierarchy::tree;
 use crate::common::{osservatorio, project, text, write};
-use good_lp::{Expression, ProblemVariables, ResolutionError, Solution, SolverModel, Variable};
 use proptest::prelude::*;
+
+mod pinned;
+use pinned::pinned_down;
 
 /// (indicator, territory, period).
 type Key = (String, String, String);
@@ -151,133 +154,6 @@ struct Knowledge {
 fn year_of(period: &str) -> Option<String> {
     let (y, q) = period.split_once('-')?;
     q.starts_with('Q').then(|| y.to_string())
-}
-
-/// Every hidden small count (from 1 to 4) of a protected indicator whose feasible interval,
-/// given the figures `shown`, is narrower than `protection`: (figure, which count, min, max).
-fn pinned_down(
-    exact: &BTreeMap<Key, Counts>,
-    shown: &BTreeMap<Key, Counts>,
-    know: &Knowledge,
-    protection: f64,
-) -> Vec<(Key, &'static str, f64, f64)> {
-    for (k, counts) in shown {
-        assert_eq!(
-            exact.get(k),
-            Some(counts),
-            "the page shows {k:?} as computed"
-        );
-    }
-    let mut vars = ProblemVariables::new();
-    let mut unknown: BTreeMap<(Key, usize), Variable> = BTreeMap::new();
-    for (k, (n, d)) in exact {
-        if shown.contains_key(k) {
-            continue;
-        }
-        for (part, v) in [(0, n), (1, d)] {
-            if v.is_some() {
-                unknown.insert((k.clone(), part), vars.add(good_lp::variable().min(0.0)));
-            }
-        }
-    }
-    let part = |k: &Key, part: usize| -> Option<Expression> {
-        let (n, d) = exact.get(k)?;
-        let v = if part == 0 { *n } else { *d };
-        v?;
-        Some(match unknown.get(&(k.clone(), part)) {
-            Some(x) => Expression::from(*x),
-            None => Expression::from(v.unwrap_or(0.0)),
-        })
-    };
-    // Sums: a territory of its children, a year of its quarters, for numerators and denominators.
-    let mut sums: BTreeMap<Key, Vec<Key>> = BTreeMap::new();
-    for k in exact.keys() {
-        let (i, t, p) = k;
-        if let Some(pt) = know.parent_of.get(t) {
-            sums.entry(key(i, pt, p)).or_default().push(k.clone());
-        }
-        if let Some(y) = year_of(p) {
-            sums.entry(key(i, t, &y)).or_default().push(k.clone());
-        }
-    }
-    let mut constraints = Vec::new();
-    for (parent, children) in &sums {
-        // A year's children are its quarters, a territory's its sub-territories: keep them apart.
-        let groups: [Vec<&Key>; 2] = [
-            children.iter().filter(|c| c.2 == parent.2).collect(),
-            children.iter().filter(|c| c.2 != parent.2).collect(),
-        ];
-        for group in groups.iter().filter(|g| !g.is_empty()) {
-            for p in 0..2 {
-                let Some(lhs) = part(parent, p) else { continue };
-                let mut rhs = Expression::from(0.0);
-                for c in group {
-                    if let Some(e) = part(c, p) {
-                        rhs += e;
-                    }
-                }
-                constraints.push((lhs - rhs).eq(0.0));
-            }
-        }
-    }
-    for &(a, pa, b, pb) in &know.shared {
-        for (_, t, p) in exact.keys().filter(|k| k.0 == a) {
-            if let (Some(x), Some(y)) = (part(&key(a, t, p), pa), part(&key(b, t, p), pb)) {
-                constraints.push((x - y).eq(0.0));
-            }
-        }
-    }
-    for k in exact.keys().filter(|k| know.shares.contains(&k.0.as_str())) {
-        if let (Some(n), Some(d)) = (part(k, 0), part(k, 1)) {
-            constraints.push((d - n).geq(0.0));
-        }
-    }
-    let small = |v: f64| v > 0.0 && v < 5.0;
-    let mut out = Vec::new();
-    for (k, (n, d)) in exact {
-        if shown.contains_key(k) || !know.protected.contains(&k.0.as_str()) {
-            continue;
-        }
-        let mut quantities: Vec<(&'static str, Expression)> = Vec::new();
-        if n.is_some_and(small) {
-            quantities.push(("numerator", part(k, 0).expect("a numerator")));
-        }
-        if d.is_some_and(small) {
-            quantities.push(("denominator", part(k, 1).expect("a denominator")));
-        }
-        if let (Some(n), Some(d)) = (n, d)
-            && know.shares.contains(&k.0.as_str())
-            && small(d - n)
-        {
-            quantities.push((
-                "denominator − numerator",
-                part(k, 1).expect("d") - part(k, 0).expect("n"),
-            ));
-        }
-        for (what, objective) in quantities {
-            let solve = |maximise: bool| -> f64 {
-                let unsolved = if maximise {
-                    vars.clone().maximise(objective.clone())
-                } else {
-                    vars.clone().minimise(objective.clone())
-                };
-                let mut model = unsolved.using(good_lp::microlp);
-                for c in &constraints {
-                    model = model.with(c.clone());
-                }
-                match model.solve() {
-                    Ok(s) => s.eval(&objective),
-                    Err(ResolutionError::Unbounded) => f64::INFINITY,
-                    Err(e) => panic!("the true figures are a solution: {e}"),
-                }
-            };
-            let (lo, hi) = (solve(false), solve(true));
-            if hi - lo < protection - 1e-6 {
-                out.push((k.clone(), what, lo, hi));
-            }
-        }
-    }
-    out
 }
 
 fn exits_knowledge() -> Knowledge {
@@ -527,60 +403,29 @@ fn no_relation_with_one_hidden_member_is_not_enough_across_time_and_territory() 
 
 // Random hierarchies, two indicators sharing the count of exits, quarters and their year.
 
-#[derive(Debug, Clone)]
-struct Tree {
-    /// (code, parent index) in creation order; the root has none.
-    nodes: Vec<(String, Option<usize>)>,
-}
-
-fn tree() -> impl Strategy<Value = Tree> {
-    prop::collection::vec(0usize..1000, 2..10).prop_map(|picks| {
-        let mut nodes = vec![("T0".to_string(), None)];
-        for (i, pick) in picks.into_iter().enumerate() {
-            nodes.push((format!("T{}", i + 1), Some(pick % nodes.len())));
-        }
-        Tree { nodes }
-    })
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 24, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn random_hierarchies_publish_no_small_count_a_linear_programme_pins_down(
-        t in tree(),
+        t in tree(10),
         exits in prop::collection::vec(prop_oneof![0u32..6, 0u32..30], 10 * 4),
         completed in prop::collection::vec(0.0f64..=1.0, 10 * 4),
     ) {
-        let has_children: BTreeSet<usize> = t.nodes.iter().filter_map(|(_, p)| *p).collect();
-        let mut territories = String::from("code,name,level,parent\n");
-        let mut parent_of = BTreeMap::new();
-        for (code, parent) in &t.nodes {
-            let parent = parent.map(|i| t.nodes[i].0.clone());
-            territories.push_str(&format!("{code},{code},x,{}\n", parent.clone().unwrap_or_default()));
-            if let Some(p) = parent {
-                parent_of.insert(code.clone(), p);
-            }
-        }
         // Leaves report each quarter's exits and how many of them completed their path.
         let mut csv = String::from("data,territorio,uscite,completati\n");
         let mut draws = exits.iter().zip(&completed);
-        for (i, (code, _)) in t.nodes.iter().enumerate() {
-            if has_children.contains(&i) {
-                continue;
-            }
+        for code in t.leaves() {
             for q in 0..4 {
                 let (&n, &share) = draws.next().unwrap_or((&0, &0.0));
                 let done = (f64::from(n) * share).round() as u32;
                 csv.push_str(&format!("2024-{:02}-01,{code},{n},{done}\n", q * 3 + 1));
             }
         }
-        let codes: Vec<String> = t.nodes.iter().map(|(c, _)| c.clone()).collect();
+        let codes = t.codes();
         let dashboard = format!(
-            "{}      - {{ type: trend, indicator: usciti, territories: [{}], grain: quarter }}\n      - {{ type: trend, indicator: completati, territories: [{}], grain: quarter }}\n",
-            DASHBOARD.replace("TERRITORIES", &codes.join(", ")),
-            codes.join(", "),
-            codes.join(", ")
+            "{}      - {{ type: trend, indicator: usciti, territories: [{codes}], grain: quarter }}\n      - {{ type: trend, indicator: completati, territories: [{codes}], grain: quarter }}\n",
+            DASHBOARD.replace("TERRITORIES", &codes),
         );
         let dir = project(&[
             ("pipelines/uscite.yaml", PIPELINE.replace("territory: REG", "territory: T0").as_bytes()),
@@ -588,10 +433,10 @@ proptest! {
             ("dashboards/uscite.yaml", dashboard.as_bytes()),
             ("uscite.csv", csv.as_bytes()),
         ]);
-        write(dir.path(), "territories.csv", territories.as_bytes());
+        write(dir.path(), "territories.csv", t.territories_csv().as_bytes());
         let out = osservatorio(dir.path(), &["run"]);
         prop_assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-        let know = Knowledge { parent_of, ..exits_knowledge() };
+        let know = Knowledge { parent_of: t.parent_of(), ..exits_knowledge() };
         let found = pinned_down(&exact(dir.path()), &shown(dir.path(), "uscite"), &know, 1.0);
         prop_assert!(found.is_empty(), "{:#?}", found);
         let out = osservatorio(dir.path(), &["publish", "--by", "Maria Rossi"]);

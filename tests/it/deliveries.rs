@@ -7,6 +7,9 @@ use std::path::Path;
 
 use crate::common::{osservatorio, project, query, text, write};
 
+mod remote;
+mod sequences;
+
 /// A pipeline with the table `presenze (data date, struttura string, presenti int)` fed from
 /// `url`, with `extra` source keys.
 fn pipeline(url: &str, extra: &str) -> String {
@@ -55,6 +58,19 @@ fn total(days: u32, base: i64) -> i64 {
     (1..=i64::from(days)).map(|d| base + d).sum()
 }
 
+/// A project reading `url` (with `extra` source keys) whose files are months' exports
+/// (path, month, days, base: as `month_csv`), ingested.
+fn months(url: &str, extra: &str, files: &[(&str, u32, u32, i64)]) -> tempfile::TempDir {
+    let pipeline = pipeline(url, extra);
+    let csvs: Vec<(&str, String)> = files
+        .iter()
+        .map(|&(path, month, days, base)| (path, month_csv(month, days, base)))
+        .collect();
+    let mut all: Vec<(&str, &[u8])> = vec![("pipelines/prova.yaml", pipeline.as_bytes())];
+    all.extend(csvs.iter().map(|(path, csv)| (*path, csv.as_bytes())));
+    common::ingested(&all)
+}
+
 fn ingest(p: &Path) -> (Option<i32>, String) {
     let out = osservatorio(p, &["ingest"]);
     (out.status.code(), text(&out))
@@ -62,19 +78,12 @@ fn ingest(p: &Path) -> (Option<i32>, String) {
 
 #[test]
 fn a_new_monthly_file_adds_its_rows_and_the_previous_months_stay() {
-    let dir = project(&[
-        (
-            "pipelines/prova.yaml",
-            pipeline("exports/presenze/*.csv", "").as_bytes(),
-        ),
-        (
-            "exports/presenze/presenze_2026-10.csv",
-            month_csv(10, 31, 10).as_bytes(),
-        ),
-    ]);
+    let dir = months(
+        "exports/presenze/*.csv",
+        "",
+        &[("exports/presenze/presenze_2026-10.csv", 10, 31, 10)],
+    );
     let p = dir.path();
-    let (code, t) = ingest(p);
-    assert_eq!(code, Some(0), "{t}");
     assert_eq!(sum_by_month(p), vec![row(10, 31, total(31, 10))]);
 
     // November's file lands beside October's: both months are in the warehouse.
@@ -110,13 +119,15 @@ fn a_new_monthly_file_adds_its_rows_and_the_previous_months_stay() {
 
 #[test]
 fn a_changed_file_replaces_exactly_its_own_rows() {
-    let dir = project(&[
-        ("pipelines/prova.yaml", pipeline("exports/", "").as_bytes()),
-        ("exports/2026-10.csv", month_csv(10, 31, 10).as_bytes()),
-        ("exports/2026-11.csv", month_csv(11, 30, 20).as_bytes()),
-    ]);
+    let dir = months(
+        "exports/",
+        "",
+        &[
+            ("exports/2026-10.csv", 10, 31, 10),
+            ("exports/2026-11.csv", 11, 30, 20),
+        ],
+    );
     let p = dir.path();
-    assert_eq!(ingest(p).0, Some(0));
     // October is sent again with other figures: October changes, November does not.
     write(p, "exports/2026-10.csv", month_csv(10, 31, 100).as_bytes());
     let (code, t) = ingest(p);
@@ -129,16 +140,15 @@ fn a_changed_file_replaces_exactly_its_own_rows() {
 
 #[test]
 fn a_correction_supersedes_the_rows_it_covers_and_nothing_is_counted_twice() {
-    let dir = project(&[
-        (
-            "pipelines/prova.yaml",
-            pipeline("exports/*.csv", "    supersede: by_period\n").as_bytes(),
-        ),
-        ("exports/a_2026-10.csv", month_csv(10, 31, 10).as_bytes()),
-        ("exports/a_2026-11.csv", month_csv(11, 30, 20).as_bytes()),
-    ]);
+    let dir = months(
+        "exports/*.csv",
+        "    supersede: by_period\n",
+        &[
+            ("exports/a_2026-10.csv", 10, 31, 10),
+            ("exports/a_2026-11.csv", 11, 30, 20),
+        ],
+    );
     let p = dir.path();
-    assert_eq!(ingest(p).0, Some(0));
     // A correction of October, sent later as a file of its own.
     write(
         p,
@@ -156,16 +166,15 @@ fn a_correction_supersedes_the_rows_it_covers_and_nothing_is_counted_twice() {
 #[test]
 fn without_supersede_a_resent_period_is_read_as_more_rows() {
     // The control of the test above: the same files without supersede count October twice.
-    let dir = project(&[
-        (
-            "pipelines/prova.yaml",
-            pipeline("exports/*.csv", "").as_bytes(),
-        ),
-        ("exports/a_2026-10.csv", month_csv(10, 31, 10).as_bytes()),
-        ("exports/b_2026-10.csv", month_csv(10, 31, 50).as_bytes()),
-    ]);
+    let dir = months(
+        "exports/*.csv",
+        "",
+        &[
+            ("exports/a_2026-10.csv", 10, 31, 10),
+            ("exports/b_2026-10.csv", 10, 31, 50),
+        ],
+    );
     let p = dir.path();
-    assert_eq!(ingest(p).0, Some(0));
     assert_eq!(
         sum_by_month(p),
         vec![row(10, 62, total(31, 10) + total(31, 50))]
@@ -175,16 +184,15 @@ fn without_supersede_a_resent_period_is_read_as_more_rows() {
 #[test]
 fn a_file_that_disappears_keeps_its_rows_unless_removed_drop() {
     for (extra, expected_after) in [("", 2usize), ("    removed: drop\n", 1)] {
-        let dir = project(&[
-            (
-                "pipelines/prova.yaml",
-                pipeline("exports/*.csv", extra).as_bytes(),
-            ),
-            ("exports/2026-10.csv", month_csv(10, 31, 10).as_bytes()),
-            ("exports/2026-11.csv", month_csv(11, 30, 20).as_bytes()),
-        ]);
+        let dir = months(
+            "exports/*.csv",
+            extra,
+            &[
+                ("exports/2026-10.csv", 10, 31, 10),
+                ("exports/2026-11.csv", 11, 30, 20),
+            ],
+        );
         let p = dir.path();
-        assert_eq!(ingest(p).0, Some(0));
         std::fs::remove_file(p.join("exports/2026-10.csv")).expect("remove");
         let (code, t) = ingest(p);
         assert_eq!(code, Some(0), "{t}");
@@ -194,16 +202,15 @@ fn a_file_that_disappears_keeps_its_rows_unless_removed_drop() {
 
 #[test]
 fn one_broken_file_fails_alone_and_keeps_its_last_good_rows() {
-    let dir = project(&[
-        (
-            "pipelines/prova.yaml",
-            pipeline("exports/*.csv", "").as_bytes(),
-        ),
-        ("exports/2026-10.csv", month_csv(10, 31, 10).as_bytes()),
-        ("exports/2026-11.csv", month_csv(11, 30, 20).as_bytes()),
-    ]);
+    let dir = months(
+        "exports/*.csv",
+        "",
+        &[
+            ("exports/2026-10.csv", 10, 31, 10),
+            ("exports/2026-11.csv", 11, 30, 20),
+        ],
+    );
     let p = dir.path();
-    assert_eq!(ingest(p).0, Some(0));
     // November is re-sent without its header; December arrives fine.
     write(
         p,
@@ -234,16 +241,15 @@ fn one_broken_file_fails_alone_and_keeps_its_last_good_rows() {
 
 #[test]
 fn a_resent_file_that_shrank_is_held_back_and_the_others_stay() {
-    let dir = project(&[
-        (
-            "pipelines/prova.yaml",
-            pipeline("exports/*.csv", "").as_bytes(),
-        ),
-        ("exports/2026-10.csv", month_csv(10, 31, 10).as_bytes()),
-        ("exports/2026-11.csv", month_csv(11, 30, 20).as_bytes()),
-    ]);
+    let dir = months(
+        "exports/*.csv",
+        "",
+        &[
+            ("exports/2026-10.csv", 10, 31, 10),
+            ("exports/2026-11.csv", 11, 30, 20),
+        ],
+    );
     let p = dir.path();
-    assert_eq!(ingest(p).0, Some(0));
     write(p, "exports/2026-11.csv", month_csv(11, 3, 20).as_bytes());
     let (code, t) = ingest(p);
     assert_eq!(code, Some(1), "{t}");
@@ -483,241 +489,6 @@ fn completeness_counts_from_the_declared_start_not_from_the_first_file() {
         })
         .collect();
     assert_eq!(got, expected);
-}
-
-use crate::common::http_server;
-use crate::common::s3_server;
-
-#[test]
-fn a_folder_in_a_bucket_is_read_delivery_by_delivery() {
-    let s3 = s3_server::S3Server::start();
-    s3.create_bucket("uffici");
-    s3.put(
-        "uffici",
-        "padova/presenze/2026-10.csv",
-        month_csv(10, 31, 10).as_bytes(),
-    );
-    s3.put(
-        "uffici",
-        "padova/presenze/2026-11.csv",
-        month_csv(11, 30, 20).as_bytes(),
-    );
-    s3.put("uffici", "padova/altro/note.txt", b"not an export");
-    let dir = project(&[(
-        "pipelines/prova.yaml",
-        pipeline("s3://uffici/padova/presenze/*.csv", "").as_bytes(),
-    )]);
-    let p = dir.path();
-    let env = s3.env();
-    let out = common::osservatorio_env(p, &["ingest"], &env);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    let sums = |p: &Path| {
-        let out = common::osservatorio_env(
-            p,
-            &[
-                "query",
-                "SELECT COUNT(*), SUM(presenti) FROM presenze",
-                "--format",
-                "csv",
-            ],
-            &env,
-        );
-        String::from_utf8_lossy(&out.stdout)
-            .lines()
-            .nth(1)
-            .unwrap_or_default()
-            .to_string()
-    };
-    assert_eq!(sums(p), format!("61,{}", total(31, 10) + total(30, 20)));
-    // A third month lands in the bucket: it adds its rows.
-    s3.put(
-        "uffici",
-        "padova/presenze/2026-12.csv",
-        month_csv(12, 31, 30).as_bytes(),
-    );
-    let out = common::osservatorio_env(p, &["ingest"], &env);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    assert_eq!(
-        sums(p),
-        format!("92,{}", total(31, 10) + total(30, 20) + total(31, 30))
-    );
-}
-
-/// The first day of the month `back` months before today's, as (year, month).
-fn months_ago(back: i32) -> (i32, u32) {
-    use chrono::Datelike;
-    let today = chrono::Utc::now().date_naive();
-    let index = today.year() * 12 + today.month0() as i32 - back;
-    (index.div_euclid(12), index.rem_euclid(12) as u32 + 1)
-}
-
-fn dated_csv((year, month): (i32, u32), base: i64) -> String {
-    let mut s = String::from("Data,Struttura,Presenti\n");
-    for d in 1..=3 {
-        s.push_str(&format!("{year}-{month:02}-{d:02},S1,{}\n", base + d));
-    }
-    s
-}
-
-#[test]
-fn a_url_template_fetches_each_due_period_once_and_a_period_not_yet_due_is_no_error() {
-    let (two, one) = (months_ago(2), months_ago(1));
-    let path = |(y, m): (i32, u32)| format!("/presenze_{y}-{m:02}.csv");
-    let server = http_server::Server::start(vec![
-        (
-            path(two).as_str(),
-            http_server::Route::File {
-                body: dated_csv(two, 10).into_bytes(),
-                etag: "\"a\"".into(),
-            },
-        ),
-        (
-            path(one).as_str(),
-            http_server::Route::File {
-                body: dated_csv(one, 20).into_bytes(),
-                etag: "\"b\"".into(),
-            },
-        ),
-    ]);
-    let since = format!("    since: \"{}-{:02}\"\n", two.0, two.1);
-    let url = format!("{}/presenze_{{yyyy}}-{{mm}}.csv", server.base);
-    let dir = project(&[("pipelines/prova.yaml", pipeline(&url, &since).as_bytes())]);
-    let p = dir.path();
-    // This month's file is not on the portal yet, and not due: no error.
-    let (code, t) = ingest(p);
-    assert_eq!(code, Some(0), "{t}");
-    assert_eq!(
-        query(p, "SELECT COUNT(*), SUM(presenti) FROM presenze"),
-        vec![vec!["6".to_string(), (10 * 3 + 6 + 20 * 3 + 6).to_string()]]
-    );
-    // Read once: the next run does not ask for those periods again.
-    let (code, t) = ingest(p);
-    assert_eq!(code, Some(0), "{t}");
-    assert_eq!(server.hits(&path(two)), 1);
-    assert_eq!(server.hits(&path(one)), 1);
-
-    // A period that was due and is missing from the portal is an error, named.
-    let (y, m) = months_ago(3);
-    let since = format!("    since: \"{y}-{m:02}\"\n");
-    write(p, "pipelines/prova.yaml", pipeline(&url, &since).as_bytes());
-    let (code, t) = ingest(p);
-    assert_eq!(code, Some(1), "{t}");
-    assert!(t.contains(&format!("presenze_{y}-{m:02}.csv")), "{t}");
-}
-
-mod sequences {
-    //! Any sequence of adding, changing, re-sending and removing delivery files leaves the same
-    //! warehouse as ingesting the final set of files from scratch.
-    use super::*;
-    use proptest::prelude::*;
-
-    /// One change to the folder: file `k` written with figures `v` (added, changed or re-sent:
-    /// files `k` and `k + 3` cover the same month), or file `k` removed.
-    #[derive(Debug, Clone)]
-    enum Op {
-        Write { k: u8, v: u8 },
-        Remove { k: u8 },
-    }
-
-    fn op() -> impl Strategy<Value = Op> {
-        prop_oneof![
-            3 => (0u8..6, 0u8..4).prop_map(|(k, v)| Op::Write { k, v }),
-            1 => (0u8..6).prop_map(|k| Op::Remove { k }),
-        ]
-    }
-
-    fn file(k: u8) -> String {
-        format!("exports/f{k}.csv")
-    }
-
-    /// File `k`'s export: month `k % 3 + 1`, a week of rows with figures from `v`.
-    fn content(k: u8, v: u8) -> String {
-        let mut s = String::from("Data,Struttura,Presenti\n");
-        for d in 1..=7 {
-            s.push_str(&format!(
-                "2026-{:02}-{d:02},S1,{}\n",
-                k % 3 + 1,
-                i64::from(v) * 100 + i64::from(k) * 10 + d
-            ));
-        }
-        s
-    }
-
-    /// Writes a file with a modification time of its own: `step` seconds after a fixed start,
-    /// so the newer of two files covering a month is the one written later.
-    fn put(root: &Path, rel: &str, body: &str, step: u64) {
-        write(root, rel, body.as_bytes());
-        let when = std::time::UNIX_EPOCH + std::time::Duration::from_secs(1_780_000_000 + step);
-        std::fs::File::options()
-            .write(true)
-            .open(root.join(rel))
-            .and_then(|f| f.set_modified(when))
-            .expect("set the modification time");
-    }
-
-    fn project_with(extra: &str) -> tempfile::TempDir {
-        let dir = project(&[(
-            "pipelines/prova.yaml",
-            pipeline("exports/*.csv", extra).as_bytes(),
-        )]);
-        std::fs::create_dir_all(dir.path().join("exports")).expect("the folder");
-        dir
-    }
-
-    /// Found by the property below: a file re-sent unchanged after another covering its month
-    /// is the newer delivery again.
-    #[test]
-    fn a_file_re_sent_unchanged_after_a_correction_supersedes_it_again() {
-        let extra = "    supersede: by_period\n    removed: drop\n    max_shrink: 100%\n";
-        let live = project_with(extra);
-        let p = live.path();
-        for (step, (k, v)) in [(1u8, 2u8), (4, 0), (1, 2)].into_iter().enumerate() {
-            put(p, &file(k), &content(k, v), step as u64);
-            let (code, t) = ingest(p);
-            assert_eq!(code, Some(0), "{t}");
-        }
-        // February is f1's week again: 7 × 210 + (1 + … + 7).
-        assert_eq!(
-            sum_by_month(p),
-            vec![vec!["2".to_string(), "7".to_string(), "1498".to_string()]]
-        );
-    }
-
-    proptest! {
-        #![proptest_config(ProptestConfig { cases: 6, ..ProptestConfig::default() })]
-        #[test]
-        fn any_sequence_of_deliveries_ends_as_the_final_set_read_from_scratch(
-            ops in proptest::collection::vec(op(), 1..6)
-        ) {
-            let extra = "    supersede: by_period\n    removed: drop\n    max_shrink: 100%\n";
-            let live = project_with(extra);
-            let p = live.path();
-            // What the folder holds at the end: file → (content, modification step).
-            let mut last: std::collections::BTreeMap<u8, (String, u64)> = Default::default();
-            for (step, o) in ops.iter().enumerate() {
-                match o {
-                    Op::Write { k, v } => {
-                        let body = content(*k, *v);
-                        put(p, &file(*k), &body, step as u64);
-                        last.insert(*k, (body, step as u64));
-                    }
-                    Op::Remove { k } => {
-                        let _ = std::fs::remove_file(p.join(file(*k)));
-                        last.remove(k);
-                    }
-                }
-                let (code, t) = ingest(p);
-                prop_assert_eq!(code, Some(0), "{}", t);
-            }
-            let scratch = project_with(extra);
-            for (k, (body, step)) in &last {
-                put(scratch.path(), &file(*k), body, *step);
-            }
-            let (code, t) = ingest(scratch.path());
-            prop_assert_eq!(code, Some(0), "{}", t);
-            prop_assert_eq!(sum_by_month(p), sum_by_month(scratch.path()));
-        }
-    }
 }
 
 #[test]

@@ -4,6 +4,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 
+use crate::common::hierarchy::tree;
 use crate::common::{bundled_project, osservatorio, project, text, write};
 use proptest::prelude::*;
 
@@ -324,6 +325,31 @@ fn signed_off_bundle(p: &Path) -> std::path::PathBuf {
     std::path::PathBuf::from(line)
 }
 
+/// The paths a bundle's manifest lists.
+fn manifest_files(manifest: &serde_json::Value) -> Vec<&str> {
+    manifest["files"]
+        .as_array()
+        .expect("files")
+        .iter()
+        .filter_map(|f| f["path"].as_str())
+        .collect()
+}
+
+/// Changes one byte of a published file (read-only, as every published file is).
+fn tamper(file: &Path) {
+    let mut perms = std::fs::metadata(file)
+        .expect("a published file")
+        .permissions();
+    assert!(perms.readonly(), "published files are read-only");
+    #[allow(clippy::permissions_set_readonly_false)]
+    perms.set_readonly(false);
+    std::fs::set_permissions(file, perms).expect("make writable");
+    let mut bytes = std::fs::read(file).expect("its bytes");
+    let last = bytes.len() - 2;
+    bytes[last] ^= 0x01;
+    std::fs::write(file, bytes).expect("tamper");
+}
+
 #[test]
 fn publish_signs_off_an_immutable_bundle_that_verify_rechecks() {
     let dir = minors_project();
@@ -366,12 +392,7 @@ fn publish_signs_off_an_immutable_bundle_that_verify_rechecks() {
         manifest["sources"][0]["sha256"].as_str().map(str::len),
         Some(64)
     );
-    let files: Vec<&str> = manifest["files"]
-        .as_array()
-        .expect("files")
-        .iter()
-        .filter_map(|f| f["path"].as_str())
-        .collect();
+    let files = manifest_files(&manifest);
     assert!(files.contains(&"minori/data.csv"), "{files:?}");
     assert!(files.contains(&"minori/chart-02.svg"), "{files:?}");
     assert!(
@@ -394,16 +415,7 @@ fn publish_signs_off_an_immutable_bundle_that_verify_rechecks() {
     assert_eq!(again.status.code(), Some(1), "{}", text(&again));
 
     // One byte of a chart changes: verify names the file.
-    let chart = bundle.join("minori/chart-02.svg");
-    let mut perms = std::fs::metadata(&chart).expect("chart").permissions();
-    assert!(perms.readonly(), "published files are read-only");
-    #[allow(clippy::permissions_set_readonly_false)]
-    perms.set_readonly(false);
-    std::fs::set_permissions(&chart, perms).expect("make writable");
-    let mut bytes = std::fs::read(&chart).expect("chart bytes");
-    let last = bytes.len() - 2;
-    bytes[last] ^= 0x01;
-    std::fs::write(&chart, bytes).expect("tamper");
+    tamper(&bundle.join("minori/chart-02.svg"));
     let out = osservatorio(p, &["verify", &bundle_arg]);
     assert_eq!(out.status.code(), Some(1), "{}", text(&out));
     assert!(text(&out).contains("minori/chart-02.svg"), "{}", text(&out));
@@ -412,57 +424,26 @@ fn publish_signs_off_an_immutable_bundle_that_verify_rechecks() {
 
 // Random hierarchies and counts, published through the real publication stage and audited.
 
-#[derive(Debug, Clone)]
-struct Tree {
-    /// (code, parent index) in creation order; the root has none.
-    nodes: Vec<(String, Option<usize>)>,
-}
-
-fn tree() -> impl Strategy<Value = Tree> {
-    prop::collection::vec(0usize..1000, 2..14).prop_map(|picks| {
-        let mut nodes = vec![("T0".to_string(), None)];
-        for (i, pick) in picks.into_iter().enumerate() {
-            nodes.push((format!("T{}", i + 1), Some(pick % nodes.len())));
-        }
-        Tree { nodes }
-    })
-}
-
 proptest! {
     #![proptest_config(ProptestConfig { cases: 96, failure_persistence: None, ..ProptestConfig::default() })]
 
     #[test]
     fn random_hierarchies_leave_nothing_recoverable(
-        t in tree(),
+        t in tree(14),
         counts in prop::collection::vec(prop_oneof![0u32..5, 0u32..40], 14 * 4),
     ) {
-        let has_children: BTreeSet<usize> = t.nodes.iter().filter_map(|(_, p)| *p).collect();
-        let mut territories = String::from("code,name,level,parent\n");
-        let mut parent_of = BTreeMap::new();
-        for (code, parent) in &t.nodes {
-            let parent = parent.map(|i| t.nodes[i].0.clone());
-            territories.push_str(&format!("{code},{code},x,{}\n", parent.clone().unwrap_or_default()));
-            if let Some(p) = parent {
-                parent_of.insert(code.clone(), p);
-            }
-        }
         // Leaves report one figure per quarter.
         let mut csv = String::from("data,territorio,minori,strutture\n");
         let mut c = counts.iter();
-        for (i, (code, _)) in t.nodes.iter().enumerate() {
-            if has_children.contains(&i) {
-                continue;
-            }
+        for code in t.leaves() {
             for q in 0..4 {
                 let n = c.next().copied().unwrap_or(0);
                 csv.push_str(&format!("2024-{:02}-01,{code},{n},1\n", q * 3 + 1));
             }
         }
-        let codes: Vec<String> = t.nodes.iter().map(|(c, _)| c.clone()).collect();
+        let codes = t.codes();
         let dashboard = format!(
-            "id: minori\ntitle: Minori\nsections:\n  - title: Tutto\n    charts:\n      - {{ type: table, indicators: [minori], territories: [{}], period: \"2024\" }}\n      - {{ type: trend, indicator: minori, territories: [{}], grain: quarter }}\n",
-            codes.join(", "),
-            codes.join(", ")
+            "id: minori\ntitle: Minori\nsections:\n  - title: Tutto\n    charts:\n      - {{ type: table, indicators: [minori], territories: [{codes}], period: \"2024\" }}\n      - {{ type: trend, indicator: minori, territories: [{codes}], grain: quarter }}\n",
         );
         let dir = project(&[
             ("pipelines/minori.yaml", PIPELINE.replace("territory: REG", "territory: T0").as_bytes()),
@@ -470,11 +451,11 @@ proptest! {
             ("dashboards/minori.yaml", dashboard.as_bytes()),
             ("arrivi.csv", csv.as_bytes()),
         ]);
-        write(dir.path(), "territories.csv", territories.as_bytes());
+        write(dir.path(), "territories.csv", t.territories_csv().as_bytes());
         let out = osservatorio(dir.path(), &["run"]);
         prop_assert_eq!(out.status.code(), Some(0), "{}", text(&out));
         let table = published(dir.path(), "minori", "minori");
-        let findings = audit(&table, &parent_of, 5.0);
+        let findings = audit(&table, &t.parent_of(), 5.0);
         prop_assert!(findings.is_empty(), "{:#?}", findings);
         // Suppression stays proportionate: no more hidden than twice the small ones plus one per relation that needed it.
         let hidden = table.values().filter(|f| f.confidential).count();

@@ -6,7 +6,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
-use crate::common::{BIN, osservatorio, project, query, stored_file, text, write};
+use crate::common::{BIN, command, osservatorio, project, query, stored_file, text, write};
 
 const PIPELINE: &str = "name: p\ntables:\n  spese:\n    columns: { mese: date, voce: string, importo: float }\nsources:\n  - { name: spese-pd, table: spese, territory: PD, url: spese.csv, format: csv }\n";
 
@@ -40,15 +40,10 @@ fn ran_project() -> tempfile::TempDir {
 }
 
 fn run_with(p: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .arg("--project")
-        .arg(p)
-        .env("OSSERVATORIO_LOG", "warn");
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("the binary runs")
+    command(p, args)
+        .envs(env.iter().copied())
+        .output()
+        .expect("the binary runs")
 }
 
 fn host() -> String {

@@ -193,7 +193,6 @@ fn only_the_indicators_that_read_a_changed_export_are_recomputed() {
         v
     };
     let first = run_ids(p);
-    std::thread::sleep(std::time::Duration::from_millis(1100));
     write(p, "b.csv", b"mese,n\n2024-01-01,25\n");
     let out = osservatorio(p, &["run"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));

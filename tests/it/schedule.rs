@@ -90,8 +90,10 @@ fn wait_for_run_to_hold_the_project(p: &std::path::Path) {
     }
 }
 
-fn wait_for(deadline: Duration, mut done: impl FnMut() -> bool) {
-    let until = Instant::now() + deadline;
+/// Waits until `done` holds: the event the test orders on. The bound only keeps a broken scheduler
+/// from hanging the suite; a loaded machine fires late, not never.
+fn wait_for(mut done: impl FnMut() -> bool) {
+    let until = Instant::now() + Duration::from_secs(600);
     while !done() {
         assert!(Instant::now() < until, "timed out");
         std::thread::sleep(Duration::from_millis(200));
@@ -148,7 +150,7 @@ fn runs_fire_on_their_schedule_and_the_ledger_filters_them() {
     ]);
     let p = dir.path();
     let mut scheduler = start_scheduler(p);
-    wait_for(Duration::from_secs(30), || {
+    wait_for(|| {
         ledger(p)
             .iter()
             .filter(|r| r["trigger"] == "schedule")
@@ -230,7 +232,7 @@ fn two_schedulers_on_one_project_never_overlap() {
     let p = dir.path();
     let mut a = start_scheduler(p);
     let mut b = start_scheduler(p);
-    wait_for(Duration::from_secs(60), || ledger(p).len() >= 4);
+    wait_for(|| ledger(p).len() >= 4);
     sigterm(&a);
     sigterm(&b);
     assert!(a.wait().expect("stops").success());

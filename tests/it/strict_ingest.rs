@@ -2,7 +2,7 @@
 //! with the figure a person would read off the export by hand.
 
 use crate::common;
-use crate::common::{osservatorio, project, query, rejected, text, write};
+use crate::common::{ingested, osservatorio, project, query, rejected, summary_line, text, write};
 
 /// A pipeline with one table `spese (voce string, importo float, quota float)` fed by `spese.csv`.
 fn pipeline(decimal: &str, extra: &str) -> String {
@@ -27,18 +27,14 @@ sources:
 /// Ingests the project and returns the status its summary gives the source `spese-pd`.
 fn status(p: &std::path::Path) -> String {
     let out = osservatorio(p, &["ingest"]);
-    let t = text(&out);
-    t.lines()
-        .find(|l| l.starts_with("spese-pd"))
-        .map(|l| l.split_whitespace().nth(1).unwrap_or("").to_string())
-        .unwrap_or_else(|| panic!("no summary line in {t}"))
+    summary_line(&text(&out), "spese-pd").0
 }
 
 #[test]
 fn a_number_in_the_other_convention_is_rejected_with_its_line_never_stored() {
     // Dot source: "40076,52" once stored 4007652 and "12,5" 125.
     let csv = "Voce;Importo;Quota\nvitto;40076,52;1\npulizie;12,5;1\naffitto;1,234.50;15 %\nluce;€ 99.90;0.5\n";
-    let dir = project(&[
+    let dir = ingested(&[
         (
             "pipelines/prova.yaml",
             pipeline(".", "    max_rejected: 100%\n").as_bytes(),
@@ -46,8 +42,6 @@ fn a_number_in_the_other_convention_is_rejected_with_its_line_never_stored() {
         ("spese.csv", csv.as_bytes()),
     ]);
     let p = dir.path();
-    let out = osservatorio(p, &["ingest"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(
         query(p, "SELECT voce, importo, quota FROM spese ORDER BY _line"),
         vec![
@@ -66,7 +60,7 @@ fn a_number_in_the_other_convention_is_rejected_with_its_line_never_stored() {
 
     // Comma source: "12.5" once stored 125 and "1.5" 15.
     let csv = "Voce;Importo;Quota\nvitto;12.5;1\npulizie;1.5;1\naffitto;1.234,50;15 %\n";
-    let dir = project(&[
+    let dir = ingested(&[
         (
             "pipelines/prova.yaml",
             pipeline(",", "    max_rejected: 100%\n").as_bytes(),
@@ -74,8 +68,6 @@ fn a_number_in_the_other_convention_is_rejected_with_its_line_never_stored() {
         ("spese.csv", csv.as_bytes()),
     ]);
     let p = dir.path();
-    let out = osservatorio(p, &["ingest"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(
         query(p, "SELECT voce, importo, quota FROM spese ORDER BY _line"),
         vec![vec!["affitto", "1234.5", "15.0"]]
@@ -356,18 +348,17 @@ sources:
       importo: Importo
 "#;
 
+/// The comuni source read from the workbook `book` (`format`: xlsx or ods), ingested.
+fn comuni_ingested(format: &str, book: &[u8]) -> tempfile::TempDir {
+    let pipeline = COMUNI_PIPELINE.replace("FORMAT", format);
+    let file = format!("comuni.{format}");
+    ingested(&[("pipelines/prova.yaml", pipeline.as_bytes()), (&file, book)])
+}
+
 #[test]
 fn xlsx_codes_are_padded_and_text_cells_follow_the_convention() {
-    let dir = project(&[
-        (
-            "pipelines/prova.yaml",
-            COMUNI_PIPELINE.replace("FORMAT", "xlsx").as_bytes(),
-        ),
-        ("comuni.xlsx", &workbook_with_numeric_codes()),
-    ]);
+    let dir = comuni_ingested("xlsx", &workbook_with_numeric_codes());
     let p = dir.path();
-    let out = osservatorio(p, &["ingest"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(
         query(p, "SELECT comune, importo FROM comuni ORDER BY _line"),
         vec![vec!["024116", "1234.5"], vec!["028060", "7.25"]]
@@ -451,16 +442,8 @@ fn ods_with_numeric_codes() -> Vec<u8> {
 
 #[test]
 fn ods_exports_are_read_like_xlsx() {
-    let dir = project(&[
-        (
-            "pipelines/prova.yaml",
-            COMUNI_PIPELINE.replace("FORMAT", "ods").as_bytes(),
-        ),
-        ("comuni.ods", &ods_with_numeric_codes()),
-    ]);
+    let dir = comuni_ingested("ods", &ods_with_numeric_codes());
     let p = dir.path();
-    let out = osservatorio(p, &["ingest"]);
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     assert_eq!(
         query(p, "SELECT comune, importo FROM comuni"),
         vec![vec!["024116", "1234.5"]]

@@ -113,18 +113,19 @@ fn runs_csv(rows: &[[String; 9]]) -> anyhow::Result<String> {
     Ok(String::from_utf8(w.into_inner()?)?)
 }
 
+/// The ledger as a table; its first column is as wide as a run id (`20261210T053000412Z-0001234`).
 fn runs_table(rows: &[[String; 9]]) -> anyhow::Result<String> {
     let mut s = String::new();
     let h = HEADER;
     writeln!(
         s,
-        "{:<24} {:<8} {:<9} {:<20} {:<19} {:<19} {:<9} {:>10} {:>13}",
+        "{:<27} {:<8} {:<9} {:<20} {:<19} {:<19} {:<9} {:>10} {:>13}",
         h[0], h[1], h[2], h[3], h[4], h[5], h[6], h[7], h[8]
     )?;
     for r in rows {
         writeln!(
             s,
-            "{:<24} {:<8} {:<9} {:<20} {:<19} {:<19} {:<9} {:>10} {:>13}",
+            "{:<27} {:<8} {:<9} {:<20} {:<19} {:<19} {:<9} {:>10} {:>13}",
             r[0], r[1], r[2], r[3], r[4], r[5], r[6], r[7], r[8]
         )?;
     }

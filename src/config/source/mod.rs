@@ -61,15 +61,7 @@ impl Validation {
         let max_rejected = check_max_rejected(s.max_rejected.as_ref(), ctx, key, errs);
         let max_shrink = check_max_shrink(s.max_shrink.as_ref(), ctx, key, errs);
         let (expected, expected_since) = check_expected(s.expected.as_ref(), ctx, key, errs);
-        let since = match s
-            .since
-            .as_ref()
-            .map(|v| check_period(v, ctx, &format!("{key}.since"), errs))
-        {
-            Some(Some(p)) => Some(p),
-            Some(None) => None,
-            None => expected_since,
-        };
+        let since = check_since(s.since.as_ref(), expected_since, ctx, key, errs);
         let supersede_by_period = check_supersede(&s, table, ctx, key, errs);
         let drop_removed = check_removed(s.removed.as_deref(), ctx, key, errs);
         let grace_days = check_grace(s.grace.as_deref(), ctx, key, errs);
@@ -77,11 +69,7 @@ impl Validation {
         let headers = check_headers(&s.headers, &s.url, ctx, key, errs);
         let timeout = check_timeout(s.timeout.as_deref(), ctx, key, errs);
         let retries = check_retries(s.retries, ctx, key, errs);
-        let url = if s.url.contains("://") {
-            s.url.clone()
-        } else {
-            resolve(&self.root, &s.url).to_string_lossy().into_owned()
-        };
+        let url = resolve_url(&self.root, &s.url);
         let locator = check_locator(&url, since, ctx, key, errs);
         if errs.0.len() > before {
             return None;
@@ -110,6 +98,29 @@ impl Validation {
             file: ctx.shown.clone(),
             line: ctx.index.line_of(key),
         })
+    }
+}
+
+/// The first period a source's deliveries cover: its own `since`, else its expected one's.
+fn check_since(
+    since: Option<&serde_yaml_ng::Value>,
+    expected_since: Option<super::Period>,
+    ctx: &FileCtx,
+    key: &str,
+    errs: &mut ConfigErrors,
+) -> Option<super::Period> {
+    match since {
+        Some(v) => check_period(v, ctx, &format!("{key}.since"), errs),
+        None => expected_since,
+    }
+}
+
+/// A remote URL as given, a local path resolved against the project folder.
+fn resolve_url(root: &std::path::Path, url: &str) -> String {
+    if url.contains("://") {
+        url.to_string()
+    } else {
+        resolve(root, url).to_string_lossy().into_owned()
     }
 }
 

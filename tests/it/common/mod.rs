@@ -5,8 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 pub mod cluster;
+pub mod hierarchy;
 pub mod http_server;
 pub mod s3_server;
+pub mod sportello;
 pub mod xlsx;
 
 pub const BIN: &str = env!("CARGO_BIN_EXE_osservatorio");
@@ -15,27 +17,49 @@ pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// Runs `osservatorio ARGS --project PROJECT` with quiet logs.
-pub fn osservatorio(project: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .args(args)
+/// `osservatorio ARGS --project PROJECT` with quiet logs, to run, spawn, or give more variables.
+pub fn command(project: &Path, args: &[&str]) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
         .arg("--project")
         .arg(project)
-        .env("OSSERVATORIO_LOG", "warn")
+        .env("OSSERVATORIO_LOG", "warn");
+    cmd
+}
+
+/// Runs `osservatorio ARGS --project PROJECT` with quiet logs.
+pub fn osservatorio(project: &Path, args: &[&str]) -> Output {
+    command(project, args)
         .output()
         .expect("the osservatorio binary runs")
 }
 
 /// Runs `osservatorio ARGS --project PROJECT` with quiet logs and the variables `env` set.
 pub fn osservatorio_env(project: &Path, args: &[&str], env: &[(&str, String)]) -> Output {
-    Command::new(BIN)
-        .args(args)
-        .arg("--project")
-        .arg(project)
-        .env("OSSERVATORIO_LOG", "warn")
+    command(project, args)
         .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
         .expect("the osservatorio binary runs")
+}
+
+/// Waits while `child` runs until `done` holds, checking every few milliseconds: the event a test
+/// orders on. True when it held with the child still running, false when the child ended first.
+/// The bound only keeps a broken binary from hanging the suite.
+pub fn wait_while_running(child: &mut std::process::Child, mut done: impl FnMut() -> bool) -> bool {
+    let until = std::time::Instant::now() + std::time::Duration::from_secs(600);
+    loop {
+        if child.try_wait().expect("the child's status").is_some() {
+            return false;
+        }
+        if done() {
+            return true;
+        }
+        assert!(
+            std::time::Instant::now() < until,
+            "the awaited event did not come in 600 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
 }
 
 /// Standard output and error together, for assertions and failure messages.
@@ -59,6 +83,26 @@ pub fn project(files: &[(&str, &[u8])]) -> tempfile::TempDir {
         write(dir.path(), path, content);
     }
     dir
+}
+
+/// A project folder holding `files` (as [`project`]), ingested: `osservatorio ingest` succeeded.
+pub fn ingested(files: &[(&str, &[u8])]) -> tempfile::TempDir {
+    let dir = project(files);
+    let out = osservatorio(dir.path(), &["ingest"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    dir
+}
+
+/// The line of `source` in the summary table a run or an ingest prints: its status and rows.
+pub fn summary_line(out: &str, source: &str) -> (String, u64) {
+    let line = out
+        .lines()
+        .find(|l| l.starts_with(source))
+        .unwrap_or_else(|| panic!("no line for {source} in {out}"));
+    let mut f = line.split_whitespace().skip(1);
+    let status = f.next().unwrap_or("").to_string();
+    let rows = f.next().and_then(|r| r.parse().ok()).unwrap_or(0);
+    (status, rows)
 }
 
 pub fn write(root: &Path, rel: &str, content: &[u8]) {

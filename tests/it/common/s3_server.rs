@@ -8,6 +8,9 @@ use std::net::{TcpListener, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+/// A signature moto accepts: it reads the credential, not the signature.
+const AUTHORIZATION: &str = "Authorization: AWS4-HMAC-SHA256 Credential=test/20240101/us-east-1/s3/aws4_request, SignedHeaders=host, Signature=0";
+
 /// The running server, stopped when dropped.
 pub struct S3Server {
     pub endpoint: String,
@@ -87,24 +90,57 @@ impl S3Server {
     }
 
     fn request_once(&self, method: &str, path: &str, body: &[u8]) -> u16 {
-        let Ok(mut s) = TcpStream::connect(("127.0.0.1", self.port)) else {
-            return 0;
-        };
+        self.exchange(method, path, body)
+            .map_or(0, |(status, _)| status)
+    }
+
+    /// One request and its answer (moto checks no signature, but answers a read only with one): (status, body); None when the server did not answer.
+    fn exchange(&self, method: &str, path: &str, body: &[u8]) -> Option<(u16, Vec<u8>)> {
+        let mut s = TcpStream::connect(("127.0.0.1", self.port)).ok()?;
         let head = format!(
-            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+            "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{}\r\n{AUTHORIZATION}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
             self.port,
             body.len()
         );
-        if s.write_all(head.as_bytes()).is_err() || s.write_all(body).is_err() {
-            return 0;
+        s.write_all(head.as_bytes()).ok()?;
+        s.write_all(body).ok()?;
+        let mut answer = Vec::new();
+        let _ = s.read_to_end(&mut answer);
+        let split = answer.windows(4).position(|w| w == b"\r\n\r\n")?;
+        let head = String::from_utf8_lossy(&answer[..split]).to_ascii_lowercase();
+        let status = head.split_whitespace().nth(1)?.parse().ok()?;
+        let body = answer[split + 4..].to_vec();
+        let body = if head.contains("transfer-encoding: chunked") {
+            unchunk(&body)
+        } else {
+            body
+        };
+        Some((status, body))
+    }
+
+    /// The object `bucket/key`, or None where there is none.
+    pub fn get(&self, bucket: &str, key: &str) -> Option<Vec<u8>> {
+        match self.exchange("GET", &format!("/{bucket}/{key}"), b"") {
+            Some((200, body)) => Some(body),
+            _ => None,
         }
-        let mut answer = String::new();
-        let _ = s.read_to_string(&mut answer);
-        answer
-            .split_whitespace()
-            .nth(1)
-            .and_then(|c| c.parse().ok())
-            .unwrap_or(0)
+    }
+
+    /// The keys in `bucket` that begin with `prefix` (up to the thousand one listing returns).
+    pub fn keys(&self, bucket: &str, prefix: &str) -> Vec<String> {
+        let path = format!(
+            "/{bucket}?list-type=2&prefix={}",
+            prefix.replace('=', "%3D")
+        );
+        let Some((200, body)) = self.exchange("GET", &path, b"") else {
+            return Vec::new();
+        };
+        let xml = String::from_utf8_lossy(&body);
+        xml.split("<Key>")
+            .skip(1)
+            .filter_map(|k| k.split("</Key>").next())
+            .map(str::to_string)
+            .collect()
     }
 
     pub fn create_bucket(&self, bucket: &str) {
@@ -127,4 +163,22 @@ impl S3Server {
             ("AWS_REGION", "us-east-1".into()),
         ]
     }
+}
+
+/// The body of a chunked HTTP answer.
+fn unchunk(mut body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    while let Some(end) = body.windows(2).position(|w| w == b"\r\n") {
+        let size = std::str::from_utf8(&body[..end])
+            .ok()
+            .and_then(|s| usize::from_str_radix(s.split(';').next().unwrap_or("").trim(), 16).ok())
+            .unwrap_or(0);
+        let start = end + 2;
+        if size == 0 || body.len() < start + size {
+            break;
+        }
+        out.extend_from_slice(&body[start..start + size]);
+        body = &body[(start + size + 2).min(body.len())..];
+    }
+    out
 }
