@@ -116,24 +116,8 @@ async fn finish(
     Ok(if report.failed { FAILED } else { 0 })
 }
 
-/// Prints one line per failure and a count of what ran, so a scheduled run's log says enough.
-fn summarize(project: &Project, report: &crate::schedule::RunReport) {
-    let (ns, fs) = (
-        report.sources.len(),
-        report.sources.iter().filter(|s| s.failed()).count(),
-    );
-    let (ni, fi) = (
-        report.indicators.len(),
-        report.indicators.iter().filter(|i| !i.ok).count(),
-    );
-    let (nd, fd) = (
-        report.dashboards.len(),
-        report
-            .dashboards
-            .iter()
-            .filter(|d| d.error.is_some())
-            .count(),
-    );
+/// The run's failures, notes and unknown territories, a line each.
+fn print_problems(report: &crate::schedule::RunReport) {
     let errors = report
         .sources
         .iter()
@@ -162,6 +146,27 @@ fn summarize(project: &Project, report: &crate::schedule::RunReport) {
             }
         );
     }
+}
+
+/// Prints one line per failure and a count of what ran, so a scheduled run's log says enough.
+fn summarize(project: &Project, report: &crate::schedule::RunReport) {
+    let (ns, fs) = (
+        report.sources.len(),
+        report.sources.iter().filter(|s| s.failed()).count(),
+    );
+    let (ni, fi) = (
+        report.indicators.len(),
+        report.indicators.iter().filter(|i| !i.ok).count(),
+    );
+    let (nd, fd) = (
+        report.dashboards.len(),
+        report
+            .dashboards
+            .iter()
+            .filter(|d| d.error.is_some())
+            .count(),
+    );
+    print_problems(report);
     if report.compute_skipped {
         sayln!(
             "indicators: nothing they read or how they are defined changed, so they were not recomputed"

@@ -31,30 +31,7 @@ pub(super) async fn publish(
             return Ok(INVALID);
         }
     };
-    if let Some(k) = sign
-        && let (Ok(k), Ok(root)) = (k.canonicalize(), project.root.canonicalize())
-        && k.starts_with(&root)
-    {
-        eprintln!(
-            "warning: the secret key {} is inside the project folder; keep it elsewhere so it is never committed or copied with the project",
-            k.display()
-        );
-    }
-    let configured = &project.settings.publication.public_keys;
-    if let Some(k) = &key
-        && !configured.is_empty()
-        && !configured.iter().any(|path| {
-            std::fs::read_to_string(path)
-                .ok()
-                .and_then(|t| crate::publish::signing::parse_public_key(&t).ok())
-                .is_some_and(|pk| crate::publish::signing::key_id(pk.keynum()) == k.key_id)
-        })
-    {
-        eprintln!(
-            "warning: key {} is none of publication.public_keys: verify will report an unknown key until its .pub file is listed there",
-            k.key_id
-        );
-    }
+    warn_of_key_place(project, sign, key.as_ref());
     let wh = crate::warehouse::Warehouse::open(&project.settings.warehouse)?;
     match bundle::publish(project, &wh, by.trim(), note, run, key.as_ref()).await {
         Ok((path, m)) => {
@@ -88,6 +65,39 @@ pub(super) async fn publish(
             eprintln!("error: {e}");
             Ok(FAILED)
         }
+    }
+}
+
+/// Warns of a secret key kept inside the project folder, and of one whose public key the
+/// project does not list (verify would call it unknown).
+fn warn_of_key_place(
+    project: &Project,
+    sign: Option<&std::path::Path>,
+    key: Option<&crate::publish::signing::SigningKey>,
+) {
+    if let Some(k) = sign
+        && let (Ok(k), Ok(root)) = (k.canonicalize(), project.root.canonicalize())
+        && k.starts_with(&root)
+    {
+        eprintln!(
+            "warning: the secret key {} is inside the project folder; keep it elsewhere so it is never committed or copied with the project",
+            k.display()
+        );
+    }
+    let configured = &project.settings.publication.public_keys;
+    if let Some(k) = key
+        && !configured.is_empty()
+        && !configured.iter().any(|path| {
+            std::fs::read_to_string(path)
+                .ok()
+                .and_then(|t| crate::publish::signing::parse_public_key(&t).ok())
+                .is_some_and(|pk| crate::publish::signing::key_id(pk.keynum()) == k.key_id)
+        })
+    {
+        eprintln!(
+            "warning: key {} is none of publication.public_keys: verify will report an unknown key until its .pub file is listed there",
+            k.key_id
+        );
     }
 }
 

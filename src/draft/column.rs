@@ -71,11 +71,38 @@ pub(super) fn column(header: &str, values: &[&str], stored: &[Stored]) -> Column
         return c;
     }
     let ex = examples(values);
+    // The first reading that holds for every value decides, the workbook's own types first.
+    let decided = stored_dates(&mut c, stored, n, &ex)
+        || stored_numbers(&mut c, header, values, stored, n, &ex)
+        || yes_no(&mut c, values, n)
+        || written_dates(&mut c, values, n, &ex)
+        || whole_numbers(&mut c, values, n, &ex)
+        || decimals(&mut c, values, n, &ex);
+    if !decided {
+        c.evidence = format!("text ({ex})");
+    }
+    c
+}
+
+/// Every cell stored as a date by the workbook: a date column.
+fn stored_dates(c: &mut Column, stored: &[Stored], n: usize, ex: &str) -> bool {
     if stored.iter().all(|k| *k == Stored::Date) {
         c.ty = "date";
         c.evidence = format!("all {n} cells are stored as dates in the workbook ({ex})");
-        return c;
+        return true;
     }
+    false
+}
+
+/// Every cell stored as a number: an int or float column, or a code whose zeros a question must restore.
+fn stored_numbers(
+    c: &mut Column,
+    header: &str,
+    values: &[&str],
+    stored: &[Stored],
+    n: usize,
+    ex: &str,
+) -> bool {
     if stored.iter().all(|k| *k == Stored::Number) {
         if names_a_code(header) && values.iter().all(|v| v.chars().all(|d| d.is_ascii_digit())) {
             // A spreadsheet keeps a code typed as a number without its leading zeros (028060 is
@@ -84,7 +111,7 @@ pub(super) fn column(header: &str, values: &[&str], stored: &[Stored]) -> Column
             c.evidence = format!(
                 "QUESTION: all {n} cells are stored as numbers ({ex}) but the header names a code, kept as text; a spreadsheet drops a code's leading zeros: how many digits has the code (ISTAT: 6 a municipality, 3 a province, 2 a region)? write pad: 6 (or the width); check refuses the source until this is answered"
             );
-            return c;
+            return true;
         }
         let whole = values.iter().all(|v| !v.contains('.'));
         c.ty = if whole { "int" } else { "float" };
@@ -96,8 +123,13 @@ pub(super) fn column(header: &str, values: &[&str], stored: &[Stored]) -> Column
                 "some with decimals"
             }
         );
-        return c;
+        return true;
     }
+    false
+}
+
+/// Only yes/no words (and 1): a bool column.
+fn yes_no(c: &mut Column, values: &[&str], n: usize) -> bool {
     let lower: Vec<String> = values.iter().map(|v| v.to_lowercase()).collect();
     let mut distinct = lower.clone();
     distinct.sort();
@@ -110,8 +142,13 @@ pub(super) fn column(header: &str, values: &[&str], stored: &[Stored]) -> Column
     {
         c.ty = "bool";
         c.evidence = format!("only {} in {n} values: yes/no", distinct.join(" and "));
-        return c;
+        return true;
     }
+    false
+}
+
+/// Every value a date in one of the formats exports use: a date column with its format.
+fn written_dates(c: &mut Column, values: &[&str], n: usize, ex: &str) -> bool {
     let dates: Vec<&'static str> = DATE_FORMATS
         .into_iter()
         .filter(|f| {
@@ -127,8 +164,13 @@ pub(super) fn column(header: &str, values: &[&str], stored: &[Stored]) -> Column
         if dates.contains(&"%m/%d/%Y") && f == "%d/%m/%Y" {
             c.evidence.push_str("; day and month are both 12 or less in every value, read day first as Italian exports write them");
         }
-        return c;
+        return true;
     }
+    false
+}
+
+/// Every value all digits: a whole number, or a code when some start with 0.
+fn whole_numbers(c: &mut Column, values: &[&str], n: usize, ex: &str) -> bool {
     if values.iter().all(|v| {
         v.trim_start_matches('-')
             .chars()
@@ -152,12 +194,17 @@ pub(super) fn column(header: &str, values: &[&str], stored: &[Stored]) -> Column
                     String::new()
                 }
             );
-            return c;
+            return true;
         }
         c.ty = "int";
         c.evidence = format!("all {n} values are whole numbers ({ex})");
-        return c;
+        return true;
     }
+    false
+}
+
+/// Every value a number: a float column, with the decimal separator when the values say it.
+fn decimals(c: &mut Column, values: &[&str], n: usize, ex: &str) -> bool {
     if values.iter().all(|v| is_number(v)) {
         let votes: Vec<Decimal> = values.iter().filter_map(|v| decimal_evidence(v)).collect();
         let comma = votes.iter().filter(|d| **d == Decimal::Comma).count();
@@ -184,8 +231,7 @@ pub(super) fn column(header: &str, values: &[&str], stored: &[Stored]) -> Column
             );
             c.ambiguous = Some(format!("'{}' holds only values such as {ex}", c.header));
         }
-        return c;
+        return true;
     }
-    c.evidence = format!("text ({ex})");
-    c
+    false
 }

@@ -199,45 +199,29 @@ pub async fn compute(
         })
         .collect();
     let computed: Vec<&str> = selected.iter().map(|i| i.id.as_str()).collect();
+    let results = compute_each(project, ctx, run_id, selected, deliveries, as_of).await;
     let mut failed = BTreeMap::new();
     let mut noted = BTreeMap::new();
-    let results = compute_each(project, ctx, run_id, selected, deliveries, as_of).await;
     for (ind, elapsed, computed) in results {
-        match computed {
-            Ok(c) => {
+        let outcome = match computed {
+            Ok(mut c) => {
                 tracing::info!(indicator = %ind.id, rows = c.rows.len(), ms = elapsed.as_millis() as u64, "indicator done");
-                outcomes.push(IndicatorOutcome {
-                    indicator: ind.id.clone(),
-                    ok: true,
-                    rows: c.rows.len(),
-                    tables: c.tables.into_iter().collect(),
-                    error: None,
-                    problem: None,
-                    warnings: c.warnings,
-                    notes: c.notes.clone(),
-                });
-                noted.insert(ind.id.clone(), c.notes);
-                rows.extend(c.rows);
+                noted.insert(ind.id.clone(), c.notes.clone());
+                let its_rows = std::mem::take(&mut c.rows);
+                let outcome = computed_outcome(ind, its_rows.len(), c);
+                rows.extend(its_rows);
+                outcome
             }
             Err(e) => {
-                let at = crate::text::place(&ind.file.display().to_string(), ind.line);
-                let msg = format!("{at}: indicator {}: {e}", ind.id);
-                tracing::error!("{msg}");
                 keep_previous.insert(ind.id.clone());
-                let problem = failure::problem(ctx, ind, &e).await;
-                failed.insert(ind.id.clone(), problem.clone());
-                outcomes.push(IndicatorOutcome {
-                    indicator: ind.id.clone(),
-                    ok: false,
-                    rows: 0,
-                    tables: Vec::new(),
-                    error: Some(msg),
-                    problem: Some(problem),
-                    warnings: Vec::new(),
-                    notes: Vec::new(),
-                });
+                let outcome = failed_outcome(ctx, ind, &e).await;
+                if let Some(p) = &outcome.problem {
+                    failed.insert(ind.id.clone(), p.clone());
+                }
+                outcome
             }
-        }
+        };
+        outcomes.push(outcome);
     }
     rows.extend(
         previous
@@ -249,6 +233,41 @@ pub async fn compute(
     failure::record(project, &computed, failed)?;
     failure::record_notes(project, &computed, noted)?;
     Ok(outcomes)
+}
+
+/// The outcome of an indicator that computed `rows` rows (taken into the table).
+fn computed_outcome(ind: &Indicator, rows: usize, c: Computed) -> IndicatorOutcome {
+    IndicatorOutcome {
+        indicator: ind.id.clone(),
+        ok: true,
+        rows,
+        tables: c.tables.into_iter().collect(),
+        error: None,
+        problem: None,
+        warnings: c.warnings,
+        notes: c.notes,
+    }
+}
+
+/// The outcome of an indicator that failed with `e`, said in English on the log.
+async fn failed_outcome(
+    ctx: &SessionContext,
+    ind: &Indicator,
+    e: &IndicatorError,
+) -> IndicatorOutcome {
+    let at = crate::text::place(&ind.file.display().to_string(), ind.line);
+    let msg = format!("{at}: indicator {}: {e}", ind.id);
+    tracing::error!("{msg}");
+    IndicatorOutcome {
+        indicator: ind.id.clone(),
+        ok: false,
+        rows: 0,
+        tables: Vec::new(),
+        error: Some(msg),
+        problem: Some(failure::problem(ctx, ind, e).await),
+        warnings: Vec::new(),
+        notes: Vec::new(),
+    }
 }
 
 /// The table's rows in the project's order of indicators, then by territory, grain and period.

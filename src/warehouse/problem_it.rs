@@ -41,34 +41,10 @@ pub(super) fn text(p: &Problem) -> String {
                 .map(|r| r.text(Locale::It))
                 .unwrap_or_default()
         ),
-        Problem::HeldBack {
-            file,
-            name,
-            rows,
-            previous,
-            drop,
-            max_shrink,
-        } => format!(
-            "{file}: trattenuta: la nuova esportazione ha {} {} dove gli ultimi dati validi ne hanno {} (un calo del {}%, più di quanto max_shrink {}% consenta); restano gli ultimi dati validi. Controllare l'esportazione, poi accettarla con: osservatorio ingest --accept {name}",
-            integer_it(*rows),
-            rows_word(*rows),
-            integer_it(*previous),
-            decimal_it(drop.round()),
-            decimal_it(*max_shrink)
-        ),
+        Problem::HeldBack { .. } => held_back(p),
         Problem::IndicatorFailed { .. } => indicator_failed(p),
         Problem::CeasedCode { .. } => ceased_code(p),
-        Problem::CeasedCodeInIndicator {
-            indicator,
-            code,
-            name,
-            ceased,
-            successor,
-            successor_name,
-        } => format!(
-            "indicatore {indicator}: le cifre del codice {code} ({name}, cessato il {}) sono contate sotto {successor} ({successor_name})",
-            date_it(ceased)
-        ),
+        Problem::CeasedCodeInIndicator { .. } => ceased_code_in_indicator(p),
         Problem::Several {
             source,
             problems,
@@ -173,5 +149,45 @@ fn ceased_code(p: &Problem) -> String {
         rows_word(*rows),
         date_it(ceased),
         if *rows == 1 { "contata" } else { "contate" }
+    )
+}
+
+fn held_back(p: &Problem) -> String {
+    let Problem::HeldBack {
+        file,
+        name,
+        rows,
+        previous,
+        drop,
+        max_shrink,
+    } = p
+    else {
+        return String::new();
+    };
+    format!(
+        "{file}: trattenuta: la nuova esportazione ha {} {} dove gli ultimi dati validi ne hanno {} (un calo del {}%, più di quanto max_shrink {}% consenta); restano gli ultimi dati validi. Controllare l'esportazione, poi accettarla con: osservatorio ingest --accept {name}",
+        integer_it(*rows),
+        rows_word(*rows),
+        integer_it(*previous),
+        decimal_it(drop.round()),
+        decimal_it(*max_shrink)
+    )
+}
+
+fn ceased_code_in_indicator(p: &Problem) -> String {
+    let Problem::CeasedCodeInIndicator {
+        indicator,
+        code,
+        name,
+        ceased,
+        successor,
+        successor_name,
+    } = p
+    else {
+        return String::new();
+    };
+    format!(
+        "indicatore {indicator}: le cifre del codice {code} ({name}, cessato il {}) sono contate sotto {successor} ({successor_name})",
+        date_it(ceased)
     )
 }
