@@ -66,7 +66,12 @@ pub(super) fn fingerprint(project: &Project, manifests: &[Option<SourceManifest>
         let (state, _) = super::source_state(&labels, s, m.as_ref(), now);
         let shown = serde_json::json!({
             "state": state,
-            "published": m.as_ref().map(|m| &m.published),
+            // Not the export's tag: a rerun that finds the export unchanged may record a tag
+            // the pages never show, which must not redraw them.
+            "published": m.as_ref().and_then(|m| m.published.as_ref()).map(|p| crate::warehouse::manifest::Published {
+                etag: None,
+                ..p.clone()
+            }),
             "periods_seen": m.as_ref().map(|m| &m.periods_seen),
             "error": m.as_ref().and_then(|m| m.last_attempt.as_ref()).map(|a| &a.error),
             "late": m.as_ref().and_then(|m| super::index::late_since(s, m, now)),
@@ -124,5 +129,35 @@ fn remove(path: &Path) -> Result<(), RenderError> {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
         Err(e) => Err(super::io(path)(e)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MANIFEST: &str = r#"{"source": "spese-pd", "table": "spese", "pipeline": "p",
+        "published": {"url": "spese.csv", "sha256": "aa58", "file": "spese/part-1.parquet",
+            "etag": null, "definition": "3650", "bytes": 58, "rows": 2, "rejected_rows": 0,
+            "skipped_rows": 0, "ingested_at": "2026-12-01T19:05:49+00:00", "run_id": "r1",
+            "warnings": [], "checks": []},
+        "deliveries": [], "last_attempt": null, "periods_seen": {}}"#;
+
+    fn manifest(edit: impl Fn(&mut serde_json::Value)) -> SourceManifest {
+        let mut v: serde_json::Value = serde_json::from_str(MANIFEST).expect("JSON");
+        edit(&mut v);
+        serde_json::from_value(v).expect("a manifest")
+    }
+
+    #[test]
+    fn the_exports_tag_is_not_part_of_what_the_report_is_drawn_from() {
+        let project =
+            crate::config::load_project(Path::new(env!("CARGO_MANIFEST_DIR"))).expect("bundled");
+        let of = |m: SourceManifest| fingerprint(&project, &[Some(m)]);
+        let untagged = of(manifest(|_| {}));
+        let tagged = of(manifest(|v| v["published"]["etag"] = "9de2fd-3a".into()));
+        assert_eq!(untagged, tagged);
+        let more_rows = of(manifest(|v| v["published"]["rows"] = 3.into()));
+        assert_ne!(untagged, more_rows);
     }
 }
