@@ -52,6 +52,11 @@ pub fn main() -> ExitCode {
             .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
             .init(),
     }
+    // Refused once here, so nothing later reads a malformed value as the system clock.
+    if let Err(e) = crate::clock::fixed_now() {
+        eprintln!("error: {e}");
+        return ExitCode::from(INVALID);
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

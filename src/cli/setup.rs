@@ -248,7 +248,7 @@ pub(super) async fn schedule(
     if dry_run {
         say!(
             "{}",
-            crate::schedule::dry_run(project, chrono::Utc::now(), 5)
+            crate::schedule::dry_run(project, crate::clock::now(), 5)
         );
         return Ok(0);
     }

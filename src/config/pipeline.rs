@@ -53,7 +53,7 @@ impl Validation {
         let pipelines = &mut self.pipelines;
         let pending = &mut self.pending;
         if let Some(s) = &f.schedule
-            && let Some(why) = schedule_problem(s, chrono::Utc::now())
+            && let Some(why) = schedule_problem(s, crate::clock::now())
         {
             ctx.err(errs, "schedule", why);
         }

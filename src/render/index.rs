@@ -88,7 +88,7 @@ pub(super) fn render_index(
     generated: &str,
 ) -> Result<(), RenderError> {
     let l = labels::labels(ctx.locale);
-    let now = chrono::Utc::now();
+    let now = crate::clock::now();
     let sources = ctx.project.sources.iter().zip(ctx.manifests);
     let problems: Vec<Problem> = sources
         .clone()

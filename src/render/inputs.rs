@@ -58,7 +58,7 @@ pub(super) fn fingerprint(project: &Project, manifests: &[Option<SourceManifest>
         .output
         .join(crate::indicators::failure::NOTES_FILE);
     part("noted", &std::fs::read(noted).unwrap_or_default());
-    let now = chrono::Utc::now();
+    let now = crate::clock::now();
     let labels = super::labels::labels(project.settings.locale);
     for (s, m) in project.sources.iter().zip(manifests) {
         // The state the report gives the source (a failed attempt, late, ...), not the attempt's

@@ -147,7 +147,7 @@ fn delivery_counts(
 /// One line per source, offices (the source's territory) in project order.
 pub fn office_rows(ctx: &Ctx, sources: &[&Source]) -> Vec<OfficeRow> {
     let l = labels::labels(ctx.locale);
-    let now = chrono::Utc::now();
+    let now = crate::clock::now();
     let all = deliveries::of_sources(ctx.project, ctx.manifests);
     sources
         .iter()

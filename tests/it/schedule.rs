@@ -6,7 +6,7 @@ use std::process::{Child, Command, Stdio};
 use std::sync::mpsc;
 use std::time::{Duration, Instant};
 
-use crate::common::{BIN, osservatorio, project, text};
+use crate::common::{BIN, osservatorio, osservatorio_env, project, text};
 
 fn pipeline(schedule: &str) -> String {
     format!(
@@ -250,4 +250,38 @@ fn two_schedulers_on_one_project_never_overlap() {
     for w in spans.windows(2) {
         assert!(w[0].1 <= w[1].0, "two runs overlap: {w:?}");
     }
+}
+
+#[test]
+fn the_next_runs_are_listed_from_the_instant_the_clock_is_set_to() {
+    // Hand-computed: at 06:00 UTC on 28 March 2026 the 06:30 Rome run of that day (05:30 UTC)
+    // has passed; summer time starts on the 29th, so the next ones are at 04:30 UTC.
+    let dir = project(&[("pipelines/p.yaml", pipeline("0 30 6 * * *").as_bytes())]);
+    let p = dir.path();
+    let out = osservatorio_env(
+        p,
+        &["schedule", "--dry-run"],
+        &[("OSSERVATORIO_NOW", "2026-03-28T06:00:00Z".to_string())],
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "p (0 30 6 * * *, Europe/Rome):\n  2026-03-29 06:30:00 CEST (UTC+02:00)\n  2026-03-30 06:30:00 CEST (UTC+02:00)\n  2026-03-31 06:30:00 CEST (UTC+02:00)\n  2026-04-01 06:30:00 CEST (UTC+02:00)\n  2026-04-02 06:30:00 CEST (UTC+02:00)\n"
+    );
+}
+
+#[test]
+fn a_clock_set_to_no_instant_is_refused_not_read_as_the_system_clock() {
+    let dir = project(&[("pipelines/p.yaml", pipeline("0 30 6 * * *").as_bytes())]);
+    let out = osservatorio_env(
+        dir.path(),
+        &["schedule", "--dry-run"],
+        &[("OSSERVATORIO_NOW", "28/03/2026 06:00".to_string())],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", text(&out));
+    assert!(
+        text(&out).contains("OSSERVATORIO_NOW='28/03/2026 06:00' is not an instant; write it as 2026-11-05T08:00:00Z"),
+        "{}",
+        text(&out)
+    );
 }
