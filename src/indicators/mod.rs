@@ -82,7 +82,7 @@ impl AsOf {
 /// the tables it read.
 pub struct Recomputed {
     pub indicator: String,
-    pub rows: Result<Vec<OutputRow>, String>,
+    pub rows: Result<Vec<OutputRow>, IndicatorError>,
     pub tables: BTreeSet<String>,
 }
 
@@ -113,7 +113,7 @@ pub async fn recompute(
             },
             Err(e) => Recomputed {
                 indicator: ind.id.clone(),
-                rows: Err(e.to_string()),
+                rows: Err(e),
                 tables: BTreeSet::new(),
             },
         })
