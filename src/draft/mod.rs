@@ -388,7 +388,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let path = dir.path().join("export.xlsx");
         std::fs::write(&path, "not a zip").expect("write");
-        let e = draft(&path, &Names::default()).err().expect("refused");
+        let e = draft(&path, &Names::default()).expect_err("refused");
         let fault = e.source().expect("the workbook fault");
         assert!(
             fault.source().is_some_and(|c| c.is::<calamine::Error>()),

@@ -438,8 +438,7 @@ mod tests {
         let ctx = super::new_context();
         let e = super::plan_read_only(&ctx, "CREATE TABLE t (a INT)")
             .await
-            .err()
-            .expect("refused");
+            .expect_err("refused");
         assert!(matches!(e, ReadOnlyError::NotAQuery(_)), "{e:?}");
         assert_eq!(
             e.to_string(),
@@ -447,8 +446,7 @@ mod tests {
         );
         let e = super::plan_read_only(&ctx, "SELECT nope FROM nowhere")
             .await
-            .err()
-            .expect("refused");
+            .expect_err("refused");
         let source = e.source().expect("the planner's error");
         assert!(source.is::<datafusion::error::DataFusionError>(), "{e:?}");
         assert_eq!(e.to_string(), source.to_string());
