@@ -1,6 +1,6 @@
 //! `dashboards/*.yaml`: the sections and charts of each report page.
 
-use super::raw::{ChartFile, DashboardFile, SelectorFile, TerritoriesFile};
+use super::raw::{ChartFile, DashboardFile, SelectorFile, TerritoriesFile, Text};
 use std::collections::BTreeSet;
 
 use super::{
@@ -173,14 +173,105 @@ impl DashboardChecker<'_> {
     /// grain and territories.
     fn over_time(
         &mut self,
-        id: &str,
-        g: Option<String>,
-        t: TerritoriesFile,
+        kind: OverTime,
+        indicator: String,
+        territories: TerritoriesFile,
+        grain: Option<String>,
+        title: Option<Text>,
         key: &str,
-    ) -> (Grain, TerritorySelector) {
-        self.indicator(id, &format!("{key}.indicator"));
-        let grain = self.grain(id, g.as_deref(), key);
-        (grain, self.selector(t, &format!("{key}.territories")))
+    ) -> Chart {
+        self.indicator(&indicator, &format!("{key}.indicator"));
+        let grain = self.grain(&indicator, grain.as_deref(), key);
+        let territories = self.selector(territories, &format!("{key}.territories"));
+        match kind {
+            OverTime::Trend => Chart::Trend {
+                grain,
+                territories,
+                indicator,
+                title,
+            },
+            OverTime::Heatmap => Chart::Heatmap {
+                grain,
+                territories,
+                indicator,
+                title,
+            },
+            OverTime::SmallMultiples => Chart::SmallMultiples {
+                grain,
+                territories,
+                indicator,
+                title,
+            },
+        }
+    }
+
+    /// A chart of one indicator's territories in a period (map, bar); a map's areas must have
+    /// boundaries.
+    fn territory_chart(
+        &mut self,
+        map: bool,
+        indicator: String,
+        territories: TerritoriesFile,
+        period: Option<String>,
+        title: Option<Text>,
+        key: &str,
+    ) -> Chart {
+        self.indicator(&indicator, &format!("{key}.indicator"));
+        let areas_key = format!("{key}.territories");
+        let territories = self.selector(territories, &areas_key);
+        if map {
+            super::boundaries::check(
+                &territories,
+                &areas_key,
+                self.territories,
+                self.ctx,
+                self.errs,
+            );
+        }
+        let period = self.when(period, key);
+        if !map {
+            return Chart::Bar {
+                indicator,
+                territories,
+                period,
+                title,
+            };
+        }
+        Chart::Map {
+            indicator,
+            territories,
+            period,
+            title,
+        }
+    }
+
+    /// A chart of several indicators for one territory in a period (KPI cards, targets).
+    fn period_chart(
+        &mut self,
+        targets: bool,
+        indicators: Vec<String>,
+        territory: String,
+        period: Option<String>,
+        title: Option<Text>,
+        key: &str,
+    ) -> Chart {
+        self.indicators_at(&indicators, key);
+        self.territory(&territory, &format!("{key}.territory"));
+        let period = self.when(period, key);
+        if targets {
+            return Chart::Target {
+                indicators,
+                territory,
+                period,
+                title,
+            };
+        }
+        Chart::Kpi {
+            indicators,
+            territory,
+            period,
+            title,
+        }
     }
 
     fn when(&mut self, p: Option<String>, key: &str) -> Option<Period> {
@@ -189,110 +280,50 @@ impl DashboardChecker<'_> {
 
     /// One chart, each of its keys checked and named in its problem.
     fn chart(&mut self, c: ChartFile, key: &str) -> Chart {
+        use OverTime::*;
         match c {
             ChartFile::Trend {
-                indicator,
-                territories,
-                grain,
+                indicator: i,
+                territories: t,
+                grain: g,
                 title,
-            } => {
-                let (grain, territories) = self.over_time(&indicator, grain, territories, key);
-                Chart::Trend {
-                    grain,
-                    territories,
-                    indicator,
-                    title,
-                }
-            }
+            } => self.over_time(Trend, i, t, g, title, key),
             ChartFile::Heatmap {
-                indicator,
-                territories,
-                grain,
+                indicator: i,
+                territories: t,
+                grain: g,
                 title,
-            } => {
-                let (grain, territories) = self.over_time(&indicator, grain, territories, key);
-                Chart::Heatmap {
-                    grain,
-                    territories,
-                    indicator,
-                    title,
-                }
-            }
+            } => self.over_time(Heatmap, i, t, g, title, key),
             ChartFile::SmallMultiples {
-                indicator,
-                territories,
-                grain,
+                indicator: i,
+                territories: t,
+                grain: g,
                 title,
-            } => {
-                let (grain, territories) = self.over_time(&indicator, grain, territories, key);
-                Chart::SmallMultiples {
-                    grain,
-                    territories,
-                    indicator,
-                    title,
-                }
-            }
+            } => self.over_time(SmallMultiples, i, t, g, title, key),
             ChartFile::Map {
-                indicator,
-                territories,
-                period,
+                indicator: i,
+                territories: t,
+                period: p,
                 title,
-            } => {
-                self.indicator(&indicator, &format!("{key}.indicator"));
-                let areas = self.selector(territories, &format!("{key}.territories"));
-                let areas_key = format!("{key}.territories");
-                super::boundaries::check(&areas, &areas_key, self.territories, self.ctx, self.errs);
-                Chart::Map {
-                    indicator,
-                    territories: areas,
-                    period: self.when(period, key),
-                    title,
-                }
-            }
+            } => self.territory_chart(true, i, t, p, title, key),
             ChartFile::Bar {
-                indicator,
-                territories,
-                period,
+                indicator: i,
+                territories: t,
+                period: p,
                 title,
-            } => {
-                self.indicator(&indicator, &format!("{key}.indicator"));
-                Chart::Bar {
-                    indicator,
-                    territories: self.selector(territories, &format!("{key}.territories")),
-                    period: self.when(period, key),
-                    title,
-                }
-            }
+            } => self.territory_chart(false, i, t, p, title, key),
             ChartFile::Kpi {
-                indicators,
-                territory,
-                period,
+                indicators: i,
+                territory: t,
+                period: p,
                 title,
-            } => {
-                self.indicators_at(&indicators, key);
-                self.territory(&territory, &format!("{key}.territory"));
-                Chart::Kpi {
-                    indicators,
-                    territory,
-                    period: self.when(period, key),
-                    title,
-                }
-            }
+            } => self.period_chart(false, i, t, p, title, key),
             ChartFile::Target {
-                indicators,
-                territory,
-                period,
+                indicators: i,
+                territory: t,
+                period: p,
                 title,
-            } => {
-                self.indicators_at(&indicators, key);
-                self.territory(&territory, &format!("{key}.territory"));
-                Chart::Target {
-                    indicators,
-                    territory,
-                    period: self.when(period, key),
-                    title,
-                }
-            }
+            } => self.period_chart(true, i, t, p, title, key),
             ChartFile::Table {
                 indicators,
                 territories,
@@ -309,4 +340,12 @@ impl DashboardChecker<'_> {
             }
         }
     }
+}
+
+/// The charts of an indicator over time.
+#[derive(Clone, Copy)]
+enum OverTime {
+    Trend,
+    Heatmap,
+    SmallMultiples,
 }

@@ -31,16 +31,28 @@ pub enum DraftError {
     #[error("{0}: draft reads CSV exports (.csv, .txt, .tsv) and workbooks (.xlsx, .xls, .ods)")]
     Unsupported(String),
     /// A workbook calamine could not read.
-    #[error("cannot read the workbook {path}: {message}")]
+    #[error("cannot read the workbook {path}: {source}")]
     Workbook {
         /// The export.
         path: String,
         /// Why.
-        message: String,
+        #[source]
+        source: WorkbookFault,
     },
     /// Nothing to draft from.
     #[error("{0} has no row with more than one field: it is empty or not a delimited text")]
     NoTable(String),
+}
+
+/// Why a workbook gave no sheet to draft from.
+#[derive(Debug, thiserror::Error)]
+pub enum WorkbookFault {
+    /// calamine's reading of the file or of its first sheet.
+    #[error("{0}")]
+    Unreadable(#[source] calamine::Error),
+    /// A workbook with no sheet at all.
+    #[error("the workbook has no sheet")]
+    NoSheet,
 }
 
 /// What to call the drafted table and source; both default to the export's file name.
@@ -149,9 +161,9 @@ fn read_export(path: &Path, shown: &str) -> Result<Export, DraftError> {
             })
         }
         "xlsx" | "xlsm" | "xls" | "ods" => {
-            let (rows, stored, sheet) = workbook(path).map_err(|e| DraftError::Workbook {
+            let (rows, stored, sheet) = workbook(path).map_err(|source| DraftError::Workbook {
                 path: shown.to_string(),
-                message: e,
+                source,
             })?;
             let fields = widest_common(&rows).ok_or_else(no_table)?;
             Ok(Export {
@@ -369,6 +381,24 @@ fn column_mapping(c: &Column, name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_workbook_that_does_not_open_names_the_file_and_keeps_the_reader_error() {
+        use std::error::Error;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("export.xlsx");
+        std::fs::write(&path, "not a zip").expect("write");
+        let e = draft(&path, &Names::default()).expect_err("refused");
+        let fault = e.source().expect("the workbook fault");
+        assert!(
+            fault.source().is_some_and(|c| c.is::<calamine::Error>()),
+            "{e}"
+        );
+        assert_eq!(
+            e.to_string(),
+            format!("cannot read the workbook {}: {fault}", path.display())
+        );
+    }
 
     #[test]
     fn separators_that_decide_the_decimal_convention() {

@@ -3,12 +3,14 @@
 use super::*;
 
 /// The rows of a workbook's first sheet as text, how each cell was stored, and the `sheet` choice.
-pub(super) fn workbook(path: &Path) -> Result<(Grid, Vec<Vec<Stored>>, Choice), String> {
+pub(super) fn workbook(path: &Path) -> Result<(Grid, Vec<Vec<Stored>>, Choice), WorkbookFault> {
     use calamine::{Data, Reader};
-    let mut wb = calamine::open_workbook_auto(path).map_err(|e| e.to_string())?;
+    let mut wb = calamine::open_workbook_auto(path).map_err(WorkbookFault::Unreadable)?;
     let names = wb.sheet_names();
-    let first = names.first().cloned().ok_or("the workbook has no sheet")?;
-    let range = wb.worksheet_range(&first).map_err(|e| e.to_string())?;
+    let first = names.first().cloned().ok_or(WorkbookFault::NoSheet)?;
+    let range = wb
+        .worksheet_range(&first)
+        .map_err(WorkbookFault::Unreadable)?;
     // Rows above the used range are empty: kept, so that header_row counts the sheet's rows.
     let above = range.start().map_or(0, |(r, _)| r as usize);
     let mut rows = vec![Vec::new(); above];

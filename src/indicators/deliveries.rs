@@ -130,7 +130,7 @@ pub fn cells(
     which: Builtin,
     deliveries: &[Deliveries],
     today: NaiveDate,
-) -> Result<rollup::Cells, String> {
+) -> Result<rollup::Cells, rollup::RollupError> {
     let rules = rollup::Rules {
         has_denominator: true,
         grain: Grain::Month,

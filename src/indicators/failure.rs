@@ -123,7 +123,6 @@ fn record_map<T: Serialize + DeserializeOwned>(
         !computed.contains(&id.as_str()) && project.indicators.iter().any(|i| &i.id == id)
     });
     all.extend(now);
-    let bytes =
-        serde_json::to_vec_pretty(&all).map_err(|e| IndicatorError::Output(e.to_string()))?;
+    let bytes = serde_json::to_vec_pretty(&all).map_err(IndicatorError::Record)?;
     super::output::write_atomic(file, &bytes)
 }

@@ -109,8 +109,7 @@ pub fn path(project: &Project) -> PathBuf {
 
 /// Writes the record beside the indicator table (atomically).
 pub fn write(project: &Project, c: &ComputedFrom) -> Result<(), IndicatorError> {
-    let bytes = serde_json::to_vec_pretty(c)
-        .map_err(|e| IndicatorError::Output(format!("{INPUTS_FILE}: {e}")))?;
+    let bytes = serde_json::to_vec_pretty(c).map_err(IndicatorError::Inputs)?;
     super::output::write_atomic(&path(project), &bytes)
 }
 

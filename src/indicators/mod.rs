@@ -3,6 +3,7 @@
 //! never stops the others; its previous figures stay in the table.
 
 pub mod deliveries;
+pub mod error;
 pub mod failure;
 pub mod history;
 pub mod inputs;
@@ -21,27 +22,10 @@ use datafusion::execution::context::SessionContext;
 use serde::Serialize;
 
 use crate::config::{Indicator, Period, Project, Target};
+pub use error::{IndicatorError, ResultError, SqlError};
 use one::*;
 use output::{OutputRow, tidy};
 use rollup::{Pair, PeriodOrd};
-
-#[derive(Debug, thiserror::Error)]
-pub enum IndicatorError {
-    #[error("SQL: {0}")]
-    Sql(String),
-    #[error("result: {0}")]
-    Data(String),
-    #[error("output: {0}")]
-    Output(String),
-    #[error(transparent)]
-    Table(#[from] output::TableError),
-    #[error(transparent)]
-    Warehouse(#[from] crate::warehouse::WarehouseError),
-    #[error(transparent)]
-    Cluster(#[from] Box<crate::warehouse::cluster::ClusterError>),
-    #[error(transparent)]
-    Clock(#[from] crate::clock::BadToday),
-}
 
 #[derive(Debug, Clone, Serialize, serde::Deserialize)]
 pub struct IndicatorOutcome {
@@ -98,7 +82,7 @@ impl AsOf {
 /// the tables it read.
 pub struct Recomputed {
     pub indicator: String,
-    pub rows: Result<Vec<OutputRow>, String>,
+    pub rows: Result<Vec<OutputRow>, IndicatorError>,
     pub tables: BTreeSet<String>,
 }
 
@@ -129,7 +113,7 @@ pub async fn recompute(
             },
             Err(e) => Recomputed {
                 indicator: ind.id.clone(),
-                rows: Err(e.to_string()),
+                rows: Err(e),
                 tables: BTreeSet::new(),
             },
         })
@@ -331,19 +315,22 @@ fn grain_rank(g: &str) -> u8 {
 pub async fn check_indicator(
     ctx: &SessionContext,
     ind: &Indicator,
-) -> Result<BTreeSet<String>, String> {
-    let df = sql::plan_read_only(ctx, &ind.sql).await?;
+) -> Result<BTreeSet<String>, SqlError> {
+    let df = sql::plan_read_only(ctx, &ind.sql)
+        .await
+        .map_err(SqlError::Plan)?;
     let tables = sql::tables_read(df.logical_plan());
     sql::check_columns(
         df.schema().as_arrow(),
         &["territory", "period", "numerator"],
-    )?;
+    )
+    .map_err(SqlError::Columns)?;
     if let Some(q) = &ind.targets_sql {
         let t = sql::plan_read_only(ctx, q)
             .await
-            .map_err(|e| format!("targets_sql: {e}"))?;
+            .map_err(|e| SqlError::Plan(e).of_targets())?;
         sql::check_columns(t.schema().as_arrow(), &["territory", "period", "value"])
-            .map_err(|e| format!("targets_sql: {e}"))?;
+            .map_err(|e| SqlError::Columns(e).of_targets())?;
     }
     Ok(tables)
 }

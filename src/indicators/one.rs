@@ -18,7 +18,7 @@ pub(super) fn compute_builtin(
             .with_timezone(&project.settings.timezone)
             .date_naive()
     });
-    let cells = deliveries::cells(project, which, all, today).map_err(IndicatorError::Data)?;
+    let cells = deliveries::cells(project, which, all, today).map_err(ResultError::Rollup)?;
     let rows = finish_rows(project, ind, &ind.targets, cells, true, run_id, as_of)?;
     Ok(Computed {
         rows,
@@ -91,11 +91,11 @@ pub(super) async fn compute_one(
 ) -> Result<Computed, IndicatorError> {
     let df = sql::plan_read_only(ctx, &ind.sql)
         .await
-        .map_err(IndicatorError::Sql)?;
+        .map_err(SqlError::Plan)?;
     let tables = sql::tables_read(df.logical_plan());
     let schema = df.schema().as_arrow().clone();
     sql::check_columns(&schema, &["territory", "period", "numerator"])
-        .map_err(IndicatorError::Sql)?;
+        .map_err(SqlError::Columns)?;
     let has_den = sql::column_index(&schema, "denominator").is_some();
     let batches = sql::collect(df).await?;
     let mut warnings = Vec::new();
@@ -123,7 +123,7 @@ pub(super) async fn compute_one(
         &project.territories,
         &project.settings.plan_periods,
     )
-    .map_err(IndicatorError::Data)?;
+    .map_err(ResultError::Rollup)?;
     warnings.extend(rollup_warnings);
 
     let targets = match &ind.targets_sql {
@@ -150,15 +150,14 @@ pub(super) fn result_figures(
     let mut row_no = 0usize;
     for b in batches {
         let col = |n: &str| sql::column_index(b.schema().as_ref(), n).map(|i| b.column(i).clone());
-        let ter = sql::strings(
-            &col("territory").ok_or_else(|| IndicatorError::Data("no territory column".into()))?,
-        )?;
+        let ter =
+            sql::strings(&col("territory").ok_or_else(|| ResultError::NoColumn("territory"))?)?;
         let per = sql::periods(
-            &col("period").ok_or_else(|| IndicatorError::Data("no period column".into()))?,
+            &col("period").ok_or_else(|| ResultError::NoColumn("period"))?,
             ind.grain,
         )?;
         let num = sql::floats(
-            &col("numerator").ok_or_else(|| IndicatorError::Data("no numerator column".into()))?,
+            &col("numerator").ok_or_else(|| ResultError::NoColumn("numerator"))?,
             "numerator",
         )?;
         let den = match col("denominator") {
@@ -173,9 +172,10 @@ pub(super) fn result_figures(
                 ));
                 continue;
             };
-            let p = p
-                .clone()
-                .map_err(|e| IndicatorError::Data(format!("result row {row_no}: {e}")))?;
+            let p = p.clone().map_err(|source| ResultError::Row {
+                row: row_no,
+                source,
+            })?;
             base.push((
                 t.clone(),
                 p,
@@ -280,10 +280,10 @@ pub(super) async fn targets_from_sql(
 ) -> Result<Vec<Target>, IndicatorError> {
     let df = sql::plan_read_only(ctx, q)
         .await
-        .map_err(|e| IndicatorError::Sql(format!("targets_sql: {e}")))?;
+        .map_err(|e| SqlError::Plan(e).of_targets())?;
     let schema = df.schema().as_arrow().clone();
     sql::check_columns(&schema, &["territory", "period", "value"])
-        .map_err(|e| IndicatorError::Sql(format!("targets_sql: {e}")))?;
+        .map_err(|e| SqlError::Columns(e).of_targets())?;
     let mut out = Vec::new();
     for b in sql::collect(df).await? {
         let col = |n: &str| sql::column_index(b.schema().as_ref(), n).map(|i| b.column(i).clone());
@@ -298,9 +298,9 @@ pub(super) async fn targets_from_sql(
         for i in 0..b.num_rows() {
             let Some(value) = v[i] else { continue };
             let period = match &p[i] {
-                Some(s) => Some(Period::parse(s).ok_or_else(|| {
-                    IndicatorError::Data(format!("targets_sql: '{s}' is not a period"))
-                })?),
+                Some(s) => {
+                    Some(Period::parse(s).ok_or_else(|| ResultError::TargetPeriod(s.clone()))?)
+                }
                 None => None,
             };
             out.push(Target {

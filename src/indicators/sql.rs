@@ -10,7 +10,7 @@ use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::prelude::DataFrame;
 
-use super::IndicatorError;
+use super::{IndicatorError, ResultError, SqlError};
 use crate::config::{Grain, Period};
 
 pub use crate::warehouse::session::plan_read_only;
@@ -40,25 +40,44 @@ pub fn column_index(df_schema: &datafusion::arrow::datatypes::Schema, name: &str
 pub fn check_columns(
     schema: &datafusion::arrow::datatypes::Schema,
     needed: &[&str],
-) -> Result<(), String> {
-    let missing: Vec<&str> = needed
+) -> Result<(), MissingColumns> {
+    let missing: Vec<String> = needed
         .iter()
-        .copied()
         .filter(|n| column_index(schema, n).is_none())
+        .map(|n| n.to_string())
         .collect();
     if missing.is_empty() {
         return Ok(());
     }
-    let found: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-    Err(format!(
-        "the query must return the column(s) {} (it returns: {})",
-        missing.join(", "),
-        found.join(", ")
-    ))
+    let found = schema.fields().iter().map(|f| f.name().clone()).collect();
+    Err(MissingColumns { missing, found })
+}
+
+/// Result columns an indicator query lacks, beside those it returns.
+#[derive(Debug, thiserror::Error)]
+#[error("the query must return the column(s) {} (it returns: {})", .missing.join(", "), .found.join(", "))]
+pub struct MissingColumns {
+    pub missing: Vec<String>,
+    pub found: Vec<String>,
+}
+
+/// A value of the `period` column that names no period at the indicator's grain.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum BadPeriod {
+    #[error("'{0}' is not a period (2024-03, 2024-Q1, 2024, 2025-2027 or a date)")]
+    NotAPeriod(String),
+    #[error("period '{label}' is a {grain}, coarser than the indicator's grain {indicator}")]
+    Coarser {
+        label: String,
+        grain: Grain,
+        indicator: Grain,
+    },
+    #[error("a date ({0}) cannot name a plan period; return a label like '2025-2027'")]
+    PlanDate(chrono::NaiveDate),
 }
 
 pub fn strings(a: &ArrayRef) -> Result<Vec<Option<String>>, IndicatorError> {
-    let s = cast(a, &DataType::Utf8).map_err(|e| IndicatorError::Data(e.to_string()))?;
+    let s = cast(a, &DataType::Utf8).map_err(ResultError::Cast)?;
     let s = s.as_string::<i32>();
     Ok((0..s.len())
         .map(|i| (!s.is_null(i)).then(|| s.value(i).to_string()))
@@ -66,8 +85,10 @@ pub fn strings(a: &ArrayRef) -> Result<Vec<Option<String>>, IndicatorError> {
 }
 
 pub fn floats(a: &ArrayRef, column: &str) -> Result<Vec<Option<f64>>, IndicatorError> {
-    let f = cast(a, &DataType::Float64)
-        .map_err(|e| IndicatorError::Data(format!("column {column} is not numeric: {e}")))?;
+    let f = cast(a, &DataType::Float64).map_err(|source| ResultError::NotNumeric {
+        column: column.to_string(),
+        source,
+    })?;
     let f = f.as_primitive::<Float64Type>();
     Ok((0..f.len())
         .map(|i| {
@@ -83,10 +104,10 @@ pub fn floats(a: &ArrayRef, column: &str) -> Result<Vec<Option<f64>>, IndicatorE
 pub fn periods(
     a: &ArrayRef,
     grain: Grain,
-) -> Result<Vec<Option<Result<Period, String>>>, IndicatorError> {
+) -> Result<Vec<Option<Result<Period, BadPeriod>>>, IndicatorError> {
     match a.data_type() {
         DataType::Date32 | DataType::Date64 | DataType::Timestamp(..) => {
-            let d = cast(a, &DataType::Date32).map_err(|e| IndicatorError::Data(e.to_string()))?;
+            let d = cast(a, &DataType::Date32).map_err(ResultError::Cast)?;
             let d = d.as_primitive::<Date32Type>();
             Ok((0..d.len())
                 .map(|i| {
@@ -94,7 +115,7 @@ pub fn periods(
                         return None;
                     }
                     let date = d.value_as_date(i)?;
-                    Some(Period::containing(date, grain).ok_or_else(|| format!("a date ({date}) cannot name a plan period; return a label like '2025-2027'")))
+                    Some(Period::containing(date, grain).ok_or(BadPeriod::PlanDate(date)))
                 })
                 .collect())
         }
@@ -116,18 +137,15 @@ pub fn periods(
 }
 
 /// A period label at the indicator's grain: finer labels are taken into their period, coarser refused.
-fn label_period(s: &str, grain: Grain) -> Result<Period, String> {
-    let p = Period::parse(s).ok_or_else(|| {
-        format!("'{s}' is not a period (2024-03, 2024-Q1, 2024, 2025-2027 or a date)")
-    })?;
+fn label_period(s: &str, grain: Grain) -> Result<Period, BadPeriod> {
+    let p = Period::parse(s).ok_or_else(|| BadPeriod::NotAPeriod(s.to_string()))?;
     if p.grain() == grain {
         return Ok(p);
     }
-    p.within(grain).ok_or_else(|| {
-        format!(
-            "period '{s}' is a {}, coarser than the indicator's grain {grain}",
-            p.grain()
-        )
+    p.within(grain).ok_or_else(|| BadPeriod::Coarser {
+        label: s.to_string(),
+        grain: p.grain(),
+        indicator: grain,
     })
 }
 
@@ -139,6 +157,6 @@ pub async fn collect(df: DataFrame) -> Result<Vec<RecordBatch>, IndicatorError> 
         Some(engine) => {
             IndicatorError::Cluster(Box::new(crate::warehouse::cluster::explain(&engine, e)))
         }
-        None => IndicatorError::Sql(e.to_string()),
+        None => IndicatorError::Sql(SqlError::Run(e)),
     })
 }

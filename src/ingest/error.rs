@@ -321,7 +321,7 @@ pub enum ReaderError {
 pub enum QueryError {
     /// Refused before it ran (not a read-only query, or not valid SQL), in the planner's words.
     #[error("{0}")]
-    Refused(String),
+    Refused(#[source] crate::warehouse::session::ReadOnlyError),
     /// The query engine failed while running it.
     #[error(transparent)]
     Engine(#[from] DataFusionError),

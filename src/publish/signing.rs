@@ -23,17 +23,37 @@ pub enum SigningError {
         source: std::io::Error,
     },
     #[error(
-        "{path}: not a minisign secret key ({message}); give the file minisign -G wrote (its first line is `untrusted comment: ...`)"
+        "{path}: not a minisign secret key ({source}); give the file minisign -G wrote (its first line is `untrusted comment: ...`)"
     )]
-    BadKey { path: String, message: String },
+    BadKey {
+        path: String,
+        #[source]
+        source: KeyFault,
+    },
     #[error("{path}: the secret key is protected by a password; set {PASSWORD_VARIABLE} to it")]
     NeedsPassword { path: String },
-    #[error(
-        "{path}: the password in {PASSWORD_VARIABLE} does not open this secret key ({message})"
-    )]
-    WrongPassword { path: String, message: String },
-    #[error("{path}: cannot sign: {message}")]
-    Sign { path: String, message: String },
+    #[error("{path}: the password in {PASSWORD_VARIABLE} does not open this secret key ({source})")]
+    WrongPassword {
+        path: String,
+        #[source]
+        source: minisign::PError,
+    },
+    #[error("{path}: cannot sign: {source}")]
+    Sign {
+        path: String,
+        #[source]
+        source: minisign::PError,
+    },
+}
+
+/// What is wrong with a file given as a secret key.
+#[derive(Debug, thiserror::Error)]
+pub enum KeyFault {
+    #[error("it has fewer than two lines")]
+    TooShort,
+    /// The minisign crate's reading of it.
+    #[error("{0}")]
+    Unreadable(#[source] minisign::PError),
 }
 
 /// A loaded secret key and the id minisign shows for it.
@@ -61,12 +81,12 @@ pub fn load_secret_key(path: &Path) -> Result<SigningKey, SigningError> {
     })?;
     let bad = |e: minisign::PError| SigningError::BadKey {
         path: shown.clone(),
-        message: e.to_string(),
+        source: KeyFault::Unreadable(e),
     };
     if text.lines().count() < 2 {
         return Err(SigningError::BadKey {
             path: shown,
-            message: "it has fewer than two lines".to_string(),
+            source: KeyFault::TooShort,
         });
     }
     let boxed = || SecretKeyBox::from_string(&text);
@@ -80,10 +100,10 @@ pub fn load_secret_key(path: &Path) -> Result<SigningKey, SigningError> {
                 .ok_or_else(|| SigningError::NeedsPassword {
                     path: shown.clone(),
                 })?;
-            SecretKey::from_box(boxed().map_err(bad)?, Some(password)).map_err(|e| {
+            SecretKey::from_box(boxed().map_err(bad)?, Some(password)).map_err(|source| {
                 SigningError::WrongPassword {
                     path: shown.clone(),
-                    message: e.to_string(),
+                    source,
                 }
             })?
         }
@@ -127,9 +147,9 @@ pub fn sign(key: &SigningKey, data: &[u8], trusted_comment: &str) -> Result<Stri
         Some(trusted_comment),
         Some("signature from osservatorio secret key"),
     )
-    .map_err(|e| SigningError::Sign {
+    .map_err(|source| SigningError::Sign {
         path: key.path.display().to_string(),
-        message: e.to_string(),
+        source,
     })?;
     Ok(sig.into_string())
 }
@@ -290,5 +310,30 @@ mod tests {
         ));
         assert_eq!(check(b"x", None, &[pk]), SignatureCheck::Missing);
         assert_eq!(check(b"x", None, &[]), SignatureCheck::Unsigned);
+    }
+
+    #[test]
+    fn a_file_that_is_no_key_is_named_with_the_reason_and_keeps_its_source() {
+        use std::error::Error;
+        let dir = tempfile::tempdir().expect("temp dir");
+        let short = dir.path().join("short.key");
+        std::fs::write(&short, "one line\n").expect("write");
+        let e = load_secret_key(&short).err().expect("refused");
+        assert_eq!(
+            e.to_string(),
+            format!(
+                "{}: not a minisign secret key (it has fewer than two lines); give the file minisign -G wrote (its first line is `untrusted comment: ...`)",
+                short.display()
+            )
+        );
+        let garbage = dir.path().join("garbage.key");
+        std::fs::write(&garbage, "untrusted comment: x\nnot base64 at all!\n").expect("write");
+        let e = load_secret_key(&garbage).err().expect("refused");
+        let fault = e.source().expect("the key fault");
+        assert!(
+            fault.source().is_some_and(|p| p.is::<minisign::PError>()),
+            "{e}"
+        );
+        assert!(e.to_string().contains(&fault.to_string()), "{e}");
     }
 }

@@ -29,33 +29,58 @@ pub async fn manifest(
     }
 }
 
+/// What is wrong with a data file of the warehouse, in the reader's words.
+#[derive(Debug, thiserror::Error)]
+pub enum DataFileError {
+    #[error("the file is missing")]
+    Missing,
+    /// The object store could not say whether it is there.
+    #[error("{0}")]
+    Store(#[source] object_store::Error),
+    /// It could not be opened as a table (a bad footer, a schema that does not read).
+    #[error("{}", opening_text(.0))]
+    Open(#[source] WarehouseError),
+    /// A page could not be decoded.
+    #[error("{0}")]
+    Read(#[source] datafusion::error::DataFusionError),
+    /// Fewer rows decode than the footer counts.
+    #[error("its footer counts {footer} rows but {decoded} could be read")]
+    RowsLost { footer: u64, decoded: u64 },
+}
+
+/// The reader's own words when the file would not open: the file is named by the caller.
+fn opening_text(e: &WarehouseError) -> String {
+    match e {
+        WarehouseError::Data { message, .. } => message.clone(),
+        other => other.to_string(),
+    }
+}
+
 /// Reads a data file of the warehouse whole; returns its rows as the footer counts them.
 /// The error says what is wrong with it, in the reader's words.
-pub async fn read_data_file(wh: &Warehouse, file: &str) -> Result<u64, String> {
+pub async fn read_data_file(wh: &Warehouse, file: &str) -> Result<u64, DataFileError> {
     let path = wh.path(file);
     match wh.store.head(&path).await {
         Ok(_) => {}
-        Err(object_store::Error::NotFound { .. }) => return Err("the file is missing".into()),
-        Err(e) => return Err(e.to_string()),
+        Err(object_store::Error::NotFound { .. }) => return Err(DataFileError::Missing),
+        Err(e) => return Err(DataFileError::Store(e)),
     }
     let ctx = super::session::staged_file_context(wh, file)
         .await
-        .map_err(|e| match e {
-            WarehouseError::Data { message, .. } => message,
-            other => other.to_string(),
-        })?;
-    let df = ctx.table("staged").await.map_err(|e| e.to_string())?;
-    let footer_rows = df.clone().count().await.map_err(|e| e.to_string())? as u64;
+        .map_err(DataFileError::Open)?;
+    let df = ctx.table("staged").await.map_err(DataFileError::Read)?;
+    let footer_rows = df.clone().count().await.map_err(DataFileError::Read)? as u64;
     // Every page decoded, one batch at a time: flipped bytes the footer does not see show here.
-    let mut stream = df.execute_stream().await.map_err(|e| e.to_string())?;
+    let mut stream = df.execute_stream().await.map_err(DataFileError::Read)?;
     let mut decoded = 0u64;
     while let Some(batch) = stream.next().await {
-        decoded += batch.map_err(|e| e.to_string())?.num_rows() as u64;
+        decoded += batch.map_err(DataFileError::Read)?.num_rows() as u64;
     }
     if decoded != footer_rows {
-        return Err(format!(
-            "its footer counts {footer_rows} rows but {decoded} could be read"
-        ));
+        return Err(DataFileError::RowsLost {
+            footer: footer_rows,
+            decoded,
+        });
     }
     Ok(footer_rows)
 }
@@ -123,7 +148,7 @@ pub async fn check_source(wh: &Warehouse, source: &Source) -> Option<SourceDamag
     };
     for (file, expected) in files {
         match read_data_file(wh, &file).await {
-            Err(message) => return Some(damage(file, false, message)),
+            Err(e) => return Some(damage(file, false, e.to_string())),
             Ok(rows) if rows != expected => {
                 return Some(damage(
                     file,

@@ -34,18 +34,36 @@ fn new_context() -> SessionContext {
     ctx
 }
 
+/// Why SQL meant to read the warehouse was not run: it did not plan, it would change something,
+/// or its plan could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadOnlyError {
+    /// The SQL does not plan (a syntax error, an unknown table or column), in the planner's words.
+    #[error("{0}")]
+    Plan(#[source] datafusion::error::DataFusionError),
+    /// The statement itself is not a query: what kind it is.
+    #[error("only a query (SELECT or WITH) is allowed here, not {0}")]
+    NotAQuery(&'static str),
+    /// A query holding a statement of that kind deeper in its plan (EXPLAIN of an INSERT, a COPY).
+    #[error("only a query (SELECT or WITH) is allowed here: {0}")]
+    Holds(#[source] datafusion::error::DataFusionError),
+    /// The plan was allowed but could not be made ready to run.
+    #[error("{0}")]
+    Execute(#[source] datafusion::error::DataFusionError),
+}
+
 /// Plans `sql` refusing DDL, DML and other statements: SQL run on the warehouse (indicators,
 /// checks, findings, `query`) may only read. The plan itself is judged, not DataFusion's words.
 pub async fn plan_read_only(
     ctx: &SessionContext,
     sql: &str,
-) -> Result<datafusion::dataframe::DataFrame, String> {
+) -> Result<datafusion::dataframe::DataFrame, ReadOnlyError> {
     use datafusion::logical_expr::LogicalPlan;
     let plan = ctx
         .state()
         .create_logical_plan(sql)
         .await
-        .map_err(|e| e.to_string())?;
+        .map_err(ReadOnlyError::Plan)?;
     let refused = match &plan {
         LogicalPlan::Ddl(_) => Some("a definition (CREATE, DROP, ...)"),
         LogicalPlan::Dml(_) => Some("a change of data (INSERT, UPDATE, DELETE, COPY)"),
@@ -59,16 +77,12 @@ pub async fn plan_read_only(
         .with_allow_statements(false)
         .verify_plan(&plan);
     match (refused, verified) {
-        (Some(what), _) => Err(format!(
-            "only a query (SELECT or WITH) is allowed here, not {what}"
-        )),
-        (None, Err(e)) => Err(format!(
-            "only a query (SELECT or WITH) is allowed here: {e}"
-        )),
+        (Some(what), _) => Err(ReadOnlyError::NotAQuery(what)),
+        (None, Err(e)) => Err(ReadOnlyError::Holds(e)),
         (None, Ok(())) => ctx
             .execute_logical_plan(plan)
             .await
-            .map_err(|e| e.to_string()),
+            .map_err(ReadOnlyError::Execute),
     }
 }
 
@@ -416,6 +430,29 @@ fn register_empty(
 
 #[cfg(test)]
 mod tests {
+    use super::ReadOnlyError;
+
+    #[tokio::test]
+    async fn a_refused_statement_says_what_it_is_and_a_bad_one_keeps_the_planner_error() {
+        use std::error::Error;
+        let ctx = super::new_context();
+        let e = super::plan_read_only(&ctx, "CREATE TABLE t (a INT)")
+            .await
+            .expect_err("refused");
+        assert!(matches!(e, ReadOnlyError::NotAQuery(_)), "{e:?}");
+        assert_eq!(
+            e.to_string(),
+            "only a query (SELECT or WITH) is allowed here, not a definition (CREATE, DROP, ...)"
+        );
+        let e = super::plan_read_only(&ctx, "SELECT nope FROM nowhere")
+            .await
+            .expect_err("refused");
+        let source = e.source().expect("the planner's error");
+        assert!(source.is::<datafusion::error::DataFusionError>(), "{e:?}");
+        assert_eq!(e.to_string(), source.to_string());
+        assert!(super::plan_read_only(&ctx, "SELECT 1").await.is_ok());
+    }
+
     #[test]
     fn superseding_parts_name_their_table() {
         assert_eq!(

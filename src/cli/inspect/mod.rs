@@ -49,7 +49,7 @@ pub async fn query(
     }
     let df = match crate::indicators::sql::plan_read_only(&ctx, sql).await {
         Ok(df) => df,
-        Err(e) => return Ok(Err(e)),
+        Err(e) => return Ok(Err(e.to_string())),
     };
     let batches = match df.collect().await {
         Ok(b) => b,
