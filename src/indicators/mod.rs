@@ -70,7 +70,7 @@ impl AsOf {
         AsOf {
             today: crate::clock::today(project.settings.timezone).ok(),
             deliveries_day: Some(
-                chrono::Utc::now()
+                crate::clock::now()
                     .with_timezone(&project.settings.timezone)
                     .date_naive(),
             ),

@@ -14,7 +14,7 @@ pub(super) fn compute_builtin(
     as_of: AsOf,
 ) -> Result<Computed, IndicatorError> {
     let today = as_of.deliveries_day.unwrap_or_else(|| {
-        chrono::Utc::now()
+        crate::clock::now()
             .with_timezone(&project.settings.timezone)
             .date_naive()
     });
