@@ -9,8 +9,8 @@ use datafusion::parquet::errors::ParquetError;
 use crate::config::Locale;
 use crate::warehouse::WarehouseError;
 use crate::warehouse::problem::Problem;
-use crate::warehouse::problem_fault::FaultCause;
 pub use crate::warehouse::problem_fault::{Beyond, Stretch};
+use crate::warehouse::problem_fault::{FaultCause, UnrunCheck};
 use crate::warehouse::problem_fetch::FetchFaultCause;
 use crate::warehouse::problem_read::{FetchCause, ReadCause};
 
@@ -108,7 +108,7 @@ pub enum IngestError {
     #[error("the periods the delivery covers: {0}")]
     Coverage(#[source] Box<QueryError>),
     /// A table's check rule could not be run on the new data.
-    #[error("{file}: check '{name}' rule \"{rule}\": {source}")]
+    #[error("{}", self.problem())]
     Check {
         /// The table's file.
         file: String,
@@ -443,6 +443,19 @@ impl IngestError {
                 url: url.clone(),
                 cause: FetchCause::Fault {
                     fault: fault.cause(),
+                },
+            },
+            IngestError::Check {
+                file,
+                name,
+                rule,
+                source,
+            } => Problem::CheckNotRun {
+                check: UnrunCheck {
+                    file: file.clone(),
+                    name: name.clone(),
+                    rule: rule.clone(),
+                    detail: source.to_string(),
                 },
             },
             other => Problem::Other {

@@ -193,6 +193,37 @@ fn beyond_it(beyond: &Beyond) -> String {
     }
 }
 
+/// A table's check rule that could not be run on the new data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct UnrunCheck {
+    /// The table's file.
+    pub file: String,
+    /// The check's name.
+    pub name: String,
+    /// Its SQL condition.
+    pub rule: String,
+    /// Why it could not be run, in the query engine's words.
+    pub detail: String,
+}
+
+impl UnrunCheck {
+    /// The problem in `locale`'s words.
+    pub fn text(&self, locale: Locale) -> String {
+        let UnrunCheck {
+            file,
+            name,
+            rule,
+            detail,
+        } = self;
+        match locale {
+            Locale::En => format!("{file}: check '{name}' rule \"{rule}\": {detail}"),
+            Locale::It => format!(
+                "{file}: la verifica '{name}' (regola \"{rule}\") non può essere eseguita sui nuovi dati ({detail}); correggere la regola nei checks della tabella"
+            ),
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1,9 +1,9 @@
 //! The rarer read faults on an Italian project: a sheet the workbook lacks, a cell beyond a
 //! sheet's last column or row, a workbook part that would unpack past the limit (a zip bomb), a
-//! CSV line longer than 16 MiB, JSON objects with more keys than a sheet has columns and a listed
-//! folder that does not exist each have a kind
-//! of their own, so the pages and the senders' outcome files say them in Italian (numbers the
-//! Italian way) while the terminal stays English.
+//! CSV line longer than 16 MiB, JSON objects with more keys than a sheet has columns, a listed
+//! folder that does not exist and a table's check rule that cannot run on the new data each have
+//! a kind of their own, so the pages and the senders' outcome files say them in Italian (numbers
+//! the Italian way) while the terminal stays English.
 
 use crate::common::xlsx::{claim_size, hand_made_xlsx, sheet_xml};
 use crate::common::{self, text};
@@ -161,4 +161,36 @@ fn an_italian_page_says_each_rarer_read_fault_in_italian_and_the_terminal_in_eng
         assert!(outcome.contains(italian), "{name}: {outcome}");
         assert!(!outcome.contains(english), "{name}: {outcome}");
     }
+}
+
+#[test]
+fn a_check_rule_that_cannot_run_on_the_new_data_is_said_in_italian() {
+    let (_dir, p) = init_project();
+    let pipeline = std::fs::read_to_string(p.join("pipelines/presenze.yaml")).expect("pipeline");
+    let broken = pipeline.replace(
+        "rule: \"presenti <= posti\"",
+        "rule: \"CAST(struttura AS INT) > 0\"",
+    );
+    assert_ne!(broken, pipeline, "the sample has the check");
+    common::write(&p, "pipelines/presenze.yaml", broken.as_bytes());
+
+    let out = common::osservatorio(&p, &["run"]);
+    let terminal = text(&out);
+    assert_eq!(out.status.code(), Some(1), "{terminal}");
+    let english = "check 'presenti_entro_posti' rule \"CAST(struttura AS INT) > 0\": ";
+    assert!(terminal.contains(english), "{terminal}");
+    let italian = "la verifica 'presenti_entro_posti' (regola \"CAST(struttura AS INT) > 0\") non può essere eseguita sui nuovi dati (";
+    let page = page_text(&p.join("out/accoglienza/index.html"));
+    assert!(page.contains(italian), "{page}");
+    assert!(!page.contains(english), "{page}");
+    let outcome = std::fs::read_to_string(p.join("out/deliveries/presenze-padova/presenze.csv"))
+        .expect("the outcome file");
+    assert!(
+        outcome.contains("non può essere eseguita sui nuovi dati"),
+        "{outcome}"
+    );
+    assert!(
+        !outcome.contains("check 'presenti_entro_posti' rule"),
+        "{outcome}"
+    );
 }
