@@ -214,6 +214,13 @@ pub enum ReadFault {
     /// The thread reading a sheet ended before the sheet did.
     #[error("{}", self.english())]
     StoppedEarly,
+    /// Headers with NUL bytes between their letters: UTF-16 without a byte-order mark, read as
+    /// an encoding of one byte per letter; `label` the encoding that reads it.
+    #[error("{}", self.english())]
+    Utf16 {
+        /// `utf-16le` or `utf-16be`.
+        label: &'static str,
+    },
 }
 
 impl ReadFault {
@@ -262,6 +269,9 @@ impl ReadFault {
                 said: said.clone(),
             },
             ReadFault::StoppedEarly => FaultCause::StoppedEarly,
+            ReadFault::Utf16 { label } => FaultCause::Utf16 {
+                label: label.to_string(),
+            },
         }
     }
 

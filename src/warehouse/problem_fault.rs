@@ -39,6 +39,8 @@ pub enum FaultCause {
     Csv { detail: String },
     /// The Parquet reader refused it, in its words.
     Parquet { detail: String },
+    /// UTF-16 text without a byte-order mark, read one byte per letter; `label` reads it.
+    Utf16 { label: String },
 }
 
 /// The stretch of an export that is too long.
@@ -119,6 +121,9 @@ impl FaultCause {
             FaultCause::Io { detail }
             | FaultCause::Csv { detail }
             | FaultCause::Parquet { detail } => detail.clone(),
+            FaultCause::Utf16 { label } => format!(
+                "the headers hold NUL bytes between their letters: the export is UTF-16 text without a byte-order mark; set options.encoding: {label}"
+            ),
         }
     }
 
@@ -171,6 +176,9 @@ impl FaultCause {
             FaultCause::Parquet { detail } => {
                 format!("non è un file Parquet leggibile ({detail})")
             }
+            FaultCause::Utf16 { label } => format!(
+                "le intestazioni hanno byte NUL tra le lettere: l'esportazione è testo UTF-16 senza byte-order mark; impostare options.encoding: {label}"
+            ),
         }
     }
 }

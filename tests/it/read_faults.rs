@@ -1,9 +1,9 @@
 //! The rarer read faults on an Italian project: a sheet the workbook lacks, a cell beyond a
 //! sheet's last column or row, a workbook part that would unpack past the limit (a zip bomb), a
 //! CSV line longer than 16 MiB, JSON objects with more keys than a sheet has columns, a listed
-//! folder that does not exist and a table's check rule that cannot run on the new data each have
-//! a kind of their own, so the pages and the senders' outcome files say them in Italian (numbers
-//! the Italian way) while the terminal stays English.
+//! folder that does not exist, UTF-16 without a byte-order mark and a table's check rule that
+//! cannot run on the new data each have a kind of their own, so the pages and the senders'
+//! outcome files say them in Italian (numbers the Italian way) while the terminal stays English.
 
 use crate::common::xlsx::{claim_size, hand_made_xlsx, sheet_xml};
 use crate::common::{self, text};
@@ -30,7 +30,13 @@ fn header_row() -> String {
 
 /// Each failing source: its name, its file's stem, the Italian words its problem must be shown
 /// with, and the English the terminal shows for it, which no Italian page may have.
-const CASES: [(&str, &str, &str, &str); 6] = [
+const CASES: [(&str, &str, &str, &str); 7] = [
+    (
+        "utf16",
+        "utf16",
+        "data/utf16.csv: le intestazioni hanno byte NUL tra le lettere: l'esportazione è testo UTF-16 senza byte-order mark; impostare options.encoding: utf-16le",
+        "the export is UTF-16 text without a byte-order mark; set options.encoding: utf-16le",
+    ),
     (
         "senza-foglio",
         "foglio",
@@ -101,6 +107,11 @@ fn add_failing_sources(p: &std::path::Path) {
         b"Data rilevazione;Codice struttura;N. presenti;Posti autorizzati;Data invio\n".to_vec();
     csv.resize(csv.len() + (17 << 20), b'x');
     common::write(p, "data/lunga.csv", &csv);
+    let utf16: Vec<u8> = String::from_utf8_lossy(&csv[..csv.len() - (17 << 20)])
+        .encode_utf16()
+        .flat_map(u16::to_le_bytes)
+        .collect();
+    common::write(p, "data/utf16.csv", &utf16);
     let keys: Vec<String> = (0..=16_384).map(|i| format!("\"k{i}\": 1")).collect();
     common::write(
         p,
@@ -119,6 +130,7 @@ fn add_failing_sources(p: &std::path::Path) {
         source("riga-oltre", "data/riga.xlsx", "xlsx", ""),
         source("bomba", "data/bomba.xlsx", "xlsx", ""),
         source("lunga", "data/lunga.csv", "csv", semicolon),
+        source("utf16", "data/utf16.csv", "csv", semicolon),
         source("chiavi", "data/chiavi.json", "json", ""),
         source(FETCH.0, "data/mancante/*.csv", "csv", semicolon),
     ]
