@@ -6,8 +6,12 @@ use datafusion::arrow::error::ArrowError;
 use datafusion::error::DataFusionError;
 use datafusion::parquet::errors::ParquetError;
 
+use crate::config::Locale;
 use crate::warehouse::WarehouseError;
 use crate::warehouse::problem::Problem;
+pub use crate::warehouse::problem_fault::{Beyond, Stretch};
+use crate::warehouse::problem_fault::{FaultCause, UnrunCheck};
+use crate::warehouse::problem_fetch::FetchFaultCause;
 use crate::warehouse::problem_read::{FetchCause, ReadCause};
 
 /// Why a source could not be ingested.
@@ -104,7 +108,7 @@ pub enum IngestError {
     #[error("the periods the delivery covers: {0}")]
     Coverage(#[source] Box<QueryError>),
     /// A table's check rule could not be run on the new data.
-    #[error("{file}: check '{name}' rule \"{rule}\": {source}")]
+    #[error("{}", self.problem())]
     Check {
         /// The table's file.
         file: String,
@@ -130,46 +134,39 @@ pub enum IngestError {
     },
 }
 
-/// What stopped a reader partway through an export, or before it began.
+/// What stopped a reader partway through an export, or before it began. Each has a kind
+/// (`ReadFault::cause`) that pages write in the project's locale; its English is the terminal's.
 #[derive(Debug, thiserror::Error)]
 pub enum ReadFault {
     /// The file could not be read.
-    #[error("{0}")]
+    #[error("{}", self.english())]
     Io(#[from] std::io::Error),
     /// The CSV reader stopped on it.
-    #[error("{0}")]
+    #[error("{}", self.english())]
     Csv(#[source] csv::Error),
     /// The Parquet reader refused it.
-    #[error("{0}")]
+    #[error("{}", self.english())]
     Parquet(#[from] ParquetError),
     /// The Parquet reader stopped on a batch.
-    #[error("{0}")]
+    #[error("{}", self.english())]
     Batch(#[from] ArrowError),
     /// Text the declared encoding does not decode.
-    #[error(
-        "text that is not valid in the declared encoding (set options.encoding, e.g. windows-1252)"
-    )]
+    #[error("{}", self.english())]
     NotInEncoding,
-    /// A line, or an object of a JSON array (`what` names it: `line 3`), past the longest a
-    /// reader holds.
-    #[error(
-        "{what} is longer than {} MiB, far more than an export holds (a damaged file, or one that is not in the source's format): export it again, or check the source's format",
-        super::readers::MAX_LINE_BYTES >> 20
-    )]
+    /// A line, or an object of a JSON array, past the longest a reader holds.
+    #[error("{}", self.english())]
     TooLong {
         /// The line or item.
-        what: String,
+        what: Stretch,
     },
     /// JSON objects with more different keys than a sheet has columns.
-    #[error(
-        "the objects have more than {max} different keys, the columns a spreadsheet has (a damaged file, or records that are not rows of one table): export the table again"
-    )]
+    #[error("{}", self.english())]
     TooManyKeys {
         /// The columns a sheet has.
         max: u32,
     },
     /// No sheet of the workbook has the name `options.sheet` gives.
-    #[error("no sheet named '{sheet}' (sheets: {sheets})")]
+    #[error("{}", self.english())]
     NoSheet {
         /// The sheet named.
         sheet: String,
@@ -177,10 +174,10 @@ pub enum ReadFault {
         sheets: String,
     },
     /// A workbook without sheets.
-    #[error("the workbook has no sheets")]
+    #[error("{}", self.english())]
     NoSheets,
     /// The spreadsheet reader's error on a sheet.
-    #[error("sheet '{sheet}': {source}")]
+    #[error("{}", self.english())]
     Sheet {
         /// The sheet.
         sheet: String,
@@ -189,7 +186,7 @@ pub enum ReadFault {
         source: calamine::Error,
     },
     /// A cell a real sheet cannot have (a damaged or crafted file).
-    #[error("sheet '{sheet}': {beyond}")]
+    #[error("{}", self.english())]
     Beyond {
         /// The sheet.
         sheet: String,
@@ -197,10 +194,7 @@ pub enum ReadFault {
         beyond: Beyond,
     },
     /// A workbook part that would take more than `max` bytes unpacked.
-    #[error(
-        "its part {} would take {size} bytes once unpacked, more than the {max} a workbook part may (a damaged or crafted file); save the sheet again from the spreadsheet, or export it as CSV",
-        crate::text::quoted(part)
-    )]
+    #[error("{}", self.english())]
     PartTooLarge {
         /// The part's name in the zip.
         part: String,
@@ -210,11 +204,7 @@ pub enum ReadFault {
         max: u64,
     },
     /// The spreadsheet reader panicked on the file; `said` what it said.
-    #[error(
-        "{}the spreadsheet reader stopped on it ({}); the file is damaged or not what its format says: save it again from the spreadsheet",
-        sheet.as_ref().map(|s| format!("sheet '{s}': ")).unwrap_or_default(),
-        crate::text::quoted(said)
-    )]
+    #[error("{}", self.english())]
     Panicked {
         /// The sheet being read, when one was.
         sheet: Option<String>,
@@ -222,39 +212,91 @@ pub enum ReadFault {
         said: String,
     },
     /// The thread reading a sheet ended before the sheet did.
-    #[error(
-        "the spreadsheet reader stopped before the end of the sheet; nothing of this export is taken: save it again from the spreadsheet"
-    )]
+    #[error("{}", self.english())]
     StoppedEarly,
+    /// Headers with NUL bytes between their letters: UTF-16 without a byte-order mark, read as
+    /// an encoding of one byte per letter; `label` the encoding that reads it.
+    #[error("{}", self.english())]
+    Utf16 {
+        /// `utf-16le` or `utf-16be`.
+        label: &'static str,
+    },
 }
 
-/// Where a cell lies, or what it holds, that no real sheet has.
-#[derive(Debug, Clone, Copy, thiserror::Error)]
-pub enum Beyond {
-    /// Past the last column.
-    #[error(
-        "a cell lies beyond column XFD, the last of the {0} columns a sheet has (a damaged or crafted file); save it again from the spreadsheet"
-    )]
-    Column(u32),
-    /// Past the last row.
-    #[error(
-        "a cell lies beyond the last of the {0} rows a sheet has (a damaged or crafted file); save it again from the spreadsheet"
-    )]
-    Row(u32),
-    /// More characters than a cell holds.
-    #[error(
-        "a cell holds more than the {0} characters a spreadsheet cell can (a damaged or crafted file); save it again from the spreadsheet"
-    )]
-    Text(usize),
+impl ReadFault {
+    /// The fault as a kind and its values, for pages in the project's locale.
+    pub fn cause(&self) -> FaultCause {
+        match self {
+            ReadFault::Io(e) => io_cause(e),
+            ReadFault::Csv(e) => match e.kind() {
+                csv::ErrorKind::Io(io) => io_cause(io),
+                _ => FaultCause::Csv {
+                    detail: e.to_string(),
+                },
+            },
+            ReadFault::Parquet(e) => FaultCause::Parquet {
+                detail: e.to_string(),
+            },
+            ReadFault::Batch(e) => FaultCause::Parquet {
+                detail: e.to_string(),
+            },
+            ReadFault::NotInEncoding => FaultCause::NotInEncoding,
+            ReadFault::TooLong { what } => FaultCause::TooLong {
+                stretch: *what,
+                limit_mib: super::readers::MAX_LINE_BYTES >> 20,
+            },
+            ReadFault::TooManyKeys { max } => FaultCause::TooManyKeys { max: *max },
+            ReadFault::NoSheet { sheet, sheets } => FaultCause::NoSheet {
+                sheet: sheet.clone(),
+                sheets: sheets.clone(),
+            },
+            ReadFault::NoSheets => FaultCause::NoSheets,
+            ReadFault::Sheet { sheet, source } => FaultCause::Sheet {
+                sheet: sheet.clone(),
+                detail: source.to_string(),
+            },
+            ReadFault::Beyond { sheet, beyond } => FaultCause::Beyond {
+                sheet: sheet.clone(),
+                beyond: *beyond,
+            },
+            ReadFault::PartTooLarge { part, size, max } => FaultCause::PartTooLarge {
+                part: part.clone(),
+                size: *size,
+                max: *max,
+            },
+            ReadFault::Panicked { sheet, said } => FaultCause::Panicked {
+                sheet: sheet.clone(),
+                said: said.clone(),
+            },
+            ReadFault::StoppedEarly => FaultCause::StoppedEarly,
+            ReadFault::Utf16 { label } => FaultCause::Utf16 {
+                label: label.to_string(),
+            },
+        }
+    }
+
+    fn english(&self) -> String {
+        self.cause().text(Locale::En)
+    }
 }
 
-/// Why an export could not be brought within reach, when the failure has no kind pages name.
+/// An I/O error's kind: the reader's own fault when a guard on the bytes raised it (a line too
+/// long, met while the CSV reader pulled bytes), else the system's words.
+fn io_cause(e: &std::io::Error) -> FaultCause {
+    match e.get_ref().and_then(|i| i.downcast_ref::<ReadFault>()) {
+        Some(inner) => inner.cause(),
+        None => FaultCause::Io {
+            detail: e.to_string(),
+        },
+    }
+}
+
+/// Why an export could not be brought within reach, when the failure is not a common one; each
+/// has a kind (`FetchFault::cause`) that pages write in the project's locale.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchFault {
     /// A header's `env:` variable is not set.
-    #[error(
-        "the environment variable {variable} (headers.{header}) is not set; set it where osservatorio runs"
-    )]
+    #[error("{}", self.english())]
     UnsetVariable {
         /// The variable.
         variable: String,
@@ -262,32 +304,28 @@ pub enum FetchFault {
         header: String,
     },
     /// Neither a path nor an address osservatorio reads.
-    #[error(
-        "not a place an export can be read from: write a path, file://, s3://bucket/key or an http(s):// address"
-    )]
+    #[error("{}", self.english())]
     NotAPlace,
     /// An address that does not parse.
-    #[error("{0}")]
+    #[error("{}", self.english())]
     Address(#[from] url::ParseError),
     /// A path the store cannot name.
-    #[error("{0}")]
+    #[error("{}", self.english())]
     Path(#[from] object_store::path::Error),
     /// A header's name is not one HTTP allows.
-    #[error("{0}")]
+    #[error("{}", self.english())]
     HeaderName(#[from] http::header::InvalidHeaderName),
     /// A header's value is not one HTTP allows.
-    #[error("{0}")]
+    #[error("{}", self.english())]
     HeaderValue(#[from] http::header::InvalidHeaderValue),
     /// The store refused the request, in its words.
-    #[error("{0}")]
+    #[error("{}", self.english())]
     Store(#[from] object_store::Error),
     /// A local file could not be read or a download spooled.
-    #[error("{0}")]
+    #[error("{}", self.english())]
     Io(#[from] std::io::Error),
     /// The file's size changed while it was hashed.
-    #[error(
-        "the file changed while it was read ({before} bytes, then {after}): run again once it is written"
-    )]
+    #[error("{}", self.english())]
     Changed {
         /// Its size when it was opened.
         before: u64,
@@ -295,14 +333,60 @@ pub enum FetchFault {
         after: u64,
     },
     /// A listing's file pattern that is not a valid glob.
-    #[error("{0}")]
+    #[error("{}", self.english())]
     Pattern(#[from] globset::Error),
     /// A listing's folder that does not exist.
-    #[error("no such folder: {0}")]
+    #[error("{}", self.english())]
     NoFolder(String),
     /// A listing's pattern naming more files than are read.
-    #[error("the pattern names more than {0} files: narrow it (e.g. one folder per source)")]
+    #[error("{}", self.english())]
     TooManyFiles(usize),
+}
+
+impl FetchFault {
+    /// The fault as a kind and its values, for pages in the project's locale.
+    pub fn cause(&self) -> FetchFaultCause {
+        match self {
+            FetchFault::UnsetVariable { variable, header } => FetchFaultCause::UnsetVariable {
+                variable: variable.clone(),
+                header: header.clone(),
+            },
+            FetchFault::NotAPlace => FetchFaultCause::NotAPlace,
+            FetchFault::Address(e) => FetchFaultCause::Address {
+                detail: e.to_string(),
+            },
+            FetchFault::Path(e) => FetchFaultCause::Address {
+                detail: e.to_string(),
+            },
+            FetchFault::HeaderName(e) => FetchFaultCause::Header {
+                detail: e.to_string(),
+            },
+            FetchFault::HeaderValue(e) => FetchFaultCause::Header {
+                detail: e.to_string(),
+            },
+            FetchFault::Store(e) => FetchFaultCause::Store {
+                detail: e.to_string(),
+            },
+            FetchFault::Io(e) => FetchFaultCause::Io {
+                detail: e.to_string(),
+            },
+            FetchFault::Changed { before, after } => FetchFaultCause::Changed {
+                before: *before,
+                after: *after,
+            },
+            FetchFault::Pattern(e) => FetchFaultCause::Pattern {
+                detail: e.to_string(),
+            },
+            FetchFault::NoFolder(folder) => FetchFaultCause::NoFolder {
+                folder: folder.clone(),
+            },
+            FetchFault::TooManyFiles(max) => FetchFaultCause::TooManyFiles { max: *max as u64 },
+        }
+    }
+
+    fn english(&self) -> String {
+        self.cause().text(Locale::En)
+    }
 }
 
 /// The error of the library that refused an export.
@@ -357,6 +441,32 @@ impl IngestError {
                 previous: *previous,
                 drop: *drop,
                 max_shrink: *max_shrink,
+            },
+            IngestError::Read { file, line, fault } => Problem::Unreadable {
+                file: file.clone(),
+                line: *line,
+                cause: ReadCause::Fault {
+                    fault: fault.cause(),
+                },
+            },
+            IngestError::Fetch { url, fault } => Problem::FetchFailed {
+                url: url.clone(),
+                cause: FetchCause::Fault {
+                    fault: fault.cause(),
+                },
+            },
+            IngestError::Check {
+                file,
+                name,
+                rule,
+                source,
+            } => Problem::CheckNotRun {
+                check: UnrunCheck {
+                    file: file.clone(),
+                    name: name.clone(),
+                    rule: rule.clone(),
+                    detail: source.to_string(),
+                },
             },
             other => Problem::Other {
                 text: other.to_string(),

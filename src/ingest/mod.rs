@@ -27,7 +27,7 @@ mod rerun_requests;
 
 use std::sync::Arc;
 
-pub use error::{Beyond, FetchFault, IngestError, QueryError, ReadFault, ReaderError};
+pub use error::{Beyond, FetchFault, IngestError, QueryError, ReadFault, ReaderError, Stretch};
 pub use exports::*;
 use manifest_update::*;
 pub use outcome::*;

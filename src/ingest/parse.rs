@@ -38,6 +38,13 @@ pub(super) fn column_positions(
     source: &Source,
     table: &Table,
 ) -> Result<(Vec<Option<usize>>, Vec<String>), IngestError> {
+    if let Some(label) = utf16_label(headers) {
+        return Err(IngestError::Read {
+            file: shown.to_string(),
+            line: None,
+            fault: Box::new(super::ReadFault::Utf16 { label }),
+        });
+    }
     let normalized: Vec<String> = headers.iter().map(|h| normalize_header(h)).collect();
     let mut positions = Vec::new();
     let mut warnings = Vec::new();
@@ -64,6 +71,16 @@ pub(super) fn column_positions(
         positions.push(pos);
     }
     Ok((positions, warnings))
+}
+
+/// The UTF-16 encoding that reads headers holding NUL bytes, which no header has: the export is
+/// UTF-16 without a byte-order mark, read one byte per letter (big-endian puts the NUL first).
+fn utf16_label(headers: &[String]) -> Option<&'static str> {
+    if !headers.iter().any(|h| h.contains('\0')) {
+        return None;
+    }
+    let big_endian = headers.first().is_some_and(|h| h.starts_with('\0'));
+    Some(if big_endian { "utf-16be" } else { "utf-16le" })
 }
 
 /// Where a parse puts its rows: the parts it opens, and how their row groups are encoded.

@@ -9,6 +9,8 @@ pub mod manifest;
 pub mod pins;
 pub mod problem;
 mod problem_en;
+pub mod problem_fault;
+pub mod problem_fetch;
 mod problem_it;
 pub mod problem_read;
 pub mod session;

@@ -368,6 +368,10 @@ pub enum Problem {
         url: String,
         cause: super::problem_read::FetchCause,
     },
+    /// A table's check rule that could not be run on the new data.
+    CheckNotRun {
+        check: super::problem_fault::UnrunCheck,
+    },
     /// A problem without a kind of its own (a file that cannot be opened, a server's answer):
     /// its English text, with the file it is about.
     Other { text: String },

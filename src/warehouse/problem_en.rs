@@ -77,6 +77,7 @@ pub(super) fn text(p: &Problem) -> String {
             super::problem_read::unreadable_text(file, *line, cause, Locale::En)
         }
         Problem::FetchFailed { url, cause } => format!("{url}: {}", cause.text(Locale::En)),
+        Problem::CheckNotRun { check } => check.text(Locale::En),
         Problem::Other { text } => text.clone(),
     }
 }

@@ -64,6 +64,7 @@ pub(super) fn text(p: &Problem) -> String {
             super::problem_read::unreadable_text(file, *line, cause, Locale::It)
         }
         Problem::FetchFailed { url, cause } => format!("{url}: {}", cause.text(Locale::It)),
+        Problem::CheckNotRun { check } => check.text(Locale::It),
         Problem::Other { text } => text.clone(),
     }
 }

@@ -22,6 +22,11 @@ pub enum ReadCause {
         header_row: u64,
         sheet: Option<String>,
     },
+    /// One of the rarer faults (a sheet the workbook lacks, a line too long, a workbook beyond
+    /// a spreadsheet's limits, text outside its encoding).
+    Fault {
+        fault: super::problem_fault::FaultCause,
+    },
 }
 
 /// What is wrong with a JSON export.
@@ -54,6 +59,10 @@ pub enum FetchCause {
     Listing { detail: String },
     /// No file at a local path.
     NoSuchFile,
+    /// One of the rarer faults (a header's variable not set, a folder that does not exist).
+    Fault {
+        fault: super::problem_fetch::FetchFaultCause,
+    },
 }
 
 impl ReadCause {
@@ -98,6 +107,7 @@ impl ReadCause {
             } => format!(
                 "sheet '{s}' has no row {header_row} for the header; check options.header_row and options.sheet"
             ),
+            ReadCause::Fault { fault } => fault.text(Locale::En),
         }
     }
 
@@ -142,6 +152,7 @@ impl ReadCause {
                 "il foglio '{s}' non ha la riga {} per l'intestazione; controllare options.header_row e options.sheet",
                 integer_it(*header_row)
             ),
+            ReadCause::Fault { fault } => fault.text(Locale::It),
         }
     }
 }
@@ -176,6 +187,7 @@ impl FetchCause {
                 "the folder could not be listed ({detail}); check the address and the credentials (the AWS variables for s3://)"
             ),
             FetchCause::NoSuchFile => "no such file".into(),
+            FetchCause::Fault { fault } => fault.text(Locale::En),
         }
     }
 
@@ -204,6 +216,7 @@ impl FetchCause {
             FetchCause::NoSuchFile => {
                 "il file non esiste: controllare l'url della fonte, o che l'esportazione sia stata salvata lì".into()
             }
+            FetchCause::Fault { fault } => fault.text(Locale::It),
         }
     }
 }

@@ -32,6 +32,7 @@ mod polish;
 mod pua;
 mod publication;
 mod random_inputs;
+mod read_faults;
 mod read_problems;
 mod remote_sources;
 mod render;

@@ -11,7 +11,7 @@ use crate::common::http_server::{Route, Server};
 use crate::common::{self, BIN, s3_server, text};
 
 /// A fresh `init` project (Italian, the default) in a temporary folder.
-fn init_project() -> (tempfile::TempDir, PathBuf) {
+pub(crate) fn init_project() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().expect("a temporary folder");
     let p = dir.path().join("p");
     let out = Command::new(BIN)
@@ -25,7 +25,7 @@ fn init_project() -> (tempfile::TempDir, PathBuf) {
 }
 
 /// The text of a page, without its tags and with HTML's escapes undone.
-fn page_text(path: &Path) -> String {
+pub(crate) fn page_text(path: &Path) -> String {
     let html = std::fs::read_to_string(path).expect("a page");
     let body = html.split("</style>").last().unwrap_or(&html);
     let mut out = String::new();
@@ -52,7 +52,7 @@ fn page_text(path: &Path) -> String {
 }
 
 /// One more source of the sample table, mapped as the sample's own, reading `url` as `format`.
-fn source(name: &str, url: &str, format: &str, extra: &str) -> String {
+pub(crate) fn source(name: &str, url: &str, format: &str, extra: &str) -> String {
     format!(
         "  - name: {name}
     table: presenze

@@ -6,8 +6,8 @@ use std::path::Path;
 use super::{
     IngestError, MAX_LINE_BYTES, RawRow, Rows, decoded, no_header_row, read_err, too_long,
 };
-use crate::ingest::ReadFault;
 use crate::ingest::cell::Cell;
+use crate::ingest::{ReadFault, Stretch};
 
 /// The bytes a CSV reader has pulled so far, kept until the records they hold are numbered: the
 /// csv crate's own line numbers skip blank lines, so a rejected row's line would be wrong.
@@ -209,7 +209,9 @@ impl LineGuard {
         if line_bytes > MAX_LINE_BYTES {
             return Err(std::io::Error::new(
                 std::io::ErrorKind::InvalidData,
-                too_long(format!("line {}", self.breaks + 1)),
+                too_long(Stretch::Line {
+                    line: self.breaks + 1,
+                }),
             ));
         }
         Ok(())

@@ -5,8 +5,8 @@ use std::path::Path;
 
 use super::sheets::MAX_SHEET_COLUMNS;
 use super::{IngestError, MAX_LINE_BYTES, RawRow, Rows, bad_json, decoded, read_err, too_long};
-use crate::ingest::ReadFault;
 use crate::ingest::cell::Cell;
+use crate::ingest::{ReadFault, Stretch};
 use crate::warehouse::problem_read::JsonFault;
 
 /// JSON objects one at a time, from an array (`[{..}, {..}]`) or one per line (NDJSON), with the
@@ -116,7 +116,7 @@ pub(super) fn bounded_line<'b, R: BufRead>(
     if buf.last() == Some(&b'\n') {
         buf.pop();
     } else if n as u64 > MAX_LINE_BYTES {
-        return Err(too_long(format!("line {line_no}")));
+        return Err(too_long(Stretch::Line { line: line_no }));
     }
     std::str::from_utf8(buf)
         .map(Some)
@@ -223,7 +223,7 @@ impl<R: std::io::BufRead> Iterator for ArrayItems<R> {
                 let index = self.index;
                 match parsed {
                     Ok(m) => Some(Ok((index, m))),
-                    Err(_) if cut_short => self.fail(too_long(format!("array item {index}"))),
+                    Err(_) if cut_short => self.fail(too_long(Stretch::ArrayItem { item: index })),
                     Err(e) => {
                         let fault = JsonFault::Syntax {
                             item: Some(index),

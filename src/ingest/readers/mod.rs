@@ -108,6 +108,6 @@ pub(super) fn decoded(
 /// holds (a reader buffers one line or object at a time).
 pub(super) const MAX_LINE_BYTES: u64 = 16 << 20;
 
-pub(super) fn too_long(what: String) -> ReadFault {
+pub(super) fn too_long(what: crate::ingest::Stretch) -> ReadFault {
     ReadFault::TooLong { what }
 }
