@@ -8,7 +8,7 @@ use datafusion::parquet::errors::ParquetError;
 
 use crate::config::Locale;
 use crate::warehouse::WarehouseError;
-use crate::warehouse::problem::Problem;
+use crate::warehouse::problem::{Problem, Step};
 pub use crate::warehouse::problem_fault::{Beyond, Stretch};
 use crate::warehouse::problem_fault::{FaultCause, UnrunCheck};
 use crate::warehouse::problem_fetch::FetchFaultCause;
@@ -412,6 +412,22 @@ pub enum QueryError {
 }
 
 impl IngestError {
+    /// The step that failed, for a failure of the machine rather than of the export.
+    fn step(&self) -> Option<Step> {
+        Some(match self {
+            IngestError::Warehouse(_) => Step::Warehouse,
+            IngestError::Today(_) => Step::Today,
+            IngestError::Scratch(_) => Step::Scratch,
+            IngestError::Encode(_) => Step::Encode,
+            IngestError::Write(_) => Step::Write,
+            IngestError::Rejected(_) => Step::Rejected,
+            IngestError::Findings(_) => Step::Findings,
+            IngestError::Coverage(_) => Step::Coverage,
+            IngestError::Stopped(_) | IngestError::Task { .. } => Step::Stopped,
+            _ => return None,
+        })
+    }
+
     /// The failure as a kind and its values, for pages in the project's locale.
     pub fn problem(&self) -> Problem {
         match self {
@@ -468,8 +484,14 @@ impl IngestError {
                     detail: source.to_string(),
                 },
             },
-            other => Problem::Other {
-                text: other.to_string(),
+            other => match other.step() {
+                Some(step) => Problem::StepFailed {
+                    step,
+                    text: other.to_string(),
+                },
+                None => Problem::Other {
+                    text: other.to_string(),
+                },
             },
         }
     }

@@ -372,6 +372,10 @@ pub enum Problem {
     CheckNotRun {
         check: super::problem_fault::UnrunCheck,
     },
+    /// A step of reading a delivery that failed for a reason of the machine rather than of the
+    /// export (the warehouse's store, a scratch folder, a writer): the step, and the English text
+    /// as the terminal says it.
+    StepFailed { step: Step, text: String },
     /// A problem without a kind of its own (a file that cannot be opened, a server's answer):
     /// its English text, with the file it is about.
     Other { text: String },
@@ -461,5 +465,46 @@ mod tests {
         assert!(json.contains("\"kind\":\"too_many_rejected\""), "{json}");
         let back: Problem = serde_json::from_str(&json).expect("read back");
         assert_eq!(back, p);
+    }
+}
+
+/// The step of reading a delivery that failed in a [`Problem::StepFailed`].
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "snake_case")]
+pub enum Step {
+    /// Reading or writing the warehouse's store.
+    Warehouse,
+    /// Today's date, as `OSSERVATORIO_TODAY` gives it.
+    Today,
+    /// A scratch folder for the export.
+    Scratch,
+    /// Encoding the rows for the warehouse.
+    Encode,
+    /// Writing the warehouse's data file.
+    Write,
+    /// Writing the rejected rows.
+    Rejected,
+    /// Looking for outliers and other findings.
+    Findings,
+    /// Working out the periods a delivery covers.
+    Coverage,
+    /// A reader or writer that stopped.
+    Stopped,
+}
+
+impl Step {
+    /// The step in Italian, as the object of "errore durante".
+    pub fn italian(self) -> &'static str {
+        match self {
+            Step::Warehouse => "l'accesso al magazzino dati",
+            Step::Today => "la lettura della data di oggi (OSSERVATORIO_TODAY)",
+            Step::Scratch => "la preparazione di una cartella temporanea",
+            Step::Encode => "la codifica delle righe per il magazzino dati",
+            Step::Write => "la scrittura nel magazzino dati",
+            Step::Rejected => "la scrittura delle righe scartate",
+            Step::Findings => "la ricerca dei valori anomali",
+            Step::Coverage => "il calcolo dei periodi coperti dalla consegna",
+            Step::Stopped => "la lettura, che si è interrotta",
+        }
     }
 }

@@ -78,7 +78,7 @@ pub(super) fn text(p: &Problem) -> String {
         }
         Problem::FetchFailed { url, cause } => format!("{url}: {}", cause.text(Locale::En)),
         Problem::CheckNotRun { check } => check.text(Locale::En),
-        Problem::Other { text } => text.clone(),
+        Problem::StepFailed { text, .. } | Problem::Other { text } => text.clone(),
     }
 }
 

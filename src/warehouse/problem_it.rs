@@ -65,6 +65,10 @@ pub(super) fn text(p: &Problem) -> String {
         }
         Problem::FetchFailed { url, cause } => format!("{url}: {}", cause.text(Locale::It)),
         Problem::CheckNotRun { check } => check.text(Locale::It),
+        Problem::StepFailed { step, text } => format!(
+            "errore durante {}; i dati validi precedenti restano. Il motivo, in inglese: {text}",
+            step.italian()
+        ),
         Problem::Other { text } => text.clone(),
     }
 }

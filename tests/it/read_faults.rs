@@ -4,6 +4,8 @@
 //! folder that does not exist, UTF-16 without a byte-order mark and a table's check rule that
 //! cannot run on the new data each have a kind of their own, so the pages and the senders'
 //! outcome files say them in Italian (numbers the Italian way) while the terminal stays English.
+//! A step that fails for the machine (the warehouse cannot be written) is named in Italian, its
+//! cause quoted in English.
 
 use crate::common::xlsx::{claim_size, hand_made_xlsx, sheet_xml};
 use crate::common::{self, text};
@@ -204,5 +206,43 @@ fn a_check_rule_that_cannot_run_on_the_new_data_is_said_in_italian() {
     assert!(
         !outcome.contains("check 'presenti_entro_posti' rule"),
         "{outcome}"
+    );
+}
+
+#[test]
+fn a_step_that_fails_for_the_machine_is_said_in_italian() {
+    // The folder the source's data files go in is a file: writing the new delivery fails, for a
+    // reason of the machine rather than of the export.
+    let (_dir, p) = init_project();
+    let out = common::osservatorio(&p, &["run"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let folder = std::fs::read_dir(p.join("warehouse"))
+        .expect("the warehouse")
+        .flat_map(|t| {
+            std::fs::read_dir(t.expect("an entry").path())
+                .into_iter()
+                .flatten()
+        })
+        .map(|e| e.expect("an entry").path())
+        .find(|f| f.ends_with("source=presenze-padova"))
+        .expect("the source's folder");
+    std::fs::remove_dir_all(&folder).expect("removed");
+    std::fs::write(&folder, b"not a folder\n").expect("written");
+    let export = std::fs::read_to_string(p.join("data/presenze.csv")).expect("the export");
+    let last = export.lines().last().expect("a row").to_string();
+    common::write(
+        &p,
+        "data/presenze.csv",
+        format!("{export}{last}\n").as_bytes(),
+    );
+
+    let out = common::osservatorio(&p, &["run"]);
+    let terminal = text(&out);
+    assert_ne!(out.status.code(), Some(0), "{terminal}");
+    let page = page_text(&p.join("out/accoglienza/index.html"));
+    assert!(page.contains("errore durante "), "{page}");
+    assert!(
+        page.contains("i dati validi precedenti restano. Il motivo, in inglese: "),
+        "{page}"
     );
 }
