@@ -1,6 +1,6 @@
 //! The page context: the project, its figures, lineage, manifests and findings, and how a value is shown.
 
-use super::{Figures, format};
+use super::{Figures, Seen, format};
 use crate::config::{Indicator, Locale, Project};
 use crate::indicators::lineage::Lineage;
 use crate::indicators::targets::Status;
@@ -9,9 +9,12 @@ use crate::warehouse::Warehouse;
 use crate::warehouse::findings::Finding;
 use crate::warehouse::manifest::SourceManifest;
 
+#[derive(Clone, Copy)]
 pub struct Ctx<'a> {
     pub project: &'a Project,
     pub figures: &'a Figures,
+    /// Where what the page or chart being drawn reads is remembered, for its data files.
+    pub seen: &'a Seen<'a>,
     pub locale: Locale,
     /// What each indicator reads and when that last changed, for the notes under charts.
     pub lineage: &'a Lineage,
@@ -23,7 +26,15 @@ pub struct Ctx<'a> {
     pub unknown: &'a std::collections::BTreeMap<String, Vec<String>>,
 }
 
-impl Ctx<'_> {
+impl<'a> Ctx<'a> {
+    /// This context reading through `seen`: what is drawn with it is remembered there.
+    pub(super) fn reading_into<'b>(&self, seen: &'b Seen<'b>) -> Ctx<'b>
+    where
+        'a: 'b,
+    {
+        Ctx { seen, ..*self }
+    }
+
     pub(super) fn indicator(&self, id: &str) -> Option<&Indicator> {
         self.project.indicator(id)
     }

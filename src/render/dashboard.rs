@@ -7,7 +7,7 @@ use super::files::publish_dir;
 use super::page::{PageSection, data_downloads, definition_notes, downloads};
 use super::page_chart::chart;
 use super::{
-    Ctx, DashboardOutcome, RenderError, changes, data, format, io, judged, labels, problems,
+    Ctx, DashboardOutcome, RenderError, Seen, changes, data, format, io, judged, labels, problems,
     quality, summary,
 };
 use crate::config::{Dashboard, Locale, Project};
@@ -136,8 +136,9 @@ pub(super) fn fill_dashboard(
     dir: &Path,
 ) -> Result<usize, RenderError> {
     let l = labels::labels(ctx.locale);
-    // Forget what an earlier dashboard asked for: data.csv lists this page's figures only.
-    let _ = ctx.figures.take_shown();
+    // What this page reads, its charts' figures included: data.csv lists exactly these.
+    let page_reads = Seen::new(ctx.figures);
+    let ctx = &ctx.reading_into(&page_reads);
     let judged = judged::Judged::of(ctx, d);
     let (sections, n) = page_sections(ctx, d, &judged, dir)?;
     let glance = summary::glance(ctx, &dashboard_pairs(ctx.project, d, &judged));
@@ -145,7 +146,7 @@ pub(super) fn fill_dashboard(
     let quality = quality::office_rows(ctx, &page_sources);
     let run_problems = problems::of_dashboard(ctx, d, &page_sources);
     let unknown = quality::unknown_territories(ctx, d);
-    let shown = ctx.figures.take_shown();
+    let shown = page_reads.sorted();
     let meeting = changes::last_meeting(ctx.project);
     let since_meeting = meeting
         .as_ref()
@@ -204,12 +205,13 @@ fn page_sections(
         let mut charts = Vec::new();
         for c in &s.charts {
             n += 1;
-            let _ = ctx.figures.take_chart();
-            let mut drawn = chart(ctx, d, judged, c, n, dir)?;
+            let chart_reads = Seen::new(ctx.figures);
+            let mut drawn = chart(&ctx.reading_into(&chart_reads), d, judged, c, n, dir)?;
+            ctx.seen.include(&chart_reads);
             drawn.definitions = definition_notes(ctx, &c.indicators());
             // Every chart's figures as data, plain for machines and typed for spreadsheets.
             let name = format!("chart-{n:02}-data");
-            data::write_figures(&ctx.figures.take_chart(), ctx.project, dir, &name)?;
+            data::write_figures(&chart_reads.in_order(), ctx.project, dir, &name)?;
             drawn.downloads.extend(data_downloads(&name, ctx.locale));
             charts.push(drawn);
         }

@@ -35,7 +35,7 @@ use serde::Serialize;
 
 pub use context::Ctx;
 pub use error::RenderError;
-pub use figures::Figures;
+pub use figures::{Figures, Seen};
 pub use files::remove_leftovers;
 
 use crate::config::Project;
@@ -80,9 +80,12 @@ pub async fn render(
     let lineage = crate::indicators::lineage::lineage(project, &manifests).await;
     // The data-quality findings of every source, for the office and the report.
     let found = crate::warehouse::findings::read_all(project, wh, None).await?;
+    // Each dashboard and chart reads through a `Seen` of its own; what the index reads is not kept.
+    let index_reads = Seen::new(&figures);
     let ctx = Ctx {
         project,
         figures: &figures,
+        seen: &index_reads,
         locale: project.settings.locale,
         lineage: &lineage,
         manifests: &manifests,
@@ -123,9 +126,11 @@ pub async fn refresh_index(project: &Project, wh: &Warehouse) -> Result<(), Rend
     ));
     let manifests = load_manifests(project, wh).await;
     let lineage = Lineage::default();
+    let index_reads = Seen::new(&figures);
     let ctx = Ctx {
         project,
         figures: &figures,
+        seen: &index_reads,
         locale: project.settings.locale,
         lineage: &lineage,
         manifests: &manifests,

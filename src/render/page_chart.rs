@@ -71,7 +71,7 @@ pub(super) fn series_of(
         .map(|t| {
             let rows: Vec<Option<&PublishedFigure>> = periods
                 .iter()
-                .map(|p| ctx.figures.get(indicator, t, &p.to_string()))
+                .map(|p| ctx.seen.get(indicator, t, &p.to_string()))
                 .collect();
             charts::Series {
                 name: ctx.project.territories.name_of(t),
@@ -272,7 +272,7 @@ impl Place<'_> {
         let period = self.judged.at(ind, period);
         let rows: Vec<Option<&PublishedFigure>> = codes
             .iter()
-            .map(|t| period.and_then(|p| ctx.figures.get(indicator, t, &p.to_string())))
+            .map(|t| period.and_then(|p| ctx.seen.get(indicator, t, &p.to_string())))
             .collect();
         let plabel = period
             .map(|p| self.judged.label(Some(ind), p, ctx.locale))
@@ -339,7 +339,7 @@ impl Place<'_> {
         let ctx = self.ctx;
         let ind = ctx.indicator(id)?;
         let p = self.judged.at(ind, period);
-        let row = p.and_then(|p| ctx.figures.get(id, territory, &p.to_string()));
+        let row = p.and_then(|p| ctx.seen.get(id, territory, &p.to_string()));
         if let Some(p) = p {
             plabels.insert(self.judged.label(Some(ind), p, ctx.locale));
         }
@@ -434,7 +434,7 @@ fn heat_cells(
         .map(|t| {
             periods
                 .iter()
-                .map(|p| match ctx.figures.get(indicator, t, &p.to_string()) {
+                .map(|p| match ctx.seen.get(indicator, t, &p.to_string()) {
                     Some(f) if f.suppressed() => charts::HeatCell::Hidden,
                     Some(f) => f
                         .value

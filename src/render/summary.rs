@@ -97,7 +97,7 @@ pub fn glance(ctx: &Ctx, pairs: &[Pair]) -> Glance {
             ..GlanceRow::default()
         });
         let period = judged.period_for(ind);
-        let fig = period.and_then(|p| ctx.figures.get(id, t, &p.to_string()));
+        let fig = period.and_then(|p| ctx.seen.get(id, t, &p.to_string()));
         match status_of(fig) {
             None => row.hidden += 1,
             Some(Status::Achieved) => row.achieved += 1,
@@ -145,7 +145,7 @@ fn change(
         return None;
     }
     let before = ctx
-        .figures
+        .seen
         .get(&ind.id, t, &previous_period.to_string())
         .filter(|b| !b.suppressed())?;
     let previous = before.value?;
@@ -286,7 +286,7 @@ pub fn tiles(
             continue;
         };
         let p = judged.at(ind, period);
-        let fig = p.and_then(|p| ctx.figures.get(id, territory, &p.to_string()));
+        let fig = p.and_then(|p| ctx.seen.get(id, territory, &p.to_string()));
         let status = status_of(fig);
         let c = match (p, fig) {
             (Some(p), Some(f)) => change(ctx, judged, ind, territory, p, f),

@@ -122,7 +122,7 @@ fn kind_rows(
         };
         let p = judged.at(ind, period);
         for t in territories {
-            let row = p.and_then(|p| ctx.figures.get(id, t, &p.to_string()));
+            let row = p.and_then(|p| ctx.seen.get(id, t, &p.to_string()));
             let label = p
                 .map(|p| judged.label(Some(ind), p, ctx.locale))
                 .unwrap_or_default();

@@ -176,7 +176,7 @@ pub(super) fn chart(
         .iter()
         .map(|t| {
             let row: Option<&PublishedFigure> =
-                period.and_then(|p| ctx.figures.get(indicator, t, &p.to_string()));
+                period.and_then(|p| ctx.seen.get(indicator, t, &p.to_string()));
             Input {
                 code: t.clone(),
                 name: territories.name_of(t),
