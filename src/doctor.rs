@@ -162,7 +162,9 @@ async fn source_problem(wh: &Warehouse, s: &crate::config::Source) -> Option<Pro
         });
     }
     let findings = wh.findings_path(&s.name);
-    let Err(WarehouseError::Data { message, .. }) = wh
+    let Err(WarehouseError::Json {
+        source: message, ..
+    }) = wh
         .get_json::<Vec<crate::warehouse::findings::Finding>>(&findings)
         .await
     else {

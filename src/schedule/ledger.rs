@@ -80,9 +80,10 @@ pub async fn ledger_checked(
         match wh.get_json::<RunReport>(&p).await {
             Ok(Some(r)) => out.push(r),
             Ok(None) => {}
-            Err(WarehouseError::Data { path, message }) => {
-                unreadable.push(Unreadable { path, message })
-            }
+            Err(WarehouseError::Json { path, source }) => unreadable.push(Unreadable {
+                path,
+                message: source.to_string(),
+            }),
             Err(e) => return Err(e),
         }
     }

@@ -125,7 +125,7 @@ pub async fn state(wh: &Warehouse) -> Result<LockState, WarehouseError> {
     match wh.get_json::<Holder>(&wh.lock_path()).await {
         Ok(None) => Ok(LockState::Free),
         Ok(Some(h)) => Ok(LockState::Held(h)),
-        Err(WarehouseError::Data { message, .. }) => Ok(LockState::Damaged(message)),
+        Err(WarehouseError::Json { source, .. }) => Ok(LockState::Damaged(source.to_string())),
         Err(e) => Err(e),
     }
 }
@@ -183,9 +183,9 @@ pub async fn try_acquire(wh: &Warehouse, command: &str) -> Result<Attempt, LockE
                 now.timestamp_nanos_opt().unwrap_or(0)
             ),
         };
-        let body = serde_json::to_vec(&me).map_err(|e| WarehouseError::Data {
+        let body = serde_json::to_vec(&me).map_err(|source| WarehouseError::Json {
             path: path.to_string(),
-            message: e.to_string(),
+            source,
         })?;
         let create = PutOptions {
             mode: PutMode::Create,
@@ -230,9 +230,8 @@ pub async fn try_acquire(wh: &Warehouse, command: &str) -> Result<Attempt, LockE
     }
     match read_holder(wh).await? {
         Some(h) => Ok(Attempt::Busy(h)),
-        None => Err(WarehouseError::Data {
+        None => Err(WarehouseError::LockContended {
             path: path.to_string(),
-            message: "the run lock changed hands three times while being taken".into(),
         }
         .into()),
     }

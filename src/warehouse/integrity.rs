@@ -19,11 +19,11 @@ pub async fn manifest(
 ) -> Result<Option<SourceManifest>, WarehouseError> {
     let path = wh.manifest_path(source);
     match wh.get_json(&path).await {
-        Err(WarehouseError::Data { message, .. }) => Err(WarehouseError::Damaged {
+        Err(WarehouseError::Json { source: cause, .. }) => Err(WarehouseError::Damaged {
             what: "manifest",
             path: wh.shown(&format!("_manifests/{source}.json")),
             source_name: source.to_string(),
-            message,
+            source: cause,
         }),
         other => other,
     }
@@ -51,7 +51,7 @@ pub enum DataFileError {
 /// The reader's own words when the file would not open: the file is named by the caller.
 fn opening_text(e: &WarehouseError) -> String {
     match e {
-        WarehouseError::Data { message, .. } => message.clone(),
+        WarehouseError::Query { source, .. } => source.to_string(),
         other => other.to_string(),
     }
 }
@@ -126,8 +126,8 @@ pub async fn check_source(wh: &Warehouse, source: &Source) -> Option<SourceDamag
     };
     let m = match manifest(wh, &source.name).await {
         Ok(m) => m?,
-        Err(WarehouseError::Damaged { message, .. }) => {
-            return Some(damage(rel, true, format!("not readable: {message}")));
+        Err(WarehouseError::Damaged { source, .. }) => {
+            return Some(damage(rel, true, format!("not readable: {source}")));
         }
         Err(e) => return Some(damage(rel, true, e.to_string())),
     };

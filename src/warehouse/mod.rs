@@ -35,8 +35,27 @@ pub enum WarehouseError {
         path: String,
         source: object_store::Error,
     },
-    #[error("warehouse object '{path}': {message}")]
-    Data { path: String, message: String },
+    /// A JSON object of the warehouse (manifest, findings, lock, run record) that does not read
+    /// or cannot be written.
+    #[error("warehouse object '{path}': {source}")]
+    Json {
+        path: String,
+        #[source]
+        source: serde_json::Error,
+    },
+    /// DataFusion could not register or read a table of the warehouse.
+    #[error("warehouse object '{table}': {source}")]
+    Query {
+        table: String,
+        #[source]
+        source: datafusion::error::DataFusionError,
+    },
+    /// Two or more processes kept taking and releasing the run lock while this one tried.
+    #[error("warehouse object '{path}': the run lock changed hands three times while being taken")]
+    LockContended { path: String },
+    #[cfg(not(feature = "ballista"))]
+    #[error("engine ballista://{target}: this build has no Ballista support")]
+    NoBallista { target: String },
     #[error(
         "engine {engine} in osservatorio.yaml: no Ballista scheduler answers there ({source}); start it, or write `engine: local` to compute on this machine"
     )]
@@ -48,13 +67,14 @@ pub enum WarehouseError {
     #[error(transparent)]
     Cluster(#[from] Box<cluster::ClusterError>),
     #[error(
-        "{what} {path} of source {source_name} is damaged ({message}): run `osservatorio doctor --fix`"
+        "{what} {path} of source {source_name} is damaged ({source}): run `osservatorio doctor --fix`"
     )]
     Damaged {
         what: &'static str,
         path: String,
         source_name: String,
-        message: String,
+        #[source]
+        source: serde_json::Error,
     },
 }
 
@@ -179,9 +199,9 @@ impl Warehouse {
         path: &StorePath,
         value: &T,
     ) -> Result<(), WarehouseError> {
-        let bytes = serde_json::to_vec_pretty(value).map_err(|e| WarehouseError::Data {
+        let bytes = serde_json::to_vec_pretty(value).map_err(|source| WarehouseError::Json {
             path: path.to_string(),
-            message: e.to_string(),
+            source,
         })?;
         // A single put is atomic on every object store: readers see the old object or the new.
         self.store
@@ -206,9 +226,9 @@ impl Warehouse {
                 })?;
                 serde_json::from_slice(&bytes)
                     .map(Some)
-                    .map_err(|e| WarehouseError::Data {
+                    .map_err(|source| WarehouseError::Json {
                         path: path.to_string(),
-                        message: e.to_string(),
+                        source,
                     })
             }
             Err(object_store::Error::NotFound { .. }) => Ok(None),

@@ -16,10 +16,10 @@ use super::manifest::SourceManifest;
 use super::{Warehouse, WarehouseError, table_schema};
 use crate::config::Project;
 
-fn df_err(table: &str, e: impl std::fmt::Display) -> WarehouseError {
-    WarehouseError::Data {
-        path: table.to_string(),
-        message: e.to_string(),
+fn df_err(table: &str, source: datafusion::error::DataFusionError) -> WarehouseError {
+    WarehouseError::Query {
+        table: table.to_string(),
+        source,
     }
 }
 
@@ -100,7 +100,7 @@ fn register_store(ctx: &SessionContext, wh: &Warehouse) -> Result<(), WarehouseE
         wh.url.scheme(),
         wh.url.host_str().unwrap_or("")
     ))
-    .map_err(|e| df_err("warehouse", e))?;
+    .map_err(|e| WarehouseError::Location(wh.url.to_string(), e.to_string()))?;
     ctx.register_object_store(&base, wh.store.clone());
     Ok(())
 }
@@ -351,10 +351,9 @@ pub async fn compute_session(
         }
         // Validation refuses a Ballista engine in a build without it.
         #[cfg(not(feature = "ballista"))]
-        crate::config::Engine::Ballista(target) => Err(df_err(
-            &format!("ballista://{target}"),
-            "this build has no Ballista support",
-        )),
+        crate::config::Engine::Ballista(target) => Err(WarehouseError::NoBallista {
+            target: target.to_string(),
+        }),
     }
 }
 

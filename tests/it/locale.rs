@@ -5,7 +5,7 @@ use crate::common;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use crate::common::{BIN, osservatorio, text};
+use crate::common::{BIN, osservatorio, page_text, text};
 
 /// A fresh `init` project (Italian, the default) in a temporary folder.
 fn init_project() -> (tempfile::TempDir, PathBuf) {
@@ -26,33 +26,6 @@ fn edit(p: &Path, file: &str, from: &str, to: &str) {
     let t = std::fs::read_to_string(&path).expect("a file of the project");
     assert!(t.contains(from), "{file} has no {from:?}");
     std::fs::write(&path, t.replacen(from, to, 1)).expect("edited");
-}
-
-/// The text of a page, without its tags and with HTML's escapes undone.
-fn page_text(path: &Path) -> String {
-    let html = std::fs::read_to_string(path).expect("a page");
-    let body = html.split("</style>").last().unwrap_or(&html);
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in body.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                out.push(' ');
-            }
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    let out = out
-        .replace("&#x27;", "'")
-        .replace("&#x2f;", "/")
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&");
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 fn run(p: &Path) -> Output {

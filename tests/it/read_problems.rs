@@ -3,12 +3,12 @@
 //! local file and a bucket that cannot be listed each have a kind of their own, so the pages and the senders' outcome
 //! files say them in Italian while the terminal stays English.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::Command;
 use std::time::Duration;
 
 use crate::common::http_server::{Route, Server};
-use crate::common::{self, BIN, s3_server, text};
+use crate::common::{self, BIN, page_text, s3_server, text};
 
 /// A fresh `init` project (Italian, the default) in a temporary folder.
 pub(crate) fn init_project() -> (tempfile::TempDir, PathBuf) {
@@ -22,33 +22,6 @@ pub(crate) fn init_project() -> (tempfile::TempDir, PathBuf) {
         .expect("the binary runs");
     assert_eq!(out.status.code(), Some(0), "{}", text(&out));
     (dir, p)
-}
-
-/// The text of a page, without its tags and with HTML's escapes undone.
-pub(crate) fn page_text(path: &Path) -> String {
-    let html = std::fs::read_to_string(path).expect("a page");
-    let body = html.split("</style>").last().unwrap_or(&html);
-    let mut out = String::new();
-    let mut in_tag = false;
-    for c in body.chars() {
-        match c {
-            '<' => in_tag = true,
-            '>' if in_tag => {
-                in_tag = false;
-                out.push(' ');
-            }
-            _ if !in_tag => out.push(c),
-            _ => {}
-        }
-    }
-    let out = out
-        .replace("&#x27;", "'")
-        .replace("&#x2f;", "/")
-        .replace("&quot;", "\"")
-        .replace("&lt;", "<")
-        .replace("&gt;", ">")
-        .replace("&amp;", "&");
-    out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
 
 /// One more source of the sample table, mapped as the sample's own, reading `url` as `format`.

@@ -252,3 +252,30 @@ pub fn soffice_convert(soffice: &Path, file: &Path, filter: &str, out: &Path) ->
     );
     converted
 }
+
+/// The text of a page, without its tags and with HTML's escapes undone.
+pub fn page_text(path: &Path) -> String {
+    let html = std::fs::read_to_string(path).expect("a page");
+    let body = html.split("</style>").last().unwrap_or(&html);
+    let mut out = String::new();
+    let mut in_tag = false;
+    for c in body.chars() {
+        match c {
+            '<' => in_tag = true,
+            '>' if in_tag => {
+                in_tag = false;
+                out.push(' ');
+            }
+            _ if !in_tag => out.push(c),
+            _ => {}
+        }
+    }
+    let out = out
+        .replace("&#x27;", "'")
+        .replace("&#x2f;", "/")
+        .replace("&quot;", "\"")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&amp;", "&");
+    out.split_whitespace().collect::<Vec<_>>().join(" ")
+}
