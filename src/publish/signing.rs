@@ -89,28 +89,26 @@ pub fn load_secret_key(path: &Path) -> Result<SigningKey, SigningError> {
             source: KeyFault::TooShort,
         });
     }
-    let boxed = || SecretKeyBox::from_string(&text);
-    let key = match SecretKey::from_unencrypted_box(boxed().map_err(bad)?) {
-        Ok(k) => k,
-        Err(e) if e.to_string().contains("encrypted") => {
-            // Never `None`: the crate would ask for the password on the terminal.
-            let password = std::env::var(PASSWORD_VARIABLE)
-                .ok()
-                .filter(|p| !p.is_empty())
-                .ok_or_else(|| SigningError::NeedsPassword {
-                    path: shown.clone(),
-                })?;
-            SecretKey::from_box(boxed().map_err(bad)?, Some(password)).map_err(|source| {
-                SigningError::WrongPassword {
-                    path: shown.clone(),
-                    source,
-                }
-            })?
+    let boxed = SecretKeyBox::from_string(&text).map_err(bad)?;
+    let key = if is_encrypted(&text) {
+        // Never `None`: the crate would ask for the password on the terminal.
+        let password = std::env::var(PASSWORD_VARIABLE)
+            .ok()
+            .filter(|p| !p.is_empty())
+            .ok_or_else(|| SigningError::NeedsPassword {
+                path: shown.clone(),
+            })?;
+        SecretKey::from_box(boxed, Some(password)).map_err(|source| {
+            SigningError::WrongPassword {
+                path: shown.clone(),
+                source,
+            }
+        })?
+    } else {
+        match SecretKey::from_unencrypted_box(boxed) {
+            Ok(k) => k,
+            Err(e) => zero_checksum_key(&text).ok_or_else(|| bad(e))?,
         }
-        Err(e) => match zero_checksum_key(&text) {
-            Some(k) => k,
-            None => return Err(bad(e)),
-        },
     };
     Ok(SigningKey {
         key_id: key_id(key.keynum()),
@@ -119,13 +117,25 @@ pub fn load_secret_key(path: &Path) -> Result<SigningKey, SigningError> {
     })
 }
 
+/// The key's own bytes, as minisign lays them out: sig_alg, kdf_alg, chk_alg, salt (32),
+/// opslimit (8), memlimit (8), keynum (8), sk (64), chk (32).
+fn key_bytes(text: &str) -> Option<Vec<u8>> {
+    use ct_codecs::{Base64, Decoder};
+    let line = text.lines().nth(1)?.trim();
+    Base64::decode_to_vec(line, None).ok()
+}
+
+/// Whether the key is sealed with a password: its key derivation is scrypt (`Sc`), where an
+/// unencrypted key has none (two zero bytes). Read from the key, not from the crate's message
+/// (minisign reports a missing password as an I/O error).
+fn is_encrypted(text: &str) -> bool {
+    key_bytes(text).is_some_and(|b| b.get(2..4) == Some(b"Sc".as_slice()))
+}
+
 /// An unencrypted key written by `minisign -G -W` (0.11), which leaves the key's checksum empty:
 /// taken when it signs what its own public half verifies, so a damaged key is still refused.
 fn zero_checksum_key(text: &str) -> Option<SecretKey> {
-    use ct_codecs::{Base64, Decoder};
-    let line = text.lines().nth(1)?.trim();
-    let bytes = Base64::decode_to_vec(line, None).ok()?;
-    // sig_alg, kdf_alg, chk_alg, salt (32), opslimit (8), memlimit (8), keynum (8), sk (64), chk (32)
+    let bytes = key_bytes(text)?;
     if bytes.len() != 158 || bytes[2..4] != [0, 0] || bytes[126..].iter().any(|b| *b != 0) {
         return None;
     }
@@ -289,6 +299,17 @@ mod tests {
                 key: pk,
             },
         )
+    }
+
+    #[test]
+    fn a_key_is_told_encrypted_by_its_key_derivation_not_by_an_error_message() {
+        let plain = minisign::KeyPair::generate_unencrypted_keypair().expect("a key pair");
+        let sealed =
+            minisign::KeyPair::generate_encrypted_keypair(Some("parola".into())).expect("a pair");
+        let text = |k: &SecretKey| k.to_box(None).expect("box").to_string();
+        assert!(!is_encrypted(&text(&plain.sk)));
+        assert!(is_encrypted(&text(&sealed.sk)));
+        assert!(!is_encrypted("untrusted comment: x\nnot base64 at all\n"));
     }
 
     #[test]
