@@ -3,23 +3,9 @@
 
 use crate::common;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::Output;
 
-use crate::common::{BIN, osservatorio, page_text, text};
-
-/// A fresh `init` project (Italian, the default) in a temporary folder.
-fn init_project() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let p = dir.path().join("p");
-    let out = Command::new(BIN)
-        .arg("init")
-        .arg(&p)
-        .env("OSSERVATORIO_LOG", "warn")
-        .output()
-        .expect("the binary runs");
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    (dir, p)
-}
+use crate::common::{init_project, osservatorio, page_text, text};
 
 fn edit(p: &Path, file: &str, from: &str, to: &str) {
     let path = p.join(file);

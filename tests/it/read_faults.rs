@@ -7,10 +7,11 @@
 //! A step that fails for the machine (the warehouse cannot be written) is named in Italian, its
 //! cause quoted in English.
 
+use crate::common::init_project;
 use crate::common::page_text;
 use crate::common::xlsx::{claim_size, hand_made_xlsx, sheet_xml};
 use crate::common::{self, text};
-use crate::read_problems::{init_project, source};
+use crate::read_problems::source;
 
 /// The header row of the sample table, as inline strings of a hand-made sheet.
 fn header_row() -> String {

@@ -3,26 +3,10 @@
 //! local file and a bucket that cannot be listed each have a kind of their own, so the pages and the senders' outcome
 //! files say them in Italian while the terminal stays English.
 
-use std::path::PathBuf;
-use std::process::Command;
 use std::time::Duration;
 
 use crate::common::http_server::{Route, Server};
-use crate::common::{self, BIN, page_text, s3_server, text};
-
-/// A fresh `init` project (Italian, the default) in a temporary folder.
-pub(crate) fn init_project() -> (tempfile::TempDir, PathBuf) {
-    let dir = tempfile::tempdir().expect("a temporary folder");
-    let p = dir.path().join("p");
-    let out = Command::new(BIN)
-        .arg("init")
-        .arg(&p)
-        .env("OSSERVATORIO_LOG", "warn")
-        .output()
-        .expect("the binary runs");
-    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
-    (dir, p)
-}
+use crate::common::{self, init_project, page_text, s3_server, text};
 
 /// One more source of the sample table, mapped as the sample's own, reading `url` as `format`.
 pub(crate) fn source(name: &str, url: &str, format: &str, extra: &str) -> String {

@@ -279,3 +279,17 @@ pub fn page_text(path: &Path) -> String {
         .replace("&amp;", "&");
     out.split_whitespace().collect::<Vec<_>>().join(" ")
 }
+
+/// A fresh `init` project (Italian, the default) in a temporary folder.
+pub fn init_project() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let p = dir.path().join("p");
+    let out = Command::new(BIN)
+        .arg("init")
+        .arg(&p)
+        .env("OSSERVATORIO_LOG", "warn")
+        .output()
+        .expect("the binary runs");
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    (dir, p)
+}
