@@ -8,7 +8,7 @@ use datafusion::parquet::errors::ParquetError;
 
 use crate::config::Locale;
 use crate::warehouse::WarehouseError;
-use crate::warehouse::problem::{Problem, Step};
+use crate::warehouse::problem::{Problem, Step, Worded};
 pub use crate::warehouse::problem_fault::{Beyond, Stretch};
 use crate::warehouse::problem_fault::{FaultCause, UnrunCheck};
 use crate::warehouse::problem_fetch::FetchFaultCause;

@@ -8,6 +8,7 @@ use super::ParseStats;
 use super::delivery::Read;
 use super::findings::Finding;
 use crate::config::{Locale, Project, Source};
+use crate::warehouse::problem::Worded;
 
 /// What one delivery's outcome file says.
 pub(super) struct Report<'a> {

@@ -105,15 +105,22 @@ fn other_decimal(decimal: char) -> char {
     if decimal == ',' { '.' } else { ',' }
 }
 
-impl Reason {
-    /// The reason in `locale`'s words.
-    pub fn text(&self, locale: Locale) -> String {
+/// What a problem says in each of the project's languages: English for the terminal and the run
+/// record, Italian for an Italian project's pages and outcome files.
+pub trait Worded {
+    fn english(&self) -> String;
+    fn italian(&self) -> String;
+
+    /// The words in `locale`.
+    fn text(&self, locale: Locale) -> String {
         match locale {
             Locale::En => self.english(),
             Locale::It => self.italian(),
         }
     }
+}
 
+impl Worded for Reason {
     fn english(&self) -> String {
         match self {
             Reason::OtherDecimal { decimal, read_as } => {

@@ -1,6 +1,6 @@
 //! The problems of a run in English: the terminal's, the run record's and the English pages' text.
 
-use super::problem::{HeaderFix, Problem};
+use super::problem::{HeaderFix, Problem, Worded};
 use crate::config::Locale;
 
 pub(super) fn text(p: &Problem) -> String {

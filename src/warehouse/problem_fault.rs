@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::problem::integer_it;
+use super::problem::{Worded, integer_it};
 use crate::config::Locale;
 use crate::text::quoted;
 
@@ -80,15 +80,7 @@ pub enum Beyond {
     Text(usize),
 }
 
-impl FaultCause {
-    /// The cause in `locale`'s words.
-    pub fn text(&self, locale: Locale) -> String {
-        match locale {
-            Locale::En => self.english(),
-            Locale::It => self.italian(),
-        }
-    }
-
+impl Worded for FaultCause {
     fn english(&self) -> String {
         match self {
             FaultCause::NotInEncoding => "text that is not valid in the declared encoding (set options.encoding, e.g. windows-1252)".into(),

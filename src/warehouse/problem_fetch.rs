@@ -5,8 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::problem::integer_it;
-use crate::config::Locale;
+use super::problem::{Worded, integer_it};
 
 /// What kept an export out of reach, when it is not one of the common causes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -34,15 +33,7 @@ pub enum FetchFaultCause {
     TooManyFiles { max: u64 },
 }
 
-impl FetchFaultCause {
-    /// The cause in `locale`'s words.
-    pub fn text(&self, locale: Locale) -> String {
-        match locale {
-            Locale::En => self.english(),
-            Locale::It => self.italian(),
-        }
-    }
-
+impl Worded for FetchFaultCause {
     fn english(&self) -> String {
         match self {
             FetchFaultCause::UnsetVariable { variable, header } => format!(
@@ -102,6 +93,7 @@ impl FetchFaultCause {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::config::Locale;
 
     #[test]
     fn every_fetch_fault_has_italian_words_of_its_own_and_italian_numbers() {

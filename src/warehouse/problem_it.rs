@@ -1,7 +1,7 @@
 //! The problems of a run in Italian, for the pages of a project with `locale: it`: the same
 //! values as the English text, numbers and dates written the Italian way.
 
-use super::problem::{HeaderFix, IndicatorCause, Problem, date_it, decimal_it, integer_it};
+use super::problem::{HeaderFix, IndicatorCause, Problem, Worded, date_it, decimal_it, integer_it};
 use crate::config::Locale;
 
 fn rows_word(n: u64) -> &'static str {

@@ -5,7 +5,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::problem::integer_it;
+use super::problem::{Worded, integer_it};
 use crate::config::Locale;
 
 /// Why an export's bytes could not be read as its format.
@@ -65,15 +65,7 @@ pub enum FetchCause {
     },
 }
 
-impl ReadCause {
-    /// The cause in `locale`'s words.
-    pub fn text(&self, locale: Locale) -> String {
-        match locale {
-            Locale::En => self.english(),
-            Locale::It => self.italian(),
-        }
-    }
-
+impl Worded for ReadCause {
     fn english(&self) -> String {
         match self {
             ReadCause::Workbook { ods: true, detail } => format!(
@@ -157,15 +149,7 @@ impl ReadCause {
     }
 }
 
-impl FetchCause {
-    /// The cause in `locale`'s words.
-    pub fn text(&self, locale: Locale) -> String {
-        match locale {
-            Locale::En => self.english(),
-            Locale::It => self.italian(),
-        }
-    }
-
+impl Worded for FetchCause {
     fn english(&self) -> String {
         match self {
             FetchCause::Status { status: 404 } => "not found on the server (404)".into(),
