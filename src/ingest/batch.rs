@@ -4,10 +4,10 @@ use std::sync::Arc;
 
 use chrono::{Datelike, NaiveDate};
 use datafusion::arrow::array::{
-    ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, StringBuilder,
-    TimestampMicrosecondBuilder,
+    Array, ArrayRef, BooleanBuilder, Date32Builder, Float64Builder, Int64Builder, PrimitiveBuilder,
+    StringBuilder, TimestampMicrosecondBuilder, new_null_array,
 };
-use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::arrow::datatypes::{ArrowPrimitiveType, DataType, SchemaRef};
 use datafusion::arrow::error::ArrowError;
 use datafusion::arrow::record_batch::RecordBatch;
 
@@ -63,16 +63,41 @@ impl Col {
         }
     }
 
+    /// The column's values so far; the builder starts over with room for as many, so that the
+    /// next batch of an export's rows (the same size, nearly always) is not grown by doubling.
     fn finish(&mut self) -> ArrayRef {
         match self {
-            Col::Str(b) => Arc::new(b.finish()),
-            Col::Int(b) => Arc::new(b.finish()),
-            Col::Float(b) => Arc::new(b.finish()),
-            Col::Bool(b) => Arc::new(b.finish()),
-            Col::Date(b) => Arc::new(b.finish()),
-            Col::Ts(b) => Arc::new(b.finish()),
+            Col::Str(b) => {
+                let a = b.finish();
+                *b = StringBuilder::with_capacity(a.len(), a.value_data().len());
+                Arc::new(a)
+            }
+            Col::Int(b) => finish_sized(b),
+            Col::Float(b) => finish_sized(b),
+            Col::Bool(b) => {
+                let a = b.finish();
+                *b = BooleanBuilder::with_capacity(a.len());
+                Arc::new(a)
+            }
+            Col::Date(b) => finish_sized(b),
+            Col::Ts(b) => finish_sized(b),
         }
     }
+}
+
+fn finish_sized<T: ArrowPrimitiveType>(b: &mut PrimitiveBuilder<T>) -> ArrayRef {
+    let a = b.finish();
+    *b = PrimitiveBuilder::<T>::with_capacity(a.len()).with_data_type(a.data_type().clone());
+    Arc::new(a)
+}
+
+/// A text column holding `text` on each of `n` rows.
+fn repeated(text: &str, n: usize) -> ArrayRef {
+    let mut column = StringBuilder::with_capacity(n, n * text.len());
+    for _ in 0..n {
+        column.append_value(text);
+    }
+    Arc::new(column.finish())
 }
 
 fn days_since_epoch(d: NaiveDate) -> i32 {
@@ -124,15 +149,12 @@ impl BatchBuilder {
     pub fn finish(&mut self) -> Result<RecordBatch, ArrowError> {
         let n = self.len;
         let mut arrays: Vec<ArrayRef> = self.cols.iter_mut().map(Col::finish).collect();
-        let mut source = StringBuilder::with_capacity(n, n * self.source.len());
-        let mut territory = StringBuilder::new();
-        for _ in 0..n {
-            source.append_value(&self.source);
-            territory.append_option(self.territory.as_deref());
-        }
-        arrays.push(Arc::new(source.finish()));
-        arrays.push(Arc::new(territory.finish()));
-        arrays.push(Arc::new(self.lines.finish()));
+        arrays.push(repeated(&self.source, n));
+        arrays.push(match &self.territory {
+            Some(t) => repeated(t, n),
+            None => new_null_array(&DataType::Utf8, n),
+        });
+        arrays.push(finish_sized(&mut self.lines));
         self.len = 0;
         RecordBatch::try_new(self.schema.clone(), arrays)
     }

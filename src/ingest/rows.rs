@@ -128,6 +128,54 @@ pub(super) struct RowParser<'a> {
     successors: std::sync::Arc<super::successor::Successors>,
     /// The current row's ceased codes, counted only once the row is stored.
     row_moved: std::collections::BTreeMap<(String, String), u64>,
+    /// For each column, the last date text it converted and its date.
+    last_dates: Vec<Option<LastDate>>,
+}
+
+/// A date cell's text and the date it was read as. A register's rows come day after day, so most
+/// date cells repeat the one before: compared as text, not read again.
+struct LastDate {
+    text: [u8; LastDate::MAX],
+    len: usize,
+    date: chrono::NaiveDate,
+}
+
+impl LastDate {
+    const MAX: usize = 32;
+
+    fn of(text: &str, date: chrono::NaiveDate) -> Option<LastDate> {
+        let b = text.as_bytes();
+        (b.len() <= Self::MAX).then(|| {
+            let mut stored = [0u8; Self::MAX];
+            stored[..b.len()].copy_from_slice(b);
+            LastDate {
+                text: stored,
+                len: b.len(),
+                date,
+            }
+        })
+    }
+
+    fn date_of(&self, text: &str) -> Option<chrono::NaiveDate> {
+        (&self.text[..self.len] == text.as_bytes()).then_some(self.date)
+    }
+}
+
+/// The value of a date cell's `text`: the last one's date when the text is the same, else what
+/// `read` makes of it (remembered when it is a date).
+fn date_through(
+    last: &mut Option<LastDate>,
+    text: &str,
+    read: impl FnOnce() -> Result<Value, cell::Reason>,
+) -> Result<Value, cell::Reason> {
+    if let Some(d) = last.as_ref().and_then(|l| l.date_of(text)) {
+        return Ok(Value::Date(d));
+    }
+    let v = read()?;
+    if let Value::Date(d) = v {
+        *last = LastDate::of(text, d);
+    }
+    Ok(v)
 }
 
 /// The cell's value in its column's type, padded and required as the column says.
@@ -175,6 +223,7 @@ impl<'a> RowParser<'a> {
             unreported: 0,
             successors,
             row_moved: std::collections::BTreeMap::new(),
+            last_dates: table.columns.iter().map(|_| None).collect(),
         }
     }
 
@@ -200,12 +249,17 @@ impl<'a> RowParser<'a> {
         if fits {
             self.builder.push(line, &self.values, cells);
             stats.written += 1;
-            for (code, n) in std::mem::take(&mut self.row_moved) {
-                *stats.moved.entry(code).or_insert(0) += n;
+            // Nearly every row moves no code: the map is only emptied when it holds one.
+            if !self.row_moved.is_empty() {
+                for (code, n) in std::mem::take(&mut self.row_moved) {
+                    *stats.moved.entry(code).or_insert(0) += n;
+                }
             }
         } else {
             stats.rejected += 1;
-            self.row_moved.clear();
+            if !self.row_moved.is_empty() {
+                self.row_moved.clear();
+            }
         }
         if self.builder.len() >= BATCH_ROWS {
             self.send()?;
@@ -239,7 +293,14 @@ impl<'a> RowParser<'a> {
                 self.values.push(Slot::Text(*p));
                 continue;
             }
-            match converted(&cell, col, map, self.text) {
+            let read = || converted(&cell, col, map, self.text);
+            let result = match (&cell, col.ty, map.pad) {
+                (CellRef::Text(t), ColumnType::Date, None) => {
+                    date_through(&mut self.last_dates[i], t, read)
+                }
+                _ => read(),
+            };
+            match result {
                 Ok(Value::Str(code)) if self.successors.maps(i) => {
                     let stored = self
                         .successors
@@ -338,4 +399,40 @@ pub(super) fn merge(parts: Vec<Parsed>, warnings: Vec<String>) -> ParseStats {
         ));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::TextFormat;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Remembering the last date changes no value: any sequence of date cells (repeated,
+        /// changed, invalid, blank, longer than what is remembered) reads as each read alone.
+        #[test]
+        fn a_remembered_date_is_the_date_the_text_reads_as(
+            texts in proptest::collection::vec(prop_oneof![
+                Just("01/02/2024".to_string()),
+                Just("02/02/2024".to_string()),
+                Just("31/02/2024".to_string()),
+                Just("".to_string()),
+                Just(" 01/02/2024".to_string()),
+                Just("03/2024".to_string()),
+                Just(format!("{}01/02/2024", " ".repeat(30))),
+                "[0-9/]{0,11}",
+            ], 0..40),
+        ) {
+            let fmt = TextFormat {
+                decimal: ',',
+                date_format: Some("%d/%m/%Y".to_string()),
+            };
+            let mut last = None;
+            for t in &texts {
+                let direct = cell::convert_str(t, ColumnType::Date, &fmt);
+                let through = date_through(&mut last, t, || cell::convert_str(t, ColumnType::Date, &fmt));
+                prop_assert_eq!(through, direct);
+            }
+        }
+    }
 }
