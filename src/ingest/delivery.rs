@@ -583,5 +583,35 @@ mod tests {
         assert_eq!(stats("posti"), EnabledStatistics::Page);
         assert!(!props.dictionary_enabled(&ColumnPath::from("_line")));
         assert!(props.dictionary_enabled(&ColumnPath::from("ospite")));
+
+        // And a file written with them: its text column chunks have no statistics, the others do.
+        use datafusion::arrow::array::{Date32Array, Int64Array, StringArray};
+        use datafusion::parquet::arrow::ArrowWriter;
+        use datafusion::parquet::file::reader::{FileReader, SerializedFileReader};
+        let schema = std::sync::Arc::new(schema);
+        let text = |v: &[&str]| std::sync::Arc::new(StringArray::from(v.to_vec())) as _;
+        let batch = datafusion::arrow::record_batch::RecordBatch::try_new(
+            schema.clone(),
+            vec![
+                std::sync::Arc::new(Date32Array::from(vec![19723, 19724])),
+                text(&["G2", "G1"]),
+                std::sync::Arc::new(Int64Array::from(vec![10, 20])),
+                text(&["presenze", "presenze"]),
+                std::sync::Arc::new(Int64Array::from(vec![2, 3])),
+            ],
+        )
+        .expect("a batch");
+        let mut bytes = Vec::new();
+        let mut w = ArrowWriter::try_new(&mut bytes, schema, Some(props)).expect("a writer");
+        w.write(&batch).expect("written");
+        w.close().expect("closed");
+        let reader = SerializedFileReader::new(bytes::Bytes::from(bytes)).expect("a file");
+        let group = reader.metadata().row_group(0);
+        let has_stats: Vec<bool> = group
+            .columns()
+            .iter()
+            .map(|c| c.statistics().is_some())
+            .collect();
+        assert_eq!(has_stats, vec![true, false, true, false, true]);
     }
 }

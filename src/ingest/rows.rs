@@ -249,17 +249,14 @@ impl<'a> RowParser<'a> {
         if fits {
             self.builder.push(line, &self.values, cells);
             stats.written += 1;
-            // Nearly every row moves no code: the map is only emptied when it holds one.
-            if !self.row_moved.is_empty() {
-                for (code, n) in std::mem::take(&mut self.row_moved) {
-                    *stats.moved.entry(code).or_insert(0) += n;
-                }
+            // Popped rather than taken: nearly every row moves no code, and an empty map's
+            // `pop_first` costs nothing, where taking it built and dropped an iterator a row.
+            while let Some((code, n)) = self.row_moved.pop_first() {
+                *stats.moved.entry(code).or_insert(0) += n;
             }
         } else {
             stats.rejected += 1;
-            if !self.row_moved.is_empty() {
-                self.row_moved.clear();
-            }
+            self.row_moved.clear();
         }
         if self.builder.len() >= BATCH_ROWS {
             self.send()?;
