@@ -7,6 +7,7 @@ pub mod functions;
 pub mod integrity;
 pub mod manifest;
 pub mod pins;
+pub mod pre_aggregate;
 pub mod problem;
 mod problem_en;
 pub mod problem_fault;

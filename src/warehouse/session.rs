@@ -31,6 +31,7 @@ fn new_context() -> SessionContext {
         .with_information_schema(true);
     let ctx = SessionContext::new_with_config(config);
     ctx.register_udf(super::functions::date_trunc());
+    ctx.add_optimizer_rule(Arc::new(super::pre_aggregate::PreAggregate));
     ctx
 }
 
