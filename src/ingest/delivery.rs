@@ -272,7 +272,7 @@ async fn parse_into_staged(
     let schema = crate::warehouse::table_schema(table);
     let (mut writer, factory) = encode::FileWriter::new(
         schema.clone(),
-        writer_properties(&schema),
+        writer_properties(&schema, fetched.bytes),
         BufWriter::new(wh.store.clone(), data_path.clone()),
     )?;
     let (parts, parts_rx) = tokio::sync::mpsc::unbounded_channel();
@@ -416,12 +416,31 @@ fn is_due(source: &Source, p: crate::config::Period, today: chrono::NaiveDate) -
     p.due_by(source.grace_days).is_some_and(|due| today > due)
 }
 
-/// How the warehouse's Parquet files of `schema` are written.
-fn writer_properties(schema: &datafusion::arrow::datatypes::Schema) -> WriterProperties {
+/// Exports below this size are stored with LZ4 rather than ZSTD (see `compression_for`).
+const LZ4_BELOW_BYTES: u64 = super::chunks::MIN_PARALLEL_BYTES;
+
+/// The codec of the data file of an export of `bytes` bytes. A query makes a codec for every
+/// column chunk it opens, and a ZSTD codec allocates a compression and a decompression context
+/// each time: over 1,200 monthly files of a few thousand rows that was 9 % of the indicators'
+/// CPU. LZ4 has no context to make; a large export, one chunk per million rows, keeps ZSTD's
+/// smaller files.
+fn compression_for(bytes: u64) -> Compression {
+    if bytes < LZ4_BELOW_BYTES {
+        Compression::LZ4_RAW
+    } else {
+        Compression::ZSTD(ZstdLevel::default())
+    }
+}
+
+/// How the warehouse's Parquet files of `schema` are written, for an export of `bytes` bytes.
+fn writer_properties(
+    schema: &datafusion::arrow::datatypes::Schema,
+    bytes: u64,
+) -> WriterProperties {
     use datafusion::arrow::datatypes::DataType;
     use datafusion::parquet::file::properties::EnabledStatistics;
     let builder = WriterProperties::builder()
-        .set_compression(Compression::ZSTD(ZstdLevel::default()))
+        .set_compression(compression_for(bytes))
         .set_max_row_group_row_count(Some(encode::ROW_GROUP_ROWS))
         // Every line number is distinct, and each is the one before plus one or a little more:
         // stored as differences they take a few bits a row, and ZSTD has next to nothing to do.
@@ -567,6 +586,20 @@ mod tests {
     use datafusion::parquet::file::properties::EnabledStatistics;
 
     #[test]
+    fn small_exports_are_stored_with_lz4_and_large_ones_with_zstd() {
+        let schema = Schema::new(vec![Field::new("ospite", DataType::Utf8, true)]);
+        let codec =
+            |bytes| writer_properties(&schema, bytes).compression(&ColumnPath::from("ospite"));
+        assert_eq!(codec(0), Compression::LZ4_RAW);
+        assert_eq!(codec(LZ4_BELOW_BYTES - 1), Compression::LZ4_RAW);
+        assert_eq!(
+            codec(LZ4_BELOW_BYTES),
+            Compression::ZSTD(ZstdLevel::default())
+        );
+        assert_eq!(codec(600 << 20), Compression::ZSTD(ZstdLevel::default()));
+    }
+
+    #[test]
     fn text_columns_carry_no_min_and_max_and_the_others_do() {
         let schema = Schema::new(vec![
             Field::new("data", DataType::Date32, true),
@@ -575,7 +608,7 @@ mod tests {
             Field::new("_source", DataType::Utf8, false),
             Field::new("_line", DataType::Int64, false),
         ]);
-        let props = writer_properties(&schema);
+        let props = writer_properties(&schema, LZ4_BELOW_BYTES);
         let stats = |c: &str| props.statistics_enabled(&ColumnPath::from(c));
         assert_eq!(stats("ospite"), EnabledStatistics::None);
         assert_eq!(stats("_source"), EnabledStatistics::None);
