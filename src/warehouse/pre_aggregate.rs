@@ -154,11 +154,11 @@ fn split_of(f: &AggregateFunction, fact: &DFSchema) -> Option<Split> {
     None
 }
 
-/// A name and an optional qualifier an expression's output column keeps.
-fn alias_of(e: &Expr) -> (&Expr, Option<&Alias>) {
+/// The expression under an alias: what the rule splits (`named_as` puts the name back).
+fn unaliased(e: &Expr) -> &Expr {
     match e {
-        Expr::Alias(a) => (a.expr.as_ref(), Some(a)),
-        e => (e, None),
+        Expr::Alias(a) => a.expr.as_ref(),
+        e => e,
     }
 }
 
@@ -266,7 +266,7 @@ fn rewritten(aggregate: &Aggregate) -> Result<Option<LogicalPlan>> {
     }
     let mut after_groups = Vec::new();
     for g in &aggregate.group_expr {
-        let (inner, _) = alias_of(g);
+        let inner = unaliased(g);
         let after = match side_of(inner, left, right) {
             Side::Both => return Ok(None),
             s if s == fact_side => match deferred_cast(inner, fact) {
@@ -283,7 +283,7 @@ fn rewritten(aggregate: &Aggregate) -> Result<Option<LogicalPlan>> {
     let mut before_aggrs = Vec::new();
     let mut after_aggrs = Vec::new();
     for a in &aggregate.aggr_expr {
-        let (inner, _) = alias_of(a);
+        let inner = unaliased(a);
         let Expr::AggregateFunction(f) = inner else {
             return Ok(None);
         };
@@ -361,8 +361,7 @@ fn is_non_null_literal(e: &Expr) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use datafusion::arrow::array::{Float64Array, Int64Array, RecordBatch, StringArray};
-    use datafusion::arrow::datatypes::{Field, Schema};
+    use datafusion::arrow::array::{ArrayRef, Float64Array, Int64Array, RecordBatch, StringArray};
     use datafusion::datasource::MemTable;
     use datafusion::prelude::SessionContext;
     use proptest::prelude::*;
@@ -375,45 +374,33 @@ mod tests {
         if rule {
             ctx.add_optimizer_rule(Arc::new(PreAggregate));
         }
-        let f = Arc::new(Schema::new(vec![
-            Field::new("k", DataType::Int64, true),
-            Field::new("m", DataType::Int64, false),
-            Field::new("x", DataType::Int64, true),
-            Field::new("s", DataType::Utf8, true),
-            Field::new("v", DataType::Float64, false),
-        ]));
-        let batch = RecordBatch::try_new(
-            f.clone(),
-            vec![
-                Arc::new(facts.iter().map(|r| r.0).collect::<Int64Array>()),
-                Arc::new(facts.iter().map(|r| Some(r.1)).collect::<Int64Array>()),
-                Arc::new(facts.iter().map(|r| r.2).collect::<Int64Array>()),
-                Arc::new(facts.iter().map(|r| r.3.clone()).collect::<StringArray>()),
-                Arc::new(facts.iter().map(|r| Some(r.4)).collect::<Float64Array>()),
-            ],
-        )
-        .expect("fact batch");
-        let table = MemTable::try_new(f, vec![vec![batch]]).expect("fact table");
-        ctx.register_table("f", Arc::new(table)).expect("f");
-        let d = Arc::new(Schema::new(vec![
-            Field::new("k", DataType::Int64, true),
-            Field::new("prov", DataType::Utf8, false),
-        ]));
-        let batch = RecordBatch::try_new(
-            d.clone(),
-            vec![
-                Arc::new(dims.iter().map(|r| r.0).collect::<Int64Array>()),
-                Arc::new(
-                    dims.iter()
-                        .map(|r| Some(r.1.clone()))
-                        .collect::<StringArray>(),
-                ),
-            ],
-        )
-        .expect("dim batch");
-        let table = MemTable::try_new(d, vec![vec![batch]]).expect("dim table");
-        ctx.register_table("d", Arc::new(table)).expect("d");
+        let fact: Vec<ArrayRef> = vec![
+            Arc::new(facts.iter().map(|r| r.0).collect::<Int64Array>()),
+            Arc::new(facts.iter().map(|r| Some(r.1)).collect::<Int64Array>()),
+            Arc::new(facts.iter().map(|r| r.2).collect::<Int64Array>()),
+            Arc::new(facts.iter().map(|r| r.3.clone()).collect::<StringArray>()),
+            Arc::new(facts.iter().map(|r| Some(r.4)).collect::<Float64Array>()),
+        ];
+        register(&ctx, "f", &["k", "m", "x", "s", "v"], fact);
+        let dim: Vec<ArrayRef> = vec![
+            Arc::new(dims.iter().map(|r| r.0).collect::<Int64Array>()),
+            Arc::new(
+                dims.iter()
+                    .map(|r| Some(r.1.as_str()))
+                    .collect::<StringArray>(),
+            ),
+        ];
+        register(&ctx, "d", &["k", "prov"], dim);
         ctx
+    }
+
+    /// Registers the table `name` of `columns`, named `names` (every column nullable).
+    fn register(ctx: &SessionContext, name: &str, names: &[&str], columns: Vec<ArrayRef>) {
+        let pairs = names.iter().zip(columns).map(|(n, c)| (*n, c));
+        let batch = RecordBatch::try_from_iter(pairs).expect("a batch");
+        let table = MemTable::try_new(batch.schema(), vec![vec![batch]]).expect("a table");
+        ctx.register_table(name, Arc::new(table))
+            .expect("registered");
     }
 
     /// The rows of `sql` as sorted lines, and how many aggregations its plan has.
