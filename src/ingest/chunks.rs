@@ -77,6 +77,13 @@ impl Cells for Line<'_> {
 /// Bytes read at a time: many lines per read, each line handed on from where it lies.
 const BLOCK_BYTES: usize = 1 << 20;
 
+/// The buffer a range of `len` bytes is read in: a block, or the whole range and one byte more
+/// when it is smaller (so that the read after it finds the end without growing the buffer). A
+/// monthly file of a few hundred kilobytes then neither zeroes nor maps a whole block.
+fn block_bytes(len: u64) -> usize {
+    usize::try_from(len.saturating_add(1)).map_or(BLOCK_BYTES, |n| n.min(BLOCK_BYTES))
+}
+
 /// Reads one range line by line, handing each non-blank line to `each` with its line in the file.
 /// Without quotes a CSV record is exactly one line split at the delimiter, which is how the CSV
 /// reader of the one-thread path reads it too.
@@ -88,7 +95,8 @@ pub(super) fn parse(
     chunk: &Chunk,
     each: impl FnMut(u64, &dyn Cells) -> Result<(), IngestError>,
 ) -> Result<(), IngestError> {
-    parse_in_blocks(path, shown, delimiter, plan, chunk, BLOCK_BYTES, each)
+    let block = block_bytes(chunk.end - chunk.start);
+    parse_in_blocks(path, shown, delimiter, plan, chunk, block, each)
 }
 
 fn parse_in_blocks(

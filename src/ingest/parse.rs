@@ -159,20 +159,28 @@ pub(super) fn parse_export(
                 .iter()
                 .map(|_| output.parser(source, table, &positions, &progress))
                 .collect::<Result<Vec<_>, _>>()?;
+            let parse_chunk = |chunk: &chunks::Chunk, mut parser: rows::RowParser<'_>| {
+                chunks::parse(path, shown, *delimiter, &plan, chunk, |line, cells| {
+                    parser.push(line, cells)
+                })?;
+                parser.finish()
+            };
+            // One range (any export under the parallel size) is read on this thread: a folder of
+            // monthly files would otherwise start and stop a thread per file.
+            if plan.chunks.len() == 1 {
+                let parts = plan
+                    .chunks
+                    .iter()
+                    .zip(parsers)
+                    .map(|(c, p)| parse_chunk(c, p));
+                return Ok(rows::merge(parts.collect::<Result<_, _>>()?, warnings));
+            }
             let parts = std::thread::scope(|s| {
                 let handles: Vec<_> = plan
                     .chunks
                     .iter()
                     .zip(parsers)
-                    .map(|(chunk, mut parser)| {
-                        let plan = &plan;
-                        s.spawn(move || {
-                            chunks::parse(path, shown, *delimiter, plan, chunk, |line, cells| {
-                                parser.push(line, cells)
-                            })?;
-                            parser.finish()
-                        })
-                    })
+                    .map(|(chunk, parser)| s.spawn(move || parse_chunk(chunk, parser)))
                     .collect();
                 handles
                     .into_iter()

@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
-use super::{csv_reader, decode, read_err};
+use super::{block_bytes, csv_reader, decode, read_err};
 use crate::ingest::IngestError;
 
 /// How a CSV export is split: its headers, its encoding and the byte ranges of its data.
@@ -83,7 +83,7 @@ pub(super) fn scan(
     let mut f = File::open(path)?;
     f.seek(SeekFrom::Start(start))?;
     let mut r = f.take(end - start);
-    let mut buf = vec![0u8; 1 << 20];
+    let mut buf = vec![0u8; block_bytes(end - start)];
     let mut found = Scan::default();
     loop {
         let n = r.read(&mut buf)?;
@@ -215,12 +215,16 @@ fn header_and_data_start(
     Ok(Some((headers, bom + csv.position().byte())))
 }
 
-/// The scans of the ranges between consecutive `cuts`, each on a thread of its own.
+/// The scans of the ranges between consecutive `cuts`, each on a thread of its own (one range on
+/// the calling thread: a folder of monthly files would otherwise start a thread per file).
 fn scans_of(
     path: &Path,
     cuts: &[u64],
     stopped: &(dyn Fn() -> bool + Sync),
 ) -> std::io::Result<Vec<Scan>> {
+    if let [a, b] = cuts {
+        return Ok(vec![scan(path, *a, *b, stopped)?]);
+    }
     std::thread::scope(|s| {
         let handles: Vec<_> = cuts
             .windows(2)
