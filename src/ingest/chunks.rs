@@ -340,6 +340,18 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_small_range_is_read_in_a_buffer_of_its_size_and_a_large_one_in_blocks() {
+        assert_eq!(super::block_bytes(0), 1);
+        assert_eq!(super::block_bytes(478_253), 478_254);
+        assert_eq!(
+            super::block_bytes(super::BLOCK_BYTES as u64 - 1),
+            super::BLOCK_BYTES
+        );
+        assert_eq!(super::block_bytes(8 << 20), super::BLOCK_BYTES);
+        assert_eq!(super::block_bytes(u64::MAX), super::BLOCK_BYTES);
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(200))]
         #[test]

@@ -68,34 +68,50 @@ fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
 
 /// A timestamp (nanoseconds, no time zone) cut to the start of its day, month, quarter or year.
 fn cut(ns: i64, to: Cut) -> i64 {
-    let day = ns.div_euclid(NANOS_PER_DAY);
-    let start = match to {
-        Cut::Day => day,
-        _ => {
-            let (y, m, _) = civil_from_days(day);
-            match to {
-                Cut::Month => days_from_civil(y, m, 1),
-                Cut::Quarter => days_from_civil(y, (m - 1) / 3 * 3 + 1, 1),
-                _ => days_from_civil(y, 1, 1),
-            }
-        }
-    };
-    start * NANOS_PER_DAY
+    span(ns, to).0
 }
 
-/// Every value cut. Registers list many rows per day, so consecutive equal values (a date cast to
-/// a timestamp is its midnight) reuse the last answer.
+/// The day, month, quarter or year holding a timestamp: its start, and the start of the next one
+/// (None past the last representable timestamp).
+fn span(ns: i64, to: Cut) -> (i64, Option<i64>) {
+    let day = ns.div_euclid(NANOS_PER_DAY);
+    let (first, next) = match to {
+        Cut::Day => (day, day + 1),
+        _ => {
+            let (y, m, _) = civil_from_days(day);
+            let (from, months) = match to {
+                Cut::Month => (m, 1),
+                Cut::Quarter => ((m - 1) / 3 * 3 + 1, 3),
+                _ => (1, 12),
+            };
+            let (next_y, next_m) = match from + months {
+                m if m > 12 => (y + 1, m - 12),
+                m => (y, m),
+            };
+            (
+                days_from_civil(y, from, 1),
+                days_from_civil(next_y, next_m, 1),
+            )
+        }
+    };
+    (first * NANOS_PER_DAY, next.checked_mul(NANOS_PER_DAY))
+}
+
+/// Every value cut. A value in the same period as the one before takes its answer without the
+/// calendar arithmetic: a register in day order repeats each day for many rows, one in guest order
+/// runs through the days of a stay, mostly within one month.
 fn cut_all(ts: &TimestampNanosecondArray, to: Cut) -> TimestampNanosecondArray {
+    // The period last cut: its start (the answer) and the start of the next.
     let mut last: Option<(i64, i64)> = None;
     let values: Vec<i64> = ts
         .values()
         .iter()
         .map(|&ns| match last {
-            Some((seen, out)) if seen == ns => out,
+            Some((start, end)) if start <= ns && ns < end => start,
             _ => {
-                let out = cut(ns, to);
-                last = Some((ns, out));
-                out
+                let (start, next) = span(ns, to);
+                last = Some((start, next.unwrap_or(i64::MAX)));
+                start
             }
         })
         .collect();
@@ -208,6 +224,23 @@ mod tests {
             to in proptest::sample::select(vec![Cut::Day, Cut::Month, Cut::Quarter, Cut::Year]),
         ) {
             prop_assert_eq!(cut(ns, to), by_calendar(ns, to));
+        }
+    }
+
+    proptest! {
+        /// Values close together (many in the same period, some across its end, in any order)
+        /// cut as a whole array as each is cut on its own by the calendar.
+        #[test]
+        fn a_column_cuts_as_its_values_do_one_by_one(
+            base in -9_000_000_000_000_000_000i64..9_000_000_000_000_000_000,
+            offsets in proptest::collection::vec(0i64..100 * NANOS_PER_DAY, 1..80),
+            to in proptest::sample::select(vec![Cut::Day, Cut::Month, Cut::Quarter, Cut::Year]),
+        ) {
+            let values: Vec<i64> = offsets.iter().map(|o| base + o).collect();
+            let column = TimestampNanosecondArray::from(values.clone());
+            let cut = cut_all(&column, to);
+            let expected: Vec<i64> = values.iter().map(|&ns| by_calendar(ns, to)).collect();
+            prop_assert_eq!(cut.values().to_vec(), expected);
         }
     }
 
