@@ -93,10 +93,28 @@ pub(super) fn parse(
     delimiter: u8,
     plan: &Plan,
     chunk: &Chunk,
-    each: impl FnMut(u64, &dyn Cells) -> Result<(), IngestError>,
+    mut each: impl FnMut(u64, &dyn Cells) -> Result<(), IngestError>,
 ) -> Result<(), IngestError> {
+    if let Some(bytes) = &plan.whole {
+        let range = usize::try_from(chunk.start)
+            .ok()
+            .zip(usize::try_from(chunk.end).ok())
+            .and_then(|(a, b)| bytes.get(a..b))
+            .ok_or_else(|| read_err(shown, std::io::Error::other("a range past the file's end")))?;
+        return lines_of(delimiter, plan, chunk).each_in(range, &mut each);
+    }
     let block = block_bytes(chunk.end - chunk.start);
     parse_in_blocks(path, shown, delimiter, plan, chunk, block, each)
+}
+
+/// The line splitter of one range, numbering from the lines before it.
+fn lines_of(delimiter: u8, plan: &Plan, chunk: &Chunk) -> Lines {
+    Lines {
+        delimiter,
+        encoding: plan.encoding,
+        line: chunk.lines_before,
+        fields: Vec::with_capacity(16),
+    }
 }
 
 fn parse_in_blocks(
@@ -114,12 +132,7 @@ fn parse_in_blocks(
     let mut reader = f.take(chunk.end - chunk.start);
     let mut buf = vec![0u8; block.max(1)];
     let mut filled = 0;
-    let mut lines = Lines {
-        delimiter,
-        encoding: plan.encoding,
-        line: chunk.lines_before,
-        fields: Vec::with_capacity(16),
-    };
+    let mut lines = lines_of(delimiter, plan, chunk);
     loop {
         if filled == buf.len() {
             // A line longer than the buffer: room for all of it.
@@ -227,6 +240,37 @@ mod tests {
         parts: usize,
     ) -> Option<Vec<(u64, Vec<String>)>> {
         parallel_rows_in_blocks(path, header_row, parts, BLOCK_BYTES)
+    }
+
+    /// The rows of a file read as one range from memory, as an export under the parallel size is.
+    fn whole_rows(path: &Path) -> Option<Vec<(u64, Vec<String>)>> {
+        let layout = Layout {
+            delimiter: b';',
+            encoding: encoding_rs::UTF_8,
+            header_row: 1,
+        };
+        let plan = plan(path, "x.csv", layout, 4, u64::MAX, &|| false).expect("a plan")?;
+        assert!(plan.whole.is_some() && plan.chunks.len() == 1);
+        let mut out = Vec::new();
+        parse(
+            path,
+            "x.csv",
+            b';',
+            &plan,
+            &plan.chunks[0],
+            |line, cells| {
+                let texts = (0..cells.count())
+                    .map(|i| match cells.cell(i) {
+                        CellRef::Text(t) => t.into_owned(),
+                        CellRef::Cell(c) => c.shown(),
+                    })
+                    .collect();
+                out.push((line, texts));
+                Ok(())
+            },
+        )
+        .expect("parsed");
+        Some(out)
     }
 
     /// The same, read `block` bytes at a time.
@@ -365,7 +409,10 @@ mod tests {
             std::fs::write(&p, format!("h1;h2\n{}", lines.join("\n"))).expect("write");
             let seq = sequential_rows(&p, 1);
             if let Some(par) = parallel_rows_in_blocks(&p, 1, parts, block) {
-                prop_assert_eq!(par, seq);
+                prop_assert_eq!(par, seq.clone());
+            }
+            if let Some(whole) = whole_rows(&p) {
+                prop_assert_eq!(whole, seq);
             }
         }
     }

@@ -14,6 +14,9 @@ pub(in crate::ingest) struct Plan {
     pub(in crate::ingest) headers: Vec<String>,
     pub(in crate::ingest) encoding: &'static encoding_rs::Encoding,
     pub(in crate::ingest) chunks: Vec<Chunk>,
+    /// The whole file, when it is one range (under the parallel size): scanned and parsed from
+    /// memory, read once rather than once for each.
+    pub(in crate::ingest) whole: Option<Vec<u8>>,
 }
 
 /// A byte range of the data starting at a line start, and how many line breaks come before it.
@@ -155,7 +158,14 @@ pub(in crate::ingest) fn plan(
     }
     // Nominal cuts, scanned in parallel for quotes and line breaks.
     let cuts: Vec<u64> = (0..=parts).map(|k| len * k as u64 / parts as u64).collect();
-    let scans = scans_of(path, &cuts, stopped).map_err(|e| read_err(shown, e))?;
+    let whole = match parts {
+        1 => Some(whole_file(path, len).map_err(|e| read_err(shown, e))?),
+        _ => None,
+    };
+    let scans = match &whole {
+        Some(bytes) => vec![scan_bytes(bytes, stopped)],
+        None => scans_of(path, &cuts, stopped).map_err(|e| read_err(shown, e))?,
+    };
     // A line past the limit is named, with its number, by the one-thread reader.
     if scans.iter().any(|s| s.quoted)
         || longest_line(&scans) > crate::ingest::readers::MAX_LINE_BYTES
@@ -168,7 +178,30 @@ pub(in crate::ingest) fn plan(
         headers,
         encoding,
         chunks,
+        whole,
     }))
+}
+
+/// The `len` bytes of a file, refused when it holds fewer (it changed since its size was read).
+fn whole_file(path: &Path, len: u64) -> std::io::Result<Vec<u8>> {
+    let mut bytes = Vec::with_capacity(usize::try_from(len).unwrap_or(0));
+    File::open(path)?.take(len).read_to_end(&mut bytes)?;
+    match bytes.len() as u64 {
+        n if n == len => Ok(bytes),
+        n => Err(std::io::Error::other(format!(
+            "the file changed while it was read: {len} bytes, then {n}"
+        ))),
+    }
+}
+
+/// What a scan of bytes already in memory finds.
+fn scan_bytes(bytes: &[u8], stopped: &(dyn Fn() -> bool + Sync)) -> Scan {
+    let mut found = Scan {
+        quoted: memchr::memchr(b'"', bytes).is_some() || stopped(),
+        ..Scan::default()
+    };
+    found.pass(bytes);
+    found
 }
 
 /// The encoding the file's lines are in and the length of its byte-order mark (which overrides the
