@@ -14,8 +14,8 @@ pub(in crate::ingest) struct Plan {
     pub(in crate::ingest) headers: Vec<String>,
     pub(in crate::ingest) encoding: &'static encoding_rs::Encoding,
     pub(in crate::ingest) chunks: Vec<Chunk>,
-    /// The whole file, when it is one range (under the parallel size): scanned and parsed from
-    /// memory, read once rather than once for each.
+    /// The whole file, when it is under the parallel size (and so one range): scanned and parsed
+    /// from memory, read once rather than once for each.
     pub(in crate::ingest) whole: Option<Vec<u8>>,
 }
 
@@ -158,9 +158,10 @@ pub(in crate::ingest) fn plan(
     }
     // Nominal cuts, scanned in parallel for quotes and line breaks.
     let cuts: Vec<u64> = (0..=parts).map(|k| len * k as u64 / parts as u64).collect();
-    let whole = match parts {
-        1 => Some(whole_file(path, len).map_err(|e| read_err(shown, e))?),
-        _ => None,
+    // Only below the parallel size, whatever the number of cores: memory stays bounded.
+    let whole = match len < min_bytes {
+        true => Some(whole_file(path, len).map_err(|e| read_err(shown, e))?),
+        false => None,
     };
     let scans = match &whole {
         Some(bytes) => vec![scan_bytes(bytes, stopped)],
