@@ -77,13 +77,6 @@ impl Cells for Line<'_> {
 /// Bytes read at a time: many lines per read, each line handed on from where it lies.
 const BLOCK_BYTES: usize = 1 << 20;
 
-/// The buffer a range of `len` bytes is read in: a block, or the whole range and one byte more
-/// when it is smaller (so that the read after it finds the end without growing the buffer). A
-/// monthly file of a few hundred kilobytes then neither zeroes nor maps a whole block.
-fn block_bytes(len: u64) -> usize {
-    usize::try_from(len.saturating_add(1)).map_or(BLOCK_BYTES, |n| n.min(BLOCK_BYTES))
-}
-
 /// Reads one range line by line, handing each non-blank line to `each` with its line in the file.
 /// Without quotes a CSV record is exactly one line split at the delimiter, which is how the CSV
 /// reader of the one-thread path reads it too.
@@ -103,8 +96,7 @@ pub(super) fn parse(
             .ok_or_else(|| read_err(shown, std::io::Error::other("a range past the file's end")))?;
         return lines_of(delimiter, plan, chunk).each_in(range, &mut each);
     }
-    let block = block_bytes(chunk.end - chunk.start);
-    parse_in_blocks(path, shown, delimiter, plan, chunk, block, each)
+    parse_in_blocks(path, shown, delimiter, plan, chunk, BLOCK_BYTES, each)
 }
 
 /// The line splitter of one range, numbering from the lines before it.
@@ -242,6 +234,17 @@ mod tests {
         parallel_rows_in_blocks(path, header_row, parts, BLOCK_BYTES)
     }
 
+    /// A row as the tests compare it: its line and its cells' texts.
+    fn row_of(line: u64, cells: &dyn Cells) -> (u64, Vec<String>) {
+        let texts = (0..cells.count())
+            .map(|i| match cells.cell(i) {
+                CellRef::Text(t) => t.into_owned(),
+                CellRef::Cell(c) => c.shown(),
+            })
+            .collect();
+        (line, texts)
+    }
+
     /// The rows of a file read as one range from memory, as an export under the parallel size is.
     fn whole_rows(path: &Path) -> Option<Vec<(u64, Vec<String>)>> {
         let layout = Layout {
@@ -259,13 +262,7 @@ mod tests {
             &plan,
             &plan.chunks[0],
             |line, cells| {
-                let texts = (0..cells.count())
-                    .map(|i| match cells.cell(i) {
-                        CellRef::Text(t) => t.into_owned(),
-                        CellRef::Cell(c) => c.shown(),
-                    })
-                    .collect();
-                out.push((line, texts));
+                out.push(row_of(line, cells));
                 Ok(())
             },
         )
@@ -289,13 +286,7 @@ mod tests {
         let mut out = Vec::new();
         for c in &plan.chunks {
             parse_in_blocks(path, "x.csv", b';', &plan, c, block, |line, cells| {
-                let texts = (0..cells.count())
-                    .map(|i| match cells.cell(i) {
-                        CellRef::Text(t) => t.into_owned(),
-                        CellRef::Cell(c) => c.shown(),
-                    })
-                    .collect();
-                out.push((line, texts));
+                out.push(row_of(line, cells));
                 Ok(())
             })
             .expect("parsed");
@@ -382,18 +373,6 @@ mod tests {
                 "blocks of {block}"
             );
         }
-    }
-
-    #[test]
-    fn a_small_range_is_read_in_a_buffer_of_its_size_and_a_large_one_in_blocks() {
-        assert_eq!(super::block_bytes(0), 1);
-        assert_eq!(super::block_bytes(478_253), 478_254);
-        assert_eq!(
-            super::block_bytes(super::BLOCK_BYTES as u64 - 1),
-            super::BLOCK_BYTES
-        );
-        assert_eq!(super::block_bytes(8 << 20), super::BLOCK_BYTES);
-        assert_eq!(super::block_bytes(u64::MAX), super::BLOCK_BYTES);
     }
 
     proptest! {
