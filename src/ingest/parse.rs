@@ -2,13 +2,20 @@
 
 use super::*;
 
-/// Whether a cell's text labels a total or footer row (`Totale`, `TOTALE GENERALE`, `Total:`).
+/// Whether a cell's text labels a total or footer row (`Totale`, `TOTALE GENERALE`, `Total:`,
+/// `Grand total`).
 pub(super) fn is_total_label(text: &str) -> bool {
-    // Every label starts with "tot": most cells are settled without building a lowered copy.
+    // Every label starts with "tot" or "grand": most cells are settled by their first byte (a
+    // printable ASCII one is never white space), the rest without building a lowered copy.
+    if text.as_bytes().first().is_some_and(|b| {
+        (0x21..0x7F).contains(b) && !b.eq_ignore_ascii_case(&b't') && !b.eq_ignore_ascii_case(&b'g')
+    }) {
+        return false;
+    }
     let start = text.trim_start();
     if !start
         .get(..3)
-        .is_some_and(|p| p.eq_ignore_ascii_case("tot"))
+        .is_some_and(|p| p.eq_ignore_ascii_case("tot") || p.eq_ignore_ascii_case("gra"))
     {
         return false;
     }

@@ -23,9 +23,9 @@ impl CellRef<'_> {
     fn is_blank(&self) -> bool {
         match self {
             CellRef::Cell(Cell::Empty) => true,
-            CellRef::Cell(Cell::Text(t)) => t.trim().is_empty(),
+            CellRef::Cell(Cell::Text(t)) => cell::trimmed(t).is_empty(),
             CellRef::Cell(_) => false,
-            CellRef::Text(t) => t.trim().is_empty(),
+            CellRef::Text(t) => cell::trimmed(t).is_empty(),
         }
     }
 
@@ -430,6 +430,31 @@ mod tests {
                 let through = date_through(&mut last, t, || cell::convert_str(t, ColumnType::Date, &fmt));
                 prop_assert_eq!(through, direct);
             }
+        }
+
+        /// The first-byte shortcuts decide no label and no blank cell otherwise than the plain
+        /// definitions: trimmed, end punctuation dropped, lowered, spaces collapsed.
+        #[test]
+        fn total_labels_and_blank_cells_are_what_their_trimmed_text_says(
+            text in prop_oneof![
+                Just("Totale".to_string()),
+                Just(" TOTALE  generale:".to_string()),
+                Just("\u{a0}Total.".to_string()),
+                Just("Grand Total:".to_string()),
+                Just("grandi".to_string()),
+                "[ \t\u{a0}\u{3000}tToOaAlLeEgsi:.é0-9]{0,14}",
+            ],
+        ) {
+            let plain = text.trim().trim_end_matches([':', '.']).trim().to_lowercase();
+            let plain = plain.split_whitespace().collect::<Vec<_>>().join(" ");
+            let label = matches!(
+                plain.as_str(),
+                "totale" | "totali" | "total" | "totals" | "totale generale"
+                    | "totale complessivo" | "grand total"
+            );
+            prop_assert_eq!(is_total_label(&text), label);
+            let cell = CellRef::Text(Cow::Borrowed(text.as_str()));
+            prop_assert_eq!(cell.is_blank(), text.trim().is_empty());
         }
     }
 }
