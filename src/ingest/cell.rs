@@ -159,7 +159,7 @@ pub(crate) fn trimmed(s: &str) -> &str {
     }
 }
 
-fn is_printable_ascii(b: u8) -> bool {
+pub(crate) fn is_printable_ascii(b: u8) -> bool {
     (0x21..0x7F).contains(&b)
 }
 

@@ -8,7 +8,9 @@ pub(super) fn is_total_label(text: &str) -> bool {
     // Every label starts with "tot" or "grand": most cells are settled by their first byte (a
     // printable ASCII one is never white space), the rest without building a lowered copy.
     if text.as_bytes().first().is_some_and(|b| {
-        (0x21..0x7F).contains(b) && !b.eq_ignore_ascii_case(&b't') && !b.eq_ignore_ascii_case(&b'g')
+        cell::is_printable_ascii(*b)
+            && !b.eq_ignore_ascii_case(&b't')
+            && !b.eq_ignore_ascii_case(&b'g')
     }) {
         return false;
     }

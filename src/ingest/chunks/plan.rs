@@ -5,7 +5,7 @@ use std::fs::File;
 use std::io::{BufReader, Read, Seek, SeekFrom};
 use std::path::Path;
 
-use super::{csv_reader, decode, read_err};
+use super::{BLOCK_BYTES, csv_reader, decode, read_err};
 use crate::ingest::IngestError;
 
 /// How a CSV export is split: its headers, its encoding and the byte ranges of its data.
@@ -86,7 +86,7 @@ pub(super) fn scan(
     let mut f = File::open(path)?;
     f.seek(SeekFrom::Start(start))?;
     let mut r = f.take(end - start);
-    let mut buf = vec![0u8; 1 << 20];
+    let mut buf = vec![0u8; BLOCK_BYTES];
     let mut found = Scan::default();
     loop {
         let n = r.read(&mut buf)?;
