@@ -36,6 +36,13 @@ pub enum WarehouseError {
         path: String,
         source: object_store::Error,
     },
+    /// A file an interrupted write left in a local warehouse that cannot be removed.
+    #[error("warehouse file '{path}', left by an interrupted write, cannot be removed: {source}")]
+    Leftover {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
     /// A JSON object of the warehouse (manifest, findings, lock, run record) that does not read
     /// or cannot be written.
     #[error("warehouse object '{path}': {source}")]
@@ -273,8 +280,59 @@ impl Warehouse {
                 }
             }
         }
+        self.remove_interrupted_writes(rel)
+    }
+
+    /// Removes from the local folder `rel` the files writes killed halfway left there. A local
+    /// store writes each object to `NAME#N` and renames it when done; it never lists such names,
+    /// so without this a run killed mid-write would leave one behind for good.
+    fn remove_interrupted_writes(&self, rel: &str) -> Result<(), WarehouseError> {
+        let Some(folder) = self.local_folder(rel) else {
+            return Ok(());
+        };
+        let entries = match std::fs::read_dir(&folder) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+            Err(source) => {
+                return Err(WarehouseError::Leftover {
+                    path: folder.display().to_string(),
+                    source,
+                });
+            }
+        };
+        for entry in entries.flatten() {
+            if !is_interrupted_write(&entry.file_name().to_string_lossy()) {
+                continue;
+            }
+            match std::fs::remove_file(entry.path()) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(source) => {
+                    return Err(WarehouseError::Leftover {
+                        path: entry.path().display().to_string(),
+                        source,
+                    });
+                }
+            }
+        }
         Ok(())
     }
+
+    /// The folder `rel` of a warehouse on the local disk; none for object storage.
+    fn local_folder(&self, rel: &str) -> Option<std::path::PathBuf> {
+        let root = self.url.to_file_path().ok()?;
+        Some(
+            rel.split('/')
+                .filter(|p| !p.is_empty())
+                .fold(root, |p, part| p.join(part)),
+        )
+    }
+}
+
+/// Whether a file name is a local store's unfinished write: `NAME#DIGITS`.
+fn is_interrupted_write(name: &str) -> bool {
+    name.split_once('#')
+        .is_some_and(|(_, n)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
 /// A stored record that cannot be read: its object and why. Skipped by readers, reported, and
@@ -330,4 +388,46 @@ pub fn table_schema(table: &Table) -> SchemaRef {
     fields.push(Field::new("_territory", DataType::Utf8, true));
     fields.push(Field::new("_line", DataType::Int64, false));
     Arc::new(Schema::new(fields))
+}
+
+#[cfg(test)]
+mod interrupted_writes {
+    use super::*;
+
+    #[test]
+    fn only_a_name_ending_in_hash_and_digits_is_an_unfinished_write() {
+        assert!(is_interrupted_write("part-1-ab.parquet#1"));
+        assert!(is_interrupted_write("part-1-ab.parquet#42"));
+        assert!(!is_interrupted_write("part-1-ab.parquet"));
+        assert!(!is_interrupted_write("part-1-ab.parquet#"));
+        assert!(!is_interrupted_write("part#1x.parquet"));
+        // The local store reads the text after the first `#` (it lists `a#b#1`).
+        assert!(!is_interrupted_write("a#b#1"));
+    }
+
+    #[tokio::test]
+    async fn removing_what_no_manifest_names_also_removes_unfinished_writes() {
+        let dir = tempfile::tempdir().expect("temporary folder");
+        let wh = Warehouse::open(&dir.path().display().to_string()).expect("warehouse");
+        let folder = dir.path().join("spese/source=cartella");
+        std::fs::create_dir_all(&folder).expect("folder");
+        for name in [
+            "kept.parquet",
+            "old.parquet",
+            "kept.parquet#3",
+            "new.parquet#12",
+        ] {
+            std::fs::write(folder.join(name), b"x").expect("file");
+        }
+        let keep = ["spese/source=cartella/kept.parquet".to_string()].into();
+        wh.remove_all_but("spese/source=cartella", &keep)
+            .await
+            .expect("removed");
+        let mut left: Vec<String> = std::fs::read_dir(&folder)
+            .expect("listing")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        left.sort();
+        assert_eq!(left, vec!["kept.parquet"]);
+    }
 }

@@ -331,3 +331,27 @@ fn sigkill_during_a_folder_of_deliveries_leaves_each_one_old_or_new_never_a_mix(
         .unwrap_or(0);
     assert_eq!(files, FILES as usize, "one data file per delivery remains");
 }
+
+/// A SIGKILL in the middle of writing a file leaves the local store's unfinished copy
+/// (`NAME#N`, which the store never lists): the next ingest removes it with the other files no
+/// manifest names, so a folder of deliveries does not keep one more file after every such kill.
+#[test]
+fn a_file_a_killed_write_left_unfinished_is_removed_by_the_next_ingest() {
+    let pipeline = "name: p\ntables:\n  spese:\n    columns: { voce: string, importo: int }\nsources:\n  - { name: cartella, table: spese, territory: PD, url: \"consegne/*.csv\", format: csv }\n";
+    let dir = project(&[("pipelines/p.yaml", pipeline.as_bytes())]);
+    let p = dir.path();
+    write(p, "consegne/000.csv", b"voce,importo\na,1\nb,2\n");
+    let out = run(p, &[], &["ingest"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    let folder = p.join("warehouse/spese/source=cartella");
+    let unfinished = folder.join("part-killed-0000.parquet#7");
+    std::fs::write(&unfinished, b"PAR1 half a file").expect("the unfinished copy");
+    write(p, "consegne/001.csv", b"voce,importo\nc,3\n");
+    let out = run(p, &[], &["ingest"]);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out));
+    assert!(!unfinished.exists(), "the unfinished copy is still there");
+    let files = std::fs::read_dir(&folder).map(|d| d.count()).unwrap_or(0);
+    assert_eq!(files, 2, "one data file per delivery remains");
+    let out = run(p, &[], &["query", "SELECT SUM(importo) AS s FROM spese"]);
+    assert!(text(&out).contains('6'), "{}", text(&out));
+}
