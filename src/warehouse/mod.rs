@@ -320,12 +320,7 @@ impl Warehouse {
 
     /// The folder `rel` of a warehouse on the local disk; none for object storage.
     fn local_folder(&self, rel: &str) -> Option<std::path::PathBuf> {
-        let root = self.url.to_file_path().ok()?;
-        Some(
-            rel.split('/')
-                .filter(|p| !p.is_empty())
-                .fold(root, |p, part| p.join(part)),
-        )
+        self.url.join(rel).ok()?.to_file_path().ok()
     }
 }
 
